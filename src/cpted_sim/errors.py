@@ -1,0 +1,102 @@
+"""Exceptions raised by cpted_sim.
+
+Every error names the argument, file or line that is wrong, what was expected, what arrived,
+and where possible the remedy. All derive from :class:`CptedError`, so a caller can catch the
+library's errors without catching programming mistakes.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CptedError",
+    "ParameterError",
+    "MeshError",
+    "PhotometryFormatError",
+    "GridError",
+    "FieldMismatchError",
+    "EngineUnavailableError",
+    "ScenarioFileError",
+]
+
+
+class CptedError(Exception):
+    """Base class of every error cpted_sim raises on purpose."""
+
+
+class ParameterError(CptedError, ValueError):
+    """A function argument has the wrong shape, type or range."""
+
+
+class MeshError(CptedError, ValueError):
+    """A mesh or scene is malformed (NaN vertices, bad face indices, empty scene, ...)."""
+
+
+class PhotometryFormatError(CptedError, ValueError):
+    """A photometric file (IES LM-63, EULUMDAT) is malformed.
+
+    Parameters
+    ----------
+    message : str
+        What was expected and what was found.
+    path : str or None
+        The file, when known.
+    line : int or None
+        The 1-based line number, when known.
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.reason = message
+        where = ""
+        if self.path is not None:
+            where = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+            if line is not None:
+                where += f" line {line}"
+            where += ": "
+        super().__init__(where + message)
+
+
+class GridError(CptedError, ValueError):
+    """A calculation grid is empty or malformed."""
+
+
+class FieldMismatchError(CptedError, ValueError):
+    """Two fields cannot be combined: their grids or units differ."""
+
+
+class EngineUnavailableError(CptedError, ImportError):
+    """A ray engine was asked for whose optional dependency is not installed."""
+
+
+class ScenarioFileError(CptedError, ValueError):
+    """A scenario file has a wrong key, type or value.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what was expected.
+    path : str or None
+        The scenario file.
+    key : str or None
+        The dotted key path, e.g. ``luminaires[2].position``.
+    line : int or None
+        The 1-based line in the file where the key stands, when known.
+    """
+
+    def __init__(self, message: str, path: str | None = None, key: str | None = None,
+                 line: int | None = None):
+        self.path = None if path is None else str(path)
+        self.key = key
+        self.line = line
+        self.reason = message
+        parts = []
+        if self.path is not None:
+            loc = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+            if line is not None:
+                loc += f" line {line}"
+            parts.append(loc)
+        if key is not None:
+            parts.append(f"[{key}]")
+        prefix = " ".join(parts)
+        super().__init__(f"{prefix}: {message}" if prefix else message)

@@ -1,0 +1,1 @@
+"""Scenes, BVH, calculation grids and ray queries (layer L2)."""

@@ -1,0 +1,1 @@
+"""File input and output: meshes, CityJSON, scenario TOML, results (layer L6)."""

@@ -1,0 +1,1 @@
+"""Illuminance fields (layer L3)."""

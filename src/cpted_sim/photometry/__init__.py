@@ -1,0 +1,1 @@
+"""Photometric files and luminaires (layer L2)."""

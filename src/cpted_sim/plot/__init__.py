@@ -1,0 +1,1 @@
+"""Maps, diagrams and reports (layer L6); matplotlib lives only here."""

@@ -1,0 +1,1 @@
+"""Scenarios, variants, runs and comparisons (layer L5)."""

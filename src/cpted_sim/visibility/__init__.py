@@ -1,0 +1,1 @@
+"""Sightlines, surveillance and isovists (layer L3)."""

@@ -1,0 +1,122 @@
+"""The one-way layer rule of DESIGN.md §2, read from the imports with ``ast``."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "src" / "cpted_sim"
+
+LAYERS = {
+    "errors": 0, "config": 0, "_jit": 0, "_validate": 0, "units": 0,
+    "kernels": 1,
+    "geometry": 2, "photometry": 2, "field": 2,
+    "lighting": 3, "visibility": 3,
+    "metrics": 4,
+    "scenario": 5,
+    "io": 6, "plot": 6,
+    "cli": 7, "__main__": 7, "__init__": 7,
+}
+
+THIRD_PARTY_ALLOWED = {
+    0: {"numpy", "numba"},
+    1: {"numpy", "numba"},
+    2: {"numpy", "numba", "scipy", "trimesh", "embreex"},
+    3: {"numpy", "numba", "scipy", "tqdm"},
+    4: {"numpy", "scipy"},
+    5: {"numpy", "scipy", "tqdm"},
+}
+
+STDLIB_OK = {
+    "__future__", "abc", "collections", "contextlib", "dataclasses", "enum", "functools",
+    "itertools", "logging", "math", "os", "re", "typing", "warnings", "time", "types",
+    "pathlib", "io", "json", "copy", "hashlib", "importlib", "signal", "threading", "sys",
+    "codecs", "datetime", "textwrap", "numbers", "string", "operator", "platform", "tomllib",
+    "csv", "base64", "struct", "argparse", "subprocess", "tempfile", "shutil", "zipfile",
+    "html", "concurrent", "gzip", "statistics", "bisect", "heapq", "random", "inspect",
+}
+
+
+def _modules():
+    for path in sorted(PKG.rglob("*.py")):
+        rel = path.relative_to(PKG).with_suffix("")
+        yield path, rel.parts
+
+
+def _layer_of(parts: tuple[str, ...]) -> int:
+    return LAYERS[parts[0]]
+
+
+def _imports(path: Path, parts: tuple[str, ...]):
+    """Yield (top-level package or cpted_sim subpath parts, lineno, is_lazy)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    pkg_parts = parts[:-1] if parts[-1] != "__init__" else parts[:-1]
+    for node in ast.walk(tree):
+        lazy = False
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split("."), node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                yield (node.module or "").split("."), node.lineno
+            else:
+                base = list(pkg_parts[: len(pkg_parts) - (node.level - 1)])
+                mod = (node.module or "").split(".") if node.module else []
+                target = ["cpted_sim", *base, *mod]
+                if not node.module:
+                    for alias in node.names:
+                        yield [*target, alias.name], node.lineno
+                else:
+                    yield target, node.lineno
+        del lazy
+
+
+@pytest.mark.parametrize("path,parts", list(_modules()), ids=lambda v: "/".join(v) if isinstance(v, tuple) else "")
+def test_layer_rule(path, parts):
+    own = _layer_of(parts)
+    for target, lineno in _imports(path, parts):
+        top = target[0]
+        where = f"{'/'.join(parts)}.py:{lineno} imports {'.'.join(target)}"
+        if top == "cpted_sim":
+            if len(target) == 1:
+                assert own == 7, f"{where}: only the CLI may import the package root"
+                continue
+            sub = target[1]
+            assert sub in LAYERS, f"{where}: unknown module"
+            other = LAYERS[sub]
+            assert other <= own, f"{where}: upward import (L{own} -> L{other})"
+            assert sub != "cli" or own == 7, f"{where}: nothing imports the CLI"
+            if own == 3 and other == 3:
+                assert sub == parts[0], f"{where}: lighting and visibility never import each other"
+            if own == 1:
+                assert sub in {"kernels", "_jit"}, f"{where}: kernels use only numpy, numba, _jit"
+        elif top in STDLIB_OK:
+            continue
+        elif own in THIRD_PARTY_ALLOWED:
+            assert top in THIRD_PARTY_ALLOWED[own], f"{where}: not allowed in layer L{own}"
+        # L6 and L7 may use any third-party package (matplotlib lives there).
+
+
+def test_matplotlib_only_in_plot_and_cli():
+    for path, parts in _modules():
+        if parts[0] in {"plot", "cli", "io"}:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "matplotlib" not in text, f"{'/'.join(parts)}: matplotlib outside plot/"
+
+
+def test_trimesh_is_imported_lazily_in_layer_2():
+    """trimesh may appear in L2 only inside functions (engine adapters), never at module top."""
+    for path, parts in _modules():
+        if _layer_of(parts) != 2:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                for n in names:
+                    assert not n.startswith(("trimesh", "embreex")), (
+                        f"{'/'.join(parts)}.py:{node.lineno}: {n} must be imported lazily"
+                    )
