@@ -8,7 +8,7 @@ you, where it is both, and how much variant B improves on A.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 from .errors import (
     CptedError,

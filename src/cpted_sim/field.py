@@ -16,7 +16,7 @@ __all__ = ["Field", "provenance"]
 
 def provenance(**settings: Any) -> dict[str, Any]:
     """A provenance record: library version, UTC time stamp and the given settings."""
-    from . import __version__
+    from ._version import __version__
 
     rec = {"version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     rec.update(settings)
