@@ -26,6 +26,16 @@ from .geometry.engines import engines_available
 from .geometry.grid import CalculationGrid
 from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
+from .visibility import (
+    ObserverSet,
+    concealment,
+    entrapment,
+    isovist,
+    night_surveillance,
+    route_prospect,
+    surveillance,
+    visibility_graph,
+)
 
 __all__ = [
     "__version__",
@@ -48,4 +58,12 @@ __all__ = [
     "engines_available",
     "occluded",
     "visibility_matrix",
+    "ObserverSet",
+    "surveillance",
+    "isovist",
+    "visibility_graph",
+    "night_surveillance",
+    "route_prospect",
+    "concealment",
+    "entrapment",
 ]
