@@ -44,7 +44,8 @@ def surveillance_reference(scene, observers, points):
             dist = np.linalg.norm(d)
             if dist > observers.max_distance[j]:
                 continue
-            if observers.fov[j] < 360 and f @ d < np.cos(half) * dist:
+            if observers.fov[j] < 360 and np.degrees(np.arccos(np.clip(f @ d / dist, -1, 1))) > \
+                    observers.fov[j] / 2 + 1e-9:
                 continue
             tr = segment_transmittance(scene, o, points[i])
             if tr > 0:

@@ -254,9 +254,10 @@ def visibility_bits_kernel(bvh, face_tr, use_tr, min_tr, pts, max_d, offset, bit
     half = (n + 1) // 2
     for h in prange(half):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
+        hi = np.int64(h)
         for rep in range(2):
-            i = h if rep == 0 else n - 1 - h
-            if rep == 1 and i == h:
+            i = hi if rep == 0 else n - 1 - hi
+            if rep == 1 and i == hi:
                 break
             ax = pts[i, 0]
             ay = pts[i, 1]
@@ -276,7 +277,8 @@ def visibility_bits_kernel(bvh, face_tr, use_tr, min_tr, pts, max_d, offset, bit
 @pjit
 def symmetrize_bits_kernel(bits, n):
     """Copy the upper triangle into the lower one: bit i of row j = bit j of row i (i < j)."""
-    for j in prange(n):
+    for j_ in prange(n):
+        j = np.int64(j_)
         wj = j >> 6
         mj = np.uint64(1) << np.uint64(j & 63)
         for i in range(j):
@@ -303,7 +305,8 @@ def vga_kernel(bits, n, out_conn, out_depth, out_reach, out_clust):
     ``out_reach[i]`` the number of nodes reached (i included).
     """
     n_words = bits.shape[1]
-    for s in prange(n):
+    for s_ in prange(n):
+        s = np.int64(s_)
         visited = np.zeros(n_words, dtype=np.uint64)
         frontier = np.zeros(n_words, dtype=np.uint64)
         nxt = np.zeros(n_words, dtype=np.uint64)

@@ -72,7 +72,9 @@ def spatial_order(xy: np.ndarray, cell: float = 8.0) -> np.ndarray:
 def observer_arrays(scene: Scene, observers: ObserverSet):
     """Local, C-contiguous kernel arrays of an observer set."""
     half = 0.5 * np.radians(observers.fov)
-    cos_half = np.where(observers.fov >= 360.0, -2.0, np.cos(half))
+    cos_half = np.cos(half)
+    cos_half[np.abs(observers.fov - 180.0) < 1e-9] = 0.0  # exact half-space (cos 90 deg != 0)
+    cos_half[observers.fov >= 360.0] = -2.0  # all round: the kernel skips the test
     return (scene.to_local(observers.positions), np.ascontiguousarray(observers.directions),
             np.ascontiguousarray(cos_half), np.ascontiguousarray(observers.max_distance),
             np.ascontiguousarray(observers.weight))
