@@ -139,8 +139,8 @@ class Concealment:
         distances at which an approaching walker first sees the point; ``inf`` when the
         walker never sees it before passing it; NaN farther than ``distance`` from the route.
     concealed : Field
-        ``concealment_spot`` [1]: 1 where ``reveal_distance < close``, 0 elsewhere near the
-        route, NaN far from it.
+        ``concealment_spot`` [1]: 1 where ``reveal_distance < close`` or the walker never
+        sees the point before passing it, 0 elsewhere near the route, NaN far from it.
     """
 
     reveal_distance: Field
@@ -224,7 +224,7 @@ def concealment(scene: Scene, path, grid: CalculationGrid, *, distance: float = 
         rv = np.empty(idx.size)
         rv[order] = np.minimum(fwd, bwd)
         reveal[idx] = rv
-    spot = np.where(near, (reveal < close).astype(np.float64), np.nan)
+    spot = np.where(near, ((reveal < close) | np.isinf(reveal)).astype(np.float64), np.nan)
     prov = provenance(function="concealment", distance=distance, close=close, spacing=spacing,
                       height=float(height), target_height=float(target_height),
                       min_transmittance=min_tr, threads=get_threads(),
