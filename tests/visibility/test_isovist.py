@@ -131,3 +131,20 @@ def test_bad_arguments():
         isovist(square_room(), [[5.0, np.nan, 0.0]])
     with pytest.raises(ParameterError, match="max_radius"):
         isovist(square_room(), [[5.0, 5.0, 0.0]], max_radius=0)
+
+
+def test_cross_section_trees_equal_the_full_tree(rng):
+    """Eyes at a few heights use a tree of the scene's cross-section; at more than
+    MAX_SLICES heights the full tree. Both give the same fans."""
+    from cpted_sim.visibility.isovist import MAX_SLICES
+
+    scene = combine(wall_quads([[0, 0], [30, 0], [30, 20], [0, 20]]), box(5, 5, 9, 8, 0, 2.2),
+                    box(14, 3, 16, 15, 1.0, 4.0), box(20, 12, 26, 17, 0.0, 0.9))
+    n = 3 * MAX_SLICES
+    pts = np.column_stack([rng.uniform(1, 29, n), rng.uniform(1, 19, n),
+                           np.repeat(np.linspace(0.2, 2.0, n // 3), 3)])
+    together = isovist(scene, pts, n_rays=360, height=0.0)
+    apart = [isovist(scene, pts[k:k + 1], n_rays=360, height=0.0) for k in range(n)]
+    for name in ("area", "perimeter", "occlusivity", "min_radial", "max_radial", "drift"):
+        np.testing.assert_allclose(getattr(together, name),
+                                   [getattr(a, name)[0] for a in apart], rtol=1e-9, atol=1e-9)

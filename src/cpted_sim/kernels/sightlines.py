@@ -20,6 +20,7 @@ __all__ = [
     "surveillance_kernel",
     "fan_radii_kernel",
     "isovist_kernel",
+    "isovist_kernel_from_radii",
     "N_ISOVIST",
     "visibility_bits_kernel",
     "symmetrize_bits_kernel",
@@ -147,15 +148,29 @@ def surveillance_kernel(bvh, face_tr, use_tr, obs, obs_dir, obs_cos, obs_range, 
 
 @jit
 def _fan(bvh, stack, ox, oy, oz, cos_t, sin_t, tmin, rmax, r):
-    """Cast the horizontal fan from (ox, oy, oz) into ``r``; returns the number of open rays."""
+    """Cast the horizontal fan from (ox, oy, oz) into ``r``; returns the number of open rays.
+
+    Neighbouring rays usually end at similar distances, so each ray is first traced only up
+    to a bound a little beyond its neighbour's hit (a tight bound prunes most of the tree);
+    the closest hit within that bound is the closest hit. Only when that finds nothing is the
+    rest of the ray, up to ``rmax``, traced.
+    """
     n_open = 0
+    prev = rmax
     for k in range(cos_t.shape[0]):
-        t, f = closest_hit_one(bvh, stack, ox, oy, oz, cos_t[k], sin_t[k], 0.0, tmin, rmax)
+        dx = cos_t[k]
+        dy = sin_t[k]
+        bound = min(rmax, 1.5 * prev + 1.0)
+        t, f = closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, 0.0, tmin, bound)
+        if f < 0 and bound < rmax:
+            t, f = closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, 0.0,
+                                   max(tmin, bound * (1.0 - 1e-12)), rmax)
         if f < 0:
             r[k] = rmax
             n_open += 1
         else:
             r[k] = t
+        prev = r[k]
     return n_open
 
 
@@ -240,6 +255,22 @@ def isovist_kernel(bvh, eyes, cos_t, sin_t, sin_step, cos_step, tmin, rmax, tan_
             n_open = _fan(bvh, stack, eyes[i, 0], eyes[i, 1], eyes[i, 2], cos_t, sin_t, tmin,
                           rmax, r)
             isovist_measures(r, cos_t, sin_t, sin_step, cos_step, tan_occl, n_open, out[i])
+
+
+@jit
+def isovist_kernel_from_radii(radii, cos_t, sin_t, sin_step, cos_step, tan_occl, out):
+    """Isovist measures of fans whose radii are given (open rays equal to the max radius
+    count as open)."""
+    rmax = 0.0
+    for i in range(radii.shape[0]):
+        for k in range(radii.shape[1]):
+            rmax = max(rmax, radii[i, k])
+    for i in range(radii.shape[0]):
+        n_open = 0
+        for k in range(radii.shape[1]):
+            if radii[i, k] >= rmax:
+                n_open += 1
+        isovist_measures(radii[i], cos_t, sin_t, sin_step, cos_step, tan_occl, n_open, out[i])
 
 
 @pjit

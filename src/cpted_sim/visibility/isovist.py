@@ -11,6 +11,7 @@ from .._validate import as_float, as_points
 from ..config import get_threads
 from ..errors import ParameterError
 from ..field import Field, provenance
+from ..geometry.bvh import FlatBVH, build_bvh
 from ..geometry.grid import CalculationGrid
 from ..geometry.scene import Scene
 from ..kernels import sightlines as K
@@ -97,14 +98,89 @@ def _directions(n_rays) -> tuple[np.ndarray, np.ndarray, float]:
     return np.ascontiguousarray(np.cos(theta)), np.ascontiguousarray(np.sin(theta)), step
 
 
+MAX_SLICES = 16
+SLICE_HALF_HEIGHT = 0.05
+
+
+def slice_bvh(scene: Scene, z: float) -> FlatBVH | None:
+    """A BVH of the scene's cross-section at height ``z`` (scene-local) for horizontal rays.
+
+    Each triangle that crosses the plane ``z`` contributes its intersection segment, extruded
+    into a vertical quad ``SLICE_HALF_HEIGHT`` above and below the plane (two triangles). A
+    horizontal ray in the plane hits the quad exactly where it would cross the triangle, so
+    the closest hits are those of the full scene, found in a tree of typically a tenth of
+    the triangles. ``None`` when nothing crosses the plane.
+    """
+    tri = scene.vertices[scene.faces]  # (m, 3, 3)
+    zs = tri[:, :, 2]
+    keep = (zs.min(axis=1) <= z) & (zs.max(axis=1) >= z) & (zs.max(axis=1) > zs.min(axis=1))
+    tri = tri[keep]
+    if tri.shape[0] == 0:
+        return None
+    pts = np.full((tri.shape[0], 3, 2), np.nan)
+    for e in range(3):
+        p, q = tri[:, e], tri[:, (e + 1) % 3]
+        dz = q[:, 2] - p[:, 2]
+        ok = ((p[:, 2] - z) * (q[:, 2] - z) <= 0) & (dz != 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.clip((z - p[:, 2]) / dz, 0.0, 1.0)
+        pts[ok, e] = p[ok, :2] + f[ok, None] * (q[ok, :2] - p[ok, :2])
+    # The two crossing points farthest apart (a vertex on the plane appears twice).
+    best = np.zeros((tri.shape[0], 2, 2))
+    best_len = np.full(tri.shape[0], -1.0)
+    for a, b in ((0, 1), (1, 2), (0, 2)):
+        length = np.linalg.norm(pts[:, a] - pts[:, b], axis=1)
+        better = np.isfinite(length) & (length > best_len)
+        best[better, 0] = pts[better, a]
+        best[better, 1] = pts[better, b]
+        best_len[better] = length[better]
+    seg = best[best_len > 0]
+    if seg.shape[0] == 0:
+        return None
+    m = seg.shape[0]
+    h = SLICE_HALF_HEIGHT
+    verts = np.empty((m, 4, 3))
+    verts[:, 0, :2] = verts[:, 3, :2] = seg[:, 0]
+    verts[:, 1, :2] = verts[:, 2, :2] = seg[:, 1]
+    verts[:, :2, 2] = z - h
+    verts[:, 2:, 2] = z + h
+    base = 4 * np.arange(m)[:, None]
+    faces = np.vstack([base + [0, 1, 2], base + [0, 2, 3]])
+    bvh, _ = build_bvh(verts.reshape(-1, 3), faces)
+    return bvh
+
+
+def _fans(scene: Scene, eyes_local: np.ndarray, n_rays: int, max_radius: float, run) -> None:
+    """Call ``run(bvh, eyes, index)`` per group of eyes: slice trees when the eyes stand at a
+    few heights, the full tree otherwise."""
+    zkey = np.round(eyes_local[:, 2], 4)
+    levels, inverse = np.unique(zkey, return_inverse=True)
+    inverse = inverse.ravel()
+    if levels.size > MAX_SLICES:
+        run(scene.bvh, np.arange(eyes_local.shape[0]))
+        return
+    for k, z in enumerate(levels):
+        idx = np.nonzero(inverse == k)[0]
+        bvh = slice_bvh(scene, float(z))
+        run(bvh, idx)
+
+
 def fan_radii(scene: Scene, eyes_local: np.ndarray, n_rays: int, max_radius: float) -> np.ndarray:
     """(n, n_rays) distances [m] from local eye points to the first surface along each ray
     (ray k at azimuth ``360 k / n_rays`` deg from +X, counter-clockwise; ``max_radius`` when
     open)."""
     cos_t, sin_t, _ = _directions(n_rays)
-    out = np.empty((eyes_local.shape[0], cos_t.shape[0]))
-    K.fan_radii_kernel(scene.bvh, np.ascontiguousarray(eyes_local), cos_t, sin_t,
-                       float(scene.ray_offset), float(max_radius), out)
+    out = np.full((eyes_local.shape[0], cos_t.shape[0]), float(max_radius))
+
+    def run(bvh, idx):
+        if bvh is None:
+            return
+        part = np.empty((idx.size, cos_t.shape[0]))
+        K.fan_radii_kernel(bvh, np.ascontiguousarray(eyes_local[idx]), cos_t, sin_t,
+                           float(scene.ray_offset), float(max_radius), part)
+        out[idx] = part
+
+    _fans(scene, eyes_local, n_rays, max_radius, run)
     return out
 
 
@@ -163,13 +239,24 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
     cos_t, sin_t, step = _directions(n_rays)
     max_radius = as_float(max_radius, "max_radius", lo=0.0, lo_open=True)
     occlusion_angle = as_float(occlusion_angle, "occlusion_angle", lo=0.0, hi=45.0, lo_open=True)
-    order = spatial_order(eyes[:, :2])
-    out_s = np.empty((eyes.shape[0], K.N_ISOVIST))
-    K.isovist_kernel(scene.bvh, np.ascontiguousarray(eyes[order]), cos_t, sin_t, np.sin(step),
-                     np.cos(step), float(scene.ray_offset), max_radius,
-                     np.tan(np.radians(occlusion_angle)), out_s)
-    out = np.empty_like(out_s)
-    out[order] = out_s
+    out = np.empty((eyes.shape[0], K.N_ISOVIST))
+    tan_occl = np.tan(np.radians(occlusion_angle))
+
+    def run(bvh, idx):
+        order = idx[spatial_order(eyes[idx, :2])]
+        part = np.empty((order.size, K.N_ISOVIST))
+        if bvh is None:  # nothing at this height: every ray is open
+            radii = np.full((1, cos_t.shape[0]), max_radius)
+            K.isovist_kernel_from_radii(radii, cos_t, sin_t, np.sin(step), np.cos(step),
+                                        tan_occl, part[:1])
+            part[:] = part[0]
+        else:
+            K.isovist_kernel(bvh, np.ascontiguousarray(eyes[order]), cos_t, sin_t,
+                             np.sin(step), np.cos(step), float(scene.ray_offset), max_radius,
+                             tan_occl, part)
+        out[order] = part
+
+    _fans(scene, eyes, int(n_rays), max_radius, run)
     area, perim = out[:, 0], out[:, 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         compact = np.where(perim > 0, 4.0 * np.pi * area / perim ** 2, np.nan)
