@@ -116,3 +116,19 @@ def test_bad_inputs():
     grid = CalculationGrid.from_points([[0.5, 0.5, 0], [1.5, 0.5, 0]])
     with pytest.raises(ParameterError, match="min_transmittance"):
         visibility_graph(scene, grid, min_transmittance=0)
+
+
+def test_uneven_ground_and_empty_cross_section(rng):
+    """Eyes at different heights: sightlines are not horizontal and run in the full tree."""
+    scene = _scene()
+    pts = np.column_stack([rng.uniform(0.5, 19.5, 80), rng.uniform(0.5, 11.5, 80),
+                           rng.uniform(0.0, 0.8, 80)])
+    grid = CalculationGrid.from_points(pts)
+    g = visibility_graph(scene, grid)
+    np.testing.assert_array_equal(g.adjacency(),
+                                  adjacency_reference(scene, pts + [0, 0, 1.6]))
+    # Eyes above every wall: all pairs within range are linked.
+    flat = CalculationGrid.from_points(np.column_stack([pts[:, :2], np.zeros(80)]))
+    high = visibility_graph(scene, flat, height=7.0, max_distance=6.0)
+    d = np.linalg.norm(pts[:, None, :2] - pts[None, :, :2], axis=2)
+    np.testing.assert_array_equal(high.adjacency(), (d <= 6.0) & ~np.eye(80, dtype=bool))

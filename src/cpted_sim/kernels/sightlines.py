@@ -24,6 +24,7 @@ __all__ = [
     "N_ISOVIST",
     "visibility_bits_kernel",
     "symmetrize_bits_kernel",
+    "all_pairs_bits_kernel",
     "popcount64",
     "vga_kernel",
     "first_reveal_kernel",
@@ -303,6 +304,21 @@ def visibility_bits_kernel(bvh, face_tr, use_tr, min_tr, pts, max_d, offset, bit
                                pts[j, 2], offset)
                 if tr > 0.0 and tr >= min_tr:
                     bits[i, j >> 6] |= np.uint64(1) << np.uint64(j & 63)
+
+
+@pjit
+def all_pairs_bits_kernel(pts, max_d, bits):
+    """Upper-triangle bits of every pair within ``max_d`` (a scene with nothing in the way)."""
+    n = pts.shape[0]
+    md2 = max_d * max_d
+    for i_ in prange(n):
+        i = np.int64(i_)
+        for j in range(i + 1, n):
+            dx = pts[j, 0] - pts[i, 0]
+            dy = pts[j, 1] - pts[i, 1]
+            dz = pts[j, 2] - pts[i, 2]
+            if dx * dx + dy * dy + dz * dz <= md2:
+                bits[i, j >> 6] |= np.uint64(1) << np.uint64(j & 63)
 
 
 @pjit

@@ -14,6 +14,7 @@ from ..field import Field, provenance
 from ..geometry.grid import CalculationGrid
 from ..geometry.scene import Scene
 from ..kernels import sightlines as K
+from .isovist import slice_bvh
 from .observers import DEFAULT_EYE_HEIGHT
 from .surveillance import spatial_order
 
@@ -151,10 +152,23 @@ def visibility_graph(scene: Scene, grid: CalculationGrid, *, height: float = DEF
     order = spatial_order(pts[:, :2])
     pts_s = np.ascontiguousarray(pts[order])
     face_tr = np.ascontiguousarray(scene.sight_transmittance)
+    use_tr = bool(np.any(face_tr > 0))
     n_words = (n + 63) // 64
     bits_s = np.zeros((n, n_words), dtype=np.uint64)
-    K.visibility_bits_kernel(scene.bvh, face_tr, bool(np.any(face_tr > 0)), min_tr, pts_s, md,
-                             float(scene.ray_offset), bits_s)
+    bvh = scene.bvh
+    if np.ptp(pts[:, 2]) == 0.0:
+        # Every sightline is horizontal: trace them in the cross-section at eye height.
+        sl = slice_bvh(scene, float(pts[0, 2]))
+        if sl is None:
+            bvh, face_tr = None, None
+        else:
+            bvh, src = sl
+            face_tr = np.ascontiguousarray(face_tr[src])
+    if bvh is None:  # nothing at eye height: everything in range sees everything
+        K.all_pairs_bits_kernel(pts_s, md, bits_s)
+    else:
+        K.visibility_bits_kernel(bvh, face_tr, use_tr, min_tr, pts_s, md,
+                                 float(scene.ray_offset), bits_s)
     K.symmetrize_bits_kernel(bits_s, n)
     conn = np.empty(n, dtype=np.int64)
     depth = np.empty(n, dtype=np.int64)

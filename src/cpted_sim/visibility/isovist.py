@@ -102,18 +102,22 @@ MAX_SLICES = 16
 SLICE_HALF_HEIGHT = 0.05
 
 
-def slice_bvh(scene: Scene, z: float) -> FlatBVH | None:
-    """A BVH of the scene's cross-section at height ``z`` (scene-local) for horizontal rays.
+def slice_bvh(scene: Scene, z: float) -> tuple[FlatBVH, np.ndarray] | None:
+    """A BVH of the scene's cross-section at height ``z`` (scene-local), for horizontal rays
+    and sightlines in that plane.
 
-    Each triangle that crosses the plane ``z`` contributes its intersection segment, extruded
-    into a vertical quad ``SLICE_HALF_HEIGHT`` above and below the plane (two triangles). A
-    horizontal ray in the plane hits the quad exactly where it would cross the triangle, so
-    the closest hits are those of the full scene, found in a tree of typically a tenth of
-    the triangles. ``None`` when nothing crosses the plane.
+    Each triangle that crosses the plane contributes its intersection segment ``a-b`` as one
+    triangle standing on it: corners ``2a - m`` and ``2b - m`` at ``z - h`` and ``m`` at
+    ``z + h`` (``m`` the segment's midpoint, ``h = SLICE_HALF_HEIGHT``), whose cross-section
+    at ``z`` is exactly ``a-b``. A ray in the plane therefore hits it exactly where it
+    crosses the original triangle, so closest hits and crossings are those of the full scene,
+    found in a tree of typically a tenth of the triangles. Returns the tree and the scene
+    face of each of its triangles, or ``None`` when nothing crosses the plane.
     """
     tri = scene.vertices[scene.faces]  # (m, 3, 3)
     zs = tri[:, :, 2]
     keep = (zs.min(axis=1) <= z) & (zs.max(axis=1) >= z) & (zs.max(axis=1) > zs.min(axis=1))
+    src = np.nonzero(keep)[0]
     tri = tri[keep]
     if tri.shape[0] == 0:
         return None
@@ -134,20 +138,21 @@ def slice_bvh(scene: Scene, z: float) -> FlatBVH | None:
         best[better, 0] = pts[better, a]
         best[better, 1] = pts[better, b]
         best_len[better] = length[better]
-    seg = best[best_len > 0]
+    good = best_len > 0
+    seg, src = best[good], src[good]
     if seg.shape[0] == 0:
         return None
     m = seg.shape[0]
-    h = SLICE_HALF_HEIGHT
-    verts = np.empty((m, 4, 3))
-    verts[:, 0, :2] = verts[:, 3, :2] = seg[:, 0]
-    verts[:, 1, :2] = verts[:, 2, :2] = seg[:, 1]
-    verts[:, :2, 2] = z - h
-    verts[:, 2:, 2] = z + h
-    base = 4 * np.arange(m)[:, None]
-    faces = np.vstack([base + [0, 1, 2], base + [0, 2, 3]])
+    mid = 0.5 * (seg[:, 0] + seg[:, 1])
+    verts = np.empty((m, 3, 3))
+    verts[:, 0, :2] = 2.0 * seg[:, 0] - mid
+    verts[:, 1, :2] = 2.0 * seg[:, 1] - mid
+    verts[:, 2, :2] = mid
+    verts[:, :2, 2] = z - SLICE_HALF_HEIGHT
+    verts[:, 2, 2] = z + SLICE_HALF_HEIGHT
+    faces = np.arange(3 * m, dtype=np.int64).reshape(m, 3)
     bvh, _ = build_bvh(verts.reshape(-1, 3), faces)
-    return bvh
+    return bvh, src
 
 
 def _fans(scene: Scene, eyes_local: np.ndarray, n_rays: int, max_radius: float, run) -> None:
@@ -161,8 +166,8 @@ def _fans(scene: Scene, eyes_local: np.ndarray, n_rays: int, max_radius: float, 
         return
     for k, z in enumerate(levels):
         idx = np.nonzero(inverse == k)[0]
-        bvh = slice_bvh(scene, float(z))
-        run(bvh, idx)
+        sl = slice_bvh(scene, float(z))
+        run(None if sl is None else sl[0], idx)
 
 
 def fan_radii(scene: Scene, eyes_local: np.ndarray, n_rays: int, max_radius: float) -> np.ndarray:
