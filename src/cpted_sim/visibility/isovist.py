@@ -100,6 +100,7 @@ def _directions(n_rays) -> tuple[np.ndarray, np.ndarray, float]:
 
 MAX_SLICES = 16
 SLICE_HALF_HEIGHT = 0.05
+SLICE_OVERLAP = 1e-9
 
 
 def slice_bvh(scene: Scene, z: float) -> tuple[FlatBVH, np.ndarray] | None:
@@ -142,6 +143,11 @@ def slice_bvh(scene: Scene, z: float) -> tuple[FlatBVH, np.ndarray] | None:
     seg, src = best[good], src[good]
     if seg.shape[0] == 0:
         return None
+    # Lengthen every segment by a hair so that neighbours computed from a shared edge overlap
+    # instead of leaving a rounding gap: the cross-section stays watertight like the mesh.
+    ext = SLICE_OVERLAP * max(1.0, float(np.max(np.ptp(scene.vertices, axis=0))))
+    u = (seg[:, 1] - seg[:, 0]) / best_len[good][:, None]
+    seg = seg + np.stack([-ext * u, ext * u], axis=1)
     m = seg.shape[0]
     mid = 0.5 * (seg[:, 0] + seg[:, 1])
     verts = np.empty((m, 3, 3))
