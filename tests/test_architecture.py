@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "src" / "cpted_sim"
 
 LAYERS = {
-    "errors": 0, "config": 0, "_jit": 0, "_validate": 0, "units": 0,
+    "errors": 0, "_version": 0, "config": 0, "_jit": 0, "_validate": 0, "units": 0,
     "kernels": 1,
     "geometry": 2, "photometry": 2, "field": 2,
     "lighting": 3, "visibility": 3,
@@ -29,14 +30,7 @@ THIRD_PARTY_ALLOWED = {
     5: {"numpy", "scipy", "tqdm"},
 }
 
-STDLIB_OK = {
-    "__future__", "abc", "collections", "contextlib", "dataclasses", "enum", "functools",
-    "itertools", "logging", "math", "os", "re", "typing", "warnings", "time", "types",
-    "pathlib", "io", "json", "copy", "hashlib", "importlib", "signal", "threading", "sys",
-    "codecs", "datetime", "textwrap", "numbers", "string", "operator", "platform", "tomllib",
-    "csv", "base64", "struct", "argparse", "subprocess", "tempfile", "shutil", "zipfile",
-    "html", "concurrent", "gzip", "statistics", "bisect", "heapq", "random", "inspect",
-}
+STDLIB_OK = set(sys.stdlib_module_names)
 
 
 def _modules():

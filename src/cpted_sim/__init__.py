@@ -8,7 +8,7 @@ you, where it is both, and how much variant B improves on A.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 from .errors import (
     CptedError,
@@ -21,6 +21,11 @@ from .errors import (
     ScenarioFileError,
 )
 from .config import get_threads, set_threads, threads
+from .field import Field
+from .geometry.engines import engines_available
+from .geometry.grid import CalculationGrid
+from .geometry.query import closest_hit, occluded, visibility_matrix
+from .geometry.scene import Material, Scene
 
 __all__ = [
     "__version__",
@@ -35,4 +40,12 @@ __all__ = [
     "get_threads",
     "set_threads",
     "threads",
+    "Field",
+    "CalculationGrid",
+    "Material",
+    "Scene",
+    "closest_hit",
+    "engines_available",
+    "occluded",
+    "visibility_matrix",
 ]

@@ -13,7 +13,7 @@ import numba
 
 __all__ = ["jit", "pjit", "FASTMATH", "CACHE"]
 
-FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+FASTMATH = set({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 
 def _cache_enabled() -> bool:
@@ -35,3 +35,10 @@ CACHE = _cache_enabled()
 
 jit = numba.njit(cache=CACHE, nogil=True, fastmath=FASTMATH, error_model="numpy")
 pjit = numba.njit(cache=CACHE, nogil=True, fastmath=FASTMATH, error_model="numpy", parallel=True)
+
+# Exact arithmetic (no fastmath) for robustness-critical geometry: the watertight triangle test
+# relies on shared-edge functions being exact negatives of each other, which contraction (FMA)
+# and reassociation would break. LLVM keeps fast-math flags per instruction, so inlining these
+# into fastmath kernels keeps them exact.
+exact_jit = numba.njit(cache=CACHE, nogil=True, error_model="numpy")
+__all__ += ["exact_jit"]
