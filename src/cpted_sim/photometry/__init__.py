@@ -11,6 +11,8 @@ from ..errors import PhotometryFormatError
 from .distribution import IntensityDistribution
 from .eulumdat import parse_eulumdat, read_eulumdat
 from .ies import parse_ies, read_ies, read_text, split_lines, write_ies
+from .luminaire import Luminaire, LuminaireArrays, pack_luminaires, rotation_matrix
+from . import builtin
 
 __all__ = [
     "IntensityDistribution",
@@ -19,6 +21,11 @@ __all__ = [
     "read_ies",
     "read_eulumdat",
     "write_ies",
+    "Luminaire",
+    "LuminaireArrays",
+    "pack_luminaires",
+    "rotation_matrix",
+    "builtin",
 ]
 
 
