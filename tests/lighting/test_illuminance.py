@@ -244,3 +244,54 @@ def test_errors_name_the_argument():
     with pytest.raises(ParameterError, match="facing"):
         illuminance(scene, lum, _grid([[0, 0], [1, 1]]), kind="vertical",
                     facing=np.ones((3, 3)))
+
+
+def test_intensity_envelope_bounds_every_lookup(rng):
+    from cpted_sim.kernels import direct
+    from cpted_sim.kernels.photometry import intensity_batch
+    from cpted_sim.photometry.luminaire import pack_luminaires
+
+    lums = [Luminaire(street_light_optic(9000.0), [0, 0, 8], azimuth=33.0, tilt=15.0, spin=7.0,
+                      maintenance_factor=0.7),
+            Luminaire(canary(400.0), [5, 1, 4], azimuth=-120.0, tilt=-40.0)]
+    packed = pack_luminaires(lums)
+    env = direct.intensity_envelope(packed, direct.N_BANDS)
+    d = rng.normal(size=(200_000, 3))
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    for i in range(len(lums)):
+        out = np.empty(len(d))
+        intensity_batch(packed, np.full(len(d), i, dtype=np.int64), d, out)
+        cg = -(d @ packed.rotation[i, 2])          # cos(gamma) in the luminaire frame
+        band = np.clip(((1.0 - cg) * direct.N_BANDS / 2).astype(int), 0, direct.N_BANDS - 1)
+        assert np.all(out <= env[i, band] * (1 + 1e-12))
+        # and the envelope is not loose: in most bands its maximum is reached within 10 %
+        # (it is looser only where the table's cells straddle a steep cut-off)
+        reached = np.zeros(direct.N_BANDS)
+        np.maximum.at(reached, band, out)
+        lit = env[i] > 0.05 * env[i].max()
+        assert np.mean(reached[lit] >= 0.9 * env[i, lit]) >= 0.8
+    assert direct.luminaire_peaks(packed) == pytest.approx(env.max(axis=1))
+
+
+@pytest.mark.parametrize("kind", ["horizontal", "semicylindrical", "hemispherical"])
+def test_cutoff_drops_exactly_the_pairs_below_it(kind, rng):
+    """With tilted luminaires and points at many heights, the cut-off result is the sum of
+    the pairs whose unobstructed contribution reaches the cut-off, and nothing else."""
+    scene = box_scene()
+    lums = [Luminaire(street_light_optic(10000.0), [x, y, 7.0], azimuth=a, tilt=t)
+            for x, y, a, t in rng.uniform([-200, -200, 0, -30], [200, 200, 360, 30], (40, 4))]
+    pts = np.column_stack([rng.uniform(-150, 150, (3000, 2)), rng.uniform(0.01, 6.0, 3000)])
+    grid = CalculationGrid.from_points(pts, np.tile([1.0, 0.0, 0.0], (3000, 1)))
+    cutoff = 0.01
+    each = np.array([illuminance(scene, lum, grid, kind=kind, cutoff=0.0, quiet=True).values
+                     for lum in lums])
+    free = np.array([illuminance(scene, lum, grid, kind=kind, cutoff=0.0, shadows=False,
+                                 quiet=True).values for lum in lums])
+    cut = illuminance(scene, lums, grid, kind=kind, cutoff=cutoff, quiet=True)
+    kept = free >= cutoff
+    np.testing.assert_allclose(cut.values, np.sum(each * kept, axis=0), rtol=1e-12, atol=1e-12)
+    # every pair left out carried less than the cut-off
+    assert np.all(each[~kept] < cutoff)
+    full = illuminance(scene, lums, grid, kind=kind, cutoff=0.0, quiet=True)
+    assert cut.provenance["pairs"] < 0.2 * full.provenance["pairs"]
+    assert np.max(full.values - cut.values) < cutoff * np.max(np.sum(~kept & (each > 0), axis=0))

@@ -226,6 +226,8 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
         nrm = np.ascontiguousarray(normals[order])
         packed = pack_luminaires(lums, origin=scene.origin)
         peaks = direct.luminaire_peaks(packed)
+        envelope = direct.intensity_envelope(packed, direct.N_BANDS)
+        tail = np.ascontiguousarray(np.maximum.accumulate(envelope[:, ::-1], axis=1)[:, ::-1])
         sorted_vals = np.zeros(n)
         kkind = _KERNEL_KIND[kind]
         trans = scene.light_transmittance
@@ -245,7 +247,8 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
                     out = np.empty(m)
                     pairs = np.empty(n_tiles, dtype=np.int64)
                     rays = np.empty(n_tiles, dtype=np.int64)
-                    direct.direct_illuminance(scene.bvh, trans, packed, peaks, pts[start:stop],
+                    direct.direct_illuminance(scene.bvh, trans, packed, peaks, envelope, tail,
+                                              pts[start:stop],
                                               nrm[start:stop], kkind, cutoff, md, offset,
                                               bool(shadows), out, pairs, rays)
                     sorted_vals[start:stop] = out
