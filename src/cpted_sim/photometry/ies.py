@@ -380,6 +380,7 @@ def _type_ab(h, v, cd, ptype: int, toks: Tokens, line: int):
         vq = np.degrees(np.arcsin(np.clip(dy, -1.0, 1.0)))
         hq = np.degrees(np.arctan2(dx, -dz))
     table = _bilinear(h, v, cd, hq, vq)
+    table[-1] = table[0]  # C = 360 is C = 0, exactly
     return c, g, table
 
 
