@@ -13,6 +13,8 @@ from .eulumdat import parse_eulumdat, read_eulumdat
 from .ies import parse_ies, read_ies, read_text, split_lines, write_ies
 from .luminaire import Luminaire, LuminaireArrays, pack_luminaires, rotation_matrix
 from . import builtin
+from .builtin import (canary, cosine_distribution, isotropic, lambertian_downlight,
+                      street_light_optic)
 
 __all__ = [
     "IntensityDistribution",
@@ -26,6 +28,11 @@ __all__ = [
     "pack_luminaires",
     "rotation_matrix",
     "builtin",
+    "isotropic",
+    "lambertian_downlight",
+    "cosine_distribution",
+    "street_light_optic",
+    "canary",
 ]
 
 
