@@ -41,7 +41,7 @@ def ray_triangle_distances(vertices, faces, origin, direction) -> np.ndarray:
         q = np.cross(s, e1)
         w = (q @ d) * inv
         t = np.einsum("ij,ij->i", e2, q) * inv
-    ok = (det != 0.0) & (u >= 0.0) & (w >= 0.0) & (u + w <= 1.0) & (t > 0.0)
+        ok = (det != 0.0) & (u >= 0.0) & (w >= 0.0) & (u + w <= 1.0) & (t > 0.0)
     return np.where(ok, t, np.inf)
 
 

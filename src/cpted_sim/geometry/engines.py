@@ -124,8 +124,13 @@ class TrimeshEngine(_PairwiseVisibility):
     install_hint = "pip install trimesh rtree"
 
     def __init__(self):
+        import importlib.util
+
         import trimesh  # noqa: F401
-        import rtree  # noqa: F401  (trimesh's ray engine needs its triangle tree)
+        # trimesh's ray engine builds its triangle tree with rtree: without it, every query
+        # would fail, so the engine is unavailable rather than broken.
+        if importlib.util.find_spec("rtree") is None:
+            raise ImportError("trimesh's ray engine needs rtree, which is not installed")
         self._meshes = weakref.WeakKeyDictionary()
 
     def _intersector(self, scene):
