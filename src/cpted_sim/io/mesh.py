@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -122,10 +123,15 @@ def _build(p: Path, vertices, faces, groups, origin, materials, epsg) -> Scene:
     if len(faces) == 0:
         raise MeshError(f"{p.name}: the file holds no faces (an empty scene)")
     try:
-        return Scene.from_arrays(vertices, faces, groups, origin=origin, materials=materials,
-                                 epsg=epsg, name=p.name)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            scene = Scene.from_arrays(vertices, faces, groups, origin=origin,
+                                      materials=materials, epsg=epsg, name=p.name)
     except MeshError as exc:
         raise MeshError(f"{p.name}: {exc}") from None
+    for w in caught:  # name the file in the scene's warnings (zero-area faces dropped)
+        warnings.warn(f"{p.name}: {w.message}", w.category, stacklevel=3)
+    return scene
 
 
 # ---------------------------------------------------------------------- OBJ
