@@ -26,6 +26,7 @@ from .geometry.engines import engines_available
 from .geometry.grid import CalculationGrid
 from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
+from .photometry import IntensityDistribution, Luminaire, load_photometry
 from .io.mesh import load_scene
 
 __all__ = [
@@ -49,5 +50,8 @@ __all__ = [
     "engines_available",
     "occluded",
     "visibility_matrix",
+    "IntensityDistribution",
+    "Luminaire",
+    "load_photometry",
     "load_scene",
 ]
