@@ -26,6 +26,10 @@ from .geometry.engines import engines_available
 from .geometry.grid import CalculationGrid
 from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
+from .photometry import IntensityDistribution, Luminaire, load_photometry
+from .io.mesh import load_scene
+from .lighting import illuminance
+from .metrics import FacialRecognition, en13201_grid, facial_recognition, lighting_class, summary
 from .visibility import (
     ObserverSet,
     concealment,
@@ -58,6 +62,16 @@ __all__ = [
     "engines_available",
     "occluded",
     "visibility_matrix",
+    "IntensityDistribution",
+    "Luminaire",
+    "load_photometry",
+    "load_scene",
+    "illuminance",
+    "en13201_grid",
+    "lighting_class",
+    "summary",
+    "FacialRecognition",
+    "facial_recognition",
     "ObserverSet",
     "surveillance",
     "isovist",
