@@ -128,7 +128,8 @@ def test_s2_peer_full_tree(benchmark, work):
                                              np.cos(th), np.sin(th), scene.ray_offset, 100.0,
                                              out), eyes.shape[0] * 720, "rays")
     ours = fan_radii(scene, eyes, 720, 100.0)
-    np.testing.assert_allclose(ours, out, rtol=1e-9, atol=1e-9)
+    # Equal up to the cross-section's hair of overlap (1e-9 of the extent) on grazing rays.
+    np.testing.assert_allclose(ours, out, rtol=1e-9, atol=1e-6)
 
 
 def test_s2_peer_embree(benchmark, work):
