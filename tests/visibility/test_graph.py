@@ -132,3 +132,19 @@ def test_uneven_ground_and_empty_cross_section(rng):
     high = visibility_graph(scene, flat, height=7.0, max_distance=6.0)
     d = np.linalg.norm(pts[:, None, :2] - pts[None, :, :2], axis=2)
     np.testing.assert_array_equal(high.adjacency(), (d <= 6.0) & ~np.eye(80, dtype=bool))
+
+
+def test_blocks_give_the_same_graph(rng, monkeypatch):
+    import cpted_sim.visibility.graph as gr
+
+    scene = _scene()
+    grid = CalculationGrid.from_points(np.column_stack([rng.uniform(0.5, 19.5, 130),
+                                                        rng.uniform(0.5, 11.5, 130),
+                                                        np.zeros(130)]))
+    whole = visibility_graph(scene, grid)
+    monkeypatch.setattr(gr, "BLOCK_ROWS", 7)
+    monkeypatch.setattr(gr, "BLOCK_SOURCES", 16)
+    parts = visibility_graph(scene, grid, quiet=False)
+    np.testing.assert_array_equal(whole.bits, parts.bits)
+    np.testing.assert_array_equal(whole.mean_depth.values, parts.mean_depth.values)
+    np.testing.assert_array_equal(whole.clustering.values, parts.clustering.values)

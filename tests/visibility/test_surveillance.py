@@ -109,3 +109,19 @@ def test_bad_inputs():
         surveillance(scene, obs, [[0, 0, 0]])
     with pytest.raises(ParameterError, match="scene"):
         surveillance(None, obs, grid)
+
+
+def test_kernel_blocks_give_the_same_field(rng, monkeypatch):
+    """The job runs in blocks of points (progress, Ctrl-C); small blocks change nothing."""
+    import cpted_sim.visibility.surveillance as sv
+
+    scene = _block_scene()
+    obs = ObserverSet.from_points(np.column_stack([rng.uniform(0, 20, 12), rng.uniform(0, 20, 12),
+                                                   np.full(12, 1.6)]), max_distance=18.0)
+    grid = CalculationGrid.from_points(np.column_stack([rng.uniform(0, 20, 700),
+                                                        rng.uniform(0, 20, 700), np.zeros(700)]))
+    whole = surveillance_fields(scene, obs, grid)
+    monkeypatch.setattr(sv, "BLOCK_POINTS", 128)
+    parts = surveillance_fields(scene, obs, grid, quiet=False)
+    for a, b in zip(whole, parts):
+        np.testing.assert_array_equal(a.values, b.values)

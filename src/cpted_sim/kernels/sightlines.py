@@ -275,16 +275,16 @@ def isovist_kernel_from_radii(radii, cos_t, sin_t, sin_step, cos_step, tan_occl,
 
 
 @pjit
-def visibility_bits_kernel(bvh, face_tr, use_tr, min_tr, pts, max_d, offset, bits):
+def visibility_bits_kernel(bvh, face_tr, use_tr, min_tr, pts, max_d, offset, h_lo, h_hi, bits):
     """Upper triangle of the visibility graph as bits: bit j of row i (j > i) set when
     ``|p_i - p_j| <= max_d`` and the sightline keeps at least ``min_tr`` of the view.
 
-    Rows are processed in pairs (i, n-1-i) so that every task tests about n pairs.
+    Rows are processed in pairs (h, n-1-h), h in ``[h_lo, h_hi)`` of ``[0, (n + 1) // 2)``, so
+    that every task tests about n pairs.
     """
     n = pts.shape[0]
     md2 = max_d * max_d
-    half = (n + 1) // 2
-    for h in prange(half):
+    for h in prange(h_lo, h_hi):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
         hi = np.int64(h)
         for rep in range(2):
@@ -343,16 +343,16 @@ def popcount64(x):
 
 
 @pjit
-def vga_kernel(bits, n, out_conn, out_depth, out_reach, out_clust):
+def vga_kernel(bits, n, s_lo, s_hi, out_conn, out_depth, out_reach, out_clust):
     """Connectivity, total depth, nodes reached and clustering of every node.
 
     Breadth-first search per node on bit-packed rows: a level's next frontier is the OR of the
     rows of its nodes, less the visited set (n * n / 64 word operations per search).
     ``out_depth[i]`` is the sum of the step depths to every node reached from i,
-    ``out_reach[i]`` the number of nodes reached (i included).
+    ``out_reach[i]`` the number of nodes reached (i included). Sources ``[s_lo, s_hi)``.
     """
     n_words = bits.shape[1]
-    for s_ in prange(n):
+    for s_ in prange(s_lo, s_hi):
         s = np.int64(s_)
         visited = np.zeros(n_words, dtype=np.uint64)
         frontier = np.zeros(n_words, dtype=np.uint64)

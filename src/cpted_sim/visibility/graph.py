@@ -16,11 +16,13 @@ from ..geometry.scene import Scene
 from ..kernels import sightlines as K
 from .isovist import slice_bvh
 from .observers import DEFAULT_EYE_HEIGHT
-from .surveillance import spatial_order
+from .surveillance import blocks, spatial_order
 
 __all__ = ["visibility_graph", "VisibilityGraph", "hh_integration", "MAX_GRAPH_POINTS"]
 
 MAX_GRAPH_POINTS = 60_000
+BLOCK_ROWS = 256
+BLOCK_SOURCES = 1024
 
 
 def hh_integration(mean_depth, k) -> np.ndarray:
@@ -91,7 +93,8 @@ class VisibilityGraph:
 
 def visibility_graph(scene: Scene, grid: CalculationGrid, *, height: float = DEFAULT_EYE_HEIGHT,
                      max_distance: float | None = None,
-                     min_transmittance: float = 0.5) -> VisibilityGraph:
+                     min_transmittance: float = 0.5,
+                     quiet: bool | None = None) -> VisibilityGraph:
     """Visibility graph of grid points at eye height and its VGA measures.
 
     Two points are linked when the sightline between their eyes (each ``height`` above the
@@ -109,6 +112,8 @@ def visibility_graph(scene: Scene, grid: CalculationGrid, *, height: float = DEF
         Longest link [m]; default unlimited (Turner et al.).
     min_transmittance : float
         Least sight transmittance of a link [-] in (0, 1] (a hedge of 0.3 cuts it).
+    quiet : bool, optional
+        Turn the progress bars off.
 
     Returns
     -------
@@ -167,14 +172,17 @@ def visibility_graph(scene: Scene, grid: CalculationGrid, *, height: float = DEF
     if bvh is None:  # nothing at eye height: everything in range sees everything
         K.all_pairs_bits_kernel(pts_s, md, bits_s)
     else:
-        K.visibility_bits_kernel(bvh, face_tr, use_tr, min_tr, pts_s, md,
-                                 float(scene.ray_offset), bits_s)
+        for a, b in blocks((n + 1) // 2, BLOCK_ROWS, quiet, "visibility graph: sightlines",
+                           "row pairs"):
+            K.visibility_bits_kernel(bvh, face_tr, use_tr, min_tr, pts_s, md,
+                                     float(scene.ray_offset), a, b, bits_s)
     K.symmetrize_bits_kernel(bits_s, n)
     conn = np.empty(n, dtype=np.int64)
     depth = np.empty(n, dtype=np.int64)
     reach = np.empty(n, dtype=np.int64)
     clust = np.empty(n)
-    K.vga_kernel(bits_s, n, conn, depth, reach, clust)
+    for a, b in blocks(n, BLOCK_SOURCES, quiet, "visibility graph: depths", "nodes"):
+        K.vga_kernel(bits_s, n, a, b, conn, depth, reach, clust)
     # Back to grid order: rows and columns of the bit matrix, and the measures.
     inv = np.empty(n, dtype=np.int64)
     inv[order] = np.arange(n)

@@ -16,7 +16,7 @@ from ..geometry.grid import CalculationGrid
 from ..geometry.scene import Scene
 from ..kernels import sightlines as K
 from .observers import DEFAULT_EYE_HEIGHT
-from .surveillance import spatial_order
+from .surveillance import blocks, spatial_order
 
 __all__ = ["isovist", "IsovistResult", "fan_radii", "ISOVIST_UNITS", "DEFAULT_MAX_RADIUS",
            "DEFAULT_OCCLUSION_ANGLE"]
@@ -99,6 +99,7 @@ def _directions(n_rays) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 MAX_SLICES = 16
+BLOCK_EYES = 2048
 SLICE_HALF_HEIGHT = 0.05
 SLICE_OVERLAP = 1e-9
 
@@ -197,7 +198,8 @@ def fan_radii(scene: Scene, eyes_local: np.ndarray, n_rays: int, max_radius: flo
 
 def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None, *,
             max_radius: float = DEFAULT_MAX_RADIUS,
-            occlusion_angle: float = DEFAULT_OCCLUSION_ANGLE) -> IsovistResult:
+            occlusion_angle: float = DEFAULT_OCCLUSION_ANGLE,
+            quiet: bool | None = None) -> IsovistResult:
     """Isovist measures of viewpoints from a horizontal fan of rays at eye height.
 
     The rays run through the full 3D scene, so a tree crown above eye height or an arcade's
@@ -218,6 +220,8 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
         An isovist edge between consecutive rays is an occluding radial when it lies within
         this angle [deg] of the ray through its nearer end (a surface would have to be seen
         at more than ``90 - occlusion_angle`` deg from its normal).
+    quiet : bool, optional
+        Turn the progress bar off.
 
     Returns
     -------
@@ -262,9 +266,10 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
                                         tan_occl, part[:1])
             part[:] = part[0]
         else:
-            K.isovist_kernel(bvh, np.ascontiguousarray(eyes[order]), cos_t, sin_t,
-                             np.sin(step), np.cos(step), float(scene.ray_offset), max_radius,
-                             tan_occl, part)
+            e_s = np.ascontiguousarray(eyes[order])
+            for a, b in blocks(order.size, BLOCK_EYES, quiet, "isovists"):
+                K.isovist_kernel(bvh, e_s[a:b], cos_t, sin_t, np.sin(step), np.cos(step),
+                                 float(scene.ray_offset), max_radius, tan_occl, part[a:b])
         out[order] = part
 
     _fans(scene, eyes, int(n_rays), max_radius, run)

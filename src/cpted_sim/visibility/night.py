@@ -123,7 +123,8 @@ def night_surveillance_fields(scene: Scene, observers: ObserverSet, grid: Calcul
                               facing_azimuths=None,
                               threshold: RecognitionThreshold | Callable = DEFAULT_RECOGNITION,
                               target_height: float = DEFAULT_TARGET_HEIGHT,
-                              table_step: float = 0.05) -> SurveillanceResult:
+                              table_step: float = 0.05,
+                              quiet: bool | None = None) -> SurveillanceResult:
     """Surveillance that counts an observer only where it could recognise a face.
 
     Parameters
@@ -148,6 +149,8 @@ def night_surveillance_fields(scene: Scene, observers: ObserverSet, grid: Calcul
         Height of the face above the grid points [m] for the sightline (default 1.5).
     table_step : float
         Distance step [m] of the threshold table the kernel interpolates.
+    quiet : bool, optional
+        Turn the progress bar off.
 
     Returns
     -------
@@ -173,7 +176,7 @@ def night_surveillance_fields(scene: Scene, observers: ObserverSet, grid: Calcul
     step = as_float(table_step, "table_step", lo=0.0, lo_open=True)
     thr = _table(threshold, float(observers.max_distance.max()) if observers.n else 1.0, step)
     c, w, d, elapsed = run_surveillance(scene, observers, grid, target_height,
-                                        night=(table, dcos, dsin, thr, step))
+                                        night=(table, dcos, dsin, thr, step), quiet=quiet)
     prov = provenance(function="night_surveillance", n_observers=observers.n,
                       facing_azimuths=[float(a) for a in az], threshold=repr(threshold),
                       target_height=float(target_height), threads=get_threads(),
@@ -189,7 +192,7 @@ def night_surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGr
     """Night-time surveillance count (or weight, nearest distance) of each grid point.
 
     See :func:`night_surveillance_fields` for the parameters (``facing_azimuths``,
-    ``threshold``, ``target_height``, ``table_step``).
+    ``threshold``, ``target_height``, ``table_step``, ``quiet``).
 
     Returns
     -------

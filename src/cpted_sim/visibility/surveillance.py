@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import as_float
-from ..config import get_threads
+from ..config import get_threads, progress_enabled
 from ..errors import ParameterError
 from ..field import Field, provenance
 from ..geometry.grid import CalculationGrid
@@ -23,6 +23,29 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TARGET_HEIGHT = 1.5
 MEASURES = ("count", "weight", "nearest")
+#: Points per kernel call (between two progress updates / Ctrl-C checks).
+BLOCK_POINTS = 8192
+
+
+def blocks(total: int, size: int, quiet, desc: str, unit: str = "pt"):
+    """Yield ``(start, stop)`` ranges of ``size``; a tqdm bar counts them unless quiet.
+
+    Ctrl-C stops the job between two kernel calls (DESIGN.md §5).
+    """
+    bar = None
+    if progress_enabled(quiet) and total > size:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, unit=unit, desc=desc)
+    try:
+        for start in range(0, total, size):
+            stop = min(total, start + size)
+            yield start, stop
+            if bar is not None:
+                bar.update(stop - start)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 class SurveillanceResult(NamedTuple):
@@ -81,7 +104,7 @@ def observer_arrays(scene: Scene, observers: ObserverSet):
 
 
 def run_surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGrid,
-                     target_height: float, night=None):
+                     target_height: float, night=None, quiet: bool | None = None):
     """Run the kernel; returns (count, weight, nearest) in grid order, and the elapsed time.
 
     ``night`` is None (day) or ``(e_table (n, k), dir_cos (k,), dir_sin (k,), thr_table,
@@ -111,9 +134,12 @@ def run_surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGrid
         e_tab, dcos, dsin, thr, step = night
         e_tab = np.ascontiguousarray(e_tab[order], dtype=np.float64)
         is_night = True
-    K.surveillance_kernel(scene.bvh, face_tr, use_tr, obs, odir, ocos, orange, ow, pts_s,
-                          float(scene.ray_offset), is_night, e_tab, dcos, dsin, thr, float(step),
-                          count, weight, near)
+    for a, b in blocks(n, BLOCK_POINTS, quiet, "night surveillance" if is_night else
+                       "surveillance"):
+        K.surveillance_kernel(scene.bvh, face_tr, use_tr, obs, odir, ocos, orange, ow,
+                              pts_s[a:b], float(scene.ray_offset), is_night,
+                              e_tab[a:b] if is_night else e_tab, dcos, dsin, thr, float(step),
+                              count[a:b], weight[a:b], near[a:b])
     out = [np.empty(n) for _ in range(3)]
     for o, v in zip(out, (count, weight, near)):
         o[order] = v
@@ -123,7 +149,8 @@ def run_surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGrid
 
 
 def surveillance_fields(scene: Scene, observers: ObserverSet, grid: CalculationGrid, *,
-                        target_height: float = DEFAULT_TARGET_HEIGHT) -> SurveillanceResult:
+                        target_height: float = DEFAULT_TARGET_HEIGHT,
+                        quiet: bool | None = None) -> SurveillanceResult:
     """Count, weight and nearest distance of the observers that see each grid point.
 
     An observer sees a point when the point lies within its range, inside its field of view,
@@ -140,6 +167,8 @@ def surveillance_fields(scene: Scene, observers: ObserverSet, grid: CalculationG
     target_height : float
         Height [m] above each grid point that must be seen (default 1.5 m, a face; 0 to test
         the points themselves).
+    quiet : bool, optional
+        Turn the progress bar off (default: the session setting).
 
     Returns
     -------
@@ -154,7 +183,7 @@ def surveillance_fields(scene: Scene, observers: ObserverSet, grid: CalculationG
     ``count = sum_j tau_jp`` and ``weight = sum_j w_j tau_jp``. Both edges are inclusive.
     """
     check_inputs(scene, observers, grid)
-    c, w, d, elapsed = run_surveillance(scene, observers, grid, target_height)
+    c, w, d, elapsed = run_surveillance(scene, observers, grid, target_height, quiet=quiet)
     prov = provenance(function="surveillance", n_observers=observers.n,
                       target_height=float(target_height), threads=get_threads(),
                       elapsed_s=elapsed)
@@ -164,7 +193,8 @@ def surveillance_fields(scene: Scene, observers: ObserverSet, grid: CalculationG
 
 
 def surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGrid, *,
-                 measure: str = "count", target_height: float = DEFAULT_TARGET_HEIGHT) -> Field:
+                 measure: str = "count", target_height: float = DEFAULT_TARGET_HEIGHT,
+                 quiet: bool | None = None) -> Field:
     """Natural surveillance of each grid point: how many observers see it.
 
     Parameters
@@ -177,6 +207,8 @@ def surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGrid, *,
         from one pass).
     target_height : float
         Height [m] above each grid point that must be seen (default 1.5 m).
+    quiet : bool, optional
+        Turn the progress bar off.
 
     Returns
     -------
@@ -191,5 +223,5 @@ def surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGrid, *,
     """
     if measure not in MEASURES:
         raise ParameterError(f"measure: expected one of {MEASURES}, got {measure!r}")
-    res = surveillance_fields(scene, observers, grid, target_height=target_height)
+    res = surveillance_fields(scene, observers, grid, target_height=target_height, quiet=quiet)
     return res[MEASURES.index(measure)]
