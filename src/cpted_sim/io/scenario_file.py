@@ -54,7 +54,7 @@ CHANGE_KEYS = {
     "add_observers": OBSERVER_KEYS,
     "remove_observers": ("name",),
 }
-LIGHTING_CLASS = re.compile(r"^(P[1-6]|C[0-5])$")
+LIGHTING_CLASS = re.compile(r"^P[1-6]$")
 
 
 class _Reader:
@@ -240,7 +240,7 @@ def _area(r: _Reader, d, key: str) -> m.AreaSpec:
     if "class" in d:
         c = r.str(d["class"], _join(key, "class"))
         if not LIGHTING_CLASS.match(c):
-            raise r.error(_join(key, "class"), f"expected an EN 13201-2 class P1..P6 or C0..C5, got {c!r}")
+            raise r.error(_join(key, "class"), f"expected an EN 13201-2 P class P1..P6, got {c!r}")
         kw["lighting_class"] = c
     need = {"en13201": ("polygon", "class"), "grid": ("polygon",), "route": ("path",),
             "facade": ("groups",)}[kind]
