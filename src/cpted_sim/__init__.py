@@ -26,6 +26,8 @@ from .geometry.engines import engines_available
 from .geometry.grid import CalculationGrid
 from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
+from .io.scenario_file import load_scenario, save_scenario
+from .scenario import Comparison, Scenario, ScenarioResult, Variant, compare, run
 
 __all__ = [
     "__version__",
@@ -48,4 +50,12 @@ __all__ = [
     "engines_available",
     "occluded",
     "visibility_matrix",
+    "load_scenario",
+    "save_scenario",
+    "Scenario",
+    "Variant",
+    "ScenarioResult",
+    "Comparison",
+    "run",
+    "compare",
 ]
