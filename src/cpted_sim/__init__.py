@@ -26,6 +26,7 @@ from .geometry.engines import engines_available
 from .geometry.grid import CalculationGrid
 from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
+from .photometry import IntensityDistribution, Luminaire, load_photometry
 from .io.scenario_file import load_scenario, save_scenario
 from .scenario import Comparison, Scenario, ScenarioResult, Variant, compare, run
 
@@ -50,6 +51,9 @@ __all__ = [
     "engines_available",
     "occluded",
     "visibility_matrix",
+    "IntensityDistribution",
+    "Luminaire",
+    "load_photometry",
     "load_scenario",
     "save_scenario",
     "Scenario",
