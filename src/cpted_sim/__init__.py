@@ -27,6 +27,9 @@ from .geometry.grid import CalculationGrid
 from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
 from .photometry import IntensityDistribution, Luminaire, load_photometry
+from .io.mesh import load_scene
+from .lighting import illuminance
+from .metrics import FacialRecognition, en13201_grid, facial_recognition, lighting_class, summary
 from .io.scenario_file import load_scenario, save_scenario
 from .scenario import Comparison, Scenario, ScenarioResult, Variant, compare, run
 
@@ -54,6 +57,13 @@ __all__ = [
     "IntensityDistribution",
     "Luminaire",
     "load_photometry",
+    "load_scene",
+    "illuminance",
+    "en13201_grid",
+    "lighting_class",
+    "summary",
+    "FacialRecognition",
+    "facial_recognition",
     "load_scenario",
     "save_scenario",
     "Scenario",
