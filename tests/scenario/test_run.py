@@ -158,3 +158,58 @@ def test_a_mesh_scene_comes_from_the_assets():
 def test_run_refuses_what_is_not_a_scenario():
     with pytest.raises(ParameterError, match="expected a Scenario"):
         run("street.toml")
+
+
+def _write_obj(scene: Scene, path) -> None:
+    """A minimal OBJ writer: one ``usemtl`` block per group (world coordinates)."""
+    lines = [f"v {x:.6f} {y:.6f} {z:.6f}" for x, y, z in scene.to_world(scene.vertices)]
+    for g, name in enumerate(scene.groups):
+        lines.append(f"usemtl {name}")
+        lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in scene.faces[scene.face_group == g]]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_from_a_mesh_file_to_a_comparison(tmp_path):
+    from cpted_sim.io.scenario_file import load_scenario
+    from cpted_sim.scenario.compare import compare
+    from cpted_sim.scenario.demo import demo_street
+
+    _write_obj(demo_street(), tmp_path / "street.obj")
+    (tmp_path / "street.toml").write_text('''
+name = "from OBJ"
+[scene]
+mesh = "street.obj"
+epsg = 28992
+[materials]
+window = { tags = ["window"] }
+[[luminaires]]
+name = "L1"
+photometry = { builtin = "street_light_optic", flux = 6000.0 }
+position = [40.0, -1.0, 6.0]
+[[areas]]
+name = "path"
+kind = "grid"
+polygon = [[20, -5.5], [60, -5.5], [60, -3.5], [20, -3.5]]
+quantities = ["E_h", "surveillance"]
+[[observers]]
+name = "windows"
+tag = "window"
+[[variants]]
+name = "trimmed"
+[[variants.changes]]
+op = "remove_geometry"
+groups = ["hedge_top"]
+''')
+    sc = load_scenario(tmp_path / "street.toml")
+    mesh_path = str((tmp_path / "street.obj").resolve())
+    assert sc.scene.geometry.mesh == mesh_path and mesh_path in sc.assets
+    cmp = compare(sc, quiet=True)
+    assert cmp.base.scene.n_faces == demo_street().n_faces and cmp.base.scene.epsg == 28992
+    trimmed = cmp.metric("trimmed", "path", "unobserved_pct")
+    assert trimmed["delta"] < 0
+    bad = (tmp_path / "street.toml").read_text().replace('"street.obj"', '"nope.obj"')
+    (tmp_path / "bad.toml").write_text(bad)
+    from cpted_sim.errors import ScenarioFileError
+
+    with pytest.raises(ScenarioFileError, match="scene.mesh.*file not found: nope.obj"):
+        load_scenario(tmp_path / "bad.toml")
