@@ -213,3 +213,26 @@ groups = ["hedge_top"]
 
     with pytest.raises(ScenarioFileError, match="scene.mesh.*file not found: nope.obj"):
         load_scenario(tmp_path / "bad.toml")
+
+
+def test_night_surveillance_needs_light_at_the_face():
+    areas = (m.AreaSpec("g", "grid", polygon=((4, 4), (36, 4), (36, 36), (4, 36)), spacing=4.0,
+                        quantities=("night_surveillance",)),)
+    day_and_night = {}
+    for lx in (0.0, 1e9):
+        res = run(_scenario(areas=areas, thresholds=m.Thresholds(night_lit_lx=lx)), quiet=True)
+        f = res.areas["g"].fields
+        day_and_night[lx] = (f["surveillance_count"].values, f["night_surveillance_count"].values)
+    day, night = day_and_night[0.0]
+    assert day.sum() > 0
+    np.testing.assert_allclose(night, day)                  # no light needed: seen = seen
+    assert not day_and_night[1e9][1].any()                  # unreachable light: nobody at night
+    default = run(_scenario(areas=areas), quiet=True).areas["g"]
+    n = default.fields["night_surveillance_count"].values
+    assert np.all(n <= day + 1e-12) and 0 < n.sum() < day.sum()
+    assert "night_surveyed_pct" in default.metrics
+
+
+def test_only_the_numba_engine_runs():
+    with pytest.raises(ParameterError, match="run.engine"):
+        run(_scenario(settings=m.RunSettings(engine="embree")), quiet=True)

@@ -298,7 +298,7 @@ def _observers(r: _Reader, d, key: str) -> m.ObserverSpec:
     if "spacing" in d:
         kw["spacing"] = r.num(d["spacing"], _join(key, "spacing"), lo=0.0, lo_open=True)
     if "height" in d:
-        kw["height"] = r.num(d["height"], _join(key, "height"))
+        kw["height"] = r.num(d["height"], _join(key, "height"), lo=0.0)
     return m.ObserverSpec(**kw)
 
 
@@ -374,7 +374,7 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
     if "threads" in rd:
         run_kw["threads"] = r.int(rd["threads"], "run.threads", lo=1)
     if "engine" in rd:
-        run_kw["engine"] = r.str(rd["engine"], "run.engine", ("numba", "embree", "trimesh"))
+        run_kw["engine"] = r.str(rd["engine"], "run.engine", ("numba",))
     if "max_distance" in rd:
         run_kw["max_distance"] = r.num(rd["max_distance"], "run.max_distance", lo=0.0, lo_open=True)
     if "quiet" in rd:

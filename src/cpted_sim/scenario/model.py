@@ -254,9 +254,11 @@ class ObserverSpec:
     range : float
         How far an observer can recognise a person [m].
     spacing : float
-        Sampling step along a path or over faces [m].
-    height : float
-        Eye height above a path or above listed points [m]; added to face centroids too.
+        Distance between walkers along a path [m] (default 2).
+    height : float or None
+        Eye height [m] above a path (default 1.6) or added to listed points (default 0:
+        the points are the eyes). Openings (tag, groups) put one eye 0.1 m in front of
+        each window or door, at its centre.
     """
 
     name: str
@@ -269,7 +271,7 @@ class ObserverSpec:
     fov: float = 180.0
     range: float = 50.0
     spacing: float = 2.0
-    height: float = 0.0
+    height: float | None = None
 
     def __post_init__(self):
         if self.kind not in OBSERVER_KINDS:
@@ -299,7 +301,9 @@ class Thresholds:
         Weighted surveillance count below which a point is unobserved [-] (default 1: no
         observer sees it).
     night_lit_lx : float or None
-        Light [lx] a point needs to be seen at night; default: the area's dark threshold.
+        Semicylindrical illuminance [lx] a face needs to be recognised at night, at any
+        distance; default None: the distance-dependent curve of
+        :data:`cpted_sim.visibility.DEFAULT_RECOGNITION` (about 1 lx at 4 m, 3 lx at 10 m).
     target_height : float
         Height above the ground of the watched point, a person's face [m] (default 1.5).
     concealment_distance : float
@@ -316,7 +320,21 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class RunSettings:
-    """How to run: threads, ray engine and the maximum distance of light and sight [m]."""
+    """How to run.
+
+    Attributes
+    ----------
+    threads : int or None
+        Kernel threads (default: all the session allows).
+    engine : str
+        Ray engine; the lighting and sightline kernels run on the built-in ``"numba"`` BVH
+        (the only value accepted today; embree and trimesh serve as cross-checks through
+        :mod:`cpted_sim.geometry.query`).
+    max_distance : float
+        Luminaires farther than this from a point are left out [m] (default 100).
+    quiet : bool
+        No progress bars.
+    """
 
     threads: int | None = None
     engine: str = "numba"

@@ -157,12 +157,13 @@ def build_observers(scenario: m.Scenario, scene: Scene):
             sets.append(ObserverSet.from_faces(scene, groups, kind=o.kind, **common))
         elif o.points is not None:
             pts = np.array(o.points, dtype=np.float64)
-            pts[:, 2] += o.height
+            pts[:, 2] += o.height or 0.0
             sets.append(ObserverSet.from_points(pts, None if o.fov >= 360 else _no_dir(o),
                                                 kind=o.kind, **common))
         else:
             sets.append(ObserverSet.from_paths([np.array(o.path)], spacing=o.spacing,
-                                               eye_height=o.height or 1.6, **common))
+                                               eye_height=1.6 if o.height is None else o.height,
+                                               **common))
     if not sets:
         return None
     out = sets[0]
@@ -212,6 +213,19 @@ def point_weights(grid: CalculationGrid, area: m.AreaSpec) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- areas
+class _ConstantThreshold:
+    """E_sc [lx] needed to recognise a face, the same at every distance."""
+
+    def __init__(self, lx: float):
+        self.lx = float(lx)
+
+    def __call__(self, d):
+        return np.full(np.shape(d), self.lx)
+
+    def __repr__(self) -> str:
+        return f"constant {self.lx} lx"
+
+
 def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenario,
                  grid: CalculationGrid, quiet: bool) -> dict[str, Field]:
     from ..lighting import illuminance
@@ -266,8 +280,11 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
             else:
                 fl = [esc_by_az[r] for r in _NIGHT_FACINGS]
                 azs = [az0 + r for r in _NIGHT_FACINGS]
+            extra = {}
+            if th.night_lit_lx is not None:
+                extra["threshold"] = _ConstantThreshold(th.night_lit_lx)
             night = night_surveillance_fields(scene, observers, grid, fl, facing_azimuths=azs,
-                                              target_height=th.target_height)
+                                              target_height=th.target_height, **extra)
             fields["night_surveillance_count"] = night.count
             fields["night_surveillance_weight"] = night.weight
     elif "surveillance" in q or "night_surveillance" in q:
@@ -331,6 +348,9 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
     """
     if not isinstance(scenario, m.Scenario):
         raise ParameterError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
+    if scenario.settings.engine != "numba":
+        raise ParameterError(f"run.engine: {scenario.settings.engine!r} is not supported; the "
+                             "lighting and sightline kernels run on the 'numba' engine")
     t0 = time.perf_counter()
     n_threads = threads if threads is not None else scenario.settings.threads
     quiet = (not progress_enabled(None)) if quiet is None else quiet
