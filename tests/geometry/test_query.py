@@ -166,3 +166,41 @@ def test_visibility_matrix_equals_pairwise_occluded(engine, soup):
     vis = visibility_matrix(scene, obs, tg, engine=engine)
     pairs = ~occluded(scene, np.repeat(obs, 30, axis=0), np.tile(tg, (12, 1)), engine=engine)
     assert np.array_equal(vis.ravel(), pairs)
+
+
+def _awkward_scenes():
+    rng = np.random.default_rng(19)
+    # 600 triangles rotated about one common centroid: the BVH cannot split by centroid.
+    ang = rng.uniform(0, np.pi, 600)
+    axis = rng.normal(size=(600, 3))
+    axis /= np.linalg.norm(axis, axis=1)[:, None]
+    base = np.array([[1.0, 0, 0], [-0.5, 0.866, 0], [-0.5, -0.866, 0]]) * 3.0
+    tris = []
+    for a, k in zip(ang, axis):
+        kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+        r = np.eye(3) + np.sin(a) * kx + (1 - np.cos(a)) * kx @ kx
+        tris.append(base @ r.T + 5.0)
+    fan = np.array(tris).reshape(-1, 3)
+    # Mixed scales: one 1 km triangle among 300 centimetre ones.
+    small = rng.uniform(0, 10, size=(300, 1, 3)) + rng.normal(scale=0.02, size=(300, 3, 3))
+    big = np.array([[[-500.0, -500.0, 4.0], [600.0, -400.0, 6.0], [0.0, 700.0, 5.0]]])
+    mixed = np.vstack([small, big]).reshape(-1, 3)
+    return {"common centroid": fan, "mixed scales": mixed}
+
+
+@pytest.mark.parametrize("name", ["common centroid", "mixed scales"])
+def test_awkward_scenes_match_reference(name):
+    vertices = _awkward_scenes()[name]
+    faces = np.arange(len(vertices)).reshape(-1, 3)
+    scene = Scene.from_arrays(vertices, faces)
+    assert scene.n_faces == len(faces)
+    rng = np.random.default_rng(20)
+    origins, directions = random_rays(rng, vertices, faces, n=800)
+    dist, face = closest_hit(scene, origins, directions)
+    ref_dist, ref_face = ref.closest_hit(vertices, faces, origins, directions,
+                                         offset=scene.ray_offset)
+    _check_hits("numba", vertices, faces, origins, directions, dist, face, ref_dist, ref_face,
+                min_hits=0.3)
+    b = rng.uniform(-2, 12, size=(800, 3))
+    assert np.array_equal(occluded(scene, origins, b),
+                          ref.occluded(vertices, faces, origins, b, scene.ray_offset))

@@ -8,7 +8,7 @@ import pytest
 import trimesh
 
 import reference as ref
-from cpted_sim import closest_hit, engines_available, occluded, visibility_matrix
+from cpted_sim import closest_hit, engines_available, occluded, threads, visibility_matrix
 from cpted_sim.geometry.scene import Scene
 
 
@@ -197,6 +197,9 @@ def test_results_are_deterministic():
     first = closest_hit(scene, o, d)
     second = closest_hit(scene, o, d)
     assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
+    with threads(1):  # and whatever the number of threads
+        serial = closest_hit(scene, o, d)
+    assert np.array_equal(first[0], serial[0]) and np.array_equal(first[1], serial[1])
     t = rng.uniform(-2, 12, size=(20000, 3))
     assert np.array_equal(occluded(scene, o, t), occluded(scene, o, t))
     assert np.array_equal(visibility_matrix(scene, o[:50], t[:300]),

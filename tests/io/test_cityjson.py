@@ -318,6 +318,9 @@ def test_composite_surface_with_a_hole_and_geometry_instances(tmp_path):
     (_doc({"b": {"type": "Building", "geometry": [
         {"type": "Sphere", "lod": "1", "boundaries": []}]}}, CUBE_V),
      r"CityObject 'b' has geometry type 'Sphere'"),
+    (_doc({"b": {"type": "Building", "geometry": [
+        {"type": "Solid", "lod": "1", "boundaries": [[0, 1, 2]]}]}}, CUBE_V),
+     r"CityObject 'b' has malformed Solid boundaries"),
 ])
 def test_bad_cityjson_names_the_file(tmp_path, doc, match):
     path = tmp_path / "t.city.json"

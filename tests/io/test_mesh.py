@@ -116,7 +116,7 @@ OBJ_SMALL = """\
 v 0 0 0
 v 4 0 0
 v 4 3 0
-v 0 3 0
+v\t0\t3 0
 g floor
 usemtl stone
 f 1/1/1 2/2/1 3//1 4

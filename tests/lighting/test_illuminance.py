@@ -295,3 +295,19 @@ def test_cutoff_drops_exactly_the_pairs_below_it(kind, rng):
     full = illuminance(scene, lums, grid, kind=kind, cutoff=0.0, quiet=True)
     assert cut.provenance["pairs"] < 0.2 * full.provenance["pairs"]
     assert np.max(full.values - cut.values) < cutoff * np.max(np.sum(~kept & (each > 0), axis=0))
+
+
+def test_plane_illuminance_on_facade_points():
+    scene = box_scene()
+    lum = Luminaire(isotropic(1000.0), [0.0, 0.0, 6.0])
+    grid = CalculationGrid.on_faces(scene, "box", spacing=0.5)
+    e = illuminance(scene, lum, grid, kind="plane", quiet=True)
+    assert e.quantity == "E_plane"
+    n = grid.normals
+    v = lum.position - grid.points
+    d = np.linalg.norm(v, axis=1)
+    free = 1000.0 * np.maximum(0.0, np.sum(v * n, axis=1) / d) / d**2
+    west, top = n[:, 0] < -0.5, n[:, 2] > 0.5
+    np.testing.assert_allclose(e.values[west | top], free[west | top], rtol=1e-12)
+    assert np.all(e.values[~(west | top)] == 0.0)       # faces turned away from the light
+    assert np.all(e.values[west] > 0) and np.all(e.values[top] > 0)

@@ -3,7 +3,7 @@
 Every engine answers three queries on scene-local float64 arrays:
 
 - ``closest_hit(scene, origins, directions, tmax, tmin=0.0)`` -> ``(distance, face)`` with unit
-  directions, hits with ``tmin < t <= tmax`` only, miss = ``(inf, -1)``;
+  directions, hits with ``tmin < t < tmax`` only, miss = ``(inf, -1)``;
 - ``occluded(scene, origins, targets, offset)`` -> bool per segment, ignoring ``offset`` metres
   at both ends;
 - ``visibility(scene, observers, targets, max_distance, offset)`` -> (n_obs, n_targets) bool.

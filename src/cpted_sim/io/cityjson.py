@@ -294,13 +294,18 @@ def read_cityjson(path, *, lod=None, group_by: str = "material") -> CityJSONMesh
     lods: dict[str, int] = {}
     for oid, otype, g, glod in chosen:
         lods[glod] = lods.get(glod, 0) + 1
-        if g.get("type") == "GeometryInstance":
-            tpl, world = _instance(p, data, g, vertices, oid)
-            extra.append(world)
-            _walk(tpl, otype, oid, group_by, col, world, n_total)
-            n_total += len(world)
-        else:
-            _walk(g, otype, oid, group_by, col, vertices, 0)
+        try:
+            if g.get("type") == "GeometryInstance":
+                tpl, world = _instance(p, data, g, vertices, oid)
+                extra.append(world)
+                _walk(tpl, otype, oid, group_by, col, world, n_total)
+                n_total += len(world)
+            else:
+                _walk(g, otype, oid, group_by, col, vertices, 0)
+        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise MeshError(f"{p.name}: CityObject {oid!r} has malformed {g.get('type')} "
+                            f"boundaries (expected nested lists of vertex indices: {exc})") \
+                from None
     if col.n_polygons_dropped:
         log.info("%s: %d polygons without area were skipped", p.name, col.n_polygons_dropped)
     all_vertices = np.vstack([vertices, *extra]) if extra else vertices

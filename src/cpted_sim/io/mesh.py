@@ -176,7 +176,8 @@ def read_obj(path, *, group_by: str = "material"):
         line = raw.strip()
         if not line or line[0] == "#":
             continue
-        tag, _, rest = line.partition(" ")
+        tag, *tail = line.split(None, 1)
+        rest = tail[0] if tail else ""
         if tag == "v":
             parts = rest.split()
             try:
