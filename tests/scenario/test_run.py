@@ -236,3 +236,18 @@ def test_night_surveillance_needs_light_at_the_face():
 def test_only_the_numba_engine_runs():
     with pytest.raises(ParameterError, match="run.engine"):
         run(_scenario(settings=m.RunSettings(engine="embree")), quiet=True)
+
+
+@pytest.mark.parametrize("builtin,params,group", [
+    ("ground_plane", {"size": 30.0}, "ground"),
+    ("street_canyon", {"length": 30.0}, "window"),
+    ("district", {"target_triangles": 3000, "seed": 1}, "window"),
+    ("demo_street", {"length": 80.0}, "hedge_top"),
+])
+def test_builtin_scenes_build(builtin, params, group):
+    sc = _scenario(scene=m.SceneSpec(m.GeometrySpec(builtin=builtin, params=params), epsg=2056))
+    scene = build_scene(sc)
+    assert group in scene.groups and scene.group_faces(group).size > 0 and scene.epsg == 2056
+    bad = _scenario(scene=m.SceneSpec(m.GeometrySpec(builtin=builtin, params={"colour": 1})))
+    with pytest.raises(ParameterError, match=f"builtin scene '{builtin}': bad params"):
+        build_scene(bad)

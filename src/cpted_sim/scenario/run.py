@@ -70,6 +70,7 @@ def _geometry_scene(g: m.GeometrySpec, assets, origin=None) -> Scene:
         scene = build(**params)
     except TypeError as exc:
         raise ParameterError(f"builtin scene {g.builtin!r}: bad params {params} ({exc})") from None
+    scene = getattr(scene, "scene", scene)     # district() returns a SyntheticDistrict
     if g.group is not None:
         scene = Scene.from_arrays(scene.to_world(scene.vertices), scene.faces,
                                   np.full(scene.n_faces, g.group), origin=scene.origin,
