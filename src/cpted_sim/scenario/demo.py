@@ -37,7 +37,7 @@ __all__ = ["demo_street", "demo_scenario_path", "DEMO_SCENARIO_FILE", "DEMO_IES_
 DEMO_SCENARIO_FILE = "demo_street.toml"
 DEMO_IES_FILE = "demo_street_light.ies"
 #: Parameters of :func:`cpted_sim.photometry.builtin.street_light_optic` for the demo file.
-DEMO_OPTIC = {"flux": 6000.0, "throw": 3.0, "street_side": 1.8, "house_side": 0.6}
+DEMO_OPTIC = {"flux": 5000.0, "throw": 4.0, "street_side": 2.2, "house_side": 0.6}
 
 _BOX_FACES = np.array([
     [0, 2, 1], [0, 3, 2],          # bottom (z min), normal -z
