@@ -251,3 +251,14 @@ def test_builtin_scenes_build(builtin, params, group):
     bad = _scenario(scene=m.SceneSpec(m.GeometrySpec(builtin=builtin, params={"colour": 1})))
     with pytest.raises(ParameterError, match=f"builtin scene '{builtin}': bad params"):
         build_scene(bad)
+
+
+def test_isovist_area_of_an_open_square_is_the_ray_fan_polygon():
+    areas = (m.AreaSpec("g", "grid", polygon=((10, 10), (30, 10), (30, 30), (10, 30)),
+                        spacing=10.0, quantities=("isovist",)),)
+    res = run(_scenario(areas=areas, settings=m.RunSettings(max_distance=60.0)), quiet=True)
+    iso = res.areas["g"].fields["isovist_area"]
+    n = 360
+    expected = 0.5 * n * 60.0 ** 2 * np.sin(2 * np.pi / n)     # nothing stands above the ground
+    np.testing.assert_allclose(iso.values, expected, rtol=1e-9)
+    assert iso.unit == "m2"

@@ -37,7 +37,8 @@ __all__ = [
 AREA_KINDS = ("en13201", "grid", "facade", "route")
 OBSERVER_KINDS = ("window", "door", "path", "person")
 #: Quantities an area may ask for, and those computed when it asks for none.
-QUANTITIES = ("E_h", "E_sc", "E_v", "surveillance", "night_surveillance", "concealment")
+QUANTITIES = ("E_h", "E_sc", "E_v", "surveillance", "night_surveillance", "concealment",
+              "isovist")
 DEFAULT_QUANTITIES = {
     "en13201": ("E_h", "E_sc", "surveillance", "night_surveillance", "concealment"),
     "grid": ("E_h", "surveillance", "night_surveillance", "concealment"),

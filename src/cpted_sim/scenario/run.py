@@ -311,6 +311,12 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
                                                      np.where(np.isnan(v), spots,
                                                               np.maximum(spots, v)))
         fields["concealment"] = Field(spots, grid, "concealment", "1", c.concealed.provenance)
+    if "isovist" in q and area.kind != "facade":
+        from ..visibility import isovist
+
+        iso = isovist(scene, grid, n_rays=360, max_radius=sc.settings.max_distance)
+        f = iso.fields(grid)
+        fields["isovist_area"] = f["area"]
     # the CPTED masks
     if "E_h" in fields:
         fields["dark"] = cpted.below(fields["E_h"], dark_threshold(area, th), "dark")
