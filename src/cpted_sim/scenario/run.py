@@ -113,7 +113,7 @@ def _distribution(p: m.PhotometrySpec, assets, cache: dict):
     from ..photometry import builtin, load_photometry
 
     if p.file is not None:
-        dist = assets.get(p.file) or load_photometry(p.file)
+        dist = assets[p.file] if p.file in assets else load_photometry(p.file)
     else:
         try:
             dist = getattr(builtin, p.builtin)(**p.params)
