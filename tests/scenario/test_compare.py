@@ -69,7 +69,7 @@ def test_table_rows_hold_base_value_delta_and_percent(comparison):
         assert r["value"] == pytest.approx(metric.value)
         assert r["base"] == pytest.approx(base_v)
         assert r["delta"] == pytest.approx(metric.value - base_v)
-        if base_v != 0:
+        if abs(base_v) >= 1e-3:
             assert r["delta_pct"] == pytest.approx(100 * (metric.value - base_v) / abs(base_v))
         else:
             assert r["delta_pct"] is None

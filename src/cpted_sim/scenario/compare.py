@@ -17,6 +17,10 @@ __all__ = ["Comparison", "compare"]
 
 log = logging.getLogger(__name__)
 
+#: Base values smaller than this (in the metric's unit: lx, %, m2, m, 1) give no percentage
+#: change: 4e-5 lx -> 6 lx is not "+15 000 000 %".
+PCT_FLOOR = 1e-3
+
 
 @dataclass(frozen=True, eq=False)
 class Comparison:
@@ -32,7 +36,8 @@ class Comparison:
     table : list of dict
         One row per variant (the base first), area and metric, with keys ``variant, area,
         metric, unit, base, value, delta, delta_pct, better``; ``delta_pct`` is ``None`` where
-        the base value is 0 or undefined, values are ``None`` where undefined (NaN).
+        the base value is below ``PCT_FLOOR`` in size or undefined, values are ``None`` where
+        undefined (NaN).
     verdicts : dict str -> str
         One sentence per variant, e.g. ``"Variant B: dark and unseen area 410 -> 120 m2
         (-71 %); P-class P4 -> P3"``.
@@ -79,7 +84,7 @@ def _rows(res: m.ScenarioResult, base: m.ScenarioResult) -> list[dict]:
             bv = _num(bm.value) if bm is not None else None
             v = _num(met.value)
             delta = None if (v is None or bv is None) else v - bv
-            pct = None if (delta is None or bv == 0) else 100.0 * delta / abs(bv)
+            pct = None if (delta is None or abs(bv) < PCT_FLOOR) else 100.0 * delta / abs(bv)
             rows.append({"variant": res.variant, "area": aname, "metric": name, "unit": met.unit,
                          "base": bv, "value": v, "delta": delta, "delta_pct": pct,
                          "better": met.better})
@@ -121,7 +126,7 @@ def verdict(res: m.ScenarioResult, base: m.ScenarioResult) -> str:
     parts = []
     b, v = _sum_metric(base, "dark_unseen_area"), _sum_metric(res, "dark_unseen_area")
     if b is not None and v is not None:
-        pct = f" ({100.0 * (v - b) / b:+.0f} %)" if b > 0 else ""
+        pct = f" ({100.0 * (v - b) / b:+.0f} %)" if b >= PCT_FLOOR else ""
         parts.append(f"dark and unseen area {_fmt(b)} -> {_fmt(v)} m2{pct}")
     multi = sum(1 for a in res.areas.values() if "class_achieved" in a.metrics) > 1
     for aname, area in res.areas.items():
