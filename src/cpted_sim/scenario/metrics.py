@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ParameterError
 from ..field import Field
-from ..metrics import cpted
 from . import model as m
 
-__all__ = ["area_metrics", "dark_threshold", "METRICS", "class_rank"]
+__all__ = ["area_metrics", "dark_threshold", "METRICS", "class_rank", "below", "both",
+           "longest_run"]
 
 #: name -> (unit, better), in table order.
 METRICS = {
@@ -55,6 +56,34 @@ def dark_threshold(area: m.AreaSpec, thresholds: m.Thresholds) -> float:
             if c.name == area.lighting_class:
                 return float(c.e_min)
     return float(thresholds.dark_lx)
+
+
+def below(field: Field, threshold: float, quantity: str) -> Field:
+    """A 0/1 field: 1 where ``field`` is below ``threshold`` (in the field's unit)."""
+    mask = (np.asarray(field.values, dtype=np.float64) < float(threshold)).astype(np.float64)
+    return Field(mask, field.grid, quantity, "1",
+                 {**field.provenance, "derived_from": field.quantity, "threshold": float(threshold)})
+
+
+def both(a: Field, b: Field, quantity: str) -> Field:
+    """A 0/1 field: 1 where both 0/1 fields are 1 (grids must match)."""
+    if not a.grid.same_points(b.grid):
+        raise ParameterError(f"{a.quantity} and {b.quantity} lie on different grids")
+    mask = ((a.values > 0.5) & (b.values > 0.5)).astype(np.float64)
+    return Field(mask, a.grid, quantity, "1", {"derived_from": [a.quantity, b.quantity]})
+
+
+def longest_run(mask, step: float) -> float:
+    """Length [m] of the longest run of consecutive 1 values of a route's 0/1 ``mask``.
+
+    Each point stands for ``step`` metres of route (points evenly spaced along it).
+    """
+    v = np.asarray(mask.values if isinstance(mask, Field) else mask) > 0.5
+    if not v.any():
+        return 0.0
+    d = np.diff(np.concatenate([[False], v, [False]]).astype(np.int8))
+    starts, stops = np.nonzero(d == 1)[0], np.nonzero(d == -1)[0]
+    return float(np.max(stops - starts)) * float(step)
 
 
 def _metric(name: str, value: float, label: str | None = None) -> m.Metric:
@@ -132,5 +161,5 @@ def area_metrics(area: m.AreaSpec, fields: dict[str, Field], weights: np.ndarray
             "concealment_area", float(np.sum(w[~np.isnan(c)] * (c[~np.isnan(c)] > 0.5))))
     if area.kind == "route" and "unobserved" in fields:
         out["longest_unobserved_m"] = _metric(
-            "longest_unobserved_m", cpted.longest_run(fields["unobserved"], float(np.mean(w))))
+            "longest_unobserved_m", longest_run(fields["unobserved"], float(np.mean(w))))
     return {k: out[k] for k in METRICS if k in out}

@@ -19,9 +19,8 @@ from ..errors import ParameterError
 from ..field import Field
 from ..geometry.grid import CalculationGrid
 from ..geometry.scene import Scene
-from ..metrics import cpted
 from . import model as m
-from .metrics import area_metrics, dark_threshold
+from .metrics import area_metrics, below, both, dark_threshold
 
 __all__ = ["run", "build_scene", "build_luminaires", "build_observers", "build_grid"]
 
@@ -319,12 +318,12 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
         fields["isovist_area"] = f["area"]
     # the CPTED masks
     if "E_h" in fields:
-        fields["dark"] = cpted.below(fields["E_h"], dark_threshold(area, th), "dark")
+        fields["dark"] = below(fields["E_h"], dark_threshold(area, th), "dark")
     if "surveillance_weight" in fields:
-        fields["unobserved"] = cpted.below(fields["surveillance_weight"], th.min_surveillance,
+        fields["unobserved"] = below(fields["surveillance_weight"], th.min_surveillance,
                                            "unobserved")
     if "dark" in fields and "unobserved" in fields:
-        fields["dark_and_unseen"] = cpted.both(fields["dark"], fields["unobserved"],
+        fields["dark_and_unseen"] = both(fields["dark"], fields["unobserved"],
                                                "dark_and_unseen")
     return fields
 
