@@ -73,6 +73,7 @@ def small(tmp_path):
 
 
 def test_run_runs_base_and_variants_and_prints_verdicts(small, tmp_path, fake_report, capsys):
+    small.write_text(SMALL + "\n[run]\nthreads = 2\n", encoding="utf-8")
     old = numba.get_num_threads()
     try:
         rc = main(["run", str(small), "--out", str(tmp_path / "out"), "--quiet", "--threads", "1"])
@@ -85,6 +86,7 @@ def test_run_runs_base_and_variants_and_prints_verdicts(small, tmp_path, fake_re
     assert call["out"] == str(tmp_path / "out") and call["threads"] == 1
     cmp = call["comparison"]
     assert cmp.base.variant == "base" and [v.variant for v in cmp.variants] == ["B"]
+    assert cmp.base.settings["threads"] == 1          # --threads wins over [run] threads
 
 
 def test_run_base_only_and_chosen_variants(small, tmp_path, fake_report, capsys):

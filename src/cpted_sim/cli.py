@@ -51,7 +51,7 @@ def _run_and_report(args, base, variants, out) -> int:
     bar = tqdm(todo, desc="scenarios", unit="variant", disable=args.quiet, file=sys.stderr)
     for sc in bar:
         bar.set_postfix_str(sc.variant)
-        results.append(run(sc, quiet=args.quiet))
+        results.append(run(sc, threads=args.threads, quiet=args.quiet))
     cmp = compare(results[0], *results[1:])
     _say(args, f"writing the report into {out}")
     files = cmp.to_report(out)
