@@ -246,7 +246,6 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
     if "E_sc" in q or "night_surveillance" in q:
         if area.kind == "route":
             ahead = face_grid.normals
-            az0 = None
             esc_by_az[0.0] = illuminance(scene, lums, face_grid, kind="semicylindrical",
                                          facing=ahead, **kw)
             esc_by_az[180.0] = illuminance(scene, lums, face_grid, kind="semicylindrical",
@@ -303,6 +302,7 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
 
         spots = None
         for path in routes:
+            # a body (1 m above the ground) hidden until the walker is close
             c = concealment(scene, np.asarray(path), grid, distance=th.concealment_distance,
                             close=th.concealment_distance, target_height=1.0)
             v = c.concealed.values
@@ -321,10 +321,9 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
         fields["dark"] = below(fields["E_h"], dark_threshold(area, th), "dark")
     if "surveillance_weight" in fields:
         fields["unobserved"] = below(fields["surveillance_weight"], th.min_surveillance,
-                                           "unobserved")
+                                     "unobserved")
     if "dark" in fields and "unobserved" in fields:
-        fields["dark_and_unseen"] = both(fields["dark"], fields["unobserved"],
-                                               "dark_and_unseen")
+        fields["dark_and_unseen"] = both(fields["dark"], fields["unobserved"], "dark_and_unseen")
     return fields
 
 
