@@ -1,0 +1,146 @@
+"""The report: every file, self-contained HTML, Markdown with PNG links, table = comparison."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _report_standin import compare, make_comparison, make_result  # noqa: E402
+
+from cpted_sim.io.report import format_value, judge_row, write_report  # noqa: E402
+from cpted_sim.io.results import TABLE_COLUMNS, read_fields_npz, read_metrics_csv  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    c = make_comparison(spacing=1.0)
+    files = c.to_report(out)
+    return c, out, files
+
+
+def test_report_writes_every_file(report):
+    c, out, files = report
+    for name in ("report.html", "report.md", "metrics.csv", "metrics.json", "fields.npz",
+                 "map_street_E_h.png", "map_street_surveillance_count.png",
+                 "map_street_night_surveillance_count.png", "map_street_dark_and_unseen.png",
+                 "diff_street_E_h.png", "map_north-facade_E_v.png", "scene_base.ply",
+                 "scene_more-lights.ply", "scene_high-poles.ply"):
+        assert name in files, name
+        assert files[name] == out / name and files[name].stat().st_size > 0
+    for name, p in files.items():
+        assert p.is_file() and p.resolve().is_relative_to(out.resolve()), name
+    assert not any(k.startswith("geotiff/") for k in files)  # no EPSG code
+
+
+def test_html_is_self_contained(report):
+    _, out, files = report
+    text = files["report.html"].read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", text, re.I)
+    assert "<link" not in text.lower() and "<script" not in text.lower()
+    assert "@import" not in text and "url(" not in text
+    srcs = re.findall(r'<img src="([^"]+)"', text)
+    pngs = sorted(p for p in out.glob("*.png"))
+    assert len(srcs) == len(pngs) >= 9
+    inlined = set()
+    for s in srcs:
+        assert s.startswith("data:image/png;base64,")
+        raw = base64.b64decode(s.split(",", 1)[1], validate=True)
+        assert raw[:8] == b"\x89PNG\r\n\x1a\n"
+        inlined.add(raw)
+    assert inlined == {p.read_bytes() for p in pngs}  # exactly the maps written beside it
+
+
+def test_html_opens_with_the_verdicts_then_the_table(report):
+    c, _, files = report
+    text = files["report.html"].read_text(encoding="utf-8")
+    i_verdict = text.index('id="verdicts"')
+    i_table = text.index('id="metric-table"')
+    i_maps = text.index('id="maps"')
+    assert i_verdict < i_table < i_maps
+    for v, words in c.verdicts.items():
+        assert text.index(words.replace("&", "&amp;")) < i_table
+    body = text[i_table:text.index("</table>", i_table)]
+    assert body.count("<tr>") == len(c.table) + 1
+    assert 'class="better"' in body and 'class="worse"' in body
+    assert ">P2<" in body  # class metrics shown by their class name
+
+
+def test_markdown_links_the_pngs(report):
+    c, out, files = report
+    md = files["report.md"].read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+    assert links and all((out / link).is_file() and link.endswith(".png") for link in links)
+    assert set(links) == {p.name for p in out.glob("*.png")}
+    assert md.index("## Verdict") < md.index("## Metrics") < md.index("## Maps")
+    table_lines = [ln for ln in md.splitlines() if ln.startswith("| ")]
+    assert len(table_lines) == len(c.table) + 1
+
+
+def test_metric_files_equal_the_comparison_table(report):
+    c, _, files = report
+    rows = read_metrics_csv(files["metrics.csv"])
+    doc = json.loads(files["metrics.json"].read_text())
+    assert len(rows) == len(doc["table"]) == len(c.table)
+    for want, got_csv, got_json in zip(c.table, rows, doc["table"]):
+        for k in TABLE_COLUMNS:
+            w = want[k]
+            if isinstance(w, float) and math.isnan(w):
+                assert math.isnan(got_csv[k]) and got_json[k] is None
+            else:
+                assert got_csv[k] == w and got_json[k] == w, k
+    assert doc["verdicts"] == c.verdicts
+    assert doc["base"] == "base" and doc["variants"] == ["more lights", "high poles"]
+    m = doc["metrics"]["more lights"]["street"]["P_class"]
+    assert m["label"] == "P2" and m["unit"] == "class"
+
+
+def test_fields_npz_of_the_report(report):
+    c, _, files = report
+    data = read_fields_npz(files["fields.npz"])
+    np.testing.assert_array_equal(data["base/street/E_h"], c.base.areas["street"].fields["E_h"].values)
+    np.testing.assert_array_equal(data["grid/street/points"], c.base.areas["street"].grid.points)
+
+
+def test_no_pyplot_figures_left_open(report):
+    import matplotlib.pyplot as plt
+
+    assert plt.get_fignums() == []
+
+
+def test_report_of_a_base_alone(tmp_path):
+    base = make_result("base", (10.0, 30.0), spacing=4.0)
+    files = write_report(compare(base), tmp_path, meshes=False)
+    text = files["report.html"].read_text()
+    assert "No variant to compare" in text
+    assert "E_mean" in text  # the base's own metrics fill the table
+    assert not any(k.startswith("diff_") for k in files)
+
+
+def test_geotiffs_when_the_scene_has_an_epsg_code(tmp_path):
+    pytest.importorskip("rasterio", reason="GeoTIFF needs the optional gis extra")
+    c = make_comparison(epsg=28992, origin=(155000.0, 463000.0), spacing=4.0)
+    files = write_report(c, tmp_path, maps=False, meshes=False)
+    assert not any(k.endswith(".png") for k in files)
+    tifs = sorted(k for k in files if k.startswith("geotiff/"))
+    # 3 variants x 6 fields on the plan grid; none for the façade (no raster)
+    assert len(tifs) == 18 and "geotiff/base_street_E_h.tif" in tifs
+
+
+def test_formatting_helpers():
+    assert format_value(float("nan"), "lx") == "–"
+    assert format_value(12345.6, "m2") == "12,346 m²"
+    assert format_value(7.3128, "lx") == "7.31 lx"
+    assert format_value(3.0, "class", "P4") == "P4"
+    assert judge_row({"delta": 1.0, "better": "higher"}) == "better"
+    assert judge_row({"delta": 1.0, "better": "lower"}) == "worse"
+    assert judge_row({"delta": -1.0, "better": "none"}) == ""
+    assert judge_row({"delta": float("nan"), "better": "higher"}) == ""
