@@ -46,7 +46,7 @@ margin-top:1.8em}h3{margin-bottom:.3em}.meta{color:#666;font-size:.9em}
 ul.verdicts{padding-left:1.2em}ul.verdicts li{margin:.35em 0}
 table{border-collapse:collapse;font-size:.86em;margin:.6em 0}
 th,td{border:1px solid #d5d5d8;padding:.25em .55em;text-align:right}
-th{background:#f2f2f5}td.t{text-align:left}
+th{background:#f2f2f5}td.t,th.t{text-align:left}
 td.better{background:#dcf3dc;color:#14541a}td.worse{background:#f9dede;color:#7d1313}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#555;font-size:.88em}code{font-size:.92em}
@@ -289,7 +289,7 @@ def _html(comparison, images, polars, files, summary) -> str:
     if not comparison.verdicts:
         out.append("<li>No variant to compare with the base.</li>")
     out += ["</ul></section>", '<section id="metrics"><h2>Metrics</h2>',
-            '<table id="metric-table"><thead><tr><th>variant</th><th>area</th><th>metric</th>'
+            '<table id="metric-table"><thead><tr><th class="t">variant</th><th class="t">area</th><th class="t">metric</th>'
             f"<th>{e(base.variant)}</th><th>variant</th><th>Δ</th><th>Δ %</th></tr></thead><tbody>"]
     for row, txt in _rendered_rows(comparison):
         cls = f' class="{txt["judgement"]}"' if txt["judgement"] else ""
