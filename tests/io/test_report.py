@@ -144,3 +144,38 @@ def test_formatting_helpers():
     assert judge_row({"delta": 1.0, "better": "lower"}) == "worse"
     assert judge_row({"delta": -1.0, "better": "none"}) == ""
     assert judge_row({"delta": float("nan"), "better": "higher"}) == ""
+
+
+def _fake_polar_module(calls):
+    import types
+
+    def plot_polar(distribution, ax=None, **kw):
+        calls.append(distribution.name)
+        theta = np.linspace(-np.pi, np.pi, 50)
+        ax.plot(theta, 100.0 + 50.0 * np.cos(theta))
+        return ax
+
+    mod = types.ModuleType("cpted_sim.plot.polar")
+    mod.plot_polar = plot_polar
+    return mod
+
+
+def test_polar_diagrams_when_plot_polar_exists(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setitem(sys.modules, "cpted_sim.plot.polar", _fake_polar_module(calls))
+    c = compare(make_result("base", (10.0,), spacing=4.0),
+                make_result("B", (10.0, 30.0), spacing=4.0))
+    files = write_report(c, tmp_path, meshes=False)
+    polars = [k for k in files if k.startswith("polar_")]
+    assert calls == ["test optic 800 cd"] and len(polars) == 1  # one per distinct distribution
+    html = files["report.html"].read_text()
+    assert "Intensity distribution test optic 800 cd" in html
+    assert f"]({polars[0]})" in files["report.md"].read_text()
+
+
+def test_no_polar_section_without_plot_polar(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "cpted_sim.plot.polar", None)  # import fails
+    files = write_report(compare(make_result("base", (10.0,), spacing=4.0)), tmp_path,
+                         meshes=False)
+    assert not any(k.startswith("polar_") for k in files)
+    assert "Intensity distribution" not in files["report.html"].read_text()

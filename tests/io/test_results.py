@@ -44,6 +44,13 @@ def test_metrics_csv_reads_back_equal_to_the_table(comparison, tmp_path):
     assert any(math.isnan(r["value"]) for r in rows)  # the NaN metric survives as NaN
 
 
+def test_metrics_csv_keeps_missing_values_missing(tmp_path):
+    rows = [{"variant": "B", "area": "a", "metric": "E_min", "unit": "lx", "base": None,
+             "value": 2.5, "delta": None, "delta_pct": None, "better": "higher", "note": "x,y"}]
+    back = read_metrics_csv(write_metrics_csv(rows, tmp_path / "m.csv"))
+    assert back == rows  # None stays None, extra columns follow, commas are quoted
+
+
 def test_metrics_json_holds_the_table_with_null_for_nan(comparison, tmp_path):
     doc = {"table": comparison.table, "extra": np.arange(3), "inf": float("inf")}
     p = write_metrics_json(doc, tmp_path / "metrics.json")

@@ -152,29 +152,28 @@ def _rendered_rows(comparison):
 
 # ---------------------------------------------------------------- optional pieces
 def _polar_function():
-    """The photometry polar diagram function of ``cpted_sim.plot.polar``, when it exists."""
+    """``cpted_sim.plot.polar.plot_polar`` (photometry's polar diagram), when it exists."""
     try:
         mod = importlib.import_module("cpted_sim.plot.polar")
     except ImportError:
         return None
-    for name in ("polar_diagram", "plot_polar", "polar_plot", "polar"):
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            return fn
-    return None
+    fn = getattr(mod, "plot_polar", None)
+    return fn if callable(fn) else None
 
 
 def _polar_images(comparison, out: Path, dpi: int) -> list[tuple[str, Path]]:
+    """One polar intensity diagram per distinct distribution of the luminaires."""
     fn = _polar_function()
     if fn is None:
         return []
-    from ..plot.style import new_figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     images = []
     dists = luminaire_distributions([comparison.base, *comparison.variants])
-    for name, dist in dists.items():
-        fig, (ax,) = new_figure(1, panel_size=(4.2, 4.2))
-        fig.clear()
+    for i, (name, dist) in enumerate(dists.items()):
+        fig = Figure(figsize=(4.4, 4.4), layout="constrained")
+        FigureCanvasAgg(fig)
         ax = fig.add_subplot(projection="polar")
         try:
             fn(dist, ax=ax)
@@ -182,7 +181,7 @@ def _polar_images(comparison, out: Path, dpi: int) -> list[tuple[str, Path]]:
             log.warning("no polar diagram for %s: %s", name, exc)
             fig.clear()
             continue
-        images.append((name, save_figure(fig, out / f"polar_{slug(name)}.png", dpi=dpi)))
+        images.append((name, save_figure(fig, out / f"polar_{i + 1}_{slug(name)}.png", dpi=dpi)))
     return images
 
 
