@@ -26,6 +26,7 @@ from .geometry.engines import engines_available
 from .geometry.grid import CalculationGrid
 from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
+from .photometry import IntensityDistribution, Luminaire, load_photometry
 
 __all__ = [
     "__version__",
@@ -48,4 +49,7 @@ __all__ = [
     "engines_available",
     "occluded",
     "visibility_matrix",
+    "IntensityDistribution",
+    "Luminaire",
+    "load_photometry",
 ]
