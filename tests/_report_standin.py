@@ -1,7 +1,7 @@
 """A small but real comparison for the plot and report tests.
 
 Real ``Scene``, ``CalculationGrid`` and ``Field`` objects; illuminance from the inverse-square
-cosine law of point sources (no occlusion), surveillance counts from distance to windows. The
+cosine law of isotropic 800 cd point sources (no occlusion; real photometry ``Luminaire``s), surveillance counts from distance to windows. The
 result containers have exactly the attributes of the scenario data contract
 (``ScenarioResult``, ``AreaResult``, ``Metric``, ``Comparison``), so these tests do not depend
 on how the scenario package builds them.
@@ -16,6 +16,7 @@ import numpy as np
 from cpted_sim.field import Field
 from cpted_sim.geometry.grid import CalculationGrid
 from cpted_sim.geometry.scene import Scene
+from cpted_sim.photometry import Luminaire, isotropic
 
 
 @dataclass(frozen=True)
@@ -60,18 +61,6 @@ class Comparison:
         from cpted_sim.io.report import write_report
 
         return write_report(self, out_dir)
-
-
-@dataclass(frozen=True)
-class Distribution:
-    name: str
-
-
-@dataclass(frozen=True)
-class Lum:
-    position: np.ndarray
-    distribution: Distribution
-    name: str
 
 
 def _box(x0, y0, x1, y1, h):
@@ -135,8 +124,9 @@ def make_result(variant, lum_x, *, height=6.0, spacing=1.0, epsg=None, origin=(0
     ox, oy = origin
     scene = street_scene(length, width, epsg=epsg, origin=origin)
     grid = CalculationGrid.regular(ox, oy, ox + length, oy + width, spacing, name="street")
-    lums = tuple(Lum(np.array([ox + x, oy + 1.0 + (i % 2) * (width - 2.0), height]),
-                     Distribution("test optic 800 cd"), f"L{i + 1}")
+    optic = isotropic(intensity_cd=800.0)
+    lums = tuple(Luminaire(optic, np.array([ox + x, oy + 1.0 + (i % 2) * (width - 2.0), height]),
+                           name=f"L{i + 1}")
                  for i, x in enumerate(lum_x))
     pos = np.array([lum.position for lum in lums])
     e_h = point_source_E_h(grid.points, pos)

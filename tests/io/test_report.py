@@ -167,10 +167,21 @@ def test_polar_diagrams_when_plot_polar_exists(tmp_path, monkeypatch):
                 make_result("B", (10.0, 30.0), spacing=4.0))
     files = write_report(c, tmp_path, meshes=False)
     polars = [k for k in files if k.startswith("polar_")]
-    assert calls == ["test optic 800 cd"] and len(polars) == 1  # one per distinct distribution
+    name = c.base.luminaires[0].distribution.name
+    assert calls == [name] and len(polars) == 1  # one per distinct distribution
     html = files["report.html"].read_text()
-    assert "Intensity distribution test optic 800 cd" in html
+    assert f"Intensity distribution {name}" in html
     assert f"]({polars[0]})" in files["report.md"].read_text()
+
+
+def test_report_draws_photometry_polar_diagrams(report):
+    from matplotlib.image import imread
+
+    _, out, files = report
+    polars = [k for k in files if k.startswith("polar_")]
+    assert polars == ["polar_1_isotropic-point-source.png"]
+    img = imread(files[polars[0]])[..., :3]
+    assert (img.std(axis=2) > 0.1).sum() > 200  # coloured curves drawn, not a blank chart
 
 
 def test_no_polar_section_without_plot_polar(tmp_path, monkeypatch):

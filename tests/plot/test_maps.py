@@ -102,3 +102,18 @@ def test_plan_map_rejects_values_of_the_wrong_length():
     fig, (ax,) = new_figure(1)
     with pytest.raises(ParameterError, match="values"):
         plan_map(ax, r.areas["street"].fields["E_h"], values=np.zeros(3))
+
+
+def test_vegetation_is_drawn_apart_from_buildings():
+    from cpted_sim.geometry.scene import Material, Scene
+    from cpted_sim.plot.maps import vegetation_outlines
+
+    box = street_scene(length=20.0)
+    crown = Scene.from_arrays([[5, 5, 3], [7, 5, 3], [6, 7, 3.5]], [[0, 1, 2]],
+                              np.array(["crowns"]),
+                              materials={"crowns": Material(tags=("vegetation",))})
+    scene = box.merged(crown)
+    roofs, _ = building_outlines(scene)
+    veg = vegetation_outlines(scene)
+    assert veg.shape == (1, 3, 2) and roofs.shape[0] == building_outlines(box)[0].shape[0]
+    np.testing.assert_allclose(veg[0], [[5, 5], [7, 5], [6, 7]])

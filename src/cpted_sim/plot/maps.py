@@ -17,6 +17,7 @@ from .style import (DARK_UNSEEN_CATEGORIES, MapScale, category_scale, new_figure
 
 __all__ = [
     "building_outlines",
+    "vegetation_outlines",
     "view_kind",
     "plan_map",
     "add_colorbar",
@@ -25,9 +26,41 @@ __all__ = [
     "dark_unseen_map",
 ]
 
+#: Group names (substrings, case-insensitive) drawn as vegetation (also groups whose material
+#: carries the tag ``"vegetation"`` or ``"hedge"``).
+VEGETATION_WORDS = ("tree", "hedge", "shrub", "bush", "vegetation", "canopy", "crown")
+
 #: Group names (substrings, case-insensitive) taken as open ground rather than buildings.
 GROUND_WORDS = ("ground", "terrain", "road", "street", "pavement", "sidewalk", "path", "grass",
                 "lawn", "water", "plaza", "square", "floor", "surface")
+
+
+def _vegetation_groups(scene) -> np.ndarray:
+    """(n_groups,) bool: groups drawn as vegetation (by name or material tag)."""
+    out = []
+    for g in scene.groups:
+        mat = scene.materials.get(g)
+        tags = set(getattr(mat, "tags", ()) or ())
+        out.append(any(w in g.lower() for w in VEGETATION_WORDS)
+                   or bool(tags & {"vegetation", "hedge", "tree"}))
+    return np.array(out, dtype=bool)
+
+
+def _in_extent(tri, extent) -> np.ndarray:
+    if extent is None:
+        return np.ones(tri.shape[0], dtype=bool)
+    xmin, xmax, ymin, ymax = extent
+    lo = tri[:, :, :2].min(axis=1)
+    hi = tri[:, :, :2].max(axis=1)
+    return (hi[:, 0] >= xmin) & (lo[:, 0] <= xmax) & (hi[:, 1] >= ymin) & (lo[:, 1] <= ymax)
+
+
+def vegetation_outlines(scene, *, extent=None) -> np.ndarray:
+    """Plan triangles [m] (world) of the vegetation faces (trees, hedges), (k, 3, 2)."""
+    veg = _vegetation_groups(scene)[scene.face_group]
+    tri = scene.vertices[scene.faces] + scene.origin
+    keep = veg & _in_extent(tri, extent)
+    return np.ascontiguousarray(tri[keep][:, :, :2])
 
 
 def building_outlines(scene, *, extent=None, ground_tolerance: float = 0.5,
@@ -36,7 +69,8 @@ def building_outlines(scene, *, extent=None, ground_tolerance: float = 0.5,
 
     A face counts as open ground when its group name contains one of :data:`GROUND_WORDS`
     (or is listed in ``ground_groups``), or when it faces up (|n_z| > 0.7) and lies within
-    ``ground_tolerance`` of the scene's lowest point. Of the rest, faces that are not steep
+    ``ground_tolerance`` of the scene's lowest point. Vegetation (see
+    :func:`vegetation_outlines`) is left out too. Of the rest, faces that are not steep
     (|n_z| >= 0.2: roofs, decks, canopies) are returned as plan triangles, steep faces (walls)
     as their longest plan edge.
 
@@ -67,12 +101,7 @@ def building_outlines(scene, *, extent=None, ground_tolerance: float = 0.5,
     z_floor = float(scene.bounds[0, 2])
     low = tri[:, :, 2].max(axis=1) <= z_floor + ground_tolerance
     ground = ground_group[scene.face_group] | ((nz > 0.7) & low)
-    keep = ~ground
-    if extent is not None:
-        xmin, xmax, ymin, ymax = extent
-        lo = tri[:, :, :2].min(axis=1)
-        hi = tri[:, :, :2].max(axis=1)
-        keep &= (hi[:, 0] >= xmin) & (lo[:, 0] <= xmax) & (hi[:, 1] >= ymin) & (lo[:, 1] <= ymax)
+    keep = ~ground & ~_vegetation_groups(scene)[scene.face_group] & _in_extent(tri, extent)
     roofs = tri[keep & (nz >= 0.2)][:, :, :2]
     wall_tri = tri[keep & (nz < 0.2)][:, :, :2]
     if wall_tri.shape[0]:
@@ -165,6 +194,10 @@ def _draw_scene(ax, scene, extent):
         # opaque and under the values: data on a grid under a deck stays visible
         ax.add_collection(PolyCollection(roofs, facecolors="#c9cacd", edgecolors="#c9cacd",
                                          linewidths=0.3, zorder=0.5))
+    veg = vegetation_outlines(scene, extent=extent)
+    if veg.shape[0]:  # translucent over the values: what lies under a crown stays readable
+        ax.add_collection(PolyCollection(veg, facecolors=(0.23, 0.49, 0.27, 0.22),
+                                         edgecolors="none", zorder=2.5))
     if walls.shape[0]:
         ax.add_collection(LineCollection(walls, colors=(0.15, 0.15, 0.17, 0.9), linewidths=0.7,
                                          zorder=3))
