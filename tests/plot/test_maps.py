@@ -117,3 +117,11 @@ def test_vegetation_is_drawn_apart_from_buildings():
     veg = vegetation_outlines(scene)
     assert veg.shape == (1, 3, 2) and roofs.shape[0] == building_outlines(box)[0].shape[0]
     np.testing.assert_allclose(veg[0], [[5, 5], [7, 5], [6, 7]])
+
+
+def test_group_words_not_substrings():
+    from cpted_sim.plot.maps import GROUND_WORDS, VEGETATION_WORDS, _has_word
+
+    assert not _has_word("street", VEGETATION_WORDS)  # "street" holds "tree"
+    assert _has_word("Trees_north", VEGETATION_WORDS) and _has_word("hedge-2", VEGETATION_WORDS)
+    assert _has_word("street", GROUND_WORDS) and not _has_word("underground_car_park", GROUND_WORDS)

@@ -5,6 +5,7 @@ Every function draws on the Agg canvas (:mod:`cpted_sim.plot.style`); nothing op
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,13 +27,19 @@ __all__ = [
     "dark_unseen_map",
 ]
 
-#: Group names (substrings, case-insensitive) drawn as vegetation (also groups whose material
+#: Words of group names (case-insensitive, plural "s" ignored) drawn as vegetation (also groups whose material
 #: carries the tag ``"vegetation"`` or ``"hedge"``).
 VEGETATION_WORDS = ("tree", "hedge", "shrub", "bush", "vegetation", "canopy", "crown")
 
-#: Group names (substrings, case-insensitive) taken as open ground rather than buildings.
+#: Words of group names (case-insensitive, plural "s" ignored) taken as open ground.
 GROUND_WORDS = ("ground", "terrain", "road", "street", "pavement", "sidewalk", "path", "grass",
                 "lawn", "water", "plaza", "square", "floor", "surface")
+
+
+def _has_word(name: str, words) -> bool:
+    """Whether a word of ``name`` (split at anything but letters) is one of ``words``."""
+    toks = [t for t in re.split(r"[^a-z]+", name.lower()) if t]
+    return any(t in words or t.rstrip("s") in words for t in toks)
 
 
 def _vegetation_groups(scene) -> np.ndarray:
@@ -41,8 +48,7 @@ def _vegetation_groups(scene) -> np.ndarray:
     for g in scene.groups:
         mat = scene.materials.get(g)
         tags = set(getattr(mat, "tags", ()) or ())
-        out.append(any(w in g.lower() for w in VEGETATION_WORDS)
-                   or bool(tags & {"vegetation", "hedge", "tree"}))
+        out.append(_has_word(g, VEGETATION_WORDS) or bool(tags & {"vegetation", "hedge", "tree"}))
     return np.array(out, dtype=bool)
 
 
@@ -67,7 +73,7 @@ def building_outlines(scene, *, extent=None, ground_tolerance: float = 0.5,
                       ground_groups: Sequence[str] | None = None):
     """Plan projection of the scene's non-ground faces: roof fills and wall lines.
 
-    A face counts as open ground when its group name contains one of :data:`GROUND_WORDS`
+    A face counts as open ground when a word of its group name is one of :data:`GROUND_WORDS`
     (or is listed in ``ground_groups``), or when it faces up (|n_z| > 0.7) and lies within
     ``ground_tolerance`` of the scene's lowest point. Vegetation (see
     :func:`vegetation_outlines`) is left out too. Of the rest, faces that are not steep
@@ -96,7 +102,7 @@ def building_outlines(scene, *, extent=None, ground_tolerance: float = 0.5,
     nz = np.abs(scene.face_normals[:, 2])
     names = [g.lower() for g in scene.groups]
     extra = {g.lower() for g in (ground_groups or ())}
-    ground_group = np.array([any(w in g for w in GROUND_WORDS) or g in extra for g in names],
+    ground_group = np.array([_has_word(g, GROUND_WORDS) or g in extra for g in names],
                             dtype=bool)
     z_floor = float(scene.bounds[0, 2])
     low = tri[:, :, 2].max(axis=1) <= z_floor + ground_tolerance
