@@ -57,9 +57,9 @@ field_map(night, "street_canyon_night_surveillance.png", scene=scene, luminaires
 # %%
 # Dark and unseen
 # ---------------
-# Dark: below 1 lx; unseen: no window sees the point at night.
+# Dark: below 1 lx; unseen: less than one clear sightline from a window at night.
 dark = E_h.with_values((E_h.values < 1.0).astype(float), quantity="dark", unit="1")
-unseen = night.with_values((night.values == 0).astype(float), quantity="unobserved", unit="1")
+unseen = night.with_values((night.values < 1.0).astype(float), quantity="unobserved", unit="1")
 dark_unseen_map({"dark": dark, "unobserved": unseen}, "street_canyon_dark_unseen.png",
                 scene=scene, luminaires=lights)
 print(f"dark and unseen: {(dark.values * unseen.values).sum() * spacing ** 2:.0f} m2")

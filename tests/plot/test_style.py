@@ -75,3 +75,9 @@ def test_save_figure_writes_png_and_releases_the_figure(tmp_path):
     assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert fig.axes == []  # cleared
     assert plt.get_fignums() == []  # never registered with pyplot
+
+
+def test_fractional_counts_get_a_linear_scale():
+    s = shared_scale([_field([0.0, 0.6, 2.3], "surveillance_count", "1")])
+    assert s.kind == "count" and (s.norm.vmin, s.norm.vmax) == (0.0, 3.0)
+    assert s.norm(0.6) == pytest.approx(0.2)

@@ -109,7 +109,7 @@ def shared_scale(fields: Sequence, *, quantity: str | None = None) -> MapScale:
     Illuminance (unit ``lx``) gets the lux-class breaks of :data:`LUX_BREAKS` up to the first
     break at or above the largest value, on the perceptually uniform ``inferno`` map (dark
     stays dark), with isolux lines at the class breaks. Surveillance counts get one colour per
-    integer (``viridis``); 0/1 flags two colours; anything else a linear ``viridis`` scale from
+    integer (``viridis``) when they are whole numbers up to 12, else a linear scale from 0; 0/1 flags two colours; anything else a linear ``viridis`` scale from
     the smallest to the largest value.
 
     Parameters
@@ -158,7 +158,8 @@ def shared_scale(fields: Sequence, *, quantity: str | None = None) -> MapScale:
         return category_scale((("no", "#ecebd9"), (q.replace("_", " "), "#c1121f")), label=q)
     if q in COUNT_QUANTITIES or q.endswith("_count"):
         top = max(1, int(np.ceil(vmax)))
-        if top <= 12:
+        whole = bool(np.all(v == np.round(v)))  # fractional counts: sightlines through hedges
+        if top <= 12 and whole:
             edges = np.arange(-0.5, top + 1.0, 1.0)
             cmap = _cmap("viridis", top + 1)
             ticks = tuple(float(t) for t in range(top + 1))
