@@ -41,6 +41,16 @@ def test_report_writes_every_file(report):
     assert not any(k.startswith("geotiff/") for k in files)  # no EPSG code
 
 
+def test_unchanged_quantities_are_said_not_drawn(report):
+    _, out, files = report
+    # the stand-in's windows and hence daytime surveillance are the same in every variant
+    assert not (out / "diff_street_surveillance_count.png").exists()
+    assert "diff_street_night_surveillance_count.png" in files
+    text = files["report.html"].read_text(encoding="utf-8")
+    assert "street: surveillance_count is the same in every variant" in text
+    assert "street: surveillance_count is the same in every variant" in files["report.md"].read_text()
+
+
 def test_html_is_self_contained(report):
     _, out, files = report
     text = files["report.html"].read_text(encoding="utf-8")

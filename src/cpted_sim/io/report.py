@@ -308,6 +308,9 @@ def _html(comparison, images, polars, files, summary) -> str:
         if im.area != area:
             area = im.area
             out.append(f"<h3>{e(area)}</h3>")
+        if im.path is None:
+            out.append(f'<p class="meta">{e(im.caption)}.</p>')
+            continue
         out.append(f"<figure>{_img_tag(im.path, im.caption)}<figcaption>{e(im.caption)}"
                    "</figcaption></figure>")
     out.append("</section>")
@@ -366,6 +369,9 @@ def _markdown(comparison, images, polars, files, summary) -> str:
         if im.area != area:
             area = im.area
             out += [f"### {area}", ""]
+        if im.path is None:
+            out += [f"*{im.caption}.*", ""]
+            continue
         alt = im.caption.replace("[", "(").replace("]", ")")
         out += [f"![{alt}]({im.path.name})", "", f"*{im.caption}*", ""]
     if polars:
@@ -410,7 +416,7 @@ def write_report(comparison, out_dir, *, dpi: int = 110, maps: bool = True,
     files["metrics.json"] = write_metrics_json(summary, out / "metrics.json")
     files["fields.npz"] = write_fields_npz(comparison, out / "fields.npz")
     images = comparison_maps(comparison, out, dpi=dpi) if maps else []
-    files.update({im.path.name: im.path for im in images})
+    files.update({im.path.name: im.path for im in images if im.path is not None})
     polars = _polar_images(comparison, out, dpi) if maps else []
     files.update({p.name: p for _, p in polars})
     if meshes:

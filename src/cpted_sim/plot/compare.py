@@ -19,7 +19,7 @@ __all__ = ["MapImage", "variant_maps", "difference_maps", "dark_unseen_panels",
 
 log = logging.getLogger(__name__)
 
-#: Quantities mapped first, in this order; any other non-flag field follows.
+#: Quantities mapped for each area, in this order (others stay in fields.npz).
 MAP_QUANTITIES = ("E_h", "E_sc", "E_v", "E_hs", "E_cyl", "surveillance_count",
                   "night_surveillance_count", "concealment")
 
@@ -28,7 +28,7 @@ MAP_QUANTITIES = ("E_h", "E_sc", "E_v", "E_hs", "E_cyl", "surveillance_count",
 class MapImage:
     """A PNG written for a report, with what it shows."""
 
-    path: Path
+    path: Path | None
     area: str
     quantity: str
     kind: str  # "variants", "difference", "dark_unseen"
@@ -149,19 +149,20 @@ def _ref_field(fields: Mapping):
     return fields["dark_and_unseen"] if "dark_and_unseen" in fields else fields["dark"]
 
 
-def _quantities(fields: Mapping) -> list[str]:
-    first = [q for q in MAP_QUANTITIES if q in fields]
-    rest = [q for q in fields if q not in first and q not in BOOLEAN_QUANTITIES]
-    return first + rest
+def _quantities(fields: Mapping, wanted: Sequence[str]) -> list[str]:
+    return [q for q in wanted if q in fields and q not in BOOLEAN_QUANTITIES]
 
 
-def comparison_maps(comparison, out_dir, *, dpi: int = 110) -> list[MapImage]:
-    """Every map of a comparison, written as PNG into ``out_dir``.
+def comparison_maps(comparison, out_dir, *, dpi: int = 110,
+                    quantities: Sequence[str] = MAP_QUANTITIES) -> list[MapImage]:
+    """The maps of a comparison, written as PNG into ``out_dir``.
 
     For each area: one figure per quantity with a panel per variant on one shared scale
     (``map_<area>_<quantity>.png``), the "dark and unseen" categories
     (``map_<area>_dark_and_unseen.png``), and the variant-minus-base difference maps
-    (``diff_<area>_<quantity>.png``, diverging scale centred on 0).
+    (``diff_<area>_<quantity>.png``, diverging scale centred on 0). A quantity that no
+    variant changes gets no difference map but a ``MapImage`` of kind ``"unchanged"`` with
+    ``path=None``, so a report can say so.
 
     Parameters
     ----------
@@ -169,6 +170,10 @@ def comparison_maps(comparison, out_dir, *, dpi: int = 110) -> list[MapImage]:
         ``base``, ``variants`` (ScenarioResult) and ``deltas``.
     out_dir : path-like
         Folder for the PNG files (created).
+    dpi : int
+        Resolution of the PNG files.
+    quantities : sequence of str
+        Quantities to map, in order (default :data:`MAP_QUANTITIES`); others are skipped.
 
     Returns
     -------
@@ -184,7 +189,7 @@ def comparison_maps(comparison, out_dir, *, dpi: int = 110) -> list[MapImage]:
     for area_name, base_area in comparison.base.areas.items():
         per_label = {r.variant: r.areas[area_name].fields for r in results
                      if area_name in r.areas}
-        for q in _quantities(base_area.fields):
+        for q in _quantities(base_area.fields, quantities):
             flds = {lab: per_label[lab][q] for lab in labels
                     if lab in per_label and q in per_label[lab]}
             try:
@@ -205,9 +210,14 @@ def comparison_maps(comparison, out_dir, *, dpi: int = 110) -> list[MapImage]:
         deltas = {v: comparison.deltas.get(v, {}).get(area_name, {}) for v in labels[1:]}
         qs = []
         for d in deltas.values():
-            qs += [q for q in _quantities(d) if q not in qs]
+            qs += [q for q in _quantities(d, quantities) if q not in qs]
         for q in qs:
             flds = {v: d[q] for v, d in deltas.items() if q in d}
+            if all(not np.any(np.nan_to_num(np.asarray(f.values, dtype=np.float64)))
+                   for f in flds.values()):
+                images.append(MapImage(None, area_name, q, "unchanged",
+                                       f"{area_name}: {q} is the same in every variant"))
+                continue
             p = difference_maps(flds, out / f"diff_{slug(area_name)}_{slug(q)}.png",
                                 scenes=scenes, luminaires=lums, dpi=dpi)
             images.append(MapImage(p, area_name, q, "difference",
