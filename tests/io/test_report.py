@@ -15,7 +15,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _report_standin import compare, make_comparison, make_result  # noqa: E402
 
-from cpted_sim.io.report import format_value, judge_row, write_report  # noqa: E402
+from cpted_sim.io.report import (format_value, judge_row, metric_rows, no_change,  # noqa: E402
+                                 write_report)
 from cpted_sim.io.results import TABLE_COLUMNS, read_fields_npz, read_metrics_csv  # noqa: E402
 
 
@@ -79,9 +80,11 @@ def test_html_opens_with_the_verdicts_then_the_table(report):
     for v, words in c.verdicts.items():
         assert text.index(words.replace("&", "&amp;")) < i_table
     body = text[i_table:text.index("</table>", i_table)]
-    assert body.count("<tr>") == len(c.table) + 1
+    pairs = {(r["area"], r["metric"]) for r in c.table}
+    assert body.count("<tr>") == len(pairs) + 1  # one row per area and metric
     assert 'class="better"' in body and 'class="worse"' in body
-    assert ">P2<" in body  # class metrics shown by their class name
+    assert ">P2<" in body and ">better class<" in body  # classes by name and in words
+    assert ">+6.7 (+92 %)<" in body  # more lights: E_mean 7.31 -> 14.0 lx
 
 
 def test_markdown_links_the_pngs(report):
@@ -92,7 +95,8 @@ def test_markdown_links_the_pngs(report):
     assert set(links) == {p.name for p in out.glob("*.png")}
     assert md.index("## Verdict") < md.index("## Metrics") < md.index("## Maps")
     table_lines = [ln for ln in md.splitlines() if ln.startswith("| ")]
-    assert len(table_lines) == len(c.table) + 1
+    assert len(table_lines) == len({(r["area"], r["metric"]) for r in c.table}) + 1
+    assert table_lines[0].count("|") == 2 * len(c.variants) + 4
 
 
 def test_metric_files_equal_the_comparison_table(report):
@@ -154,6 +158,26 @@ def test_formatting_helpers():
     assert judge_row({"delta": 1.0, "better": "lower"}) == "worse"
     assert judge_row({"delta": -1.0, "better": "none"}) == ""
     assert judge_row({"delta": float("nan"), "better": "higher"}) == ""
+    # numerical noise is no change: 8.7e-5 lx on 10.7 lx, 3.6e-5 lx on 0 lx
+    noise = {"unit": "lx", "base": 10.7, "value": 10.70009, "delta": 8.7e-5, "better": "higher"}
+    assert no_change(noise) and judge_row(noise) == ""
+    assert no_change({"unit": "lx", "base": 0.0, "value": 3.6e-5, "delta": 3.6e-5})
+    assert not no_change({"unit": "lx", "base": 0.0, "value": 0.01, "delta": 0.01})
+    assert no_change({"unit": "1", "base": None, "value": 2.0, "delta": None})
+
+
+def test_metric_rows_pivot_the_table():
+    c = make_comparison(spacing=4.0)
+    variants, rows = metric_rows(c)
+    assert variants == ["more lights", "high poles"]
+    want = {(r["area"], r["metric"]): r for r in c.table if r["variant"] == "high poles"}
+    assert len(rows) == len(want)
+    for r in rows:
+        val, change, judgement = r["cells"]["high poles"]
+        w = want[(r["area"], r["metric"])]
+        assert judgement == judge_row(w)
+        if w["unit"] not in ("class",):
+            assert val == format_value(w["value"], w["unit"])
 
 
 def _fake_polar_module(calls):

@@ -34,7 +34,7 @@ from .colored_mesh import face_colors, face_values_from_field, write_ply
 from .raster import GIS_HINT, rasterio_available, write_geotiff
 from .results import write_fields_npz, write_metrics_csv, write_metrics_json
 
-__all__ = ["write_report", "judge_row", "format_value"]
+__all__ = ["write_report", "metric_rows", "judge_row", "no_change", "format_value"]
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,35 @@ def format_value(v, unit: str = "", label: str | None = None) -> str:
     return f"{s} {unit}" if unit not in ("", "1", "class") else s
 
 
-def judge_row(row: dict) -> str:
-    """``"better"``, ``"worse"`` or ``""`` for a table row, from its delta and ``better``."""
+#: Absolute changes at or below these count as no change (by unit); relative: 1e-4.
+NO_CHANGE = {"lx": 1e-3, "%": 1e-3, "m": 1e-3, "m2": 1e-3}
+
+
+def _num(v) -> float | None:
     try:
-        d = float(row.get("delta"))
+        x = float(v)
     except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def no_change(row: dict) -> bool:
+    """Whether a row's delta is within numerical noise (see :data:`NO_CHANGE`) or missing."""
+    d = _num(row.get("delta"))
+    if d is None:
+        return True
+    scale = max(abs(_num(row.get("base")) or 0.0), abs(_num(row.get("value")) or 0.0))
+    return abs(d) <= max(1e-4 * scale, NO_CHANGE.get(row.get("unit", ""), 1e-9))
+
+
+def judge_row(row: dict) -> str:
+    """``"better"``, ``"worse"`` or ``""`` for a table row, from its delta and ``better``.
+
+    Changes within numerical noise (:func:`no_change`) are neither.
+    """
+    if no_change(row):
         return ""
-    if not math.isfinite(d) or d == 0.0:
-        return ""
+    d = _num(row.get("delta"))
     if row.get("better") == "higher":
         return "better" if d > 0 else "worse"
     if row.get("better") == "lower":
@@ -94,23 +115,18 @@ def judge_row(row: dict) -> str:
     return ""
 
 
-def _delta_text(row: dict) -> tuple[str, str]:
-    d, p = row.get("delta"), row.get("delta_pct")
-    ds = "–"
-    if d is not None and isinstance(d, (int, float)) and math.isfinite(d):
-        ds = ("+" if d > 0 else "") + format_value(d, "")
-    ps = "–"
-    if p is not None and isinstance(p, (int, float)) and math.isfinite(p):
-        ps = f"{p:+.1f} %"
-    return ds, ps
-
-
-def _class_change(row: dict) -> str:
-    """Words for the change of a class metric (its delta is an index difference)."""
+def _delta_text(row: dict) -> str:
+    """``+6.7 (+92 %)``, ``0`` within noise, ``–`` when undefined; words for classes."""
     j = judge_row(row)
-    if j:
-        return f"{j} class"
-    return "same" if row.get("delta") == 0 else "–"
+    if row.get("unit") == "class":
+        return f"{j} class" if j else ("same" if _num(row.get("delta")) is not None else "–")
+    d, p = _num(row.get("delta")), _num(row.get("delta_pct"))
+    if d is None:
+        return "–"
+    if no_change(row):
+        return "0"
+    text = ("+" if d > 0 else "") + format_value(d, "")
+    return text + (f" ({p:+.0f} %)" if p is not None else "")
 
 
 def _metric_label(results: dict, variant, area, metric) -> str | None:
@@ -120,34 +136,42 @@ def _metric_label(results: dict, variant, area, metric) -> str | None:
     return getattr(m, "label", None) if m is not None else None
 
 
-def _table_rows(comparison) -> list[dict]:
-    """The rows shown: the comparison's table, or the base metrics when there is no variant."""
-    if comparison.table:
-        return [dict(r) for r in comparison.table]
-    rows = []
-    for area, a in comparison.base.areas.items():
-        for name, m in a.metrics.items():
-            rows.append({"variant": comparison.base.variant, "area": area, "metric": name,
-                         "unit": m.unit, "base": m.value, "value": m.value, "delta": 0.0,
-                         "delta_pct": 0.0, "better": m.better})
-    return rows
+def metric_rows(comparison) -> tuple[list[str], list[dict]]:
+    """The metric table as people read it: one row per area and metric, a column per variant.
 
-
-def _rendered_rows(comparison):
+    Returns
+    -------
+    variants : list of str
+        Variant names (columns), without the base.
+    rows : list of dict
+        ``area``, ``metric``, ``unit``, ``base`` (text) and ``cells``: variant ->
+        ``(value text, change text, judgement)``, judgement ``"better"``, ``"worse"`` or ``""``.
+    """
     results = {r.variant: r for r in (comparison.base, *comparison.variants)}
     base_name = comparison.base.variant
-    for row in _table_rows(comparison):
+    variants = [r.variant for r in comparison.variants]
+    rows: dict[tuple, dict] = {}
+
+    def text(value, unit, variant, area, metric):
+        label = _metric_label(results, variant, area, metric) if unit == "class" else None
+        return format_value(value, unit, label)
+
+    for area, a in comparison.base.areas.items():
+        for name, m in a.metrics.items():
+            rows[(area, name)] = {"area": area, "metric": name, "unit": m.unit,
+                                  "base": text(m.value, m.unit, base_name, area, name),
+                                  "cells": {}}
+    for row in comparison.table or ():
+        v, area, metric = row.get("variant"), row.get("area"), row.get("metric")
+        if v == base_name or v not in results:
+            continue
         unit = row.get("unit", "")
-        b_lab = _metric_label(results, base_name, row.get("area"), row.get("metric"))
-        v_lab = _metric_label(results, row.get("variant"), row.get("area"), row.get("metric"))
-        ds, ps = _delta_text(row)
-        yield row, {
-            "base": format_value(row.get("base"), unit, b_lab if unit == "class" else None),
-            "value": format_value(row.get("value"), unit, v_lab if unit == "class" else None),
-            "delta": ds if unit != "class" else _class_change(row),
-            "delta_pct": ps if unit != "class" else "–",
-            "judgement": judge_row(row),
-        }
+        r = rows.setdefault((area, metric), {"area": area, "metric": metric, "unit": unit,
+                                             "base": text(row.get("base"), unit, base_name,
+                                                          area, metric), "cells": {}})
+        r["cells"][v] = (text(row.get("value"), unit, v, area, metric), _delta_text(row),
+                         judge_row(row))
+    return variants, list(rows.values())
 
 
 # ---------------------------------------------------------------- optional pieces
@@ -287,16 +311,20 @@ def _html(comparison, images, polars, files, summary) -> str:
         out.append(f"<li><b>{e(str(v))}</b>: {e(str(text))}</li>")
     if not comparison.verdicts:
         out.append("<li>No variant to compare with the base.</li>")
+    variants, rows = metric_rows(comparison)
     out += ["</ul></section>", '<section id="metrics"><h2>Metrics</h2>',
-            '<table id="metric-table"><thead><tr><th class="t">variant</th><th class="t">area</th><th class="t">metric</th>'
-            f"<th>{e(base.variant)}</th><th>variant</th><th>Δ</th><th>Δ %</th></tr></thead><tbody>"]
-    for row, txt in _rendered_rows(comparison):
-        cls = f' class="{txt["judgement"]}"' if txt["judgement"] else ""
-        out.append(f'<tr><td class="t">{e(str(row.get("variant")))}</td>'
-                   f'<td class="t">{e(str(row.get("area")))}</td>'
-                   f'<td class="t">{e(str(row.get("metric")))}</td>'
-                   f"<td>{e(txt['base'])}</td><td>{e(txt['value'])}</td>"
-                   f"<td{cls}>{e(txt['delta'])}</td><td{cls}>{e(txt['delta_pct'])}</td></tr>")
+            '<table id="metric-table"><thead><tr><th class="t">area</th><th class="t">metric</th>'
+            f"<th>{e(base.variant)}</th>"
+            + "".join(f"<th>{e(v)}</th><th>change</th>" for v in variants)
+            + "</tr></thead><tbody>"]
+    for r in rows:
+        cells = []
+        for v in variants:
+            val, change, judgement = r["cells"].get(v, ("–", "–", ""))
+            cls = f' class="{judgement}"' if judgement else ""
+            cells.append(f"<td>{e(val)}</td><td{cls}>{e(change)}</td>")
+        out.append(f'<tr><td class="t">{e(str(r["area"]))}</td><td class="t">{e(str(r["metric"]))}'
+                   f"</td><td>{e(r['base'])}</td>{''.join(cells)}</tr>")
     out.append("</tbody></table><p class=\"meta\">Green: the change goes the way the metric "
                "should go; red: the other way.</p></section>")
     out.append('<section id="maps"><h2>Maps</h2><p class="meta">Illuminance uses the EN 13201 '
@@ -355,14 +383,18 @@ def _markdown(comparison, images, polars, files, summary) -> str:
         out.append(f"- **{v}**: {text}")
     if not comparison.verdicts:
         out.append("- No variant to compare with the base.")
+    variants, rows = metric_rows(comparison)
     out += ["", "## Metrics", "",
-            f"| variant | area | metric | {cell(base.variant)} | variant | Δ | Δ % |",
-            "|---|---|---|--:|--:|--:|--:|"]
+            f"| area | metric | {cell(base.variant)} |"
+            + "".join(f" {cell(v)} | change |" for v in variants),
+            "|---|---|--:|" + "--:|--:|" * len(variants)]
     marks = {"better": " ▲", "worse": " ▼", "": ""}
-    for row, txt in _rendered_rows(comparison):
-        out.append(f"| {cell(row.get('variant'))} | {cell(row.get('area'))} | "
-                   f"{cell(row.get('metric'))} | {cell(txt['base'])} | {cell(txt['value'])} | "
-                   f"{cell(txt['delta'])}{marks[txt['judgement']]} | {cell(txt['delta_pct'])} |")
+    for r in rows:
+        line = f"| {cell(r['area'])} | {cell(r['metric'])} | {cell(r['base'])} |"
+        for v in variants:
+            val, change, judgement = r["cells"].get(v, ("–", "–", ""))
+            line += f" {cell(val)} | {cell(change)}{marks[judgement]} |"
+        out.append(line)
     out += ["", "▲ the change goes the way the metric should go; ▼ the other way.", "", "## Maps", ""]
     area = None
     for im in images:
