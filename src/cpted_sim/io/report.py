@@ -290,6 +290,15 @@ def _summary(comparison) -> dict:
     }
 
 
+def _verdict_parts(variant: str, text: str) -> tuple[str, str]:
+    """(name, sentence) of a verdict, without repeating a name the sentence starts with."""
+    for prefix in (f"Variant {variant}", variant):
+        if text.startswith(prefix):
+            rest = text[len(prefix):].lstrip(" :,-–")
+            return prefix, rest or text
+    return variant, text
+
+
 def _img_tag(path: Path, alt: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
@@ -308,7 +317,8 @@ def _html(comparison, images, polars, files, summary) -> str:
            f"cpted_sim {e(__version__)}, {e(summary['created'])}.</p>",
            '<section id="verdicts"><h2>Verdict</h2><ul class="verdicts">']
     for v, text in (comparison.verdicts or {}).items():
-        out.append(f"<li><b>{e(str(v))}</b>: {e(str(text))}</li>")
+        name, rest = _verdict_parts(str(v), str(text))
+        out.append(f"<li><b>{e(name)}</b>: {e(rest)}</li>")
     if not comparison.verdicts:
         out.append("<li>No variant to compare with the base.</li>")
     variants, rows = metric_rows(comparison)
@@ -380,7 +390,8 @@ def _markdown(comparison, images, polars, files, summary) -> str:
            f"{', '.join(r.variant for r in comparison.variants) or 'none'}. "
            f"cpted_sim {__version__}, {summary['created']}.", "", "## Verdict", ""]
     for v, text in (comparison.verdicts or {}).items():
-        out.append(f"- **{v}**: {text}")
+        name, rest = _verdict_parts(str(v), str(text))
+        out.append(f"- **{name}**: {rest}")
     if not comparison.verdicts:
         out.append("- No variant to compare with the base.")
     variants, rows = metric_rows(comparison)
