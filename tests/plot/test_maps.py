@@ -29,13 +29,16 @@ def _tri_area(t):
 def test_building_outlines_are_roofs_and_walls_not_ground():
     scene = street_scene(length=40.0, width=12.0, height=9.0)
     roofs, walls = building_outlines(scene)
-    # 4 boxes, 2 roof triangles and 8 wall triangles each; the ground plane is left out
-    assert roofs.shape == (8, 3, 2) and walls.shape == (32, 2, 2)
+    # 4 boxes, 2 roof triangles and 4 walls each (a wall's two triangles project to one
+    # segment, kept once); the ground plane is left out
+    assert roofs.shape == (8, 3, 2) and walls.shape == (16, 2, 2)
     footprint = 4 * 19.0 * 8.0
     assert _tri_area(roofs).sum() == pytest.approx(footprint)
-    # wall segments lie on the footprint edges: total length = 4 perimeters, each wall twice
+    # wall segments are the footprint edges: total length = 4 perimeters
     lengths = np.linalg.norm(walls[:, 1] - walls[:, 0], axis=1)
-    assert lengths.sum() == pytest.approx(4 * 2 * 2 * (19.0 + 8.0))
+    assert lengths.sum() == pytest.approx(4 * 2 * (19.0 + 8.0))
+    # small details drop out on request: nothing here is shorter than 8 m
+    assert building_outlines(scene, min_wall=8.5)[1].shape == (8, 2, 2)
 
 
 def test_building_outlines_clip_to_extent():

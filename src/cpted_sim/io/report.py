@@ -352,15 +352,19 @@ def _html(comparison, images, polars, files, summary) -> str:
         out.append(f"<figure>{_img_tag(im.path, im.caption)}<figcaption>{e(im.caption)}"
                    "</figcaption></figure>")
     out.append("</section>")
-    out.append('<section id="luminaires"><h2>Luminaires</h2><table><thead><tr><th>variant</th>'
-               "<th>name</th><th>x [m]</th><th>y [m]</th><th>z [m]</th></tr></thead><tbody>")
+    n_lum = sum(len(r.luminaires) for r in (base, *comparison.variants))
+    out.append('<section id="luminaires"><h2>Luminaires</h2><details'
+               + (" open" if n_lum <= 30 else "")
+               + f"><summary>{n_lum} luminaire positions over all variants</summary>"
+               '<table><thead><tr><th class="t">variant</th><th class="t">name</th>'
+               "<th>x [m]</th><th>y [m]</th><th>z [m]</th></tr></thead><tbody>")
     for r in (base, *comparison.variants):
         for lum in r.luminaires:
             p = np.asarray(lum.position, dtype=np.float64)
             out.append(f'<tr><td class="t">{e(r.variant)}</td><td class="t">'
                        f"{e(str(getattr(lum, 'name', '') or ''))}</td><td>{p[0]:.2f}</td>"
                        f"<td>{p[1]:.2f}</td><td>{p[2]:.2f}</td></tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></details>")
     for name, path in polars:
         out.append(f"<figure>{_img_tag(path, name)}<figcaption>Intensity distribution "
                    f"{e(name)} [cd]</figcaption></figure>")

@@ -70,7 +70,7 @@ def vegetation_outlines(scene, *, extent=None) -> np.ndarray:
 
 
 def building_outlines(scene, *, extent=None, ground_tolerance: float = 0.5,
-                      ground_groups: Sequence[str] | None = None):
+                      ground_groups: Sequence[str] | None = None, min_wall: float = 1e-6):
     """Plan projection of the scene's non-ground faces: roof fills and wall lines.
 
     A face counts as open ground when a word of its group name is one of :data:`GROUND_WORDS`
@@ -90,6 +90,10 @@ def building_outlines(scene, *, extent=None, ground_tolerance: float = 0.5,
         Height above the scene's lowest point [m] below which up-facing faces are ground.
     ground_groups : sequence of str, optional
         Group names that are ground, in addition to the name rule.
+    min_wall : float
+        Wall segments shorter than this in plan, and roof triangles smaller than its square,
+        are dropped [m] (window reveals on a city map); segments that coincide (the two
+        triangles of a wall quad) are kept once.
 
     Returns
     -------
@@ -109,12 +113,22 @@ def building_outlines(scene, *, extent=None, ground_tolerance: float = 0.5,
     ground = ground_group[scene.face_group] | ((nz > 0.7) & low)
     keep = ~ground & ~_vegetation_groups(scene)[scene.face_group] & _in_extent(tri, extent)
     roofs = tri[keep & (nz >= 0.2)][:, :, :2]
+    a, b, c = roofs[:, 0], roofs[:, 1], roofs[:, 2]
+    plan_area = 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1])
+                             - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
+    roofs = roofs[plan_area > min_wall * min_wall]
     wall_tri = tri[keep & (nz < 0.2)][:, :, :2]
     if wall_tri.shape[0]:
         edges = np.stack([wall_tri[:, [0, 1]], wall_tri[:, [1, 2]], wall_tri[:, [2, 0]]], axis=1)
         length = np.linalg.norm(edges[:, :, 1] - edges[:, :, 0], axis=2)
         walls = edges[np.arange(edges.shape[0]), np.argmax(length, axis=1)]
-        walls = walls[np.max(length, axis=1) > 1e-6]
+        walls = walls[np.max(length, axis=1) > min_wall]
+        # the two triangles of a wall quad project to the same segment: keep it once
+        key = np.round(walls.reshape(-1, 4) / 1e-3).astype(np.int64)
+        swap = (key[:, 0] > key[:, 2]) | ((key[:, 0] == key[:, 2]) & (key[:, 1] > key[:, 3]))
+        key[swap] = key[swap][:, [2, 3, 0, 1]]
+        _, first = np.unique(key, axis=0, return_index=True)
+        walls = walls[np.sort(first)]
     else:
         walls = np.empty((0, 2, 2))
     return np.ascontiguousarray(roofs), np.ascontiguousarray(walls)
@@ -195,7 +209,8 @@ def _draw_values(ax, grid, values, scale: MapScale, contours: bool):
 
 
 def _draw_scene(ax, scene, extent):
-    roofs, walls = building_outlines(scene, extent=extent)
+    size = max(extent[1] - extent[0], extent[3] - extent[2])
+    roofs, walls = building_outlines(scene, extent=extent, min_wall=2e-3 * size)
     if roofs.shape[0]:
         # opaque and under the values: data on a grid under a deck stays visible
         ax.add_collection(PolyCollection(roofs, facecolors="#c9cacd", edgecolors="#c9cacd",
