@@ -74,15 +74,23 @@ def test_field_map_png_shows_bright_and_dark(tmp_path):
 
 
 def test_facade_grid_is_drawn_in_elevation():
-    pts = np.column_stack([np.arange(10.0), np.full(10, 5.0), np.full(10, 1.5)])
+    # a 10 m x 4 m wall along x at y = 5, points every 0.5 m
+    gx, gz = np.meshgrid(np.arange(0.25, 10.0, 0.5), np.arange(0.25, 4.0, 0.5))
+    pts = np.column_stack([gx.ravel(), np.full(gx.size, 5.0), gz.ravel()])
     g = CalculationGrid.from_points(pts, np.array([0.0, -1.0, 0.0]), kind="vertical")
     assert view_kind(g) == "elevation"
     assert view_kind(CalculationGrid.regular(0, 0, 5, 5, 1)) == "raster"
     rng_pts = np.random.default_rng(3).uniform(0, 10, (30, 3))
     assert view_kind(CalculationGrid.from_points(rng_pts)) == "points"
+    route = np.column_stack([np.arange(10.0), np.zeros(10), np.full(10, 1.6)])
+    assert view_kind(CalculationGrid.from_points(route)) == "points"  # a route stays in plan
     fig, (ax,) = new_figure(1)
-    plan_map(ax, Field(np.linspace(0, 10, 10), g, "E_v", "lx"))
+    values = pts[:, 2] * 10.0  # brighter higher up
+    m = plan_map(ax, Field(values, g, "E_v", "lx"))
     assert ax.get_ylabel() == "z [m]"
+    img = np.ma.filled(m.get_array(), np.nan)
+    assert img.shape == (8, 20) and np.isfinite(img).all()  # one cell per point, no holes
+    np.testing.assert_allclose(img[:, 0], np.arange(0.25, 4.0, 0.5) * 10.0)
 
 
 def test_dark_unseen_categories():

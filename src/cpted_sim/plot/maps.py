@@ -158,18 +158,47 @@ def _is_raster(grid) -> bool:
 def _elevation_axis(grid):
     """Unit plan direction along which an elevation view unrolls the grid, or None.
 
-    Vertical grids (façades) and grids whose points lie nearly on a plan line are shown in
-    elevation: distance along the principal plan direction against height.
+    Façades are shown in elevation (distance along the principal plan direction against
+    height): vertical grids, and grids whose points lie nearly on a plan line but spread over
+    more than 0.5 m in height. Routes (a plan line at one height) stay in plan.
     """
-    xy = grid.points[:, :2]
-    if xy.shape[0] < 2:
+    pts = grid.points
+    if pts.shape[0] < 2:
         return None
-    c = xy - xy.mean(axis=0)
+    c = pts[:, :2] - pts[:, :2].mean(axis=0)
     w, vec = np.linalg.eigh(c.T @ c)
     thin = w[0] <= 0.01 * max(w[1], 1e-12)
-    if grid.kind == "vertical" or thin:
+    tall = float(np.ptp(pts[:, 2])) > 0.5
+    if (grid.kind == "vertical" or thin) and tall:
         return vec[:, 1]
     return None
+
+
+def _elevation_image(ax, s, z, values, scale: MapScale):
+    """Façade values as an image: each cell of a regular (s, z) raster at the points' typical
+    spacing takes the value of the nearest point (within 1.5 cells); None when too sparse."""
+    from scipy.spatial import cKDTree
+
+    sz = np.column_stack([s, z])
+    tree = cKDTree(sz)
+    dd, _ = tree.query(sz, k=2)
+    cell = float(np.median(dd[:, 1]))
+    if not cell > 0.0:
+        return None
+    lo, hi = sz.min(axis=0), sz.max(axis=0)
+    cell = max(cell, float(np.sqrt(np.prod(hi - lo + cell) / 4e6)))  # at most ~4 M cells
+    ns, nz = (np.floor((hi - lo) / cell).astype(int) + 1)
+    cs_ = lo[0] + cell * np.arange(ns)
+    cz = lo[1] + cell * np.arange(nz)
+    gs, gz = np.meshgrid(cs_, cz)
+    dist, idx = tree.query(np.column_stack([gs.ravel(), gz.ravel()]),
+                           distance_upper_bound=1.5 * cell)
+    img = np.full(gs.size, np.nan)
+    ok = np.isfinite(dist)
+    img[ok] = np.asarray(values, dtype=np.float64)[idx[ok]]
+    ext = (lo[0] - cell / 2, lo[0] + (ns - 0.5) * cell, lo[1] - cell / 2, lo[1] + (nz - 0.5) * cell)
+    return ax.imshow(np.ma.masked_invalid(img.reshape(nz, ns)), origin="lower", extent=ext,
+                     cmap=scale.cmap, norm=scale.norm, interpolation="nearest", zorder=1)
 
 
 def view_kind(grid) -> str:
@@ -202,6 +231,9 @@ def _draw_values(ax, grid, values, scale: MapScale, contours: bool):
     axis = _elevation_axis(grid)
     if axis is not None:
         s = (pts[:, :2] - pts[:, :2].mean(axis=0)) @ axis
+        img = _elevation_image(ax, s, pts[:, 2], values, scale)
+        if img is not None:
+            return img
         return ax.scatter(s, pts[:, 2], c=values, cmap=scale.cmap, norm=scale.norm, s=size,
                           marker="s", edgecolors="none", zorder=1)
     return ax.scatter(pts[:, 0], pts[:, 1], c=values, cmap=scale.cmap, norm=scale.norm, s=size,
