@@ -238,3 +238,20 @@ def test_verdicts_do_not_repeat_the_variant_name(tmp_path):
     assert "<li><b>high poles</b>: no change in the dark and unseen area</li>" in html
     md = files["report.md"].read_text()
     assert "- **Variant more lights**: dark and unseen area 3 -> 0 m2" in md
+
+
+def test_standin_matches_the_scenario_data_contract():
+    """The stand-in results of these tests have the attributes of the real scenario classes."""
+    import dataclasses
+
+    import _report_standin as standin
+
+    model = pytest.importorskip("cpted_sim.scenario.model",
+                                reason="cpted_sim.scenario.model is not merged into this branch yet")
+    for name in ("ScenarioResult", "AreaResult", "Metric"):
+        real = {f.name for f in dataclasses.fields(getattr(model, name))}
+        ours = {f.name for f in dataclasses.fields(getattr(standin, name))}
+        assert ours == real, (name, ours ^ real)
+    compare_mod = pytest.importorskip("cpted_sim.scenario.compare")
+    real = {f.name for f in dataclasses.fields(compare_mod.Comparison)}
+    assert {f.name for f in dataclasses.fields(standin.Comparison)} == real
