@@ -42,3 +42,13 @@ pjit = numba.njit(cache=CACHE, nogil=True, fastmath=FASTMATH, error_model="numpy
 # into fastmath kernels keeps them exact.
 exact_jit = numba.njit(cache=CACHE, nogil=True, error_model="numpy")
 __all__ += ["exact_jit"]
+
+# Small helpers called inside traversal loops (box tests, ray set-up, the single-ray
+# queries): inlined at the Numba IR level into every caller. Numba does not inline one
+# compiled function into another, so without this each call costs a real call plus an
+# atomic reference-count increment and decrement per array argument, which two threads
+# touching the same BVH arrays turn into cache-line ping-pong. Inlined code takes the
+# caller's fastmath flags, so exact arithmetic (the watertight triangle test) must stay in
+# ``exact_jit`` functions that take scalars only.
+ijit = numba.njit(cache=CACHE, nogil=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+__all__ += ["ijit"]

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..kernels import bvh_build
 
-__all__ = ["FlatBVH", "BVHStats", "build_bvh", "MAX_LEAF", "N_BINS"]
+__all__ = ["FlatBVH", "BVHStats", "build_bvh", "child_boxes", "round_outward", "MAX_LEAF", "N_BINS"]
 
 MAX_LEAF = 4
 N_BINS = 16
@@ -32,6 +32,11 @@ class FlatBVH(NamedTuple):
         Triangle corners in leaf order (scene-local metres).
     face : (n,) int64
         The scene face index of each row of ``tri``.
+    nodes : (m, 16) float32, 64-byte aligned
+        What traversal reads, one cache line per node: for an interior node the boxes of its
+        two children (left then right), rounded outward to float32 so that they still contain
+        the float64 boxes; in columns 12 and 13, read as int32 (``nodes.view(np.int32)``),
+        ``child_or_first`` and ``count``.
     """
 
     bounds: np.ndarray
@@ -39,6 +44,7 @@ class FlatBVH(NamedTuple):
     count: np.ndarray
     tri: np.ndarray
     face: np.ndarray
+    nodes: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,43 @@ class BVHStats:
     n_leaves: int
     n_triangles: int
     nbytes: int
+
+
+def round_outward(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """float32 copies of box corners that still contain the float64 box."""
+    lo32 = lo.astype(np.float32)
+    hi32 = hi.astype(np.float32)
+    down = lo32.astype(np.float64) > lo
+    up = hi32.astype(np.float64) < hi
+    lo32[down] = np.nextafter(lo32[down], np.float32(-np.inf))
+    hi32[up] = np.nextafter(hi32[up], np.float32(np.inf))
+    return lo32, hi32
+
+
+def _aligned_zeros(rows: int, cols: int, dtype, align: int = 64) -> np.ndarray:
+    """A zeroed C-contiguous ``(rows, cols)`` array whose data starts on an ``align`` boundary."""
+    itemsize = np.dtype(dtype).itemsize
+    raw = np.zeros(rows * cols + align // itemsize, dtype=dtype)
+    shift = (-raw.ctypes.data % align) // itemsize
+    return raw[shift:shift + rows * cols].reshape(rows, cols)
+
+
+def child_boxes(bounds: np.ndarray, child: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The ``(m, 16)`` float32 node rows of :attr:`FlatBVH.nodes` from float64 node boxes."""
+    m = bounds.shape[0]
+    if child.size and (child.max() >= 2**31 or count.max() >= 2**31):
+        raise OverflowError("BVH too large for 32-bit node links")
+    nodes = _aligned_zeros(m, 16, np.float32)
+    links = nodes.view(np.int32)
+    links[:, 12] = child
+    links[:, 13] = count
+    inner = np.nonzero(count == 0)[0]
+    for side in (0, 1):
+        b = bounds[child[inner] + side]
+        lo32, hi32 = round_outward(b[:, :3], b[:, 3:])
+        nodes[inner, 6 * side:6 * side + 3] = lo32
+        nodes[inner, 6 * side + 3:6 * side + 6] = hi32
+    return nodes
 
 
 def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LEAF,
@@ -86,7 +129,7 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LE
     bounds, child, count, order, depth = bvh_build.build_bvh(lo, hi, centroid, max_leaf, n_bins, pad)
     tri = np.empty((n, 9))
     bvh_build.gather_triangles(vertices, faces, order, tri)
-    bvh = FlatBVH(bounds, child, count, tri, order)
+    bvh = FlatBVH(bounds, child, count, tri, order, child_boxes(bounds, child, count))
     nbytes = sum(a.nbytes for a in bvh)
     stats = BVHStats(
         build_seconds=time.perf_counter() - t0,

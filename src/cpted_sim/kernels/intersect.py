@@ -8,10 +8,36 @@ other, so a ray through an edge or a vertex of a closed mesh always hits at leas
 from __future__ import annotations
 
 import numpy as np
+from numba import types
+from numba.extending import intrinsic
 
-from .._jit import exact_jit, jit
+from .._jit import exact_jit, ijit
 
 TINY = 1e-300
+
+
+@intrinsic
+def fence(typingctx, x):
+    """``x`` unchanged, behind ``llvm.arithmetic.fence``: no contraction or reassociation across.
+
+    The watertight edge functions ``u = cx*by - cy*bx`` are exact negatives on a shared edge
+    only if both products are rounded before the subtraction. LLVM may fuse a product into
+    the subtraction (an FMA) once the test is inlined into a caller, which can make both
+    triangles of an edge reject a ray through it; fencing each product forbids that. The
+    shear and the hit distance are fenced too, so a ray gets the same ``t`` whichever kernel
+    the test is inlined into.
+    """
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):
+        (val,) = args
+        # llvmlite's FunctionType, reached through the builder (L1 imports numba only).
+        fnty = type(builder.function.function_type)(val.type, [val.type])
+        fn = builder.module.declare_intrinsic("llvm.arithmetic.fence", [val.type], fnty)
+        return builder.call(fn, [val])
+
+    return x(x), codegen
 
 
 @exact_jit
@@ -62,25 +88,109 @@ def triangle_t(tri, i, ox, oy, oz, kx, ky, kz, sx, sy, sz):
     cx_ = tri[i, 6 + kx] - o[kx]
     cy_ = tri[i, 6 + ky] - o[ky]
     cz_ = tri[i, 6 + kz] - o[kz]
-    ax = ax_ - sx * az_
-    ay = ay_ - sy * az_
-    bx = bx_ - sx * bz_
-    by = by_ - sy * bz_
-    cx = cx_ - sx * cz_
-    cy = cy_ - sy * cz_
-    u = cx * by - cy * bx
-    v = ax * cy - ay * cx
-    w = bx * ay - by * ax
+    ax = ax_ - fence(sx * az_)
+    ay = ay_ - fence(sy * az_)
+    bx = bx_ - fence(sx * bz_)
+    by = by_ - fence(sy * bz_)
+    cx = cx_ - fence(sx * cz_)
+    cy = cy_ - fence(sy * cz_)
+    u = fence(cx * by) - fence(cy * bx)
+    v = fence(ax * cy) - fence(ay * cx)
+    w = fence(bx * ay) - fence(by * ax)
     if (u < 0.0 or v < 0.0 or w < 0.0) and (u > 0.0 or v > 0.0 or w > 0.0):
         return np.inf
     det = u + v + w
     if det == 0.0:
         return np.inf
-    t = (u * sz * az_ + v * sz * bz_ + w * sz * cz_) / det
+    t = (fence(u * sz * az_) + fence(v * sz * bz_) + fence(w * sz * cz_)) / det
     return t
 
 
-@jit
+@exact_jit
+def triangle_hit(pax, pay, paz, pbx, pby, pbz, pcx, pcy, pcz, okx, oky, okz, sx, sy, sz):
+    """Watertight test on triangle corners and a ray origin already permuted to ``kx, ky, kz``.
+
+    Scalars only (no arrays), so calls from inlined traversal code cost no reference
+    counting; the arithmetic is exact (no fastmath) and identical to :func:`triangle_t`.
+    Returns the ray parameter ``t`` or ``inf``.
+    """
+    ax_ = pax - okx
+    ay_ = pay - oky
+    az_ = paz - okz
+    bx_ = pbx - okx
+    by_ = pby - oky
+    bz_ = pbz - okz
+    cx_ = pcx - okx
+    cy_ = pcy - oky
+    cz_ = pcz - okz
+    ax = ax_ - fence(sx * az_)
+    ay = ay_ - fence(sy * az_)
+    bx = bx_ - fence(sx * bz_)
+    by = by_ - fence(sy * bz_)
+    cx = cx_ - fence(sx * cz_)
+    cy = cy_ - fence(sy * cz_)
+    u = fence(cx * by) - fence(cy * bx)
+    v = fence(ax * cy) - fence(ay * cx)
+    w = fence(bx * ay) - fence(by * ax)
+    if (u < 0.0 or v < 0.0 or w < 0.0) and (u > 0.0 or v > 0.0 or w > 0.0):
+        return np.inf
+    det = u + v + w
+    if det == 0.0:
+        return np.inf
+    t = (fence(u * sz * az_) + fence(v * sz * bz_) + fence(w * sz * cz_)) / det
+    return t
+
+
+@ijit
+def triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz):
+    """:func:`triangle_t` with the ray origin already permuted to ``(o[kx], o[ky], o[kz])``.
+
+    Inlined into traversal loops; the subtractions and the test run in :func:`triangle_hit`
+    (exact), so the result is bit-identical to :func:`triangle_t`.
+    """
+    return triangle_hit(tri[i, kx], tri[i, ky], tri[i, kz], tri[i, 3 + kx], tri[i, 3 + ky],
+                        tri[i, 3 + kz], tri[i, 6 + kx], tri[i, 6 + ky], tri[i, 6 + kz],
+                        okx, oky, okz, sx, sy, sz)
+
+
+@ijit
+def pair_entry(nodes, n, ox, oy, oz, ix, iy, iz, tmin, tmax):
+    """Entry parameters ``(t_left, t_right)`` into both child boxes of interior node ``n``.
+
+    ``nodes`` is ``(m, 12)`` float32: the left child's box then the right child's, each
+    ``[xmin, ymin, zmin, xmax, ymax, zmax]``, rounded outward. The slabs are computed in
+    float64. A miss is ``inf``.
+    """
+    t0 = (nodes[n, 0] - ox) * ix
+    t1 = (nodes[n, 3] - ox) * ix
+    lo = min(t0, t1)
+    hi = max(t0, t1)
+    t0 = (nodes[n, 1] - oy) * iy
+    t1 = (nodes[n, 4] - oy) * iy
+    lo = max(lo, min(t0, t1))
+    hi = min(hi, max(t0, t1))
+    t0 = (nodes[n, 2] - oz) * iz
+    t1 = (nodes[n, 5] - oz) * iz
+    lo = max(max(lo, min(t0, t1)), tmin)
+    hi = min(min(hi, max(t0, t1)), tmax)
+    tl = lo if lo <= hi else np.inf
+    t0 = (nodes[n, 6] - ox) * ix
+    t1 = (nodes[n, 9] - ox) * ix
+    lo = min(t0, t1)
+    hi = max(t0, t1)
+    t0 = (nodes[n, 7] - oy) * iy
+    t1 = (nodes[n, 10] - oy) * iy
+    lo = max(lo, min(t0, t1))
+    hi = min(hi, max(t0, t1))
+    t0 = (nodes[n, 8] - oz) * iz
+    t1 = (nodes[n, 11] - oz) * iz
+    lo = max(max(lo, min(t0, t1)), tmin)
+    hi = min(min(hi, max(t0, t1)), tmax)
+    tr = lo if lo <= hi else np.inf
+    return tl, tr
+
+
+@ijit
 def safe_inverse(dx, dy, dz):
     """Inverse direction with zero components replaced by a huge finite value (no NaN)."""
     ix = 1.0 / dx if abs(dx) > TINY else (1.0 / TINY if dx >= 0.0 else -1.0 / TINY)
@@ -89,7 +199,7 @@ def safe_inverse(dx, dy, dz):
     return ix, iy, iz
 
 
-@jit
+@ijit
 def box_entry(bounds, n, ox, oy, oz, ix, iy, iz, tmin, tmax):
     """Entry parameter of the ray into box ``n`` of ``bounds`` ((m, 6)), or ``inf`` on a miss."""
     t0 = (bounds[n, 0] - ox) * ix
