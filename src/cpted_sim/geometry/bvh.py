@@ -10,7 +10,7 @@ import numpy as np
 
 from ..kernels import bvh_build
 
-__all__ = ["FlatBVH", "BVHStats", "build_bvh", "child_boxes", "round_outward", "MAX_LEAF", "N_BINS"]
+__all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "round_outward", "MAX_LEAF", "N_BINS"]
 
 MAX_LEAF = 4
 N_BINS = 16
@@ -32,11 +32,14 @@ class FlatBVH(NamedTuple):
         Triangle corners in leaf order (scene-local metres).
     face : (n,) int64
         The scene face index of each row of ``tri``.
-    nodes : (m, 16) float32, 64-byte aligned
-        What traversal reads, one cache line per node: for an interior node the boxes of its
-        two children (left then right), rounded outward to float32 so that they still contain
-        the float64 boxes; in columns 12 and 13, read as int32 (``nodes.view(np.int32)``),
-        ``child_or_first`` and ``count``.
+    nodes : (w, 32) float32, 64-byte aligned
+        What traversal reads: the tree collapsed to 4-wide nodes, 128 bytes each. Columns
+        0-23 hold the boxes of the node's up to four children as ``xmin[4], ymin[4],
+        zmin[4], xmax[4], ymax[4], zmax[4]``, rounded outward to float32 so that they still
+        contain the float64 boxes. Read as int32 (``nodes.view(np.int32)``), columns 24-27
+        are each child's wide node index or first triangle and columns 28-31 its triangle
+        count (0: interior child, -1: empty slot, empty slots last). ``bounds``,
+        ``child_or_first`` and ``count`` keep the binary tree it was collapsed from.
     """
 
     bounds: np.ndarray
@@ -78,21 +81,18 @@ def _aligned_zeros(rows: int, cols: int, dtype, align: int = 64) -> np.ndarray:
     return raw[shift:shift + rows * cols].reshape(rows, cols)
 
 
-def child_boxes(bounds: np.ndarray, child: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """The ``(m, 16)`` float32 node rows of :attr:`FlatBVH.nodes` from float64 node boxes."""
-    m = bounds.shape[0]
+def wide_nodes(bounds: np.ndarray, child: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The ``(w, 32)`` float32 4-wide node rows of :attr:`FlatBVH.nodes` from a binary tree."""
     if child.size and (child.max() >= 2**31 or count.max() >= 2**31):
         raise OverflowError("BVH too large for 32-bit node links")
-    nodes = _aligned_zeros(m, 16, np.float32)
+    boxes, ref, cnt = bvh_build.collapse_wide(bounds, child, count)
+    nodes = _aligned_zeros(boxes.shape[0], 32, np.float32)
+    lo32, hi32 = round_outward(boxes[:, :12], boxes[:, 12:])
+    nodes[:, :12] = lo32
+    nodes[:, 12:24] = hi32
     links = nodes.view(np.int32)
-    links[:, 12] = child
-    links[:, 13] = count
-    inner = np.nonzero(count == 0)[0]
-    for side in (0, 1):
-        b = bounds[child[inner] + side]
-        lo32, hi32 = round_outward(b[:, :3], b[:, 3:])
-        nodes[inner, 6 * side:6 * side + 3] = lo32
-        nodes[inner, 6 * side + 3:6 * side + 6] = hi32
+    links[:, 24:28] = ref
+    links[:, 28:32] = cnt
     return nodes
 
 
@@ -129,7 +129,7 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LE
     bounds, child, count, order, depth = bvh_build.build_bvh(lo, hi, centroid, max_leaf, n_bins, pad)
     tri = np.empty((n, 9))
     bvh_build.gather_triangles(vertices, faces, order, tri)
-    bvh = FlatBVH(bounds, child, count, tri, order, child_boxes(bounds, child, count))
+    bvh = FlatBVH(bounds, child, count, tri, order, wide_nodes(bounds, child, count))
     nbytes = sum(a.nbytes for a in bvh)
     stats = BVHStats(
         build_seconds=time.perf_counter() - t0,

@@ -1,10 +1,9 @@
 """BVH traversal: closest hit, any hit and transmittance along rays and segments.
 
 ``bvh`` is a ``FlatBVH`` named tuple of flat arrays (``geometry/bvh.py``). Traversal reads
-``nodes``, one 64-byte row per node holding both children's float32 boxes (rounded outward)
-and, in its last four 32-bit slots, the node's first child or first triangle and its triangle
-count (0 for interior nodes); ``tri`` (n, 9) float64 triangle corners in leaf order; ``face``
-(n,) their original face indices; ``bounds[0]`` the float64 root box.
+``nodes``, the tree collapsed to 4-wide nodes of 128 bytes (four float32 child boxes rounded
+outward, then per child its node or first triangle and its triangle count); ``tri`` (n, 9)
+float64 triangle corners in leaf order; ``face`` (n,) their original face indices.
 
 Single-ray functions take a preallocated ``stack`` (int64, ``STACK_SIZE``) so that batch
 kernels allocate one per block of rays, not one per ray; other kernels (lighting, sightlines)
@@ -23,12 +22,14 @@ import numpy as np
 from numba import prange
 
 from .._jit import ijit, jit, pjit
-from .intersect import box_entry, pair_entry, ray_shear, safe_inverse, triangle_t_sheared
+from .intersect import child_entries, ray_shear, safe_inverse, triangle_t_sheared
 
-STACK_SIZE = 256
+STACK_SIZE = 512
 BLOCK = 256
 _FSTACK = STACK_SIZE // 2  # closest hit keeps entry distances in the upper half of the stack
-LINK = 12  # column of the int32 view of ``nodes`` holding child / first triangle, then count
+REF = 24  # columns of the int32 view of ``nodes``: child node or first triangle per slot,
+CNT = 28  # then triangle count per slot (0 interior child, -1 empty)
+_SCRATCH = STACK_SIZE - 4  # the four child entry distances of the node being visited
 
 
 @ijit
@@ -40,55 +41,51 @@ def _ray_setup(ox, oy, oz, dx, dy, dz):
 
 @ijit
 def _closest(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
-    """Row of ``tri`` of the closest hit with ``tmin < t < tmax`` and its ``t`` (-1, inf)."""
+    """Row of ``tri`` of the closest hit with ``tmin < t < tmax`` and its ``t`` (-1, inf).
+
+    Leaf children are tested as soon as their box is entered; interior children are pushed
+    farthest first, so the nearest is visited next, and a popped node is skipped when its
+    entry lies beyond the closest hit found meanwhile.
+    """
     kx, ky, kz, sx, sy, sz, okx, oky, okz = _ray_setup(ox, oy, oz, dx, dy, dz)
     ix, iy, iz = safe_inverse(dx, dy, dz)
     fstack = stack.view(np.float64)
     best = tmax
     hit = -1
-    if box_entry(bounds, 0, ox, oy, oz, ix, iy, iz, tmin, best) == np.inf:
-        return -1, np.inf
-    sp = 0
-    node = 0
-    while True:
-        c = links[node, LINK + 1]
-        if c > 0:
-            first = links[node, LINK]
-            for i in range(first, first + c):
-                t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
-                if t > tmin and t < best:
-                    best = t
-                    hit = i
-        else:
-            left = links[node, LINK]
-            tl, tr = pair_entry(nodes, node, ox, oy, oz, ix, iy, iz, tmin, best)
-            if tl != np.inf:
-                if tr != np.inf:
-                    if tl <= tr:
-                        stack[sp] = left + 1
-                        fstack[_FSTACK + sp] = tr
-                        node = left
-                    else:
-                        stack[sp] = left
-                        fstack[_FSTACK + sp] = tl
-                        node = left + 1
-                    sp += 1
-                    continue
-                node = left
-                continue
-            if tr != np.inf:
-                node = left + 1
-                continue
-        # Pop the next node whose entry is still nearer than the best hit.
-        found = False
-        while sp > 0:
-            sp -= 1
-            if fstack[_FSTACK + sp] <= best:
-                node = stack[sp]
-                found = True
+    stack[0] = 0
+    fstack[_FSTACK] = tmin
+    sp = 1
+    while sp > 0:
+        sp -= 1
+        if fstack[_FSTACK + sp] > best:
+            continue
+        w = stack[sp]
+        base = sp
+        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, best, fstack, _SCRATCH)
+        for k in range(4):
+            c = links[w, CNT + k]
+            if c < 0:
                 break
-        if not found:
-            break
+            te = fstack[_SCRATCH + k]
+            if te == np.inf:
+                continue
+            r = links[w, REF + k]
+            if c > 0:
+                for i in range(r, r + c):
+                    t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
+                    if t > tmin and t < best:
+                        best = t
+                        hit = i
+            else:
+                # Insert keeping the pushed run sorted by decreasing entry (nearest on top).
+                j = sp
+                while j > base and fstack[_FSTACK + j - 1] < te:
+                    stack[j] = stack[j - 1]
+                    fstack[_FSTACK + j] = fstack[_FSTACK + j - 1]
+                    j -= 1
+                stack[j] = r
+                fstack[_FSTACK + j] = te
+                sp += 1
     return hit, best
 
 
@@ -105,34 +102,29 @@ def _any_row(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tma
         if t > tmin and t < tmax:
             return hint
     ix, iy, iz = safe_inverse(dx, dy, dz)
-    if box_entry(bounds, 0, ox, oy, oz, ix, iy, iz, tmin, tmax) == np.inf:
-        return -1
-    sp = 0
-    node = 0
-    while True:
-        c = links[node, LINK + 1]
-        if c > 0:
-            first = links[node, LINK]
-            for i in range(first, first + c):
-                t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
-                if t > tmin and t < tmax:
-                    return i
-        else:
-            left = links[node, LINK]
-            tl, tr = pair_entry(nodes, node, ox, oy, oz, ix, iy, iz, tmin, tmax)
-            if tl != np.inf:
-                if tr != np.inf:
-                    stack[sp] = left + 1
-                    sp += 1
-                node = left
-                continue
-            if tr != np.inf:
-                node = left + 1
-                continue
-        if sp == 0:
-            return -1
+    fstack = stack.view(np.float64)
+    stack[0] = 0
+    sp = 1
+    while sp > 0:
         sp -= 1
-        node = stack[sp]
+        w = stack[sp]
+        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
+        for k in range(4):
+            c = links[w, CNT + k]
+            if c < 0:
+                break
+            if fstack[_SCRATCH + k] == np.inf:
+                continue
+            r = links[w, REF + k]
+            if c > 0:
+                for i in range(r, r + c):
+                    t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
+                    if t > tmin and t < tmax:
+                        return i
+            else:
+                stack[sp] = r
+                sp += 1
+    return -1
 
 
 @ijit
@@ -141,37 +133,32 @@ def _transmit(bounds, nodes, links, tri, face, face_transmittance, stack, ox, oy
     """Product of the transmittances of the faces crossed with ``tmin < t < tmax``."""
     kx, ky, kz, sx, sy, sz, okx, oky, okz = _ray_setup(ox, oy, oz, dx, dy, dz)
     ix, iy, iz = safe_inverse(dx, dy, dz)
-    if box_entry(bounds, 0, ox, oy, oz, ix, iy, iz, tmin, tmax) == np.inf:
-        return 1.0
+    fstack = stack.view(np.float64)
     trans = 1.0
-    sp = 0
-    node = 0
-    while True:
-        c = links[node, LINK + 1]
-        if c > 0:
-            first = links[node, LINK]
-            for i in range(first, first + c):
-                t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
-                if t > tmin and t < tmax:
-                    trans *= face_transmittance[face[i]]
-                    if trans <= 0.0:
-                        return 0.0
-        else:
-            left = links[node, LINK]
-            tl, tr = pair_entry(nodes, node, ox, oy, oz, ix, iy, iz, tmin, tmax)
-            if tl != np.inf:
-                if tr != np.inf:
-                    stack[sp] = left + 1
-                    sp += 1
-                node = left
-                continue
-            if tr != np.inf:
-                node = left + 1
-                continue
-        if sp == 0:
-            return trans
+    stack[0] = 0
+    sp = 1
+    while sp > 0:
         sp -= 1
-        node = stack[sp]
+        w = stack[sp]
+        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
+        for k in range(4):
+            c = links[w, CNT + k]
+            if c < 0:
+                break
+            if fstack[_SCRATCH + k] == np.inf:
+                continue
+            r = links[w, REF + k]
+            if c > 0:
+                for i in range(r, r + c):
+                    t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
+                    if t > tmin and t < tmax:
+                        trans *= face_transmittance[face[i]]
+                        if trans <= 0.0:
+                            return 0.0
+            else:
+                stack[sp] = r
+                sp += 1
+    return trans
 
 
 @ijit

@@ -191,6 +191,75 @@ def pair_entry(nodes, n, ox, oy, oz, ix, iy, iz, tmin, tmax):
 
 
 @ijit
+def child_entry(nodes, w, k, ox, oy, oz, ix, iy, iz, tmin, tmax):
+    """Entry parameter into child ``k`` of 4-wide node ``w``, or ``inf`` on a miss.
+
+    ``nodes`` is ``(m, 32)`` float32 with the children's boxes as structure of arrays
+    (``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``), rounded outward; the slabs
+    are computed in float64.
+    """
+    t0 = (nodes[w, k] - ox) * ix
+    t1 = (nodes[w, 12 + k] - ox) * ix
+    lo = min(t0, t1)
+    hi = max(t0, t1)
+    t0 = (nodes[w, 4 + k] - oy) * iy
+    t1 = (nodes[w, 16 + k] - oy) * iy
+    lo = max(lo, min(t0, t1))
+    hi = min(hi, max(t0, t1))
+    t0 = (nodes[w, 8 + k] - oz) * iz
+    t1 = (nodes[w, 20 + k] - oz) * iz
+    lo = max(max(lo, min(t0, t1)), tmin)
+    hi = min(min(hi, max(t0, t1)), tmax)
+    if lo <= hi:
+        return lo
+    return np.inf
+
+
+@ijit
+def _slot_entry(nodes, w, k, ox, oy, oz, ix, iy, iz, tmin, tmax):
+    # Explicit selects (not min/max) keep the four slots isomorphic and branch-free, which
+    # lets LLVM's SLP vectoriser evaluate them as one 4-wide vector.
+    a0 = (nodes[w, k] - ox) * ix
+    a1 = (nodes[w, 12 + k] - ox) * ix
+    b0 = (nodes[w, 4 + k] - oy) * iy
+    b1 = (nodes[w, 16 + k] - oy) * iy
+    c0 = (nodes[w, 8 + k] - oz) * iz
+    c1 = (nodes[w, 20 + k] - oz) * iz
+    lo = a0 if a0 < a1 else a1
+    hi = a1 if a0 < a1 else a0
+    blo = b0 if b0 < b1 else b1
+    bhi = b1 if b0 < b1 else b0
+    clo = c0 if c0 < c1 else c1
+    chi = c1 if c0 < c1 else c0
+    lo = lo if lo > blo else blo
+    hi = hi if hi < bhi else bhi
+    lo = lo if lo > clo else clo
+    hi = hi if hi < chi else chi
+    lo = lo if lo > tmin else tmin
+    hi = hi if hi < tmax else tmax
+    return lo if lo <= hi else np.inf
+
+
+@ijit
+def child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, at):
+    """Entry parameters into all four child boxes of wide node ``w``, written to ``out[at:at+4]``.
+
+    ``nodes`` is ``(m, 32)`` float32 with the children's boxes as structure of arrays
+    (``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``), rounded outward; the slabs
+    are computed in float64. A miss is ``inf``; empty slots hold meaningless values (their
+    count is -1). All four are computed before any is stored, branch-free.
+    """
+    e0 = _slot_entry(nodes, w, 0, ox, oy, oz, ix, iy, iz, tmin, tmax)
+    e1 = _slot_entry(nodes, w, 1, ox, oy, oz, ix, iy, iz, tmin, tmax)
+    e2 = _slot_entry(nodes, w, 2, ox, oy, oz, ix, iy, iz, tmin, tmax)
+    e3 = _slot_entry(nodes, w, 3, ox, oy, oz, ix, iy, iz, tmin, tmax)
+    out[at] = e0
+    out[at + 1] = e1
+    out[at + 2] = e2
+    out[at + 3] = e3
+
+
+@ijit
 def safe_inverse(dx, dy, dz):
     """Inverse direction with zero components replaced by a huge finite value (no NaN)."""
     ix = 1.0 / dx if abs(dx) > TINY else (1.0 / TINY if dx >= 0.0 else -1.0 / TINY)
