@@ -26,6 +26,22 @@ from .geometry.engines import engines_available
 from .geometry.grid import CalculationGrid
 from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
+from .photometry import IntensityDistribution, Luminaire, load_photometry
+from .io.mesh import load_scene
+from .lighting import illuminance
+from .metrics import FacialRecognition, en13201_grid, facial_recognition, lighting_class, summary
+from .visibility import (
+    ObserverSet,
+    concealment,
+    entrapment,
+    isovist,
+    night_surveillance,
+    route_prospect,
+    surveillance,
+    visibility_graph,
+)
+from .io.scenario_file import load_scenario, save_scenario
+from .scenario import Comparison, Scenario, ScenarioResult, Variant, compare, run
 
 __all__ = [
     "__version__",
@@ -48,4 +64,30 @@ __all__ = [
     "engines_available",
     "occluded",
     "visibility_matrix",
+    "IntensityDistribution",
+    "Luminaire",
+    "load_photometry",
+    "load_scene",
+    "illuminance",
+    "en13201_grid",
+    "lighting_class",
+    "summary",
+    "FacialRecognition",
+    "facial_recognition",
+    "ObserverSet",
+    "surveillance",
+    "isovist",
+    "visibility_graph",
+    "night_surveillance",
+    "route_prospect",
+    "concealment",
+    "entrapment",
+    "load_scenario",
+    "save_scenario",
+    "Scenario",
+    "Variant",
+    "ScenarioResult",
+    "Comparison",
+    "run",
+    "compare",
 ]

@@ -14,6 +14,10 @@ Performance notes (history in ``docs/performance.md``): the cores ``_closest``, 
 and ``_transmit`` take the arrays themselves, which batch kernels unpack once per block, so
 that no reference counting happens per ray; shadow rays test the last occluder of their
 block first; visibility blocks visit targets in Morton order.
+
+The triangle test is a call into ``intersect`` (exact arithmetic, see there). Numba's disk cache
+does not track that dependency: after changing ``intersect.py``, touch this file (or clear
+``__pycache__``) so cached traversal kernels are recompiled.
 """
 
 from __future__ import annotations
