@@ -37,11 +37,10 @@ def rays(scene):
 
 def test_wide_nodes_nest_and_cover_every_triangle_once(scene):
     b = scene.bvh
-    assert b.nodes.dtype == np.float32 and b.nodes.shape[1] == 32
+    assert b.nodes.dtype == np.int32 and b.nodes.shape[1] == 32
     assert b.nodes.ctypes.data % 64 == 0
-    links = b.nodes.view(np.int32)
-    ref, cnt = links[:, 24:28], links[:, 28:32]
-    box = b.nodes[:, :24].astype(np.float64).reshape(-1, 6, 4)  # (w, axis-bound, slot)
+    ref, cnt = b.nodes[:, 24:28], b.nodes[:, 28:32]
+    box = b.nodes.view(np.float32)[:, :24].astype(np.float64).reshape(-1, 6, 4)  # (w, bound, slot)
     seen = np.zeros(b.tri.shape[0], dtype=np.int64)
     for w in range(b.nodes.shape[0]):
         for k in range(4):

@@ -32,13 +32,14 @@ class FlatBVH(NamedTuple):
         Triangle corners in leaf order (scene-local metres).
     face : (n,) int64
         The scene face index of each row of ``tri``.
-    nodes : (w, 32) float32, 64-byte aligned
-        What traversal reads: the tree collapsed to 4-wide nodes, 128 bytes each. Columns
-        0-23 hold the boxes of the node's up to four children as ``xmin[4], ymin[4],
-        zmin[4], xmax[4], ymax[4], zmax[4]``, rounded outward to float32 so that they still
-        contain the float64 boxes. Read as int32 (``nodes.view(np.int32)``), columns 24-27
-        are each child's wide node index or first triangle and columns 28-31 its triangle
-        count (0: interior child, -1: empty slot, empty slots last). ``bounds``,
+    nodes : (w, 32) int32, 64-byte aligned
+        What traversal reads: the tree collapsed to 4-wide nodes, 128 bytes each. Read as
+        float32 (``nodes.view(np.float32)``), columns 0-23 hold the boxes of the node's up to
+        four children as ``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``, rounded
+        outward so that they still contain the float64 boxes. Columns 24-27 are each child's
+        wide node index or first triangle and columns 28-31 its triangle count (0: interior
+        child, -1: empty slot, empty slots last). Stored as int32 so that two trees compare
+        with ``np.array_equal``. ``bounds``,
         ``child_or_first`` and ``count`` keep the binary tree it was collapsed from.
     """
 
@@ -82,18 +83,18 @@ def _aligned_zeros(rows: int, cols: int, dtype, align: int = 64) -> np.ndarray:
 
 
 def wide_nodes(bounds: np.ndarray, child: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """The ``(w, 32)`` float32 4-wide node rows of :attr:`FlatBVH.nodes` from a binary tree."""
+    """The ``(w, 32)`` int32 4-wide node rows of :attr:`FlatBVH.nodes` from a binary tree."""
     if child.size and (child.max() >= 2**31 or count.max() >= 2**31):
         raise OverflowError("BVH too large for 32-bit node links")
     boxes, ref, cnt = bvh_build.collapse_wide(bounds, child, count)
-    nodes = _aligned_zeros(boxes.shape[0], 32, np.float32)
+    links = _aligned_zeros(boxes.shape[0], 32, np.int32)
     lo32, hi32 = round_outward(boxes[:, :12], boxes[:, 12:])
-    nodes[:, :12] = lo32
-    nodes[:, 12:24] = hi32
-    links = nodes.view(np.int32)
+    fbox = links.view(np.float32)
+    fbox[:, :12] = lo32
+    fbox[:, 12:24] = hi32
     links[:, 24:28] = ref
     links[:, 28:32] = cnt
-    return nodes
+    return links
 
 
 def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LEAF,

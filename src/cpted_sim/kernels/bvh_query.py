@@ -1,8 +1,8 @@
 """BVH traversal: closest hit, any hit and transmittance along rays and segments.
 
 ``bvh`` is a ``FlatBVH`` named tuple of flat arrays (``geometry/bvh.py``). Traversal reads
-``nodes``, the tree collapsed to 4-wide nodes of 128 bytes (four float32 child boxes rounded
-outward, then per child its node or first triangle and its triangle count); ``tri`` (n, 9)
+``nodes`` (int32 words), the tree collapsed to 4-wide nodes of 128 bytes (four float32 child
+boxes rounded outward, then per child its node or first triangle and its triangle count); ``tri`` (n, 9)
 float64 triangle corners in leaf order; ``face`` (n,) their original face indices.
 
 Single-ray functions take a preallocated ``stack`` (int64, ``STACK_SIZE``) so that batch
@@ -189,7 +189,7 @@ def closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
     Returns ``(t, face)``; a miss is ``(inf, -1)``. Children are visited nearest first; a
     deferred child is skipped when its entry lies beyond the closest hit found meanwhile.
     """
-    row, t = _closest(bvh.bounds, bvh.nodes, bvh.nodes.view(np.int32), bvh.tri, stack,
+    row, t = _closest(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
                       ox, oy, oz, dx, dy, dz, tmin, tmax)
     if row < 0:
         return np.inf, -1
@@ -199,7 +199,7 @@ def closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
 @ijit
 def any_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
     """Whether any triangle is hit along ``o + t d`` with ``tmin < t < tmax`` (early exit)."""
-    return _any_row(bvh.bounds, bvh.nodes, bvh.nodes.view(np.int32), bvh.tri, stack,
+    return _any_row(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
                     ox, oy, oz, dx, dy, dz, tmin, tmax, -1) >= 0
 
 
@@ -210,7 +210,7 @@ def transmittance_one(bvh, stack, face_transmittance, ox, oy, oz, dx, dy, dz, tm
     1.0 when nothing is crossed, 0.0 as soon as an opaque face (transmittance 0) is crossed
     (early exit). ``face_transmittance`` is indexed by original face index.
     """
-    return _transmit(bvh.bounds, bvh.nodes, bvh.nodes.view(np.int32), bvh.tri, bvh.face,
+    return _transmit(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
                      face_transmittance, stack, ox, oy, oz, dx, dy, dz, tmin, tmax)
 
 
@@ -220,7 +220,7 @@ def segment_occluded(bvh, stack, ax, ay, az, bx, by, bz, offset):
     dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)
     if t0 > t1:
         return False
-    return _any_row(bvh.bounds, bvh.nodes, bvh.nodes.view(np.int32), bvh.tri, stack,
+    return _any_row(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
                     ax, ay, az, dx, dy, dz, t0, t1, -1) >= 0
 
 
@@ -230,7 +230,7 @@ def segment_transmittance(bvh, stack, face_transmittance, ax, ay, az, bx, by, bz
     dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)
     if t0 > t1:
         return 1.0
-    return _transmit(bvh.bounds, bvh.nodes, bvh.nodes.view(np.int32), bvh.tri, bvh.face,
+    return _transmit(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
                      face_transmittance, stack, ax, ay, az, dx, dy, dz, t0, t1)
 
 
@@ -243,8 +243,8 @@ def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
         bounds = bvh.bounds
-        nodes = bvh.nodes
-        links = nodes.view(np.int32)
+        links = bvh.nodes
+        nodes = links.view(np.float32)
         tri = bvh.tri
         face = bvh.face
         for r in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
@@ -267,8 +267,8 @@ def occluded_batch(bvh, origins, targets, offset, out):
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
         bounds = bvh.bounds
-        nodes = bvh.nodes
-        links = nodes.view(np.int32)
+        links = bvh.nodes
+        nodes = links.view(np.float32)
         tri = bvh.tri
         hint = -1
         for r in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
@@ -294,8 +294,8 @@ def transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
         bounds = bvh.bounds
-        nodes = bvh.nodes
-        links = nodes.view(np.int32)
+        links = bvh.nodes
+        nodes = links.view(np.float32)
         tri = bvh.tri
         face = bvh.face
         for r in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
@@ -321,8 +321,8 @@ def visibility_block(bvh, observers, targets, max_distance, offset, out):
     for i in prange(n_obs):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
         bounds = bvh.bounds
-        nodes = bvh.nodes
-        links = nodes.view(np.int32)
+        links = bvh.nodes
+        nodes = links.view(np.float32)
         tri = bvh.tri
         ox = observers[i, 0]
         oy = observers[i, 1]
