@@ -145,3 +145,8 @@ def test_with_the_lighting_package():
             np.testing.assert_allclose(f.values, ref.values, rtol=1e-6)
         np.testing.assert_array_equal(night_surveillance(scene, window, grid, ours).values,
                                       expect)
+        # Or hand over a callable: facing -> E_sc field, called for 8 directions.
+        lums = [cs.Luminaire(isotropic(i0), p) for p, i0 in zip(*lights)]
+        call = night_surveillance(scene, window, grid, lambda f: cs.illuminance(
+            scene, lums, g15, kind="semicylindrical", facing=f, quiet=True, cutoff=0.0))
+        np.testing.assert_array_equal(call.values, expect)
