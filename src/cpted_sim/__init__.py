@@ -40,6 +40,8 @@ from .visibility import (
     surveillance,
     visibility_graph,
 )
+from .io.scenario_file import load_scenario, save_scenario
+from .scenario import Comparison, Scenario, ScenarioResult, Variant, compare, run
 
 __all__ = [
     "__version__",
@@ -80,4 +82,12 @@ __all__ = [
     "route_prospect",
     "concealment",
     "entrapment",
+    "load_scenario",
+    "save_scenario",
+    "Scenario",
+    "Variant",
+    "ScenarioResult",
+    "Comparison",
+    "run",
+    "compare",
 ]
