@@ -264,7 +264,8 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
     if ("surveillance" in q or "night_surveillance" in q) and observers is not None:
         from ..visibility import night_surveillance_fields, surveillance_fields
 
-        day = surveillance_fields(scene, observers, grid, target_height=th.target_height)
+        day = surveillance_fields(scene, observers, grid, target_height=th.target_height,
+                                  quiet=quiet)
         fields["surveillance_count"] = day.count
         fields["surveillance_weight"] = day.weight
         if "night_surveillance" in q:
@@ -283,7 +284,8 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
             if th.night_lit_lx is not None:
                 extra["threshold"] = _ConstantThreshold(th.night_lit_lx)
             night = night_surveillance_fields(scene, observers, grid, fl, facing_azimuths=azs,
-                                              target_height=th.target_height, **extra)
+                                              target_height=th.target_height, quiet=quiet,
+                                              **extra)
             fields["night_surveillance_count"] = night.count
             fields["night_surveillance_weight"] = night.weight
     elif "surveillance" in q or "night_surveillance" in q:
@@ -313,7 +315,7 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
     if "isovist" in q and area.kind != "facade":
         from ..visibility import isovist
 
-        iso = isovist(scene, grid, n_rays=360, max_radius=sc.settings.max_distance)
+        iso = isovist(scene, grid, n_rays=360, max_radius=sc.settings.max_distance, quiet=quiet)
         f = iso.fields(grid)
         fields["isovist_area"] = f["area"]
     # the CPTED masks
