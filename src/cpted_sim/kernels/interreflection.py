@@ -1,13 +1,18 @@
 """Diffuse interreflection: patch radiosity by Monte-Carlo gathering (layer L1, Numba).
 
-Patches are sub-triangles of the scene's faces: face ``f`` is cut into ``k[f]**2`` equal
-triangles (``k`` cuts per edge) numbered from ``patch_start[f]`` (see :func:`sub_index`). With
-two-sided patches, patch ``p + n_front`` is the back side of patch ``p``.
+Patches are cells of a square grid laid on each face in its own plane (``cells``, the
+``PatchCells`` named tuple of ``lighting/interreflection.py``): face ``f`` is the triangle
+(0, 0), (flen, 0), (fcu, fh) of the frame ``origin + u axis_u + v axis_v`` with ``u`` along its
+longest edge; cell (i, j) of its ``nu x nv`` cells of ``du x dv`` [m] is ``cell_start[f] +
+i nv + j``, and ``cell_patch`` maps cells to patches (-1 for cells outside the triangle). So a
+long, thin face gets near-square patches and a small face is one patch. With two-sided patches,
+patch ``p + n_front`` is the back side of patch ``p``.
 
 Sampling is counter-based: every random number is a hash of (seed, index, sample, dimension), so
-results do not depend on the thread count or on block boundaries. Directions use a randomly
-shifted Hammersley set per patch or point (randomised quasi-Monte Carlo: unbiased, and its sample
-variance bounds the error from above).
+results do not depend on the thread count or on block boundaries. Directions use randomised
+quasi-Monte Carlo (:func:`rqmc`): four independently shifted Hammersley sets per patch or point,
+unbiased, and the spread of the four replicate means estimates the standard error honestly
+(the i.i.d. formula would overstate a stratified set's error several times).
 
 Hit codes stored by :func:`patch_gather`: ``>= 0`` the patch seen, ``-1`` nothing (sky),
 ``<= -2`` the back of face ``-code - 2`` of a one-sided scene (no reflection; light still passes
@@ -27,7 +32,7 @@ from .._jit import jit, pjit
 from .bvh_query import STACK_SIZE, closest_hit_one, segment_transmittance
 from .photometry import intensity_at
 
-__all__ = ["hash_u01", "sub_index", "patch_of_hit", "patch_direct", "patch_gather",
+__all__ = ["hash_u01", "build_cells", "patch_of_hit", "patch_direct", "patch_gather",
            "jacobi_step", "patch_spread", "point_gather", "KIND_CODES"]
 
 # Weighting of the final gather (see point_gather).
@@ -74,6 +79,51 @@ def _radical_inverse2(i):
 
 
 @jit
+def n_replicates(n_rays):
+    """Independent randomised replicates the ``n_rays`` samples are split into (4, or 1)."""
+    return 4 if n_rays >= 8 else 1
+
+
+@jit
+def rqmc(seed, index, r, n_rays, dim):
+    """Uniform number ``dim`` (0, 1, 2) of sample ``r`` of ``n_rays`` for point/patch ``index``.
+
+    The samples form ``n_replicates`` independent replicates; each is a Hammersley set
+    ((q + 1/2) / m, radical inverse of q, q / golden ratio) shifted modulo 1 by a random vector
+    (Cranley-Patterson rotation), so the spread of the replicate means estimates the error.
+    """
+    n_rep = n_replicates(n_rays)
+    m = n_rays // n_rep
+    k = min(r // m, n_rep - 1)
+    q = r - k * m
+    if dim == 0:
+        x = (q + 0.5) / m
+    elif dim == 1:
+        x = _radical_inverse2(q)
+    else:
+        x = q * 0.6180339887498949
+    x += hash_u01(seed, index, 0x7000000000 + 16 * k + dim)
+    return x - math.floor(x)
+
+
+@jit
+def replicate_se(sums, n_rays):
+    """Standard error of the mean from per-replicate sums (``sums[k]`` over its samples)."""
+    n_rep = n_replicates(n_rays)
+    m = n_rays // n_rep
+    total = 0.0
+    for k in range(n_rep):
+        total += sums[k]
+    mean = total / n_rays
+    acc = 0.0
+    for k in range(n_rep):
+        cnt = m if k < n_rep - 1 else n_rays - m * (n_rep - 1)
+        d = sums[k] / cnt - mean
+        acc += d * d
+    return math.sqrt(acc / (n_rep * (n_rep - 1)))
+
+
+@jit
 def _frame(nx, ny, nz):
     """Two unit tangents completing (nx, ny, nz) to a right-handed frame (Duff et al. 2017)."""
     s = 1.0 if nz >= 0.0 else -1.0
@@ -96,56 +146,152 @@ def _cosine_dir(nx, ny, nz, u1, u2):
 
 
 @jit
-def sub_index(k, i, j, upper):
-    """Index of sub-triangle (i, j) of a face cut ``k`` times per edge.
+def _clip(xs, ys, n, axis, bound, keep_below, ox, oy):
+    """Clip polygon (xs, ys)[:n] by the half-plane coordinate[axis] <= or >= bound."""
+    m = 0
+    for k in range(n):
+        ax = xs[k]
+        ay = ys[k]
+        bx = xs[(k + 1) % n]
+        by = ys[(k + 1) % n]
+        ca = ax if axis == 0 else ay
+        cb = bx if axis == 0 else by
+        ina = ca <= bound if keep_below else ca >= bound
+        inb = cb <= bound if keep_below else cb >= bound
+        if ina:
+            ox[m] = ax
+            oy[m] = ay
+            m += 1
+        if ina != inb:
+            t = (bound - ca) / (cb - ca)
+            ox[m] = ax + t * (bx - ax)
+            oy[m] = ay + t * (by - ay)
+            m += 1
+    return m
 
-    Lower triangles (corners (i, j), (i+1, j), (i, j+1) in units of 1/k of the edges from
-    corner 0) come first, row by row, then the upper ones ((i+1, j), (i+1, j+1), (i, j+1)).
+
+@jit
+def _inside(length, cu, h, u, v):
+    """Whether (u, v) lies in the face triangle (0, 0), (length, 0), (cu, h) of its frame."""
+    if v < 0.0:
+        return False
+    if (cu - length) * v - h * (u - length) < 0.0:
+        return False
+    return -cu * (v - h) + h * (u - cu) >= 0.0
+
+
+@pjit
+def build_cells(flen, fcu, fh, nu, nv, du, dv, cell_start, out_area, out_c, out_s):
+    """Area, centroid and 4 sample points (u, v) of every cell of every face.
+
+    Face ``f`` is the triangle (0, 0), (flen, 0), (fcu, fh) of its own plane frame, covered by
+    ``nu x nv`` cells of ``du x dv`` [m]; cell (i, j) is ``cell_start[f] + i nv + j``. Sample
+    points are the 2 x 2 sub-cell centres, or the centroid of the clipped cell when outside.
     """
-    if upper:
-        return k * (k + 1) // 2 + i * (k - 1) - i * (i - 1) // 2 + j
-    return i * k - i * (i - 1) // 2 + j
+    for f in prange(flen.shape[0]):
+        xs = np.empty(8)
+        ys = np.empty(8)
+        bx = np.empty(8)
+        by = np.empty(8)
+        for i in range(nu[f]):
+            for j in range(nv[f]):
+                c = cell_start[f] + i * nv[f] + j
+                xs[0] = 0.0
+                ys[0] = 0.0
+                xs[1] = flen[f]
+                ys[1] = 0.0
+                xs[2] = fcu[f]
+                ys[2] = fh[f]
+                n = 3
+                u0 = i * du[f]
+                v0 = j * dv[f]
+                n = _clip(xs, ys, n, 0, u0, False, bx, by)
+                n = _clip(bx, by, n, 0, u0 + du[f], True, xs, ys)
+                n = _clip(xs, ys, n, 1, v0, False, bx, by)
+                n = _clip(bx, by, n, 1, v0 + dv[f], True, xs, ys)
+                area = 0.0
+                cx = 0.0
+                cy = 0.0
+                for k in range(n):
+                    x1 = xs[k]
+                    y1 = ys[k]
+                    x2 = xs[(k + 1) % n]
+                    y2 = ys[(k + 1) % n]
+                    cr = x1 * y2 - x2 * y1
+                    area += cr
+                    cx += (x1 + x2) * cr
+                    cy += (y1 + y2) * cr
+                area *= 0.5
+                if n < 3 or area <= 1e-12 * du[f] * dv[f]:
+                    out_area[c] = 0.0
+                    continue
+                cx /= 6.0 * area
+                cy /= 6.0 * area
+                out_area[c] = area
+                out_c[c, 0] = cx
+                out_c[c, 1] = cy
+                for q in range(4):
+                    su = u0 + (0.25 + 0.5 * (q // 2)) * du[f]
+                    sv = v0 + (0.25 + 0.5 * (q % 2)) * dv[f]
+                    if not _inside(flen[f], fcu[f], fh[f], su, sv):
+                        su = cx
+                        sv = cy
+                    out_s[c, 2 * q] = su
+                    out_s[c, 2 * q + 1] = sv
 
 
 @jit
-def patch_of_hit(vertices, faces, patch_start, patch_k, f, px, py, pz):
-    """The front patch of face ``f`` that contains the point p (on the face's plane)."""
-    k = patch_k[f]
-    if k == 1:
-        return patch_start[f]
-    a0 = faces[f, 0]
-    a1 = faces[f, 1]
-    a2 = faces[f, 2]
-    e1x = vertices[a1, 0] - vertices[a0, 0]
-    e1y = vertices[a1, 1] - vertices[a0, 1]
-    e1z = vertices[a1, 2] - vertices[a0, 2]
-    e2x = vertices[a2, 0] - vertices[a0, 0]
-    e2y = vertices[a2, 1] - vertices[a0, 1]
-    e2z = vertices[a2, 2] - vertices[a0, 2]
-    wx = px - vertices[a0, 0]
-    wy = py - vertices[a0, 1]
-    wz = pz - vertices[a0, 2]
-    d00 = e1x * e1x + e1y * e1y + e1z * e1z
-    d01 = e1x * e2x + e1y * e2y + e1z * e2z
-    d11 = e2x * e2x + e2y * e2y + e2z * e2z
-    d20 = wx * e1x + wy * e1y + wz * e1z
-    d21 = wx * e2x + wy * e2y + wz * e2z
-    den = d00 * d11 - d01 * d01
-    u = (d11 * d20 - d01 * d21) / den
-    v = (d00 * d21 - d01 * d20) / den
-    a = min(max(u, 0.0), 1.0) * k
-    b = min(max(v, 0.0), 1.0) * k
-    i = min(int(a), k - 1)
-    j = min(int(b), k - 1 - i)
-    if j < 0:
-        j = 0
-    upper = (a - i) + (b - j) > 1.0 and i + j <= k - 2
-    return patch_start[f] + sub_index(k, i, j, upper)
+def patch_of_hit(cells, f, px, py, pz):
+    """The front patch of face ``f`` containing the point p (on the face's plane)."""
+    wx = px - cells.origin[f, 0]
+    wy = py - cells.origin[f, 1]
+    wz = pz - cells.origin[f, 2]
+    u = wx * cells.axis_u[f, 0] + wy * cells.axis_u[f, 1] + wz * cells.axis_u[f, 2]
+    v = wx * cells.axis_v[f, 0] + wy * cells.axis_v[f, 1] + wz * cells.axis_v[f, 2]
+    nu = cells.nu[f]
+    nv = cells.nv[f]
+    i = min(max(int(u / cells.du[f]), 0), nu - 1)
+    j = min(max(int(v / cells.dv[f]), 0), nv - 1)
+    p = cells.cell_patch[cells.cell_start[f] + i * nv + j]
+    if p >= 0:
+        return p
+    # A point on the boundary of an empty cell: take a non-empty neighbour.
+    for di in range(-1, 2):
+        for dj in range(-1, 2):
+            a = i + di
+            b = j + dj
+            if 0 <= a < nu and 0 <= b < nv:
+                p = cells.cell_patch[cells.cell_start[f] + a * nv + b]
+                if p >= 0:
+                    return p
+    return cells.cell_patch[cells.cell_start[f]]
 
 
 @jit
-def _trace_code(bvh, stack, vertices, faces, face_normal, patch_start, patch_k, n_front,
-                two_sided, ox, oy, oz, dx, dy, dz, tmin):
+def _sample_in_patch(cells, p, seed, key):
+    """A uniform point (scene-local) of patch ``p`` (rejection in its cell; centroid fallback)."""
+    f = cells.patch_face[p]
+    c = cells.patch_cell[p] - cells.cell_start[f]
+    i = c // cells.nv[f]
+    j = c - i * cells.nv[f]
+    u = cells.patch_uv[p, 0]
+    v = cells.patch_uv[p, 1]
+    for attempt in range(16):
+        su = (i + hash_u01(seed, p, key + 64 * attempt)) * cells.du[f]
+        sv = (j + hash_u01(seed, p, key + 64 * attempt + 32)) * cells.dv[f]
+        if _inside(cells.flen[f], cells.fcu[f], cells.fh[f], su, sv):
+            u = su
+            v = sv
+            break
+    x = cells.origin[f, 0] + u * cells.axis_u[f, 0] + v * cells.axis_v[f, 0]
+    y = cells.origin[f, 1] + u * cells.axis_u[f, 1] + v * cells.axis_v[f, 1]
+    z = cells.origin[f, 2] + u * cells.axis_u[f, 2] + v * cells.axis_v[f, 2]
+    return x, y, z
+
+
+@jit
+def _trace_code(bvh, stack, cells, face_normal, n_front, two_sided, ox, oy, oz, dx, dy, dz,
+                tmin):
     """Hit code of the ray o + t d (t > tmin) and its distance (see the module docstring)."""
     t, f = closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, np.inf)
     if f < 0:
@@ -153,19 +299,19 @@ def _trace_code(bvh, stack, vertices, faces, face_normal, patch_start, patch_k, 
     back = dx * face_normal[f, 0] + dy * face_normal[f, 1] + dz * face_normal[f, 2] > 0.0
     if back and not two_sided:
         return -2 - f, t
-    p = patch_of_hit(vertices, faces, patch_start, patch_k, f, ox + t * dx, oy + t * dy,
-                     oz + t * dz)
+    p = patch_of_hit(cells, f, ox + t * dx, oy + t * dy, oz + t * dz)
     if back:
         p += n_front
     return p, t
 
 
 @pjit
-def patch_direct(bvh, face_trans, points, normals, lum, offset, cutoff, out):
+def patch_direct(bvh, face_trans, points, normals, lum, peak, offset, cutoff, out):
     """Direct irradiance [lx] on each side-point ``points[i]`` with normal ``normals[i]``.
 
-    Shadow rays are tested only for luminaires whose unshadowed contribution exceeds
-    ``cutoff`` [lx]; transmittance of crossed faces is applied (hedges, glass).
+    A luminaire is skipped when ``peak[s] / d**2`` (``peak`` its largest intensity [cd]) or
+    its unshadowed contribution is at most ``cutoff`` [lx]; shadow rays apply the
+    transmittance of crossed faces (hedges, glass).
     """
     n = points.shape[0]
     n_lum = lum.position.shape[0]
@@ -188,7 +334,7 @@ def patch_direct(bvh, face_trans, points, normals, lum, offset, cutoff, out):
                 dy = py - ly
                 dz = pz - lz
                 d2 = dx * dx + dy * dy + dz * dz
-                if d2 <= 0.0:
+                if d2 <= 0.0 or peak[s] <= cutoff * d2:
                     continue
                 d = math.sqrt(d2)
                 dx /= d
@@ -206,8 +352,8 @@ def patch_direct(bvh, face_trans, points, normals, lum, offset, cutoff, out):
 
 
 @pjit
-def patch_gather(bvh, vertices, faces, face_normal, face_trans, patch_start, patch_k, n_front,
-                 two_sided, patch_trans, corners, normals, first, seed, offset, hits):
+def patch_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_trans, normals,
+                 first, seed, offset, hits):
     """Cosine-weighted rays from random points of patches ``first .. first + len(hits)``.
 
     ``hits[p - first, r, l]`` receives the hit code of layer ``l`` of ray ``r`` (layers follow
@@ -223,27 +369,16 @@ def patch_gather(bvh, vertices, faces, face_normal, face_trans, patch_start, pat
         nx = normals[p, 0]
         ny = normals[p, 1]
         nz = normals[p, 2]
-        s1 = hash_u01(seed, p, 0x51)
-        s2 = hash_u01(seed, p, 0x52)
         for r in range(n_rays):
-            u1 = (r + 0.5) * inv_n + s1
-            u1 -= math.floor(u1)
-            u2 = _radical_inverse2(r) + s2
-            u2 -= math.floor(u2)
+            u1 = rqmc(seed, p, r, n_rays, 0)
+            u2 = rqmc(seed, p, r, n_rays, 1)
             # A uniform point on the patch triangle (independent of the direction pair).
-            a = hash_u01(seed, p, 4 * r + 1)
-            c = hash_u01(seed, p, 4 * r + 2)
-            if a + c > 1.0:
-                a = 1.0 - a
-                c = 1.0 - c
-            ox = corners[p, 0] + a * (corners[p, 3] - corners[p, 0]) + c * (corners[p, 6] - corners[p, 0])
-            oy = corners[p, 1] + a * (corners[p, 4] - corners[p, 1]) + c * (corners[p, 7] - corners[p, 1])
-            oz = corners[p, 2] + a * (corners[p, 5] - corners[p, 2]) + c * (corners[p, 8] - corners[p, 2])
+            ox, oy, oz = _sample_in_patch(cells, p % n_front, seed, 1 + 2048 * r)
             dx, dy, dz = _cosine_dir(nx, ny, nz, u1, u2)
             tmin = offset
             for lay in range(n_layers):
-                code, t = _trace_code(bvh, stack, vertices, faces, face_normal, patch_start,
-                                      patch_k, n_front, two_sided, ox, oy, oz, dx, dy, dz, tmin)
+                code, t = _trace_code(bvh, stack, cells, face_normal, n_front, two_sided,
+                                      ox, oy, oz, dx, dy, dz, tmin)
                 hits[q, r, lay] = code
                 if code == -1:
                     for rest in range(lay + 1, n_layers):
@@ -298,13 +433,14 @@ def jacobi_step(hits, patch_trans, face_trans, reflectance, e_direct, b_in, b_ou
 
 @pjit
 def patch_spread(hits, patch_trans, face_trans, radiosity, out_se):
-    """Standard error [lx] of each patch's gathered irradiance (sample variance / n)."""
+    """Standard error [lx] of each patch's gathered irradiance (spread of replicate means)."""
     n = hits.shape[0]
     n_rays = hits.shape[1]
     n_layers = hits.shape[2]
+    n_rep = n_replicates(n_rays)
+    m_rep = n_rays // n_rep
     for p in prange(n):
-        s = 0.0
-        s2 = 0.0
+        sums = np.zeros(n_rep)
         for r in range(n_rays):
             w = 1.0
             acc = 0.0
@@ -317,11 +453,8 @@ def patch_spread(hits, patch_trans, face_trans, radiosity, out_se):
                 w *= tr
                 if w <= 0.0:
                     break
-            s += acc
-            s2 += acc * acc
-        mean = s / n_rays
-        var = max(0.0, s2 / n_rays - mean * mean)
-        out_se[p] = math.sqrt(var / max(1, n_rays - 1))
+            sums[min(r // m_rep, n_rep - 1)] += acc
+        out_se[p] = replicate_se(sums, n_rays)
 
 
 @jit
@@ -343,9 +476,8 @@ def _pair_sum(ids, vals, m):
 
 
 @pjit
-def point_gather(bvh, vertices, faces, face_normal, face_trans, patch_start, patch_k, n_front,
-                 two_sided, patch_trans, radiosity, patch_se, patch_disc, points, normals, kind,
-                 n_rays, max_layers, seed, first, offset, out_e, out_stat, out_patch, out_disc):
+def point_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_trans,
+                 radiosity, patch_se, patch_disc, points, normals, kind, n_rays, max_layers, seed, first, offset, out_e, out_stat, out_patch, out_disc):
     """Indirect illuminance [lx] at points by gathering the patch radiosity.
 
     ``kind`` 0: plane with normal ``normals[i]`` (cosine-weighted rays about it);
@@ -357,9 +489,12 @@ def point_gather(bvh, vertices, faces, face_normal, face_trans, patch_start, pat
     """
     n = points.shape[0]
     inv_n = 1.0 / n_rays
+    n_rep = n_replicates(n_rays)
+    m_rep = n_rays // n_rep
     block = 16
     for blk in prange((n + block - 1) // block):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
+        sums = np.empty(n_rep)
         ids = np.empty(n_rays, dtype=np.int64)
         se_v = np.empty(n_rays)
         di_v = np.empty(n_rays)
@@ -368,19 +503,13 @@ def point_gather(bvh, vertices, faces, face_normal, face_trans, patch_start, pat
             ox = points[i, 0]
             oy = points[i, 1]
             oz = points[i, 2]
-            s1 = hash_u01(seed, gi, 0x61)
-            s2 = hash_u01(seed, gi, 0x62)
-            s3 = hash_u01(seed, gi, 0x63)
             s = 0.0
-            s2sum = 0.0
+            sums[:] = 0.0
             m = 0
             for r in range(n_rays):
-                u1 = (r + 0.5) * inv_n + s1
-                u1 -= math.floor(u1)
-                u2 = _radical_inverse2(r) + s2
-                u2 -= math.floor(u2)
-                u3 = r * 0.6180339887498949 + s3
-                u3 -= math.floor(u3)
+                u1 = rqmc(seed, gi, r, n_rays, 0)
+                u2 = rqmc(seed, gi, r, n_rays, 1)
+                u3 = rqmc(seed, gi, r, n_rays, 2)
                 if kind == 0:
                     nx = normals[i, 0]
                     ny = normals[i, 1]
@@ -406,9 +535,8 @@ def point_gather(bvh, vertices, faces, face_normal, face_trans, patch_start, pat
                 w = 1.0
                 val = 0.0
                 for lay in range(max_layers):
-                    code, t = _trace_code(bvh, stack, vertices, faces, face_normal, patch_start,
-                                          patch_k, n_front, two_sided, ox, oy, oz, dx, dy, dz,
-                                          tmin)
+                    code, t = _trace_code(bvh, stack, cells, face_normal, n_front, two_sided,
+                                          ox, oy, oz, dx, dy, dz, tmin)
                     if code == -1:
                         break
                     if code >= 0:
@@ -425,11 +553,9 @@ def point_gather(bvh, vertices, faces, face_normal, face_trans, patch_start, pat
                         break
                     tmin = t + offset
                 s += val
-                s2sum += val * val
-            mean = s * inv_n
-            var = max(0.0, s2sum * inv_n - mean * mean)
-            out_e[i] = mean
-            out_stat[i] = math.sqrt(var / max(1, n_rays - 1))
+                sums[min(r // m_rep, n_rep - 1)] += val
+            out_e[i] = s * inv_n
+            out_stat[i] = replicate_se(sums, n_rays)
             if m > 0:
                 out_patch[i] = math.sqrt(_pair_sum(ids, se_v, m)) * inv_n
                 out_disc[i] = math.sqrt(_pair_sum(ids, di_v, m)) * inv_n

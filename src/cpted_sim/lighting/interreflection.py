@@ -2,11 +2,13 @@
 
 Method (details and parameters in ``docs/lighting.md``, section *Interreflection*):
 
-1. **Patches.** Every face is cut into ``k**2`` equal sub-triangles, ``k`` the smallest whole
-   number that makes every edge at most ``patch_size`` (finer near luminaires when
-   ``adaptive``); a cap ``max_patches`` coarsens the whole set when needed.
-2. **Direct irradiance** on every patch by the 3-point Gauss rule of the triangle (shadow rays,
-   face transmittance, the luminaire's photometry).
+1. **Patches.** A grid of square cells of at most ``patch_size`` is laid on every face in its
+   own plane (aligned with its longest edge); the cells' parts inside the face are the patches,
+   so thin faces get near-square patches and faces smaller than a cell are one patch. Cells
+   grow up to 4 x far from every luminaire (``adaptive``); a cap ``max_patches`` coarsens all.
+2. **Direct irradiance** on every patch as the mean of four points (its 2 x 2 sub-cells), with
+   shadow rays, face transmittance and the luminaire's photometry; their spread measures the
+   discretisation.
 3. **Bounces.** From random points of every patch, ``rays_per_patch`` cosine-weighted rays
    find the patch they see (stored once). Jacobi iteration ``B <- rho (E_direct + mean B_seen)``
    then costs no rays; it stops after ``bounces`` reflections, or when the estimated remaining
@@ -51,21 +53,45 @@ KINDS = ("horizontal", "vertical", "plane", "generic", "semicylindrical", "cylin
 _PATCH_BLOCK = 20_000
 _POINT_BLOCK = 8_192
 _MAX_BOUNCES = 500
-_GAUSS = np.array([[2 / 3, 1 / 6, 1 / 6], [1 / 6, 2 / 3, 1 / 6], [1 / 6, 1 / 6, 2 / 3]])
+
+
+class PatchCells(NamedTuple):
+    """Square cells laid on every face in its own plane; non-empty cells are the patches.
+
+    Face ``f`` is the triangle (0, 0), (flen, 0), (fcu, fh) in the frame
+    ``origin + u axis_u + v axis_v`` (``u`` along its longest edge); cell (i, j) of its
+    ``nu x nv`` cells of ``du x dv`` [m] has index ``cell_start[f] + i nv + j``.
+    """
+
+    origin: np.ndarray       # (n_faces, 3) float, scene-local [m]
+    axis_u: np.ndarray       # (n_faces, 3) float, unit
+    axis_v: np.ndarray       # (n_faces, 3) float, unit
+    flen: np.ndarray         # (n_faces,) float [m]
+    fcu: np.ndarray          # (n_faces,) float [m]
+    fh: np.ndarray           # (n_faces,) float [m]
+    du: np.ndarray           # (n_faces,) float [m]
+    dv: np.ndarray           # (n_faces,) float [m]
+    nu: np.ndarray           # (n_faces,) int64
+    nv: np.ndarray           # (n_faces,) int64
+    cell_start: np.ndarray   # (n_faces,) int64
+    cell_patch: np.ndarray   # (n_cells,) int64, -1 outside the face
+    patch_face: np.ndarray   # (n_front,) int64
+    patch_cell: np.ndarray   # (n_front,) int64
+    patch_uv: np.ndarray     # (n_front, 2) float, centroid in the face frame [m]
 
 
 class Patches(NamedTuple):
-    """Sub-triangles of the scene's faces (scene-local coordinates)."""
+    """The patches: front sides first, then (when two-sided) the back sides in the same order."""
 
-    corners: np.ndarray      # (n, 9) float [m]
+    cells: PatchCells
+    centres: np.ndarray      # (n, 3) float, scene-local [m]
     normals: np.ndarray      # (n, 3) float
     areas: np.ndarray        # (n,) float [m2]
     face: np.ndarray         # (n,) int64
-    start: np.ndarray        # (n_faces,) int64, first front patch of each face
-    k: np.ndarray            # (n_faces,) int64, cuts per edge
+    samples: np.ndarray      # (n_front, 4, 3) float, direct-light sample points [m]
     n_front: int
     two_sided: bool
-    patch_size: float        # the size actually used [m]
+    patch_size: float        # the size actually used near the luminaires [m]
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +101,7 @@ class RadiositySolution:
     Attributes
     ----------
     patches : Patches
-        Geometry of the patches (``corners`` scene-local [m], ``face`` the parent face).
+        Geometry of the patches (``centres`` scene-local [m], ``face`` the parent face).
     reflectance : (n,) float
         Diffuse reflectance of each patch [-].
     e_direct : (n,) float
@@ -159,76 +185,82 @@ class IndirectResult:
 
 
 # ---------------------------------------------------------------------------------- patches
-def _template(k: int) -> np.ndarray:
-    """(k*k, 3, 2) barycentric (u, v) corners of the sub-triangles, in ``sub_index`` order."""
-    out = np.empty((k * k, 3, 2))
-    n = 0
-    for i in range(k):
-        for j in range(k - i):
-            out[n] = [(i, j), (i + 1, j), (i, j + 1)]
-            n += 1
-    for i in range(k - 1):
-        for j in range(k - 1 - i):
-            out[n] = [(i + 1, j), (i + 1, j + 1), (i, j + 1)]
-            n += 1
-    return out / k
-
-
 def make_patches(scene: Scene, patch_size: float, *, max_patches: int = 2_000_000,
                  two_sided: bool = False, sources: np.ndarray | None = None,
                  adaptive: bool = True) -> Patches:
-    """Cut the faces into patches of at most ``patch_size`` [m] per edge.
+    """Lay square cells of at most ``patch_size`` [m] on every face; faces smaller are one patch.
 
     With ``adaptive`` and ``sources`` (scene-local luminaire positions), faces far from every
-    luminaire get larger patches: up to 4 x ``patch_size`` beyond 4 x the mounting distance
-    scale (20 m); radiosity varies slowly there.
+    luminaire get larger cells: ``patch_size x clip(d / 20 m, 1, 4)`` with ``d`` the distance
+    from the face to the nearest luminaire; radiosity varies slowly there. A cap
+    ``max_patches`` raises the size for the whole scene when needed.
     """
     v = scene.vertices
     f = scene.faces
-    p0, p1, p2 = v[f[:, 0]], v[f[:, 1]], v[f[:, 2]]
-    edge = np.max(np.stack([np.linalg.norm(p1 - p0, axis=1), np.linalg.norm(p2 - p1, axis=1),
-                            np.linalg.norm(p0 - p2, axis=1)]), axis=0)
+    corner = np.stack([v[f[:, 0]], v[f[:, 1]], v[f[:, 2]]], axis=1)       # (n, 3, 3)
+    edge_len = np.linalg.norm(corner[:, [1, 2, 0]] - corner, axis=2)     # edge k: k -> k+1
+    m = np.argmax(edge_len, axis=1)
+    rows = np.arange(f.shape[0])
+    a_pt = corner[rows, m]
+    b_pt = corner[rows, (m + 1) % 3]
+    c_pt = corner[rows, (m + 2) % 3]
+    flen = edge_len[rows, m]
+    axis_u = (b_pt - a_pt) / flen[:, None]
+    w = c_pt - a_pt
+    fcu = np.einsum("ij,ij->i", w, axis_u)
+    perp = w - fcu[:, None] * axis_u
+    fh = np.linalg.norm(perp, axis=1)
+    axis_v = perp / fh[:, None]
     grow = np.ones(f.shape[0])
     if adaptive and sources is not None and len(sources):
         from scipy.spatial import cKDTree
 
-        centre = (p0 + p1 + p2) / 3.0
-        dist, _ = cKDTree(sources).query(centre)
-        grow = np.clip((dist - 0.5 * edge) / 20.0, 1.0, 4.0)
+        dist, _ = cKDTree(sources).query(corner.mean(axis=1))
+        grow = np.clip((dist - 0.5 * flen) / 20.0, 1.0, 4.0)
     size = float(patch_size)
-    for _ in range(60):
-        k = np.maximum(1, np.ceil(edge / (size * grow) - 1e-9)).astype(np.int64)
-        n = int(np.sum(k * k))
-        if n <= max_patches or np.all(k == 1):
+    for _ in range(80):
+        cell = size * grow
+        nu = np.maximum(1, np.ceil(flen / cell - 1e-9)).astype(np.int64)
+        nv = np.maximum(1, np.ceil(fh / cell - 1e-9)).astype(np.int64)
+        estimate = int(np.sum(np.maximum(1, (nu * nv + 1) // 2 + nu + nv - 1)))
+        if estimate <= max_patches or (np.all(nu == 1) and np.all(nv == 1)):
             break
-        size *= max(1.05, math.sqrt(n / max_patches) * 0.98)
+        size *= max(1.05, math.sqrt(estimate / max_patches))
     if size > patch_size:
         log.info("patch size raised from %.3g m to %.3g m to stay under %d patches",
                  patch_size, size, max_patches)
-    counts = k * k
-    start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    n_front = int(counts.sum())
-    corners = np.empty((n_front, 9))
-    face = np.repeat(np.arange(f.shape[0], dtype=np.int64), counts)
-    e1, e2 = p1 - p0, p2 - p0
-    for kk in np.unique(k):
-        sel = np.nonzero(k == kk)[0]
-        tpl = _template(int(kk))                                   # (m, 3, 2)
-        idx = (start[sel][:, None] + np.arange(kk * kk)[None, :]).ravel()
-        for c in range(3):
-            u = tpl[None, :, c, 0, None]
-            w = tpl[None, :, c, 1, None]
-            pts = p0[sel][:, None, :] + u * e1[sel][:, None, :] + w * e2[sel][:, None, :]
-            corners[idx, 3 * c:3 * c + 3] = pts.reshape(-1, 3)
+    du = flen / nu
+    dv = fh / nv
+    counts = nu * nv
+    cell_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    n_cells = int(counts.sum())
+    area = np.zeros(n_cells)
+    c2 = np.zeros((n_cells, 2))
+    s2 = np.zeros((n_cells, 8))
+    K.build_cells(flen, fcu, fh, nu, nv, du, dv, cell_start, area, c2, s2)
+    full = area > 0.0
+    n_front = int(full.sum())
+    cell_patch = np.full(n_cells, -1, dtype=np.int64)
+    cell_patch[full] = np.arange(n_front)
+    patch_cell = np.nonzero(full)[0].astype(np.int64)
+    face = np.repeat(np.arange(f.shape[0], dtype=np.int64), counts)[full]
+    uv = np.ascontiguousarray(c2[full])
+    cells = PatchCells(np.ascontiguousarray(a_pt), np.ascontiguousarray(axis_u),
+                       np.ascontiguousarray(axis_v), flen, fcu, fh, du, dv, nu, nv, cell_start,
+                       cell_patch, face, patch_cell, uv)
+    o, au, av = a_pt[face], axis_u[face], axis_v[face]
+    centres = o + uv[:, :1] * au + uv[:, 1:] * av
+    s4 = s2[full].reshape(-1, 4, 2)
+    samples = (o[:, None, :] + s4[:, :, :1] * au[:, None, :] + s4[:, :, 1:] * av[:, None, :])
     normals = scene.face_normals[face]
-    areas = scene.face_areas[face] / (k[face] * k[face])
+    areas = area[full]
     if two_sided:
-        corners = np.vstack([corners, corners])
+        centres = np.vstack([centres, centres])
         normals = np.vstack([normals, -normals])
         areas = np.concatenate([areas, areas])
         face = np.concatenate([face, face])
-    return Patches(np.ascontiguousarray(corners), np.ascontiguousarray(normals), areas, face,
-                   start, k, n_front, bool(two_sided), size)
+    return Patches(cells, np.ascontiguousarray(centres), np.ascontiguousarray(normals), areas,
+                   face, np.ascontiguousarray(samples), n_front, bool(two_sided), size)
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -271,7 +303,7 @@ def _layers(scene: Scene) -> int:
 def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
               tolerance: float = 1e-3, patch_size: float = 0.5, max_patches: int = 2_000_000,
               rays_per_patch: int = 64, seed: int = 0, two_sided: bool = False,
-              adaptive: bool = True, direct_cutoff: float = 1e-3,
+              adaptive: bool = True, direct_cutoff: float = 0.01,
               quiet: bool | None = None) -> RadiositySolution:
     """Solve the patch radiosity of a scene lit by luminaires.
 
@@ -323,7 +355,7 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
 
     pt = make_patches(scene, patch_size, max_patches=max_patches, two_sided=two_sided,
                       sources=lum.position, adaptive=adaptive)
-    n = pt.corners.shape[0]
+    n = pt.centres.shape[0]
     layers = _layers(scene)
     hit_bytes = n * rays_per_patch * layers * 4
     if hit_bytes > 4 * 2**30:
@@ -337,31 +369,39 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
     ftrans = scene.light_transmittance
     normals = scene.face_normals
 
-    # Direct irradiance at the three Gauss points of every patch.
-    c = pt.corners.reshape(n, 3, 3)
-    gauss_pts = np.ascontiguousarray(np.einsum("gk,nkd->ngd", _GAUSS, c).reshape(-1, 3))
-    gauss_nrm = np.ascontiguousarray(np.repeat(pt.normals, 3, axis=0))
+    peak = np.array([lum.candela[lum.table_start[i]:lum.table_start[i] + lum.n_c[i] * lum.n_g[i]]
+                     .max(initial=0.0) * lum.scale[i] for i in range(lum.scale.shape[0])])
+    # Direct irradiance at four points of every patch (2 x 2 sub-cells).
+    n_s = pt.samples.shape[1]
+    gauss_pts = pt.samples.reshape(-1, 3)
+    if pt.two_sided:
+        gauss_pts = np.vstack([gauss_pts, gauss_pts])
+    gauss_nrm = np.ascontiguousarray(np.repeat(pt.normals, n_s, axis=0))
     e3 = np.empty(gauss_pts.shape[0])
     hits = np.empty((n, rays_per_patch, layers), dtype=np.int32)
     bar = _bar(2 * n, quiet, "interreflection: patches")
+    times = {}
     try:
-        for a in range(0, gauss_pts.shape[0], 3 * _PATCH_BLOCK):
-            b = min(gauss_pts.shape[0], a + 3 * _PATCH_BLOCK)
-            K.patch_direct(bvh, ftrans, gauss_pts[a:b], gauss_nrm[a:b], lum, offset,
+        t1 = time.perf_counter()
+        for a in range(0, gauss_pts.shape[0], n_s * _PATCH_BLOCK):
+            b = min(gauss_pts.shape[0], a + n_s * _PATCH_BLOCK)
+            K.patch_direct(bvh, ftrans, gauss_pts[a:b], gauss_nrm[a:b], lum, peak, offset,
                            direct_cutoff, e3[a:b])
             if bar is not None:
-                bar.update((b - a) // 3)
+                bar.update((b - a) // n_s)
+        t2 = time.perf_counter()
+        times["direct_seconds"] = round(t2 - t1, 3)
         for a in range(0, n, _PATCH_BLOCK):
             b = min(n, a + _PATCH_BLOCK)
-            K.patch_gather(bvh, scene.vertices, scene.faces, normals, ftrans, pt.start, pt.k,
-                           pt.n_front, pt.two_sided, ptrans, pt.corners, pt.normals, a, seed,
-                           offset, hits[a:b])
+            K.patch_gather(bvh, pt.cells, normals, ftrans, pt.n_front, pt.two_sided, ptrans,
+                           pt.normals, a, seed, offset, hits[a:b])
             if bar is not None:
                 bar.update(b - a)
+        times["patch_rays_seconds"] = round(time.perf_counter() - t2, 3)
     finally:
         if bar is not None:
             bar.close()
-    e3 = e3.reshape(n, 3)
+    e3 = e3.reshape(n, n_s)
     e_direct = e3.mean(axis=1)
     spread = rho * e3.std(axis=1, ddof=1)
 
@@ -406,7 +446,7 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
     settings = dict(bounces=bounces, tolerance=tolerance, patch_size=pt.patch_size,
                     max_patches=max_patches, rays_per_patch=rays_per_patch, seed=seed,
                     two_sided=two_sided, adaptive=adaptive, direct_cutoff=direct_cutoff,
-                    n_patches=n, threads=get_threads(),
+                    n_patches=n, threads=get_threads(), **times,
                     seconds=round(time.perf_counter() - t0, 3))
     log.debug("radiosity: %d patches, %d bounces, remaining %.2g, %.2f s", n, done, remaining,
               settings["seconds"])
@@ -501,9 +541,10 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     elif not isinstance(solution, RadiositySolution):
         raise ParameterError(f"solution: expected a RadiositySolution, got "
                              f"{type(solution).__name__}")
-    elif solution.patches.start.shape[0] != scene.n_faces:
+    elif solution.patches.cells.nu.shape[0] != scene.n_faces:
         raise ParameterError("solution: it was computed for another scene "
-                             f"({solution.patches.start.shape[0]} faces, not {scene.n_faces})")
+                             f"({solution.patches.cells.nu.shape[0]} faces, not "
+                             f"{scene.n_faces})")
     pt = solution.patches
     pts = scene.to_local(grid.points)
     nrm = np.ascontiguousarray(nrm)
@@ -516,9 +557,8 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     try:
         for a in range(0, n, _POINT_BLOCK):
             b = min(n, a + _POINT_BLOCK)
-            K.point_gather(scene.bvh, scene.vertices, scene.faces, scene.face_normals,
-                           scene.light_transmittance, pt.start, pt.k, pt.n_front, pt.two_sided,
-                           ptrans, solution.radiosity, solution.radiosity_se,
+            K.point_gather(scene.bvh, pt.cells, scene.face_normals, scene.light_transmittance,
+                           pt.n_front, pt.two_sided, ptrans, solution.radiosity, solution.radiosity_se,
                            solution.radiosity_spread, pts[a:b], nrm[a:b], code, rays, layers,
                            seed2, a, scene.ray_offset, *(o[a:b] for o in out))
             if bar is not None:
