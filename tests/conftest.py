@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +18,23 @@ def rng():
     return np.random.default_rng(20261129)
 
 
+def _shared_dir() -> Path:
+    """``$CPTED_SIM_SHARED_DATA``, else ``../shared/data`` beside the checkout, else beside the
+    folder that holds the checkout (git worktrees in ``<project>/wt/<branch>``)."""
+    env = os.environ.get("CPTED_SIM_SHARED_DATA")
+    if env:
+        return Path(env)
+    for candidate in (SHARED, ROOT.parent.parent / "shared" / "data"):
+        if candidate.is_dir():
+            return candidate
+    return SHARED
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` beside the checkout; tests that need it skip where it is absent."""
-    if not SHARED.is_dir():
-        pytest.skip(f"../shared/data not found beside the checkout ({SHARED}); "
+    data = _shared_dir()
+    if not data.is_dir():
+        pytest.skip(f"../shared/data not found beside the checkout ({data}); "
                     "these tests read real third-party files that the project does not ship")
-    return SHARED
+    return data

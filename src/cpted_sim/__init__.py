@@ -27,6 +27,9 @@ from .geometry.grid import CalculationGrid
 from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
 from .photometry import IntensityDistribution, Luminaire, load_photometry
+from .io.mesh import load_scene
+from .lighting import illuminance
+from .metrics import FacialRecognition, en13201_grid, facial_recognition, lighting_class, summary
 
 __all__ = [
     "__version__",
@@ -52,4 +55,11 @@ __all__ = [
     "IntensityDistribution",
     "Luminaire",
     "load_photometry",
+    "load_scene",
+    "illuminance",
+    "en13201_grid",
+    "lighting_class",
+    "summary",
+    "FacialRecognition",
+    "facial_recognition",
 ]

@@ -39,6 +39,9 @@ pjit = numba.njit(cache=CACHE, nogil=True, fastmath=FASTMATH, error_model="numpy
 # Exact arithmetic (no fastmath) for robustness-critical geometry: the watertight triangle test
 # relies on shared-edge functions being exact negatives of each other, which contraction (FMA)
 # and reassociation would break. LLVM keeps fast-math flags per instruction, so inlining these
-# into fastmath kernels keeps them exact.
-exact_jit = numba.njit(cache=CACHE, nogil=True, error_model="numpy")
+# into fastmath kernels keeps them exact. ``fastmath=False`` must be given explicitly: a
+# function whose flags leave fastmath unset INHERITS the fastmath flags of the first jitted
+# caller that triggers its compilation (numba.core.cpu.CPUTargetOptions.finalize), which made
+# the watertight test leak through shared edges when a fastmath kernel compiled it first.
+exact_jit = numba.njit(cache=CACHE, nogil=True, error_model="numpy", fastmath=False)
 __all__ += ["exact_jit"]

@@ -211,3 +211,13 @@ def test_malformed_files_say_where_and_what(tmp_path, text, message, line):
     assert str(err.value).startswith("street.ies line ")
     if line is not None:
         assert err.value.line == line
+
+
+def test_90_270_range_without_a_180_plane_interpolates_c0(tmp_path):
+    h = np.array([90.0, 135.0, 225.0, 270.0])
+    cd = np.array([[10.0, 0.0], [20.0, 0.0], [40.0, 0.0], [10.0, 0.0]])
+    d = read_ies(_write(tmp_path, ies_text(h, [0.0, 90.0], cd)))
+    # C0 lies halfway between C315 (mirror of 225) and C45 (mirror of 135)
+    assert d.intensity(0.0, 0.0) == pytest.approx(30.0)
+    assert d.intensity(180.0, 0.0) == pytest.approx(30.0)
+    np.testing.assert_allclose(d.intensity([45, 135, 225, 315], 0), [20, 20, 40, 40])

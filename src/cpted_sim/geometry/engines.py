@@ -2,8 +2,8 @@
 
 Every engine answers three queries on scene-local float64 arrays:
 
-- ``closest_hit(scene, origins, directions, tmax)`` -> ``(distance, face)`` with unit
-  directions, miss = ``(inf, -1)``;
+- ``closest_hit(scene, origins, directions, tmax, tmin=0.0)`` -> ``(distance, face)`` with unit
+  directions, hits with ``tmin < t < tmax`` only, miss = ``(inf, -1)``;
 - ``occluded(scene, origins, targets, offset)`` -> bool per segment, ignoring ``offset`` metres
   at both ends;
 - ``visibility(scene, observers, targets, max_distance, offset)`` -> (n_obs, n_targets) bool.
@@ -33,11 +33,11 @@ class NumbaEngine:
     name = "numba"
     install_hint = ""
 
-    def closest_hit(self, scene, origins, directions, tmax):
+    def closest_hit(self, scene, origins, directions, tmax, tmin=0.0):
         n = origins.shape[0]
         t = np.empty(n)
         f = np.empty(n, dtype=np.int64)
-        tmin = np.zeros(n)
+        tmin = np.full(n, float(tmin))
         bvh_query.closest_hit_batch(scene.bvh, origins, directions, tmin, tmax, t, f)
         return t, f
 
@@ -89,13 +89,16 @@ class EmbreeEngine(_PairwiseVisibility):
             self._scenes[scene] = es
         return es
 
-    def closest_hit(self, scene, origins, directions, tmax):
+    def closest_hit(self, scene, origins, directions, tmax, tmin=0.0):
         es = self.embree_scene(scene)
-        res = es.run(origins.astype(np.float32), directions.astype(np.float32),
-                     dists=np.minimum(tmax, np.finfo(np.float32).max).astype(np.float32), output=1)
+        # embreex has no tnear: start the rays ``tmin`` along instead.
+        start = origins + directions * tmin if tmin > 0 else origins
+        far = np.clip(tmax - tmin, 0.0, np.finfo(np.float32).max)
+        res = es.run(start.astype(np.float32), directions.astype(np.float32),
+                     dists=far.astype(np.float32), output=1)
         face = res["primID"].astype(np.int64)
-        dist = res["tfar"].astype(np.float64)
-        miss = face < 0
+        dist = res["tfar"].astype(np.float64) + tmin
+        miss = (face < 0) | (tmax <= tmin)
         dist[miss] = np.inf
         face[miss] = -1
         return dist, face
@@ -118,10 +121,16 @@ class TrimeshEngine(_PairwiseVisibility):
     """trimesh's own numpy ray engine (no maximum distance; may miss hits on edges)."""
 
     name = "trimesh"
-    install_hint = "pip install trimesh"
+    install_hint = "pip install trimesh rtree"
 
     def __init__(self):
+        import importlib.util
+
         import trimesh  # noqa: F401
+        # trimesh's ray engine builds its triangle tree with rtree: without it, every query
+        # would fail, so the engine is unavailable rather than broken.
+        if importlib.util.find_spec("rtree") is None:
+            raise ImportError("trimesh's ray engine needs rtree, which is not installed")
         self._meshes = weakref.WeakKeyDictionary()
 
     def _intersector(self, scene):
@@ -135,7 +144,7 @@ class TrimeshEngine(_PairwiseVisibility):
             self._meshes[scene] = it
         return it
 
-    def closest_hit(self, scene, origins, directions, tmax):
+    def closest_hit(self, scene, origins, directions, tmax, tmin=0.0):
         it = self._intersector(scene)
         loc, ray, tri = it.intersects_location(origins, directions, multiple_hits=True)
         n = origins.shape[0]
@@ -143,7 +152,7 @@ class TrimeshEngine(_PairwiseVisibility):
         face = np.full(n, -1, dtype=np.int64)
         if len(ray):
             t = np.einsum("ij,ij->i", loc - origins[ray], directions[ray])
-            keep = (t > 0) & (t < tmax[ray])
+            keep = (t > tmin) & (t < tmax[ray])
             ray, tri, t = ray[keep], tri[keep], t[keep]
             order = np.lexsort((t, ray))
             ray, tri, t = ray[order], tri[order], t[order]

@@ -49,6 +49,11 @@ class CalculationGrid:
         Centre of raster cell (0, 0) and the cell size [m], for maps and GeoTIFF.
     name : str
         Label for reports.
+    areas : (n,) float or None
+        Area [m²] (or length [m] along a path) each point stands for, used to weight area
+        fractions; ``None`` means equal weights.
+    face_index : (n,) int64 or None
+        Scene face each point lies on (grids made by :meth:`on_faces`).
     """
 
     points: np.ndarray
@@ -58,6 +63,8 @@ class CalculationGrid:
     raster_index: np.ndarray | None = None
     transform: tuple[float, float, float, float] | None = None
     name: str = "grid"
+    areas: np.ndarray | None = None
+    face_index: np.ndarray | None = None
 
     def __post_init__(self):
         if self.kind not in GRID_KINDS:
@@ -143,7 +150,146 @@ class CalculationGrid:
         return cls(np.ascontiguousarray(pts), None, kind, (ny, nx), idx,
                    (float(x0), float(y0), spacing, spacing), name)
 
+    @classmethod
+    def on_faces(cls, scene, groups, spacing: float | None = None, *, offset: float = 0.01,
+                 kind: str = "plane", name: str | None = None) -> CalculationGrid:
+        """Points on the scene faces of some groups (facades, underpass walls), with normals.
+
+        Each triangle is cut into ``k²`` equal sub-triangles, ``k = ceil(longest edge /
+        spacing)``, and a point is put at the centroid of each, so every point stands for the
+        same share of its triangle (``areas``). Without ``spacing`` there is one point per
+        face, at its centroid.
+
+        Parameters
+        ----------
+        scene : Scene
+        groups : str or sequence of str
+            Group (material) names whose faces carry points.
+        spacing : float, optional
+            Largest distance between neighbouring points [m].
+        offset : float
+            Distance [m] the points are moved off the surface along its normal, so that they
+            lie on the lit side (default 1 cm).
+        kind : str
+            Grid kind (default ``"plane"``: illuminance on the surface).
+        name : str, optional
+            Label; default the group names.
+
+        Returns
+        -------
+        CalculationGrid
+            World points, unit face normals (right-hand rule on the vertex order), ``areas``
+            [m²] and ``face_index``.
+
+        Raises
+        ------
+        ParameterError
+            An unknown group (the message lists the scene's groups).
+        GridError
+            The groups have no faces, or ``spacing`` would make more than 50 million points.
+        """
+        faces = scene.group_faces(groups)
+        label = name or (groups if isinstance(groups, str) else "+".join(groups))
+        if faces.size == 0:
+            raise GridError(f"on_faces: groups {groups!r} have no faces")
+        offset = as_float(offset, "offset", lo=0.0)
+        tri = scene.vertices[scene.faces[faces]]          # (m, 3, 3) local
+        normals = scene.face_normals[faces]
+        area = scene.face_areas[faces]
+        if spacing is None:
+            k = np.ones(faces.size, dtype=np.int64)
+        else:
+            spacing = as_float(spacing, "spacing", lo=0.0, lo_open=True)
+            edges = np.stack([np.linalg.norm(tri[:, 1] - tri[:, 0], axis=1),
+                              np.linalg.norm(tri[:, 2] - tri[:, 1], axis=1),
+                              np.linalg.norm(tri[:, 0] - tri[:, 2], axis=1)], axis=1)
+            k = np.maximum(1, np.ceil(edges.max(axis=1) / spacing - 1e-9)).astype(np.int64)
+        total = int(np.sum(k * k))
+        if total > 50_000_000:
+            raise GridError(f"on_faces: {total} points is too many; use a larger spacing")
+        pts, nrm, ar, fidx = [], [], [], []
+        for kk in np.unique(k):
+            sel = np.nonzero(k == kk)[0]
+            bary = _subtriangle_centroids(int(kk))                    # (kk², 3)
+            p = np.einsum("sj,mjc->msc", bary, tri[sel]).reshape(-1, 3)
+            pts.append(p)
+            nrm.append(np.repeat(normals[sel], bary.shape[0], axis=0))
+            ar.append(np.repeat(area[sel] / bary.shape[0], bary.shape[0]))
+            fidx.append(np.repeat(faces[sel], bary.shape[0]))
+        order = np.argsort(np.concatenate(fidx), kind="stable")
+        p = np.concatenate(pts)[order]
+        n = np.concatenate(nrm)[order]
+        p = p + offset * n + scene.origin
+        return cls(np.ascontiguousarray(p), np.ascontiguousarray(n), kind, name=str(label),
+                   areas=np.ascontiguousarray(np.concatenate(ar)[order]),
+                   face_index=np.ascontiguousarray(np.concatenate(fidx)[order]))
+
+    @classmethod
+    def along_path(cls, polyline, spacing: float, *, height: float = 0.0, kind: str = "generic",
+                   name: str = "path") -> CalculationGrid:
+        """Points every ``spacing`` metres along a polyline, facing along it.
+
+        The first point lies ``spacing / 2`` from the start and the points are spread evenly
+        so the last one lies as far from the end as the first from the start; each stands for
+        the same length of path (``areas`` holds that length [m]). The normals are the
+        horizontal directions of travel, ready for vertical or semicylindrical illuminance
+        facing someone walking the path (use ``with_normals(-grid.normals)`` for the other
+        way).
+
+        Parameters
+        ----------
+        polyline : (m, 2) or (m, 3) float
+            Vertices [m]; without z the path lies at z = 0.
+        spacing : float
+            Largest distance between points along the path [m].
+        height : float
+            Height of the points above the polyline [m] (1.5 for semicylindrical
+            illuminance).
+
+        Raises
+        ------
+        GridError
+            Fewer than two distinct vertices, a vertical segment, or a bad spacing.
+        """
+        arr = np.asarray(polyline, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[1] not in (2, 3) or arr.shape[0] < 2:
+            raise GridError(f"polyline: expected an (m >= 2, 2 or 3) array, got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise GridError("polyline: vertices must be finite numbers")
+        if arr.shape[1] == 2:
+            arr = np.column_stack([arr, np.zeros(arr.shape[0])])
+        spacing = as_float(spacing, "spacing", lo=0.0, lo_open=True)
+        height = as_float(height, "height")
+        seg = np.diff(arr, axis=0)
+        seg_len = np.linalg.norm(seg, axis=1)
+        keep = seg_len > 1e-9
+        if not keep.any():
+            raise GridError("polyline: all vertices coincide; a path needs length")
+        seg, seg_len, start = seg[keep], seg_len[keep], arr[:-1][keep]
+        horiz = np.linalg.norm(seg[:, :2], axis=1)
+        if np.any(horiz <= 1e-9):
+            raise GridError("polyline: a segment is vertical; a path has no horizontal direction "
+                            "there")
+        cum = np.concatenate([[0.0], np.cumsum(seg_len)])
+        total = cum[-1]
+        n = max(1, int(np.ceil(total / spacing - 1e-9)))
+        step = total / n
+        s = step * (np.arange(n) + 0.5)
+        i = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, seg.shape[0] - 1)
+        t = (s - cum[i]) / seg_len[i]
+        pts = start[i] + t[:, None] * seg[i]
+        pts[:, 2] += height
+        tang = np.column_stack([seg[i, :2] / horiz[i, None], np.zeros(n)])
+        return cls(np.ascontiguousarray(pts), np.ascontiguousarray(tang), kind, name=name,
+                   areas=np.full(n, step))
+
     # ------------------------------------------------------------------ helpers
+    def point_weights(self) -> np.ndarray:
+        """Weights of the points for area statistics: ``areas`` when known, else all 1."""
+        if self.areas is None:
+            return np.ones(self.n_points)
+        return np.asarray(self.areas, dtype=np.float64)
+
     @property
     def n_points(self) -> int:
         """Number of points."""
@@ -153,6 +299,50 @@ class CalculationGrid:
         """The same points with new normals or facing directions (broadcast from (3,))."""
         g = CalculationGrid.from_points(self.points, normals)
         return replace(self, normals=g.normals, kind=kind or self.kind)
+
+    def draped(self, scene, height: float = 0.0, *, missing: str = "drop") -> CalculationGrid:
+        """The grid put ``height`` metres above the first surface below each point.
+
+        A ray is cast straight down from every point; the point moves to the hit plus
+        ``height``. Start a plan grid a little above the ground you mean (for a street between
+        buildings, below the roofs) so the first surface below is that ground.
+
+        Parameters
+        ----------
+        scene : Scene
+        height : float
+            Height above the surface [m] (0 for ground illuminance, 1.5 for semicylindrical).
+        missing : {"drop", "raise"}
+            What to do with points with no surface below: drop them (the raster keeps their
+            cell empty) or raise.
+
+        Raises
+        ------
+        GridError
+            ``missing="raise"`` and some point has no surface below, or every point lacks
+            one.
+        """
+        from .query import closest_hit
+
+        height = as_float(height, "height")
+        if missing not in ("drop", "raise"):
+            raise ParameterError(f"missing: expected 'drop' or 'raise', got {missing!r}")
+        down = np.broadcast_to(np.array([0.0, 0.0, -1.0]), self.points.shape)
+        t, _ = closest_hit(scene, self.points, down)
+        hit = np.isfinite(t)
+        if not hit.all():
+            n_miss = int((~hit).sum())
+            if missing == "raise" or n_miss == hit.size:
+                raise GridError(f"draped: {n_miss} of {hit.size} points have no surface below "
+                                f"(first at index {int(np.argmin(hit))}); start the grid above "
+                                "the ground or use missing='drop'")
+        pts = self.points[hit].copy()
+        pts[:, 2] -= t[hit] - height
+        return replace(self, points=np.ascontiguousarray(pts),
+                       normals=None if self.normals is None else self.normals[hit],
+                       raster_index=None if self.raster_index is None else self.raster_index[hit],
+                       areas=None if self.areas is None else self.areas[hit],
+                       face_index=None if self.face_index is None else self.face_index[hit])
 
     def at_height(self, dz: float) -> CalculationGrid:
         """The same grid lifted by ``dz`` metres (e.g. 1.5 m for semicylindrical illuminance)."""
@@ -177,3 +367,17 @@ class CalculationGrid:
 
     def __repr__(self) -> str:
         return f"CalculationGrid({self.name!r}, {self.n_points} points, kind={self.kind!r})"
+
+
+def _subtriangle_centroids(k: int) -> np.ndarray:
+    """Barycentric centroids of the k² equal sub-triangles of a triangle, (k², 3)."""
+    out = []
+    for i in range(k):
+        for j in range(k - i):
+            # upward sub-triangle with corners (i, j), (i+1, j), (i, j+1) in lattice units
+            out.append(((i + 1.0 / 3.0) * 1.0, (j + 1.0 / 3.0) * 1.0))
+            if j < k - i - 1:   # downward sub-triangle (i+1, j), (i, j+1), (i+1, j+1)
+                out.append((i + 2.0 / 3.0, j + 2.0 / 3.0))
+    uv = np.asarray(out) / k
+    # first barycentric weight goes to vertex 0: p = (1-u-v) a + u b + v c
+    return np.column_stack([1.0 - uv[:, 0] - uv[:, 1], uv[:, 0], uv[:, 1]])

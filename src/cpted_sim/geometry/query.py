@@ -23,7 +23,8 @@ def _check_scene(scene) -> Scene:
     return scene
 
 
-def closest_hit(scene: Scene, origins, directions, max_distance=np.inf, engine: str | None = None):
+def closest_hit(scene: Scene, origins, directions, max_distance=np.inf, engine: str | None = None,
+                offset: float | None = None):
     """Distance to and face of the first surface along each ray.
 
     Parameters
@@ -37,6 +38,10 @@ def closest_hit(scene: Scene, origins, directions, max_distance=np.inf, engine: 
         Hits farther than this [m] are misses. Default: no limit.
     engine : str, optional
         ``"numba"`` (default), ``"embree"`` or ``"trimesh"``.
+    offset : float, optional
+        Hits nearer than this [m] to the origin are ignored, so a ray that starts on a surface
+        never hits that surface (default: the scene's scale-aware :attr:`Scene.ray_offset`;
+        0 counts every hit in front of the origin).
 
     Returns
     -------
@@ -55,12 +60,21 @@ def closest_hit(scene: Scene, origins, directions, max_distance=np.inf, engine: 
         raise ParameterError(f"directions: {int(np.sum(norm == 0))} zero-length directions "
                              f"(first at index {int(np.argmax(norm == 0))})")
     d = np.ascontiguousarray(d / norm[:, None])
-    tmax = np.broadcast_to(np.asarray(max_distance, dtype=np.float64), (o.shape[0],))
+    try:
+        md = np.asarray(max_distance, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(f"max_distance: expected a number or one per ray, "
+                             f"got {max_distance!r}") from None
+    if md.ndim > 1 or (md.ndim == 1 and md.shape[0] != o.shape[0]):
+        raise ParameterError(f"max_distance: expected a number or {o.shape[0]} values (one per "
+                             f"ray), got shape {md.shape}")
+    tmax = np.broadcast_to(md, (o.shape[0],))
     if np.any(np.isnan(tmax)) or np.any(tmax < 0):
         raise ParameterError("max_distance: expected non-negative numbers (inf for no limit)")
+    off = scene.ray_offset if offset is None else as_float(offset, "offset", lo=0.0)
     if o.shape[0] == 0:
         return np.empty(0), np.empty(0, dtype=np.int64)
-    return get_engine(engine).closest_hit(scene, o, d, np.ascontiguousarray(tmax))
+    return get_engine(engine).closest_hit(scene, o, d, np.ascontiguousarray(tmax), off)
 
 
 def occluded(scene: Scene, origins, targets, engine: str | None = None, offset: float | None = None):

@@ -5,6 +5,10 @@
 ``face`` (n,) the original face index of each. Single-ray functions take a preallocated
 ``stack`` (int64, length >= tree depth + 2) so that batch kernels allocate one per block of rays,
 not one per ray; other kernels (lighting, sightlines) call them from their own loops.
+
+The triangle test is inlined from ``intersect`` (exact arithmetic, see there). Numba's disk cache
+does not track that dependency: after changing ``intersect.py``, touch this file (or clear
+``__pycache__``) so cached traversal kernels are recompiled.
 """
 
 from __future__ import annotations

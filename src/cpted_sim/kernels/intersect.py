@@ -3,6 +3,9 @@
 All functions work on scalars so that traversal kernels can inline them. The triangle test is
 compiled without fastmath: edge functions of a shared edge are then exact negatives of each
 other, so a ray through an edge or a vertex of a closed mesh always hits at least one triangle.
+``exact_jit`` sets ``fastmath=False`` explicitly; left unset, Numba would compile these with the
+fastmath flags of the first fastmath kernel that calls them, and rays leaked through edges
+(``tests/geometry/test_robustness.py``).
 """
 
 from __future__ import annotations

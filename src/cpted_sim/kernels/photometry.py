@@ -23,28 +23,37 @@ TWO_PI = 2.0 * math.pi
 
 
 @jit
-def _locate(x, grid, start, n, inv_step):
-    """Cell index k (0 .. n-2) of ``x`` in grid[start:start+n] and the fraction in it."""
-    if inv_step > 0.0:
-        u = x * inv_step
-        k = int(u)
-        if k > n - 2:
-            k = n - 2
-        elif k < 0:
-            k = 0
-        t = u - k
-    else:
-        lo = 0
-        hi = n - 1
-        while hi - lo > 1:
-            mid = (lo + hi) >> 1
-            if grid[start + mid] <= x:
-                lo = mid
-            else:
-                hi = mid
-        k = lo
-        a = grid[start + k]
-        t = (x - a) / (grid[start + k + 1] - a)
+def _locate_uniform(x, n, inv_step):
+    """Cell index k (0 .. n-2) of ``x`` on a uniform grid from 0, and the fraction in it."""
+    u = x * inv_step
+    k = int(u)
+    if k > n - 2:
+        k = n - 2
+    elif k < 0:
+        k = 0
+    t = u - k
+    if t > 1.0:
+        t = 1.0
+    return k, t
+
+
+@jit
+def _locate_binned(x, grid, start, n, lut, lut_start, lut_n, lut_inv):
+    """Cell index k (0 .. n-2) of ``x`` in a non-uniform grid[start:start+n], and the fraction.
+
+    Starts from the uniform bin table ``lut[lut_start : lut_start + lut_n]`` (the cell holding
+    each bin's left edge) and steps forward, a step or two at most.
+    """
+    b = int(x * lut_inv)
+    if b > lut_n - 1:
+        b = lut_n - 1
+    elif b < 0:
+        b = 0
+    k = lut[lut_start + b]
+    while k < n - 2 and grid[start + k + 1] <= x:
+        k += 1
+    a = grid[start + k]
+    t = (x - a) / (grid[start + k + 1] - a)
     if t < 0.0:
         t = 0.0
     elif t > 1.0:
@@ -69,8 +78,16 @@ def intensity_local(lum, i, lx, ly, lz):
         c += TWO_PI
     n_c = lum.n_c[i]
     n_g = lum.n_g[i]
-    kc, tc = _locate(c, lum.c_rad, lum.c_start[i], n_c, lum.c_inv_step[i])
-    kg, tg = _locate(g, lum.g_rad, lum.g_start[i], n_g, lum.g_inv_step[i])
+    if lum.c_inv_step[i] > 0.0:
+        kc, tc = _locate_uniform(c, n_c, lum.c_inv_step[i])
+    else:
+        kc, tc = _locate_binned(c, lum.c_rad, lum.c_start[i], n_c, lum.lut, lum.c_lut_start[i],
+                                lum.c_lut_n[i], lum.c_lut_inv[i])
+    if lum.g_inv_step[i] > 0.0:
+        kg, tg = _locate_uniform(g, n_g, lum.g_inv_step[i])
+    else:
+        kg, tg = _locate_binned(g, lum.g_rad, lum.g_start[i], n_g, lum.lut, lum.g_lut_start[i],
+                                lum.g_lut_n[i], lum.g_lut_inv[i])
     base = lum.table_start[i] + kc * n_g + kg
     cd = lum.candela
     lo = cd[base] + (cd[base + 1] - cd[base]) * tg

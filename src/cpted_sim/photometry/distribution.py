@@ -336,8 +336,12 @@ def expand_c_symmetry(c: np.ndarray, table: np.ndarray, kind: str) -> tuple[np.n
         c, table = c2[order], t2[order]
     elif kind != "full":
         raise ParameterError(f"kind: unknown symmetry {kind!r}")
-    if abs(c[0]) > _ANGLE_TOL:
-        raise ParameterError(f"C planes do not start at 0 deg after expansion ({c[0]:g})")
+    if c[0] > _ANGLE_TOL:  # e.g. 90..270 without a 180 plane: interpolate C = 0 across 360
+        c_prev = c[-1] - 360.0
+        t = (0.0 - c_prev) / (c[0] - c_prev)
+        row0 = table[-1] * (1.0 - t) + table[0] * t
+        c = np.concatenate([[0.0], c])
+        table = np.vstack([row0, table])
     if abs(c[-1] - 360.0) > _ANGLE_TOL:
         c = np.append(c, 360.0)
         table = np.vstack([table, table[0]])

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import PhotometryFormatError
 from .distribution import IntensityDistribution, expand_c_symmetry, extend_gamma
-from .ies import Tokens, read_text, split_lines
+from .ies import Tokens, make_distribution, read_text, split_lines
 
 __all__ = ["read_eulumdat", "parse_eulumdat"]
 
@@ -192,10 +192,9 @@ def parse_eulumdat(text: str, path=None) -> IntensityDistribution:
         "lor_percent": lor, "conversion_factor": conv, "tilt_deg": tilt, "lamp_sets": sets,
         "declared_flux": lamp_flux * lor / 100.0, "c_angles_file": c, "gamma_angles_file": g,
     }
-    return IntensityDistribution(c_full, g_full, table, lamp_flux=lamp_flux,
-                                 source=None if path is None else str(path),
-                                 name=name or (Path(str(path)).stem if path else "EULUMDAT"),
-                                 metadata=meta)
+    return make_distribution(c_full, g_full, table, path, lamp_flux=lamp_flux,
+                             name=name or (Path(str(path)).stem if path else "EULUMDAT"),
+                             metadata=meta)
 
 
 def _first_stored(c: np.ndarray, isym: int, n_stored: int, path, line: int) -> int:

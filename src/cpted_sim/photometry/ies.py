@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import PhotometryFormatError
+from ..errors import ParameterError, PhotometryFormatError
 from ..units import FOOT
 from .distribution import IntensityDistribution, expand_c_symmetry, extend_gamma
 
-__all__ = ["read_ies", "parse_ies", "write_ies", "read_text"]
+__all__ = ["read_ies", "parse_ies", "write_ies", "read_text", "make_distribution"]
 
 log = logging.getLogger(__name__)
 
@@ -280,9 +280,18 @@ def parse_ies(text: str, path=None) -> IntensityDistribution:
         "horizontal_angles": h, "vertical_angles": v,
     }
     lamp_flux = None if lumens == -1 else n_lamps * lumens
-    return IntensityDistribution(c, g, table, lamp_flux=lamp_flux,
-                                 source=None if path is None else str(path),
-                                 name=name.split("\n")[0].strip(), metadata=meta)
+    return make_distribution(c, g, table, path, lamp_flux=lamp_flux,
+                             name=name.split("\n")[0].strip(), metadata=meta)
+
+
+def make_distribution(c, g, table, path, **kwargs) -> IntensityDistribution:
+    """Build the distribution; a table the checks reject is the file's fault, so say so."""
+    try:
+        return IntensityDistribution(c, g, table, source=None if path is None else str(path),
+                                     **kwargs)
+    except ParameterError as exc:
+        raise PhotometryFormatError(f"the data do not form a valid table: {exc}",
+                                    path=path) from None
 
 
 def _year(version: str) -> int:

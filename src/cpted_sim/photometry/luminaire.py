@@ -139,7 +139,8 @@ class LuminaireArrays(NamedTuple):
     Angles in radians. Each luminaire's table is ``candela[table_start : table_start +
     n_c * n_g]``, row-major (C, gamma); identical distributions share a table.
     ``c_inv_step`` / ``g_inv_step`` hold 1 / step [1/rad] for uniform grids (O(1) lookup) and
-    0 for non-uniform ones (binary search).
+    0 for non-uniform ones, which start from a uniform bin table in ``lut`` instead (4 bins per
+    node: the cell holding each bin's left edge) and step forward.
     """
 
     position: np.ndarray      # (n, 3) float64 [m], world minus origin
@@ -155,6 +156,13 @@ class LuminaireArrays(NamedTuple):
     candela: np.ndarray       # (total,) float64 [cd]
     c_inv_step: np.ndarray    # (n,) float64 [1/rad], 0 when non-uniform
     g_inv_step: np.ndarray    # (n,) float64 [1/rad], 0 when non-uniform
+    lut: np.ndarray           # (total_lut,) int64, cell index at each bin's left edge
+    c_lut_start: np.ndarray   # (n,) int64, start of the C bin table in lut
+    c_lut_n: np.ndarray       # (n,) int64, number of C bins (0 for uniform grids)
+    c_lut_inv: np.ndarray     # (n,) float64 [1/rad], bins per radian
+    g_lut_start: np.ndarray   # (n,) int64
+    g_lut_n: np.ndarray       # (n,) int64
+    g_lut_inv: np.ndarray     # (n,) float64 [1/rad]
 
 
 def _inv_step(rad: np.ndarray) -> float:
@@ -162,6 +170,15 @@ def _inv_step(rad: np.ndarray) -> float:
     if np.all(np.abs(d - d[0]) <= 1e-9 * d[0]):
         return (rad.size - 1) / (rad[-1] - rad[0])
     return 0.0
+
+
+def _bins(rad: np.ndarray) -> tuple[np.ndarray, float]:
+    """Uniform bin table of a non-uniform grid: cell index at each bin's left edge."""
+    n_bins = 4 * rad.size
+    inv = n_bins / (rad[-1] - rad[0])
+    edges = rad[0] + np.arange(n_bins) / inv
+    cells = np.clip(np.searchsorted(rad, edges, side="right") - 1, 0, rad.size - 2)
+    return cells.astype(np.int64), inv
 
 
 def pack_luminaires(luminaires: Sequence[Luminaire], origin=(0.0, 0.0, 0.0)) -> LuminaireArrays:
@@ -186,7 +203,21 @@ def pack_luminaires(luminaires: Sequence[Luminaire], origin=(0.0, 0.0, 0.0)) -> 
     ints = {key: np.zeros(n, dtype=np.int64)
             for key in ("table_start", "n_c", "n_g", "c_start", "g_start")}
     c_inv, g_inv = np.zeros(n), np.zeros(n)
-    c_parts, g_parts, cd_parts = [], [], []
+    lut_i = {key: np.zeros(n, dtype=np.int64)
+             for key in ("c_lut_start", "c_lut_n", "g_lut_start", "g_lut_n")}
+    c_lut_inv, g_lut_inv = np.zeros(n), np.zeros(n)
+    c_parts, g_parts, cd_parts, lut_parts = [], [], [], []
+    lut_off = [0]
+
+    def add_lut(rad, inv_step):
+        if inv_step > 0:
+            return lut_off[0], 0, 0.0
+        cells, inv = _bins(rad)
+        lut_parts.append(cells)
+        start = lut_off[0]
+        lut_off[0] += cells.size
+        return start, cells.size, inv
+
     seen: dict[int, tuple] = {}
     offs = [0, 0, 0]  # c, g, candela
     for k, lum in enumerate(lums):
@@ -197,8 +228,9 @@ def pack_luminaires(luminaires: Sequence[Luminaire], origin=(0.0, 0.0, 0.0)) -> 
         key = id(dist)
         if key not in seen:
             c_rad, g_rad = np.radians(dist.c_angles), np.radians(dist.gamma_angles)
+            ci, gi = _inv_step(c_rad), _inv_step(g_rad)
             seen[key] = (offs[2], dist.c_angles.size, dist.gamma_angles.size, offs[0], offs[1],
-                         _inv_step(c_rad), _inv_step(g_rad))
+                         ci, gi, *add_lut(c_rad, ci), *add_lut(g_rad, gi))
             c_parts.append(c_rad)
             g_parts.append(g_rad)
             cd_parts.append(dist.candela.ravel())
@@ -206,12 +238,15 @@ def pack_luminaires(luminaires: Sequence[Luminaire], origin=(0.0, 0.0, 0.0)) -> 
             offs[1] += g_rad.size
             offs[2] += dist.candela.size
         (ints["table_start"][k], ints["n_c"][k], ints["n_g"][k], ints["c_start"][k],
-         ints["g_start"][k], c_inv[k], g_inv[k]) = seen[key]
+         ints["g_start"][k], c_inv[k], g_inv[k], lut_i["c_lut_start"][k], lut_i["c_lut_n"][k],
+         c_lut_inv[k], lut_i["g_lut_start"][k], lut_i["g_lut_n"][k], g_lut_inv[k]) = seen[key]
 
-    def cat(parts):
-        return np.ascontiguousarray(np.concatenate(parts) if parts else np.zeros(0))
+    def cat(parts, dtype=np.float64):
+        return np.ascontiguousarray(np.concatenate(parts) if parts else np.zeros(0, dtype))
 
     return LuminaireArrays(np.ascontiguousarray(pos), np.ascontiguousarray(rot), scale,
                            ints["table_start"], ints["n_c"], ints["n_g"], ints["c_start"],
                            ints["g_start"], cat(c_parts), cat(g_parts), cat(cd_parts),
-                           c_inv, g_inv)
+                           c_inv, g_inv, cat(lut_parts, np.int64), lut_i["c_lut_start"],
+                           lut_i["c_lut_n"], c_lut_inv, lut_i["g_lut_start"], lut_i["g_lut_n"],
+                           g_lut_inv)

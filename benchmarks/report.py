@@ -1,0 +1,90 @@
+"""Print the ray-core comparison table of ``docs/performance.md`` (numba vs Embree vs trimesh).
+
+Run: ``PYTHONPATH=src python benchmarks/report.py [--sizes 100k,1M] [--repeat 3]``. Each figure
+is the best of ``--repeat`` timed runs after one warm-up run, in millions of rays per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import workloads as wl  # noqa: E402
+
+
+def best_of(fn, repeat):
+    fn()
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default=os.environ.get("CPTED_BENCH_SIZES", "100k,1M"))
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--scale", type=float, default=wl.bench_scale())
+    ap.add_argument("--workloads", default="W1,W2,W3")
+    ap.add_argument("--no-embree", action="store_true")
+    ap.add_argument("--trimesh", action="store_true")
+    args = ap.parse_args(argv)
+    import numba
+
+    from cpted_sim.geometry.bvh import build_bvh
+
+    print(f"threads {numba.get_num_threads()}, numba {numba.__version__}")
+    rows = []
+    for size in (wl.parse_size(s) for s in args.sizes.split(",")):
+        t0 = time.perf_counter()
+        w = wl.make_workloads(size, args.scale)
+        t_make = time.perf_counter() - t0
+        s = w.scene
+        t_build = best_of(lambda: build_bvh(s.vertices, s.faces), 1)
+        counts = wl.ray_counts(w)
+        print(f"\n{wl.size_label(size)}: {s.n_faces} triangles, scene+workloads {t_make:.1f} s, "
+              f"numba BVH build {t_build:.2f} s ({s.bvh_stats.n_nodes} nodes, depth "
+              f"{s.bvh_stats.depth}), rays {counts}", flush=True)
+        emb = None
+        if not args.no_embree:
+            t0 = time.perf_counter()
+            es = wl.EmbreeRunner(w, 1)
+            es.es.run(np.zeros((1, 3), np.float32), np.ones((1, 3), np.float32))
+            print(f"  embree scene+commit {time.perf_counter() - t0:.2f} s", flush=True)
+            emb = (es, wl.EmbreeRunner.__new__(wl.EmbreeRunner))
+            emb[1].__dict__.update(es.__dict__)
+            emb[1].threads = 2
+        for name in args.workloads.split(","):
+            n = counts[name]
+            fn = getattr(wl, f"numba_{name.lower()}")
+            t_nb = best_of(lambda: fn(w), args.repeat)
+            line = f"  {name}: numba {n / t_nb / 1e6:6.2f} Mrays/s"
+            row = [wl.size_label(size), name, n, n / t_nb / 1e6]
+            if emb is not None:
+                r1 = getattr(emb[0], f"{name.lower()}_run")
+                r2 = getattr(emb[1], f"{name.lower()}_run")
+                t_e1 = best_of(r1, args.repeat)
+                t_e2 = best_of(r2, args.repeat)
+                line += (f" | embree 1T {n / t_e1 / 1e6:6.2f} 2T {n / t_e2 / 1e6:6.2f} | "
+                         f"ratio vs 2T {t_e2 / t_nb:.2f}")
+                row += [n / t_e1 / 1e6, n / t_e2 / 1e6, t_e2 / t_nb]
+            print(line, flush=True)
+            rows.append(row)
+        if args.trimesh:
+            m = min(wl.TRIMESH_SUBSET, counts["W1"])
+            t_tm = best_of(lambda: wl.trimesh_subset(w, m), 1)
+            print(f"  W1 trimesh ({m} rays) {m / t_tm / 1e6:.4f} Mrays/s", flush=True)
+        del w, emb
+    return rows
+
+
+if __name__ == "__main__":
+    main()
