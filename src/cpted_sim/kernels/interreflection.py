@@ -30,9 +30,8 @@ from numba import prange
 
 from .._jit import jit, pjit
 from .bvh_query import STACK_SIZE, closest_hit_one, segment_transmittance
-from .photometry import intensity_at
 
-__all__ = ["hash_u01", "build_cells", "patch_of_hit", "patch_direct", "patch_gather",
+__all__ = ["hash_u01", "build_cells", "patch_of_hit", "patch_gather",
            "jacobi_step", "patch_spread", "point_gather", "KIND_CODES"]
 
 # Weighting of the final gather (see point_gather).
@@ -303,52 +302,6 @@ def _trace_code(bvh, stack, cells, face_normal, n_front, two_sided, ox, oy, oz, 
     if back:
         p += n_front
     return p, t
-
-
-@pjit
-def patch_direct(bvh, face_trans, points, normals, lum, peak, offset, cutoff, out):
-    """Direct irradiance [lx] on each side-point ``points[i]`` with normal ``normals[i]``.
-
-    A luminaire is skipped when ``peak[s] / d**2`` (``peak`` its largest intensity [cd]) or
-    its unshadowed contribution is at most ``cutoff`` [lx]; shadow rays apply the
-    transmittance of crossed faces (hedges, glass).
-    """
-    n = points.shape[0]
-    n_lum = lum.position.shape[0]
-    block = 64
-    for b in prange((n + block - 1) // block):
-        stack = np.empty(STACK_SIZE, dtype=np.int64)
-        for i in range(b * block, min(n, (b + 1) * block)):
-            nx = normals[i, 0]
-            ny = normals[i, 1]
-            nz = normals[i, 2]
-            px = points[i, 0] + offset * nx
-            py = points[i, 1] + offset * ny
-            pz = points[i, 2] + offset * nz
-            e = 0.0
-            for s in range(n_lum):
-                lx = lum.position[s, 0]
-                ly = lum.position[s, 1]
-                lz = lum.position[s, 2]
-                dx = px - lx
-                dy = py - ly
-                dz = pz - lz
-                d2 = dx * dx + dy * dy + dz * dz
-                if d2 <= 0.0 or peak[s] <= cutoff * d2:
-                    continue
-                d = math.sqrt(d2)
-                dx /= d
-                dy /= d
-                dz /= d
-                cos_i = -(dx * nx + dy * ny + dz * nz)
-                if cos_i <= 0.0:
-                    continue
-                de = intensity_at(lum, s, dx, dy, dz) * cos_i / d2
-                if de <= cutoff:
-                    continue
-                tr = segment_transmittance(bvh, stack, face_trans, lx, ly, lz, px, py, pz, offset)
-                e += de * tr
-            out[i] = e
 
 
 @pjit

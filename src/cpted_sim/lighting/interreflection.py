@@ -41,10 +41,11 @@ from ..field import Field, provenance
 from ..geometry.grid import CalculationGrid
 from ..geometry.scene import Scene
 from ..kernels import interreflection as K
-from ..photometry.luminaire import Luminaire, LuminaireArrays, pack_luminaires
+from ..photometry.luminaire import Luminaire
+from .illuminance import illuminance
 
 __all__ = ["RadiositySolution", "IndirectResult", "radiosity", "indirect_illuminance",
-           "surface_luminance", "KINDS"]
+           "surface_luminance", "add_indirect", "KINDS"]
 
 log = logging.getLogger(__name__)
 
@@ -264,9 +265,7 @@ def make_patches(scene: Scene, patch_size: float, *, max_patches: int = 2_000_00
 
 
 # ---------------------------------------------------------------------------------- helpers
-def _pack(luminaires, scene: Scene) -> LuminaireArrays:
-    if isinstance(luminaires, LuminaireArrays):
-        return luminaires
+def _luminaire_list(luminaires) -> list[Luminaire]:
     if isinstance(luminaires, Luminaire):
         luminaires = [luminaires]
     try:
@@ -276,7 +275,11 @@ def _pack(luminaires, scene: Scene) -> LuminaireArrays:
                              f"{type(luminaires).__name__}") from None
     if not lums:
         raise ParameterError("luminaires: the list is empty; give at least one Luminaire")
-    return pack_luminaires(lums, scene.origin)
+    for k, lum in enumerate(lums):
+        if not isinstance(lum, Luminaire):
+            raise ParameterError(f"luminaires[{k}]: expected a cpted_sim Luminaire, got "
+                                 f"{type(lum).__name__}")
+    return lums
 
 
 def _bar(total: int, quiet, desc: str):
@@ -301,7 +304,7 @@ def _layers(scene: Scene) -> int:
 
 # ---------------------------------------------------------------------------------- solver
 def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
-              tolerance: float = 1e-3, patch_size: float = 0.5, max_patches: int = 2_000_000,
+              tolerance: float = 1e-3, patch_size: float = 0.5, max_patches: int | None = None,
               rays_per_patch: int = 64, seed: int = 0, two_sided: bool = False,
               adaptive: bool = True, direct_cutoff: float = 0.01,
               quiet: bool | None = None) -> RadiositySolution:
@@ -321,8 +324,9 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
         Relative remaining energy [-] at which the bounces stop (default 1e-3).
     patch_size : float
         Longest patch edge near the luminaires [m] (default 0.5).
-    max_patches : int
-        Cap on the number of patches; ``patch_size`` grows to honour it.
+    max_patches : int, optional
+        Cap on the number of patches; ``patch_size`` grows to honour it. Default: one million
+        or twice the number of faces, whichever is larger.
     rays_per_patch : int
         Gather rays per patch (default 64).
     seed : int
@@ -343,18 +347,21 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
     t0 = time.perf_counter()
     if not isinstance(scene, Scene):
         raise ParameterError(f"scene: expected a Scene, got {type(scene).__name__}")
-    lum = _pack(luminaires, scene)
+    lums = _luminaire_list(luminaires)
     if bounces is not None:
         bounces = _count(bounces, "bounces", 1, _MAX_BOUNCES)
     tolerance = as_float(tolerance, "tolerance", lo=0.0, hi=1.0, lo_open=True)
     patch_size = as_float(patch_size, "patch_size", lo=0.0, lo_open=True)
+    if max_patches is None:
+        max_patches = max(1_000_000, 2 * scene.n_faces)
     max_patches = _count(max_patches, "max_patches", 1, 10**9)
     rays_per_patch = _count(rays_per_patch, "rays_per_patch", 1, 65536)
     seed = _count(seed, "seed", 0, 2**63 - 1)
     direct_cutoff = as_float(direct_cutoff, "direct_cutoff", lo=0.0)
 
     pt = make_patches(scene, patch_size, max_patches=max_patches, two_sided=two_sided,
-                      sources=lum.position, adaptive=adaptive)
+                      sources=scene.to_local([lm.position for lm in lums]),
+                      adaptive=adaptive)
     n = pt.centres.shape[0]
     layers = _layers(scene)
     hit_bytes = n * rays_per_patch * layers * 4
@@ -369,26 +376,21 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
     ftrans = scene.light_transmittance
     normals = scene.face_normals
 
-    peak = np.array([lum.candela[lum.table_start[i]:lum.table_start[i] + lum.n_c[i] * lum.n_g[i]]
-                     .max(initial=0.0) * lum.scale[i] for i in range(lum.scale.shape[0])])
-    # Direct irradiance at four points of every patch (2 x 2 sub-cells).
+    # Direct irradiance at four points of every patch (2 x 2 sub-cells), by the direct engine.
     n_s = pt.samples.shape[1]
-    gauss_pts = pt.samples.reshape(-1, 3)
+    sample_pts = pt.samples.reshape(-1, 3)
     if pt.two_sided:
-        gauss_pts = np.vstack([gauss_pts, gauss_pts])
-    gauss_nrm = np.ascontiguousarray(np.repeat(pt.normals, n_s, axis=0))
-    e3 = np.empty(gauss_pts.shape[0])
+        sample_pts = np.vstack([sample_pts, sample_pts])
+    sample_grid = CalculationGrid(np.ascontiguousarray(scene.to_world(sample_pts)),
+                                  np.ascontiguousarray(np.repeat(pt.normals, n_s, axis=0)),
+                                  "plane", name="interreflection patches")
     hits = np.empty((n, rays_per_patch, layers), dtype=np.int32)
-    bar = _bar(2 * n, quiet, "interreflection: patches")
+    bar = _bar(n, quiet, "interreflection: patches")
     times = {}
     try:
         t1 = time.perf_counter()
-        for a in range(0, gauss_pts.shape[0], n_s * _PATCH_BLOCK):
-            b = min(gauss_pts.shape[0], a + n_s * _PATCH_BLOCK)
-            K.patch_direct(bvh, ftrans, gauss_pts[a:b], gauss_nrm[a:b], lum, peak, offset,
-                           direct_cutoff, e3[a:b])
-            if bar is not None:
-                bar.update((b - a) // n_s)
+        e3 = illuminance(scene, lums, sample_grid, kind="plane", cutoff=direct_cutoff,
+                         quiet=quiet).values
         t2 = time.perf_counter()
         times["direct_seconds"] = round(t2 - t1, 3)
         for a in range(0, n, _PATCH_BLOCK):
@@ -611,3 +613,55 @@ def surface_luminance(scene: Scene, luminaires=None, *, solution: RadiositySolut
     prov = provenance(method="interreflection (patch radiosity)", bounces_done=solution.bounces,
                       **solution.settings)
     return Field(values, grid, "L_surface", "cd/m2", prov)
+
+
+def add_indirect(direct: Field, scene: Scene, luminaires, kind: str = "horizontal", facing=None,
+                 *, bounces: int | str = "converged", settings: dict | None = None,
+                 quiet: bool | None = None) -> Field:
+    """Total illuminance: a direct field plus its interreflected part.
+
+    ``cs.illuminance(..., bounces=N)`` calls this; call it yourself to add the indirect part
+    to a direct field computed earlier.
+
+    Parameters
+    ----------
+    direct : Field
+        Direct illuminance [lx] on some grid (from :func:`cpted_sim.illuminance`).
+    scene, luminaires, kind, facing
+        As for the direct field.
+    bounces : int or "converged"
+        Reflections to include (``"converged"``: until the remaining energy is below the
+        tolerance).
+    settings : dict, optional
+        Further :func:`indirect_illuminance` parameters.
+    quiet : bool, optional
+        Hide the progress bars.
+
+    Returns
+    -------
+    Field
+        Same grid and quantity, values direct + indirect [lx]; the provenance gains
+        ``bounces``, ``bounces_done``, ``indirect_mean_lx``, ``indirect_error_mean_lx``,
+        ``indirect_error_max_lx`` and the indirect part's own provenance.
+    """
+    if isinstance(bounces, str):
+        if bounces != "converged":
+            raise ParameterError(f"bounces: expected a whole number >= 0 or 'converged', "
+                                 f"got {bounces!r}")
+        n_bounces = None
+    else:
+        n_bounces = _count(bounces, "bounces", 0, _MAX_BOUNCES)
+        if n_bounces == 0:
+            return direct
+    lums = [luminaires] if isinstance(luminaires, Luminaire) else list(luminaires)
+    if not lums:
+        return direct
+    res = indirect_illuminance(scene, lums, direct.grid, kind, facing, bounces=n_bounces,
+                               quiet=quiet, **dict(settings or {}))
+    prov = dict(direct.provenance)
+    prov.update(bounces=bounces, bounces_done=res.solution.bounces,
+                indirect_mean_lx=float(np.mean(res.values)),
+                indirect_error_mean_lx=float(np.mean(res.error)),
+                indirect_error_max_lx=float(np.max(res.error)),
+                interreflection=res.field.provenance)
+    return Field(direct.values + res.values, direct.grid, direct.quantity, direct.unit, prov)

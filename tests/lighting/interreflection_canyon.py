@@ -41,10 +41,9 @@ def canyon_scene(ground_rho: float = GROUND_RHO, wall_rho: float = WALL_RHO) -> 
         "wall_north": _quad((x0, y1, 0), (x1, y1, 0), (x1, y1, HEIGHT), (x0, y1, HEIGHT)),
     }
     verts, faces, groups = [], [], {}
-    for name, (v, f) in quads.items():
-        groups[name] = np.arange(len(faces) * 0 + sum(len(x) for x in faces),
-                                 sum(len(x) for x in faces) + 2)
-        faces.append(f + 4 * len(verts))
+    for k, (name, (v, f)) in enumerate(quads.items()):
+        groups[name] = np.array([2 * k, 2 * k + 1])
+        faces.append(f + 4 * k)
         verts.append(v)
     mats = {"ground": Material(ground_rho), "wall_south": Material(wall_rho),
             "wall_north": Material(wall_rho)}
