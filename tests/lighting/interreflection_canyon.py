@@ -86,6 +86,18 @@ def radiance_files(scene: Scene, folder: Path) -> Path:
     return oct_path
 
 
+WHY_NO_RADIANCE = ("Radiance comparison needs pyradiance with its rtrace binary (test extra: "
+                   "pip install -e .[test])")
+
+
+def have_radiance() -> bool:
+    """Whether pyradiance and its rtrace binary are available."""
+    try:
+        return radiance_bin("rtrace").exists()
+    except ImportError:
+        return False
+
+
 def radiance_bin(name: str) -> Path:
     """Path of a Radiance binary shipped with pyradiance."""
     import pyradiance
