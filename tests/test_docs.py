@@ -144,3 +144,37 @@ def test_gallery_examples_have_a_title(example):
     lines = doc.strip().splitlines()
     assert len(lines) >= 2 and set(lines[1]) == {"="} and len(lines[1]) >= len(lines[0]), (
         f"{example.name}: the docstring must open with a title underlined by '='")
+
+
+def _literal_quantities() -> dict[str, str]:
+    """Quantity names written as literals in ``src/``: ``Field(values, grid, "name", ...)``,
+    ``quantity="name"`` keywords and the scenario masks ``below(f, t, "name")``."""
+    found = {}
+    for path in sorted((ROOT / "src" / "cpted_sim").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            args = []
+            if name in ("Field", "below", "both") and len(node.args) >= 3:
+                args.append(node.args[2])
+            args += [k.value for k in node.keywords if k.arg == "quantity"]
+            for a in args:
+                if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                    found[a.value] = f"{rel}:{a.lineno}"
+    return found
+
+
+def test_every_field_quantity_is_in_the_nomenclature():
+    from cpted_sim.lighting.illuminance import QUANTITIES
+    from cpted_sim.visibility.isovist import ISOVIST_UNITS
+
+    page = (DOCS / "nomenclature.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"`([^`]+)`", page))
+    names = _literal_quantities()
+    assert {"E_sc", "surveillance_count", "dark_and_unseen"} <= set(names)  # the scan works
+    names.update({q: "lighting.illuminance.QUANTITIES" for q in QUANTITIES.values()})
+    names.update({f"isovist_{k}": "visibility.isovist.ISOVIST_UNITS" for k in ISOVIST_UNITS})
+    missing = sorted(f"{q} ({where})" for q, where in names.items() if q not in listed)
+    assert not missing, f"docs/nomenclature.md does not list: {missing}"
