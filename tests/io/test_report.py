@@ -88,6 +88,15 @@ def test_html_opens_with_the_verdicts_then_the_table(report):
     assert ">+6.7 (+92 %)<" in body  # more lights: E_avg 7.31 -> 14.0 lx
 
 
+def test_in_page_links_resolve(report):
+    _, _, files = report
+    text = files["report.html"].read_text(encoding="utf-8")
+    targets = re.findall(r'href="#([^"]+)"', text)
+    assert "area-street" in targets and "area-north-facade" in targets
+    for t in targets:
+        assert f'id="{t}"' in text, t
+
+
 def test_markdown_links_the_pngs(report):
     c, out, files = report
     md = files["report.md"].read_text(encoding="utf-8")
