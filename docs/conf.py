@@ -76,5 +76,6 @@ html_title = f"cpted_sim {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
+    "header_links_before_dropdown": 3,
 }
 html_static_path: list[str] = []

@@ -178,3 +178,11 @@ def test_every_field_quantity_is_in_the_nomenclature():
     names.update({f"isovist_{k}": "visibility.isovist.ISOVIST_UNITS" for k in ISOVIST_UNITS})
     missing = sorted(f"{q} ({where})" for q, where in names.items() if q not in listed)
     assert not missing, f"docs/nomenclature.md does not list: {missing}"
+
+
+def test_autodoc_runs_inside_eval_rst():
+    """MyST would show the reST that autodoc generates as raw text: use ``{eval-rst}`` blocks."""
+    bad = [p.name for p in PAGES
+           if re.search(r"^(`{3,}|:{3,})\{auto(class|function|exception|data|module|method)\}",
+                        p.read_text(encoding="utf-8"), re.M)]
+    assert not bad, f"autodoc directives outside an eval-rst block in {bad}"
