@@ -186,3 +186,19 @@ def test_autodoc_runs_inside_eval_rst():
            if re.search(r"^(`{3,}|:{3,})\{auto(class|function|exception|data|module|method)\}",
                         p.read_text(encoding="utf-8"), re.M)]
     assert not bad, f"autodoc directives outside an eval-rst block in {bad}"
+
+
+def test_front_page_quickstart_runs():
+    """The Python quickstart on the front page runs as written and finds the wall's shadow."""
+    import numpy as np
+
+    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "index.md").read_text(encoding="utf-8"),
+                        re.S)
+    assert blocks, "docs/index.md has no python quickstart"
+    namespace: dict = {}
+    exec(compile(blocks[0], "docs/index.md", "exec"), namespace)  # noqa: S102 - our own page
+    e_h = namespace["E_h"]
+    assert e_h.quantity == "E_h" and e_h.unit == "lx"
+    pts = e_h.grid.points
+    behind = (pts[:, 0] > 2.2) & (pts[:, 0] < 3.0) & (np.abs(pts[:, 1]) < 1.0)  # wall at x = 2
+    assert e_h.values[behind].max() == 0.0 and e_h.values.max() > 10.0
