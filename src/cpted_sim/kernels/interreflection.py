@@ -80,7 +80,7 @@ def _radical_inverse2(i):
 @jit
 def n_replicates(n_rays):
     """Independent randomised replicates the ``n_rays`` samples are split into (4, or 1)."""
-    return 4 if n_rays >= 8 else 1
+    return 4 if n_rays >= 4 else 1
 
 
 @jit
@@ -114,6 +114,8 @@ def replicate_se(sums, n_rays):
     for k in range(n_rep):
         total += sums[k]
     mean = total / n_rays
+    if n_rep == 1:
+        return abs(mean)  # too few samples to tell: the whole value
     acc = 0.0
     for k in range(n_rep):
         cnt = m if k < n_rep - 1 else n_rays - m * (n_rep - 1)
@@ -306,22 +308,22 @@ def _trace_code(bvh, stack, cells, face_normal, n_front, two_sided, ox, oy, oz, 
 
 @pjit
 def patch_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_trans, normals,
-                 first, seed, offset, hits):
+                 patch_rays, first, seed, offset, hits):
     """Cosine-weighted rays from random points of patches ``first .. first + len(hits)``.
 
+    Patch ``p`` casts ``patch_rays[p]`` rays (at most ``hits.shape[1]``);
     ``hits[p - first, r, l]`` receives the hit code of layer ``l`` of ray ``r`` (layers follow
     the ray through transmissive faces; -1 ends the chain).
     """
     n = hits.shape[0]
-    n_rays = hits.shape[1]
     n_layers = hits.shape[2]
-    inv_n = 1.0 / n_rays
     for q in prange(n):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
         p = first + q
         nx = normals[p, 0]
         ny = normals[p, 1]
         nz = normals[p, 2]
+        n_rays = patch_rays[p]
         for r in range(n_rays):
             u1 = rqmc(seed, p, r, n_rays, 0)
             u2 = rqmc(seed, p, r, n_rays, 1)
@@ -357,17 +359,18 @@ def _code_value(code, patch_trans, face_trans, radiosity):
 
 
 @pjit
-def jacobi_step(hits, patch_trans, face_trans, reflectance, e_direct, b_in, b_out, h_out):
+def jacobi_step(hits, patch_rays, patch_trans, face_trans, reflectance, e_direct, b_in, b_out,
+                h_out):
     """One bounce: H = mean radiosity seen by a patch's rays, B_out = rho (E_direct + H).
 
     ``patch_trans`` [-] is each patch's face transmittance (a ray crossing it keeps that
     fraction). Radiosity is in lm/m2 (the cosine-weighted mean of pi L is irradiance).
     """
     n = hits.shape[0]
-    n_rays = hits.shape[1]
     n_layers = hits.shape[2]
     for p in prange(n):
         acc = 0.0
+        n_rays = patch_rays[p]
         for r in range(n_rays):
             w = 1.0
             for lay in range(n_layers):
@@ -385,14 +388,14 @@ def jacobi_step(hits, patch_trans, face_trans, reflectance, e_direct, b_in, b_ou
 
 
 @pjit
-def patch_spread(hits, patch_trans, face_trans, radiosity, out_se):
+def patch_spread(hits, patch_rays, patch_trans, face_trans, radiosity, out_se):
     """Standard error [lx] of each patch's gathered irradiance (spread of replicate means)."""
     n = hits.shape[0]
-    n_rays = hits.shape[1]
     n_layers = hits.shape[2]
-    n_rep = n_replicates(n_rays)
-    m_rep = n_rays // n_rep
     for p in prange(n):
+        n_rays = patch_rays[p]
+        n_rep = n_replicates(n_rays)
+        m_rep = n_rays // n_rep
         sums = np.zeros(n_rep)
         for r in range(n_rays):
             w = 1.0
@@ -430,7 +433,8 @@ def _pair_sum(ids, vals, m):
 
 @pjit
 def point_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_trans,
-                 radiosity, patch_se, patch_disc, points, normals, kind, n_rays, max_layers, seed, first, offset, out_e, out_stat, out_patch, out_disc):
+                 radiosity, patch_se, patch_disc, points, normals, kind, n_rays, max_layers,
+                 seed, first, offset, out_e, out_stat, out_patch, out_disc):
     """Indirect illuminance [lx] at points by gathering the patch radiosity.
 
     ``kind`` 0: plane with normal ``normals[i]`` (cosine-weighted rays about it);

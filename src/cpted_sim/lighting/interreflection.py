@@ -210,7 +210,8 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
         Cap on the number of patches; ``patch_size`` grows to honour it. Default: one million
         or twice the number of faces, whichever is larger.
     rays_per_patch : int
-        Gather rays per patch (default 32).
+        Gather rays of a patch as large as a full cell (default 32); smaller patches get
+        proportionally fewer (at least 4): a patch's noise weighs by its area.
     seed : int
         Seed of the counter-based random numbers.
     two_sided : bool
@@ -267,6 +268,11 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
                                   np.ascontiguousarray(np.repeat(pt.normals, n_s, axis=0)),
                                   "plane", name="interreflection patches")
     hits = np.empty((n, rays_per_patch, layers), dtype=np.int32)
+    # Rays in proportion to area (a patch's noise weighs by its area): a full cell gets
+    # rays_per_patch, small faces (window reveals, kerbs) fewer, never below 4.
+    full_cell = pt.patch_size ** 2
+    patch_rays = np.clip(np.ceil(rays_per_patch * pt.areas / full_cell), min(4, rays_per_patch),
+                         rays_per_patch).astype(np.int64)
     bar = _bar(n, quiet, "interreflection: patches")
     times = {}
     try:
@@ -278,7 +284,7 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
         for a in range(0, n, _PATCH_BLOCK):
             b = min(n, a + _PATCH_BLOCK)
             K.patch_gather(bvh, pt.cells, normals, ftrans, pt.n_front, pt.two_sided, ptrans,
-                           pt.normals, a, seed, offset, hits[a:b])
+                           pt.normals, patch_rays, a, seed, offset, hits[a:b])
             if bar is not None:
                 bar.update(b - a)
         times["patch_rays_seconds"] = round(time.perf_counter() - t2, 3)
@@ -300,7 +306,7 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
     prev_delta = None
     limit = bounces if bounces is not None else _MAX_BOUNCES
     while done < limit:
-        K.jacobi_step(hits, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
+        K.jacobi_step(hits, patch_rays, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
         delta = float(np.dot(area, np.abs(b_new - b_cur)))
         total = float(np.dot(area, b_new))
         b_cur, b_new = b_new, b_cur
@@ -324,13 +330,14 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
         log.warning("interreflection stopped after %d bounces with %.2g of the energy left "
                     "(tolerance %.2g)", done, remaining, tolerance)
     # Indirect irradiance of the patches from the final radiosity, and its standard error.
-    K.jacobi_step(hits, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
+    K.jacobi_step(hits, patch_rays, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
     se = np.empty(n)
-    K.patch_spread(hits, ptrans, ftrans, b_cur, se)
+    K.patch_spread(hits, patch_rays, ptrans, ftrans, b_cur, se)
     settings = dict(bounces=bounces, tolerance=tolerance, patch_size=pt.patch_size,
                     max_patches=max_patches, rays_per_patch=rays_per_patch, seed=seed,
                     two_sided=two_sided, adaptive=adaptive, direct_cutoff=direct_cutoff,
-                    n_patches=n, threads=get_threads(), **times,
+                    n_patches=n, patch_rays=int(patch_rays.sum()), threads=get_threads(),
+                    **times,
                     seconds=round(time.perf_counter() - t0, 3))
     log.debug("radiosity: %d patches, %d bounces, remaining %.2g, %.2f s", n, done, remaining,
               settings["seconds"])
