@@ -78,6 +78,18 @@ def _radical_inverse2(i):
 
 
 @jit
+def _radical_inverse3(i):
+    """Radical inverse of ``i`` in base 3."""
+    x = 0.0
+    f = 1.0 / 3.0
+    while i > 0:
+        x += (i % 3) * f
+        i //= 3
+        f /= 3.0
+    return x
+
+
+@jit
 def n_replicates(n_rays):
     """Independent randomised replicates the ``n_rays`` samples are split into (4, or 1)."""
     return 4 if n_rays >= 4 else 1
@@ -87,8 +99,8 @@ def n_replicates(n_rays):
 def rqmc(seed, index, r, n_rays, dim):
     """Uniform number ``dim`` (0, 1, 2) of sample ``r`` of ``n_rays`` for point/patch ``index``.
 
-    The samples form ``n_replicates`` independent replicates; each is a Hammersley set
-    ((q + 1/2) / m, radical inverse of q, q / golden ratio) shifted modulo 1 by a random vector
+    The samples form ``n_replicates`` independent replicates; each is a 3-D Hammersley set
+    ((q + 1/2) / m, radical inverses of q in bases 2 and 3) shifted modulo 1 by a random vector
     (Cranley-Patterson rotation), so the spread of the replicate means estimates the error.
     """
     n_rep = n_replicates(n_rays)
@@ -100,7 +112,7 @@ def rqmc(seed, index, r, n_rays, dim):
     elif dim == 1:
         x = _radical_inverse2(q)
     else:
-        x = q * 0.6180339887498949
+        x = _radical_inverse3(q)
     x += hash_u01(seed, index, 0x7000000000 + 16 * k + dim)
     return x - math.floor(x)
 

@@ -444,7 +444,8 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     out = [np.empty(n) for _ in range(4)]
     ptrans = np.ascontiguousarray(scene.light_transmittance[pt.face])
     layers = _layers(scene)
-    seed2 = int(solution.settings.get("seed", seed)) ^ 0x5DEECE66D
+    seed = _count(seed, "seed", 0, 2**63 - 1)
+    seed2 = seed ^ 0x5DEECE66D  # the gather's own streams, apart from the patches' ones
     bar = _bar(n, quiet, "interreflection: points")
     try:
         for a in range(0, n, _POINT_BLOCK):
@@ -459,7 +460,8 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
         if bar is not None:
             bar.close()
     e, stat, pnoise, disc = out
-    trunc = e * solution.remaining
+    # Stopping at a tolerance leaves energy out; an explicit number of bounces is what was asked.
+    trunc = e * (solution.remaining if solution.settings.get("bounces") is None else 0.0)
     err = np.sqrt(stat ** 2 + pnoise ** 2 + disc ** 2 + trunc ** 2)
     quantity = {"horizontal": "E_h", "vertical": "E_v", "plane": "E", "generic": "E",
                 "semicylindrical": "E_sc", "cylindrical": "E_cyl",
