@@ -31,6 +31,18 @@ from .io.mesh import load_scene
 from .lighting import illuminance
 from .lighting import indirect_illuminance, surface_luminance, urban_material
 from .metrics import FacialRecognition, en13201_grid, facial_recognition, lighting_class, summary
+from .visibility import (
+    ObserverSet,
+    concealment,
+    entrapment,
+    isovist,
+    night_surveillance,
+    route_prospect,
+    surveillance,
+    visibility_graph,
+)
+from .io.scenario_file import load_scenario, save_scenario
+from .scenario import Comparison, Scenario, ScenarioResult, Variant, compare, run
 
 __all__ = [
     "__version__",
@@ -66,4 +78,20 @@ __all__ = [
     "summary",
     "FacialRecognition",
     "facial_recognition",
+    "ObserverSet",
+    "surveillance",
+    "isovist",
+    "visibility_graph",
+    "night_surveillance",
+    "route_prospect",
+    "concealment",
+    "entrapment",
+    "load_scenario",
+    "save_scenario",
+    "Scenario",
+    "Variant",
+    "ScenarioResult",
+    "Comparison",
+    "run",
+    "compare",
 ]

@@ -1,1 +1,43 @@
-"""Maps, diagrams and reports (layer L6); matplotlib lives only here."""
+"""Maps, diagrams and reports (layer L6); matplotlib lives only here.
+
+Everything draws on the Agg canvas (no pyplot state, no window): plan maps of fields with
+buildings and luminaires (:func:`field_map`, :func:`plan_map`), the "dark and unseen" map,
+side-by-side variant maps on one shared scale and difference maps (:func:`variant_maps`,
+:func:`difference_maps`, :func:`comparison_maps`), and the polar intensity diagram
+(:func:`plot_polar`).
+
+>>> from cpted_sim.plot import field_map
+"""
+
+from __future__ import annotations
+
+from .compare import MapImage, comparison_maps, dark_unseen_panels, difference_maps, variant_maps
+from .maps import (add_colorbar, building_outlines, dark_unseen_map, dark_unseen_values,
+                   field_map, plan_map, vegetation_outlines, view_kind)
+from .polar import plot_polar
+from .style import (LUX_BREAKS, MapScale, category_scale, difference_scale, new_figure,
+                    save_figure, shared_scale)
+
+__all__ = [
+    "field_map",
+    "plan_map",
+    "add_colorbar",
+    "dark_unseen_map",
+    "dark_unseen_values",
+    "building_outlines",
+    "vegetation_outlines",
+    "view_kind",
+    "variant_maps",
+    "difference_maps",
+    "dark_unseen_panels",
+    "comparison_maps",
+    "MapImage",
+    "plot_polar",
+    "LUX_BREAKS",
+    "MapScale",
+    "shared_scale",
+    "difference_scale",
+    "category_scale",
+    "new_figure",
+    "save_figure",
+]

@@ -1,1 +1,42 @@
-"""Sightlines, surveillance and isovists (layer L3)."""
+"""Sightlines, surveillance and isovists (layer L3).
+
+Natural surveillance (who sees a place), isovists (what a place sees), visibility graphs
+(space syntax VGA), route measures (prospect, concealment, entrapment) and night-time
+surveillance (sight and light together; the illuminance is an argument, DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+from .graph import VisibilityGraph, hh_integration, visibility_graph
+from .isovist import IsovistResult, isovist
+from .night import (
+    DEFAULT_RECOGNITION,
+    RecognitionThreshold,
+    night_surveillance,
+    night_surveillance_fields,
+)
+from .observers import ObserverSet
+from .route import Concealment, Entrapment, RouteProspect, concealment, entrapment, route_prospect
+from .surveillance import SurveillanceResult, surveillance, surveillance_fields
+
+__all__ = [
+    "ObserverSet",
+    "surveillance",
+    "surveillance_fields",
+    "SurveillanceResult",
+    "isovist",
+    "IsovistResult",
+    "visibility_graph",
+    "VisibilityGraph",
+    "hh_integration",
+    "night_surveillance",
+    "night_surveillance_fields",
+    "RecognitionThreshold",
+    "DEFAULT_RECOGNITION",
+    "route_prospect",
+    "RouteProspect",
+    "concealment",
+    "Concealment",
+    "entrapment",
+    "Entrapment",
+]

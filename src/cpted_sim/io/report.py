@@ -1,0 +1,485 @@
+"""The comparison report: one self-contained HTML page, the same as Markdown, and data files.
+
+``write_report(comparison, out_dir)`` writes into ``out_dir``:
+
+- ``report.html``: verdicts, metric table, maps (PNG inlined as base64), luminaires; it loads
+  nothing from the network and has no external CSS or JavaScript;
+- ``report.md``: the same text with the maps as relative PNG links;
+- ``metrics.csv`` and ``metrics.json``: the comparison's metric table (and, in JSON, every
+  variant's metrics, the verdicts and settings);
+- ``fields.npz``: every field (``<variant>/<area>/<quantity>``), delta and grid;
+- ``map_*.png`` and ``diff_*.png``: the maps;
+- ``scene_<variant>.ply``: the scene with faces coloured by illuminance, for Blender or Rhino;
+- ``geotiff/*.tif`` when the scene has an EPSG code and rasterio is installed (else a logged
+  note).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import importlib
+import logging
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .._version import __version__
+from ..errors import EngineUnavailableError, GridError
+from ..plot.compare import comparison_maps, luminaire_distributions, slug
+from ..plot.style import save_figure, shared_scale
+from .colored_mesh import face_colors, face_values_from_field, write_ply
+from .raster import GIS_HINT, rasterio_available, write_geotiff
+from .results import write_fields_npz, write_metrics_csv, write_metrics_json
+
+__all__ = ["write_report", "metric_rows", "judge_row", "no_change", "format_value"]
+
+log = logging.getLogger(__name__)
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
+max-width:1150px;padding:1.2em 1.6em;color:#1d1d1f;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;
+margin-top:1.8em}h3{margin-bottom:.3em}.meta{color:#666;font-size:.9em}
+ul.verdicts{padding-left:1.2em}ul.verdicts li{margin:.35em 0}
+table{border-collapse:collapse;font-size:.86em;margin:.6em 0}
+th,td{border:1px solid #d5d5d8;padding:.25em .55em;text-align:right}
+th{background:#f2f2f5}td.t,th.t{text-align:left}
+td.better{background:#dcf3dc;color:#14541a}td.worse{background:#f9dede;color:#7d1313}
+figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;font-size:.88em}code{font-size:.92em}
+"""
+
+PREFERRED_MESH_QUANTITIES = ("E_h", "E_sc", "E_v", "night_surveillance_count",
+                             "surveillance_count")
+
+
+# ---------------------------------------------------------------- formatting helpers
+def format_value(v, unit: str = "", label: str | None = None) -> str:
+    """A metric value for people: 3 significant digits, thousands grouped, ``–`` for NaN."""
+    if label:
+        return str(label)
+    if v is None:
+        return "–"
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not math.isfinite(x):
+        return "–"
+    if abs(x) >= 1000:
+        s = f"{x:,.0f}"
+    elif x == int(x) and abs(x) < 1000:
+        s = f"{int(x)}"
+    else:
+        s = f"{x:.3g}"
+    unit = {"m2": "m²", "m3": "m³"}.get(unit, unit)
+    return f"{s} {unit}" if unit not in ("", "1", "class") else s
+
+
+#: Absolute changes at or below these count as no change (by unit); relative: 1e-4.
+NO_CHANGE = {"lx": 1e-3, "%": 1e-3, "m": 1e-3, "m2": 1e-3}
+
+
+def _num(v) -> float | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def no_change(row: dict) -> bool:
+    """Whether a row's delta is within numerical noise (see :data:`NO_CHANGE`) or missing."""
+    d = _num(row.get("delta"))
+    if d is None:
+        return True
+    scale = max(abs(_num(row.get("base")) or 0.0), abs(_num(row.get("value")) or 0.0))
+    return abs(d) <= max(1e-4 * scale, NO_CHANGE.get(row.get("unit", ""), 1e-9))
+
+
+def judge_row(row: dict) -> str:
+    """``"better"``, ``"worse"`` or ``""`` for a table row, from its delta and ``better``.
+
+    Changes within numerical noise (:func:`no_change`) are neither.
+    """
+    if no_change(row):
+        return ""
+    d = _num(row.get("delta"))
+    if row.get("better") == "higher":
+        return "better" if d > 0 else "worse"
+    if row.get("better") == "lower":
+        return "better" if d < 0 else "worse"
+    return ""
+
+
+def _delta_text(row: dict) -> str:
+    """``+6.7 (+92 %)``, ``0`` within noise, ``–`` when undefined; words for classes."""
+    j = judge_row(row)
+    if row.get("unit") == "class":
+        return f"{j} class" if j else ("same" if _num(row.get("delta")) is not None else "–")
+    d, p = _num(row.get("delta")), _num(row.get("delta_pct"))
+    if d is None:
+        return "–"
+    if no_change(row):
+        return "0"
+    text = ("+" if d > 0 else "") + format_value(d, "")
+    return text + (f" ({p:+.0f} %)" if p is not None else "")
+
+
+def _metric_label(results: dict, variant, area, metric) -> str | None:
+    r = results.get(variant)
+    a = r.areas.get(area) if r is not None else None
+    m = a.metrics.get(metric) if a is not None else None
+    return getattr(m, "label", None) if m is not None else None
+
+
+def metric_rows(comparison) -> tuple[list[str], list[dict]]:
+    """The metric table as people read it: one row per area and metric, a column per variant.
+
+    Returns
+    -------
+    variants : list of str
+        Variant names (columns), without the base.
+    rows : list of dict
+        ``area``, ``metric``, ``unit``, ``base`` (text) and ``cells``: variant ->
+        ``(value text, change text, judgement)``, judgement ``"better"``, ``"worse"`` or ``""``.
+    """
+    results = {r.variant: r for r in (comparison.base, *comparison.variants)}
+    base_name = comparison.base.variant
+    variants = [r.variant for r in comparison.variants]
+    rows: dict[tuple, dict] = {}
+
+    def text(value, unit, variant, area, metric):
+        label = _metric_label(results, variant, area, metric) if unit == "class" else None
+        return format_value(value, unit, label)
+
+    for area, a in comparison.base.areas.items():
+        for name, m in a.metrics.items():
+            rows[(area, name)] = {"area": area, "metric": name, "unit": m.unit,
+                                  "base": text(m.value, m.unit, base_name, area, name),
+                                  "cells": {}}
+    for row in comparison.table or ():
+        v, area, metric = row.get("variant"), row.get("area"), row.get("metric")
+        if v == base_name or v not in results:
+            continue
+        unit = row.get("unit", "")
+        r = rows.setdefault((area, metric), {"area": area, "metric": metric, "unit": unit,
+                                             "base": text(row.get("base"), unit, base_name,
+                                                          area, metric), "cells": {}})
+        r["cells"][v] = (text(row.get("value"), unit, v, area, metric), _delta_text(row),
+                         judge_row(row))
+    return variants, list(rows.values())
+
+
+# ---------------------------------------------------------------- optional pieces
+def _polar_function():
+    """``cpted_sim.plot.polar.plot_polar`` (photometry's polar diagram), when it exists."""
+    try:
+        mod = importlib.import_module("cpted_sim.plot.polar")
+    except ImportError:
+        return None
+    fn = getattr(mod, "plot_polar", None)
+    return fn if callable(fn) else None
+
+
+def _polar_images(comparison, out: Path, dpi: int) -> list[tuple[str, Path]]:
+    """One polar intensity diagram per distinct distribution of the luminaires."""
+    fn = _polar_function()
+    if fn is None:
+        return []
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    images = []
+    dists = luminaire_distributions([comparison.base, *comparison.variants])
+    for i, (name, dist) in enumerate(dists.items()):
+        fig = Figure(figsize=(4.4, 4.4), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(projection="polar")
+        try:
+            fn(dist, ax=ax)
+        except Exception as exc:  # noqa: BLE001 - a missing picture must not stop the report
+            log.warning("no polar diagram for %s: %s", name, exc)
+            fig.clear()
+            continue
+        images.append((name, save_figure(fig, out / f"polar_{i + 1}_{slug(name)}.png", dpi=dpi)))
+    return images
+
+
+def _mesh_field(result):
+    for q in PREFERRED_MESH_QUANTITIES:
+        for area in result.areas.values():
+            if q in area.fields:
+                return q, area.fields[q]
+    return None, None
+
+
+def _write_meshes(comparison, out: Path) -> dict[str, Path]:
+    results = [comparison.base, *comparison.variants]
+    q, _ = _mesh_field(comparison.base)
+    norm = cmap = None
+    if q is not None:
+        flds = [f for f in (_mesh_field(r)[1] for r in results) if f is not None and f.quantity == q]
+        scale = shared_scale(flds)
+        norm, cmap = scale.norm, scale.cmap
+    files = {}
+    for r in results:
+        rq, f = _mesh_field(r)
+        if f is not None and rq == q:
+            vals = face_values_from_field(r.scene, f)
+            cols = face_colors(r.scene, vals, cmap=cmap, norm=norm)
+            note = f"faces coloured by {q} [{f.unit}] at the nearest grid point; others by group"
+        else:
+            cols, note = face_colors(r.scene), "faces coloured by group"
+        name = f"scene_{slug(r.variant)}.ply"
+        files[name] = write_ply(r.scene, out / name, cols, comment=note)
+    return files
+
+
+def _epsg(comparison):
+    e = getattr(comparison.base.scene, "epsg", None)
+    if e is None:
+        e = (comparison.base.settings or {}).get("epsg")
+    return e
+
+
+def _write_geotiffs(comparison, out: Path) -> dict[str, Path]:
+    epsg = _epsg(comparison)
+    if epsg is None:
+        return {}
+    if not rasterio_available():
+        log.info("GeoTIFF skipped: the scenario has EPSG:%s but rasterio is missing (%s)",
+                 epsg, GIS_HINT)
+        return {}
+    files = {}
+    for r in (comparison.base, *comparison.variants):
+        for area_name, area in r.areas.items():
+            for q, f in area.fields.items():
+                name = f"geotiff/{slug(r.variant)}_{slug(area_name)}_{slug(q)}.tif"
+                try:
+                    files[name] = write_geotiff(f, out / name, int(epsg))
+                except GridError:
+                    break  # not a plan grid (façade, route): no raster for this area
+                except EngineUnavailableError as exc:
+                    log.info("GeoTIFF skipped: %s", exc)
+                    return files
+    return files
+
+
+# ---------------------------------------------------------------- documents
+def _summary(comparison) -> dict:
+    results = [comparison.base, *comparison.variants]
+    return {
+        "scenario": comparison.base.scenario_name,
+        "base": comparison.base.variant,
+        "variants": [r.variant for r in comparison.variants],
+        "verdicts": dict(comparison.verdicts or {}),
+        "table": [dict(r) for r in comparison.table],
+        "metrics": {r.variant: {a: {m.name: {"value": m.value, "unit": m.unit, "label": m.label,
+                                              "better": m.better}
+                                    for m in area.metrics.values()}
+                                for a, area in r.areas.items()} for r in results},
+        "lighting_class": {a: area.lighting_class for a, area in comparison.base.areas.items()},
+        "settings": {r.variant: r.settings for r in results},
+        "elapsed_s": {r.variant: r.elapsed_s for r in results},
+        "version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def _verdict_parts(variant: str, text: str) -> tuple[str, str]:
+    """(name, sentence) of a verdict, without repeating a name the sentence starts with."""
+    for prefix in (f"Variant {variant}", variant):
+        if text.startswith(prefix):
+            rest = text[len(prefix):].lstrip(" :,-–")
+            return prefix, rest or text
+    return variant, text
+
+
+def _img_tag(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
+def _html(comparison, images, polars, files, summary) -> str:
+    e = html.escape
+    base = comparison.base
+    out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{e(base.scenario_name)}: CPTED variant comparison</title>",
+           f"<style>{_CSS}</style></head><body>",
+           f"<h1>{e(base.scenario_name)}: lighting and sightlines by variant</h1>",
+           f'<p class="meta">Base <b>{e(base.variant)}</b>; variants: '
+           f"{e(', '.join(r.variant for r in comparison.variants) or 'none')}. "
+           f"cpted_sim {e(__version__)}, {e(summary['created'])}.</p>",
+           '<section id="verdicts"><h2>Verdict</h2><ul class="verdicts">']
+    for v, text in (comparison.verdicts or {}).items():
+        name, rest = _verdict_parts(str(v), str(text))
+        out.append(f"<li><b>{e(name)}</b>: {e(rest)}</li>")
+    if not comparison.verdicts:
+        out.append("<li>No variant to compare with the base.</li>")
+    variants, rows = metric_rows(comparison)
+    out += ["</ul></section>", '<section id="metrics"><h2>Metrics</h2>',
+            '<table id="metric-table"><thead><tr><th class="t">area</th><th class="t">metric</th>'
+            f"<th>{e(base.variant)}</th>"
+            + "".join(f"<th>{e(v)}</th><th>change</th>" for v in variants)
+            + "</tr></thead><tbody>"]
+    for r in rows:
+        cells = []
+        for v in variants:
+            val, change, judgement = r["cells"].get(v, ("–", "–", ""))
+            cls = f' class="{judgement}"' if judgement else ""
+            cells.append(f"<td>{e(val)}</td><td{cls}>{e(change)}</td>")
+        out.append(f'<tr><td class="t">{e(str(r["area"]))}</td><td class="t">{e(str(r["metric"]))}'
+                   f"</td><td>{e(r['base'])}</td>{''.join(cells)}</tr>")
+    out.append("</tbody></table><p class=\"meta\">Green: the change goes the way the metric "
+               "should go; red: the other way.</p></section>")
+    out.append('<section id="maps"><h2>Maps</h2><p class="meta">Illuminance uses the EN 13201 '
+               "class breaks with isolux lines; every panel of a figure shares one scale. "
+               "Difference maps: red more, blue less than the base, white no change. "
+               "Grey: buildings and other structures; stars: luminaires.</p>")
+    area = None
+    for im in images:
+        if im.area != area:
+            area = im.area
+            out.append(f"<h3>{e(area)}</h3>")
+        if im.path is None:
+            out.append(f'<p class="meta">{e(im.caption)}.</p>')
+            continue
+        out.append(f"<figure>{_img_tag(im.path, im.caption)}<figcaption>{e(im.caption)}"
+                   "</figcaption></figure>")
+    out.append("</section>")
+    n_lum = sum(len(r.luminaires) for r in (base, *comparison.variants))
+    out.append('<section id="luminaires"><h2>Luminaires</h2><details'
+               + (" open" if n_lum <= 30 else "")
+               + f"><summary>{n_lum} luminaire positions over all variants</summary>"
+               '<table><thead><tr><th class="t">variant</th><th class="t">name</th>'
+               "<th>x [m]</th><th>y [m]</th><th>z [m]</th></tr></thead><tbody>")
+    for r in (base, *comparison.variants):
+        for lum in r.luminaires:
+            p = np.asarray(lum.position, dtype=np.float64)
+            out.append(f'<tr><td class="t">{e(r.variant)}</td><td class="t">'
+                       f"{e(str(getattr(lum, 'name', '') or ''))}</td><td>{p[0]:.2f}</td>"
+                       f"<td>{p[1]:.2f}</td><td>{p[2]:.2f}</td></tr>")
+    out.append("</tbody></table></details>")
+    for name, path in polars:
+        out.append(f"<figure>{_img_tag(path, name)}<figcaption>Intensity distribution "
+                   f"{e(name)} [cd]</figcaption></figure>")
+    out.append("</section>")
+    out.append('<section id="files"><h2>Files</h2><ul>')
+    for name in sorted(files):
+        out.append(f'<li><a href="{e(name)}"><code>{e(name)}</code></a></li>')
+    out.append("</ul></section>")
+    out.append('<section id="settings"><h2>Settings</h2><table><thead><tr><th>variant</th>'
+               "<th>settings</th><th>time [s]</th></tr></thead><tbody>")
+    for r in (base, *comparison.variants):
+        s = ", ".join(f"{k}={v}" for k, v in (r.settings or {}).items())
+        out.append(f'<tr><td class="t">{e(r.variant)}</td><td class="t">{e(s)}</td>'
+                   f"<td>{r.elapsed_s:.2f}</td></tr>")
+    out.append("</tbody></table></section></body></html>")
+    return "\n".join(out) + "\n"
+
+
+def _markdown(comparison, images, polars, files, summary) -> str:
+    base = comparison.base
+
+    def cell(s) -> str:
+        return str(s).replace("|", "\\|")
+
+    out = [f"# {base.scenario_name}: lighting and sightlines by variant", "",
+           f"Base **{base.variant}**; variants: "
+           f"{', '.join(r.variant for r in comparison.variants) or 'none'}. "
+           f"cpted_sim {__version__}, {summary['created']}.", "", "## Verdict", ""]
+    for v, text in (comparison.verdicts or {}).items():
+        name, rest = _verdict_parts(str(v), str(text))
+        out.append(f"- **{name}**: {rest}")
+    if not comparison.verdicts:
+        out.append("- No variant to compare with the base.")
+    variants, rows = metric_rows(comparison)
+    out += ["", "## Metrics", "",
+            f"| area | metric | {cell(base.variant)} |"
+            + "".join(f" {cell(v)} | change |" for v in variants),
+            "|---|---|--:|" + "--:|--:|" * len(variants)]
+    marks = {"better": " ▲", "worse": " ▼", "": ""}
+    for r in rows:
+        line = f"| {cell(r['area'])} | {cell(r['metric'])} | {cell(r['base'])} |"
+        for v in variants:
+            val, change, judgement = r["cells"].get(v, ("–", "–", ""))
+            line += f" {cell(val)} | {cell(change)}{marks[judgement]} |"
+        out.append(line)
+    out += ["", "▲ the change goes the way the metric should go; ▼ the other way.", "", "## Maps", ""]
+    area = None
+    for im in images:
+        if im.area != area:
+            area = im.area
+            out += [f"### {area}", ""]
+        if im.path is None:
+            out += [f"*{im.caption}.*", ""]
+            continue
+        alt = im.caption.replace("[", "(").replace("]", ")")
+        out += [f"![{alt}]({im.path.name})", "", f"*{im.caption}*", ""]
+    if polars:
+        out += ["## Luminaires", ""]
+        for name, path in polars:
+            out += [f"![{name}]({path.name})", ""]
+    out += ["## Files", ""] + [f"- [`{n}`]({n})" for n in sorted(files)] + [""]
+    return "\n".join(out)
+
+
+def write_report(comparison, out_dir, *, dpi: int = 110, maps: bool = True,
+                 meshes: bool = True, geotiff: bool = True) -> dict[str, Path]:
+    """Write the report of a comparison into ``out_dir`` (see the module docstring).
+
+    Parameters
+    ----------
+    comparison : Comparison
+        ``base``, ``variants``, ``deltas``, ``table`` and ``verdicts``.
+    out_dir : path-like
+        Folder (created when missing); existing files of the same names are replaced.
+    dpi : int
+        Resolution of the PNG maps.
+    maps : bool
+        Draw the maps (False: tables and data files only, a fast report).
+    meshes : bool
+        Write ``scene_<variant>.ply``.
+    geotiff : bool
+        Write GeoTIFFs when the scene has an EPSG code and rasterio is installed.
+
+    Returns
+    -------
+    dict of str -> pathlib.Path
+        Every file written, keyed by its path relative to ``out_dir``
+        (``"report.html"``, ``"metrics.csv"``, ``"map_street_E_h.png"``, ...).
+    """
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    summary = _summary(comparison)
+    files["metrics.csv"] = write_metrics_csv(comparison.table, out / "metrics.csv")
+    files["metrics.json"] = write_metrics_json(summary, out / "metrics.json")
+    files["fields.npz"] = write_fields_npz(comparison, out / "fields.npz")
+    images = comparison_maps(comparison, out, dpi=dpi) if maps else []
+    files.update({im.path.name: im.path for im in images if im.path is not None})
+    polars = _polar_images(comparison, out, dpi) if maps else []
+    files.update({p.name: p for _, p in polars})
+    if meshes:
+        files.update(_write_meshes(comparison, out))
+    if geotiff:
+        files.update(_write_geotiffs(comparison, out))
+    listed = dict(files)
+    listed["report.md"] = out / "report.md"
+    (out / "report.html").write_text(_html(comparison, images, polars, listed, summary),
+                                     encoding="utf-8")
+    files["report.html"] = out / "report.html"
+    listed["report.html"] = files["report.html"]
+    listed.pop("report.md")
+    (out / "report.md").write_text(_markdown(comparison, images, polars, listed, summary),
+                                   encoding="utf-8")
+    files["report.md"] = out / "report.md"
+    log.info("report of %s written to %s in %.1f s (%d files)", comparison.base.scenario_name,
+             out, time.perf_counter() - t0, len(files))
+    return files

@@ -1,0 +1,237 @@
+"""Side-by-side maps of design variants on one shared scale, and their difference maps."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ParameterError
+from .maps import _grid_extent, _padded, add_colorbar, dark_unseen_values, plan_map, view_kind
+from .style import BOOLEAN_QUANTITIES, MapScale, difference_scale, new_figure, save_figure, shared_scale
+
+__all__ = ["MapImage", "variant_maps", "difference_maps", "dark_unseen_panels",
+           "comparison_maps", "slug", "MAP_QUANTITIES"]
+
+log = logging.getLogger(__name__)
+
+#: Quantities mapped for each area, in this order (others stay in fields.npz).
+MAP_QUANTITIES = ("E_h", "E_sc", "E_v", "E_hs", "E_cyl", "surveillance_count",
+                  "night_surveillance_count", "concealment")
+
+
+@dataclass(frozen=True)
+class MapImage:
+    """A PNG written for a report, with what it shows."""
+
+    path: Path | None
+    area: str
+    quantity: str
+    kind: str  # "variants", "difference", "dark_unseen"
+    caption: str
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of ``text`` (letters, digits, ``_ . -``)."""
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(text)).strip("-")
+    return s or "x"
+
+
+def _layout(grid, n: int) -> tuple[tuple[float, float], int]:
+    """Panel size [in] and columns that suit the grid's plan aspect ratio."""
+    if view_kind(grid) == "elevation":
+        return (8.0, 2.6), 1
+    xmin, xmax, ymin, ymax = _padded(_grid_extent(grid))
+    aspect = (ymax - ymin) / max(xmax - xmin, 1e-9)
+    if aspect < 0.45:  # long streets: one panel per row
+        width = 8.0
+        return (width, float(np.clip(width * aspect + 0.9, 1.8, 5.0))), 1
+    width = 4.6
+    return (width, float(np.clip(width * aspect + 0.6, 2.5, 6.5))), min(n, 3)
+
+
+def _as_seq(x, labels):
+    if isinstance(x, Mapping):
+        return [x.get(k) for k in labels]
+    return [x] * len(labels)
+
+
+def variant_maps(fields: Mapping[str, object], path, *, scenes=None, luminaires=None,
+                 scale: MapScale | None = None, title: str | None = None, dpi: int = 110) -> Path:
+    """One panel per variant of the same quantity, on one shared colour scale.
+
+    Parameters
+    ----------
+    fields : mapping label -> Field
+        The fields to compare (same quantity and unit), e.g. ``{"base": f0, "B": f1}``.
+    path : path-like
+        PNG to write.
+    scenes : Scene or mapping label -> Scene, optional
+        Buildings to draw (per variant when variants change the scene).
+    luminaires : sequence or mapping label -> sequence of Luminaire, optional
+        Luminaire markers (per variant).
+    scale : MapScale, optional
+        Default: :func:`~cpted_sim.plot.style.shared_scale` over all ``fields``.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    labels = list(fields)
+    if not labels:
+        raise ParameterError("fields: expected at least one variant's Field")
+    flds = [fields[k] for k in labels]
+    scale = scale or shared_scale(flds)
+    size, ncols = _layout(flds[0].grid, len(flds))
+    fig, axes = new_figure(len(flds), panel_size=size, ncols=ncols)
+    m = None
+    for ax, lab, f, sc, lu in zip(axes, labels, flds, _as_seq(scenes, labels),
+                                  _as_seq(luminaires or (), labels)):
+        m = plan_map(ax, f, scene=sc, luminaires=lu or (), scale=scale, title=str(lab))
+    add_colorbar(fig, m, axes, scale)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return save_figure(fig, path, dpi=dpi)
+
+
+def difference_maps(deltas: Mapping[str, object], path, *, scenes=None, luminaires=None,
+                    title: str | None = None, dpi: int = 110) -> Path:
+    """Variant-minus-base fields, one panel each, on a diverging scale centred on 0."""
+    labels = list(deltas)
+    if not labels:
+        raise ParameterError("deltas: expected at least one difference Field")
+    flds = [deltas[k] for k in labels]
+    base_q = flds[0].quantity.removeprefix("delta_")
+    unit = flds[0].unit
+    lab = f"Δ {base_q} [{unit}] (variant − base)" if unit not in ("", "1") else f"Δ {base_q}"
+    scale = difference_scale(flds, label=lab)
+    size, ncols = _layout(flds[0].grid, len(flds))
+    fig, axes = new_figure(len(flds), panel_size=size, ncols=ncols)
+    m = None
+    for ax, name, f, sc, lu in zip(axes, labels, flds, _as_seq(scenes, labels),
+                                   _as_seq(luminaires or (), labels)):
+        m = plan_map(ax, f, scene=sc, luminaires=lu or (), scale=scale, contours=False,
+                     title=f"{name} − base")
+    add_colorbar(fig, m, axes, scale)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return save_figure(fig, path, dpi=dpi)
+
+
+def dark_unseen_panels(fields_by_label: Mapping[str, Mapping], path, *, scenes=None,
+                       luminaires=None, title: str | None = None, dpi: int = 110) -> Path | None:
+    """"Dark and unseen" category maps, one panel per variant; None when no variant has flags."""
+    labels = [k for k in fields_by_label if dark_unseen_values(fields_by_label[k]) is not None]
+    if not labels:
+        return None
+    size, ncols = _layout(_ref_field(fields_by_label[labels[0]]).grid, len(labels))
+    fig, axes = new_figure(len(labels), panel_size=size, ncols=ncols)
+    m = scale = None
+    for ax, lab, sc, lu in zip(axes, labels, _as_seq(scenes, labels),
+                               _as_seq(luminaires or (), labels)):
+        flds = fields_by_label[lab]
+        code, scale = dark_unseen_values(flds)
+        m = plan_map(ax, _ref_field(flds), values=code, scene=sc, luminaires=lu or (),
+                     scale=scale, contours=False, title=str(lab))
+    add_colorbar(fig, m, axes, scale)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return save_figure(fig, path, dpi=dpi)
+
+
+def _ref_field(fields: Mapping):
+    return fields["dark_and_unseen"] if "dark_and_unseen" in fields else fields["dark"]
+
+
+def _quantities(fields: Mapping, wanted: Sequence[str]) -> list[str]:
+    return [q for q in wanted if q in fields and q not in BOOLEAN_QUANTITIES]
+
+
+def comparison_maps(comparison, out_dir, *, dpi: int = 110,
+                    quantities: Sequence[str] = MAP_QUANTITIES) -> list[MapImage]:
+    """The maps of a comparison, written as PNG into ``out_dir``.
+
+    For each area: one figure per quantity with a panel per variant on one shared scale
+    (``map_<area>_<quantity>.png``), the "dark and unseen" categories
+    (``map_<area>_dark_and_unseen.png``), and the variant-minus-base difference maps
+    (``diff_<area>_<quantity>.png``, diverging scale centred on 0). A quantity that no
+    variant changes gets no difference map but a ``MapImage`` of kind ``"unchanged"`` with
+    ``path=None``, so a report can say so.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        ``base``, ``variants`` (ScenarioResult) and ``deltas``.
+    out_dir : path-like
+        Folder for the PNG files (created).
+    dpi : int
+        Resolution of the PNG files.
+    quantities : sequence of str
+        Quantities to map, in order (default :data:`MAP_QUANTITIES`); others are skipped.
+
+    Returns
+    -------
+    list of MapImage
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results = [comparison.base, *comparison.variants]
+    labels = [r.variant for r in results]
+    scenes = {r.variant: r.scene for r in results}
+    lums = {r.variant: tuple(r.luminaires) for r in results}
+    images: list[MapImage] = []
+    for area_name, base_area in comparison.base.areas.items():
+        per_label = {r.variant: r.areas[area_name].fields for r in results
+                     if area_name in r.areas}
+        for q in _quantities(base_area.fields, quantities):
+            flds = {lab: per_label[lab][q] for lab in labels
+                    if lab in per_label and q in per_label[lab]}
+            try:
+                p = variant_maps(flds, out / f"map_{slug(area_name)}_{slug(q)}.png",
+                                 scenes=scenes, luminaires=lums, dpi=dpi)
+            except ParameterError as exc:
+                log.warning("no map of %s in %s: %s", q, area_name, exc)
+                continue
+            unit = base_area.fields[q].unit
+            images.append(MapImage(p, area_name, q, "variants",
+                                   f"{area_name}: {q}" + (f" [{unit}]" if unit not in ("", "1") else "")
+                                   + ", one shared scale"))
+        p = dark_unseen_panels(per_label, out / f"map_{slug(area_name)}_dark_and_unseen.png",
+                               scenes=scenes, luminaires=lums, dpi=dpi)
+        if p is not None:
+            images.append(MapImage(p, area_name, "dark_and_unseen", "dark_unseen",
+                                   f"{area_name}: where it is dark, unseen, or both"))
+        deltas = {v: comparison.deltas.get(v, {}).get(area_name, {}) for v in labels[1:]}
+        qs = []
+        for d in deltas.values():
+            qs += [q for q in _quantities(d, quantities) if q not in qs]
+        for q in qs:
+            flds = {v: d[q] for v, d in deltas.items() if q in d}
+            if all(not np.any(np.nan_to_num(np.asarray(f.values, dtype=np.float64)))
+                   for f in flds.values()):
+                images.append(MapImage(None, area_name, q, "unchanged",
+                                       f"{area_name}: {q} is the same in every variant"))
+                continue
+            p = difference_maps(flds, out / f"diff_{slug(area_name)}_{slug(q)}.png",
+                                scenes=scenes, luminaires=lums, dpi=dpi)
+            images.append(MapImage(p, area_name, q, "difference",
+                                   f"{area_name}: change in {q} against {labels[0]}"))
+    return images
+
+
+def luminaire_distributions(results: Sequence) -> dict:
+    """Distinct intensity distributions of the luminaires of several results, by name."""
+    out: dict = {}
+    for r in results:
+        for lum in r.luminaires:
+            dist = lum.distribution
+            name = str(getattr(dist, "name", None) or getattr(lum, "name", None) or "luminaire")
+            if name not in out:
+                out[name] = dist
+    return out

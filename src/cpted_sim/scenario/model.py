@@ -1,0 +1,533 @@
+"""Scenarios and variants as data (layer L5; no file I/O).
+
+A :class:`Scenario` describes a place once: the scene (a mesh file or a built-in scene), the
+materials by group, the luminaires, the calculation areas, the observers, the thresholds and
+the run settings. A :class:`Variant` is a named list of changes (add, move, re-aim, remove a
+luminaire; swap its photometry; remove or add geometry; change a material; add or remove
+observers). :meth:`Variant.apply` returns a new scenario and leaves the base untouched.
+
+Everything here is plain, comparable data: files are named by absolute path and loaded by
+:mod:`cpted_sim.io.scenario_file` (mesh files) or by :func:`cpted_sim.scenario.run.run`
+(photometric files through :func:`cpted_sim.photometry.load_photometry`).
+
+The result types shared with the report writer, :class:`Metric`, :class:`AreaResult` and
+:class:`ScenarioResult`, live here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from ..errors import ParameterError
+from ..field import Field
+from .changes import (CHANGE_TYPES, AddGeometry, AddLuminaire, AddObservers, AimLuminaire,
+                      MoveLuminaire, RemoveGeometry, RemoveLuminaire, RemoveObservers,
+                      ReplacePhotometry, SetMaterial)
+from ..geometry.grid import CalculationGrid
+from ..geometry.scene import Material, Scene
+
+__all__ = [
+    "PhotometrySpec", "GeometrySpec", "SceneSpec", "LuminaireSpec", "AreaSpec", "ObserverSpec",
+    "Thresholds", "RunSettings", "Scenario", "Variant", "CHANGE_TYPES",
+    "AddLuminaire", "MoveLuminaire", "AimLuminaire", "RemoveLuminaire", "ReplacePhotometry",
+    "AddGeometry", "RemoveGeometry", "SetMaterial", "AddObservers", "RemoveObservers",
+    "Metric", "AreaResult", "ScenarioResult",
+    "AREA_KINDS", "OBSERVER_KINDS", "QUANTITIES", "BUILTIN_PHOTOMETRY", "BUILTIN_SCENES",
+]
+
+AREA_KINDS = ("en13201", "grid", "facade", "route")
+OBSERVER_KINDS = ("window", "door", "path", "person")
+#: Quantities an area may ask for, and those computed when it asks for none.
+QUANTITIES = ("E_h", "E_sc", "E_v", "surveillance", "night_surveillance", "concealment",
+              "isovist")
+DEFAULT_QUANTITIES = {
+    "en13201": ("E_h", "E_sc", "surveillance", "night_surveillance", "concealment"),
+    "grid": ("E_h", "surveillance", "night_surveillance", "concealment"),
+    "facade": ("E_v",),
+    "route": ("E_h", "E_sc", "surveillance", "night_surveillance"),
+}
+BUILTIN_PHOTOMETRY = ("street_light_optic", "isotropic", "lambertian_downlight",
+                      "cosine_distribution", "canary")
+BUILTIN_SCENES = ("demo_street", "ground_plane", "street_canyon", "district", "box", "quads")
+
+
+# ---------------------------------------------------------------------------- specs
+@dataclass(frozen=True)
+class PhotometrySpec:
+    """Where a luminaire's intensity distribution comes from: a file or a built-in.
+
+    Attributes
+    ----------
+    file : str or None
+        Absolute path of an IES LM-63 or EULUMDAT file.
+    builtin : str or None
+        One of ``BUILTIN_PHOTOMETRY`` (functions of :mod:`cpted_sim.photometry.builtin`).
+    params : dict
+        Keyword arguments of the built-in (e.g. ``{"flux": 8000.0}`` [lm]).
+    """
+
+    file: str | None = None
+    builtin: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if (self.file is None) == (self.builtin is None):
+            raise ParameterError("photometry: give exactly one of file and builtin")
+        if self.builtin is not None and self.builtin not in BUILTIN_PHOTOMETRY:
+            raise ParameterError(f"photometry.builtin: expected one of {BUILTIN_PHOTOMETRY}, "
+                                 f"got {self.builtin!r}")
+        object.__setattr__(self, "params", dict(self.params))
+
+
+@dataclass(frozen=True)
+class GeometrySpec:
+    """Triangles from a mesh file, a built-in scene, or an axis-aligned box.
+
+    Attributes
+    ----------
+    mesh : str or None
+        Absolute path of a mesh file (loaded by :func:`cpted_sim.io.mesh.load_scene`).
+    builtin : str or None
+        One of ``BUILTIN_SCENES``; ``"box"`` takes ``params = {min = [x, y, z], max = [...]}``
+        [m], ``"quads"`` takes ``params = {quads = [[p0, p1, p2, p3], ...]}``, planar quads
+        counter-clockwise seen from their front (world coordinates [m]).
+    params : dict
+        Keyword arguments of the built-in.
+    group : str or None
+        Group name given to every face (default: the groups of the source; ``"box"`` needs it).
+    """
+
+    mesh: str | None = None
+    builtin: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    group: str | None = None
+
+    def __post_init__(self):
+        if (self.mesh is None) == (self.builtin is None):
+            raise ParameterError("geometry: give exactly one of mesh and builtin")
+        if self.builtin is not None and self.builtin not in BUILTIN_SCENES:
+            raise ParameterError(f"geometry.builtin: expected one of {BUILTIN_SCENES}, "
+                                 f"got {self.builtin!r}")
+        if self.builtin in ("box", "quads") and self.group is None:
+            raise ParameterError(f"geometry: a {self.builtin} needs a group name")
+        object.__setattr__(self, "params", dict(self.params))
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    """The scene of a scenario: its geometry, local origin [m] and EPSG code."""
+
+    geometry: GeometrySpec
+    origin: tuple[float, float, float] | None = None
+    epsg: int | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class LuminaireSpec:
+    """A luminaire as data (see :class:`cpted_sim.photometry.Luminaire` for the angles).
+
+    Attributes
+    ----------
+    name : str
+        Unique name; variants refer to it.
+    photometry : PhotometrySpec
+        Its intensity distribution.
+    position : (3,) tuple of float
+        Photometric centre, world coordinates [m].
+    azimuth, tilt, spin : float
+        Aiming [deg] (DESIGN.md §4).
+    maintenance_factor : float
+        [-], default 0.8 (a maintained LED installation).
+    flux_scale : float
+        Extra intensity multiplier [-] (dimming), default 1.
+    """
+
+    name: str
+    photometry: PhotometrySpec
+    position: tuple[float, float, float]
+    azimuth: float = 0.0
+    tilt: float = 0.0
+    spin: float = 0.0
+    maintenance_factor: float = 0.8
+    flux_scale: float = 1.0
+
+    def __post_init__(self):
+        pos = tuple(float(v) for v in self.position)
+        if len(pos) != 3:
+            raise ParameterError(f"luminaire {self.name!r}: position needs 3 numbers, got {pos}")
+        object.__setattr__(self, "position", pos)
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    """A calculation area.
+
+    Attributes
+    ----------
+    name : str
+        Unique name.
+    kind : str
+        ``"en13201"`` (a lit area with an EN 13201-2 class), ``"grid"`` (a regular plan grid),
+        ``"facade"`` (points on the faces of some groups), ``"route"`` (a walking route).
+    lighting_class : str or None
+        Target class (``"P1"`` .. ``"P6"``, ``"C0"`` .. ``"C5"``); required for en13201.
+    polygon : tuple of (x, y) or None
+        Outline [m] of en13201 and grid areas (world coordinates).
+    path : tuple of (x, y) or None
+        Polyline [m] of a route.
+    groups : tuple of str
+        Scene groups of a facade.
+    spacing : float
+        Point spacing [m] (grid cell size, step along a route, facade sampling).
+    height : float
+        Height of the calculation plane [m] (z of the points; routes and grids on the ground).
+    quantities : tuple of str
+        Which of ``QUANTITIES`` to compute; empty: the kind's defaults.
+    facing : (2,) tuple or None
+        Main direction of movement for E_sc (both senses are evaluated); default: the long
+        axis of the polygon, or along the route.
+    dark_lx : float or None
+        Dark threshold of this area [lx]; default: the class's E_min, else
+        ``Thresholds.dark_lx``.
+    """
+
+    name: str
+    kind: str
+    lighting_class: str | None = None
+    polygon: tuple[tuple[float, float], ...] | None = None
+    path: tuple[tuple[float, float], ...] | None = None
+    groups: tuple[str, ...] = ()
+    spacing: float = 1.0
+    height: float = 0.0
+    quantities: tuple[str, ...] = ()
+    facing: tuple[float, float] | None = None
+    dark_lx: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in AREA_KINDS:
+            raise ParameterError(f"area {self.name!r}: kind must be one of {AREA_KINDS}, "
+                                 f"got {self.kind!r}")
+        for q in self.quantities:
+            if q not in QUANTITIES:
+                raise ParameterError(f"area {self.name!r}: unknown quantity {q!r}; "
+                                     f"expected some of {QUANTITIES}")
+        for key in ("polygon", "path"):
+            v = getattr(self, key)
+            if v is not None:
+                object.__setattr__(self, key, tuple(tuple(float(c) for c in p) for p in v))
+        object.__setattr__(self, "groups", tuple(self.groups))
+        object.__setattr__(self, "quantities", tuple(self.quantities))
+        if self.kind in ("en13201", "grid") and self.polygon is None:
+            raise ParameterError(f"area {self.name!r}: a {self.kind} area needs a polygon")
+        if self.kind == "route" and (self.path is None or len(self.path) < 2):
+            raise ParameterError(f"area {self.name!r}: a route needs a path of >= 2 points")
+        if self.kind == "facade" and not self.groups:
+            raise ParameterError(f"area {self.name!r}: a facade needs groups")
+        if self.kind == "en13201" and self.lighting_class is None:
+            raise ParameterError(f"area {self.name!r}: an en13201 area needs a class")
+        if not self.spacing > 0:
+            raise ParameterError(f"area {self.name!r}: spacing must be > 0, got {self.spacing}")
+
+    @property
+    def computed_quantities(self) -> tuple[str, ...]:
+        """The quantities to compute (the kind's defaults when none are listed)."""
+        return self.quantities or DEFAULT_QUANTITIES[self.kind]
+
+
+@dataclass(frozen=True)
+class ObserverSpec:
+    """A set of observers (eyes that may watch the public space).
+
+    Exactly one source of eye points: ``tag`` (face centroids of the groups whose material
+    carries it, e.g. every window), ``groups``, ``points`` or ``path`` (a polyline sampled
+    every ``spacing`` metres, eyes ``height`` above it).
+
+    Attributes
+    ----------
+    name : str
+        Unique name.
+    kind : str
+        ``"window"``, ``"door"``, ``"path"`` or ``"person"``.
+    weight : float
+        Weight of each observer in the weighted surveillance count [-].
+    fov : float
+        Horizontal field of view [deg] about the facing direction (360: all around).
+    range : float
+        How far an observer can recognise a person [m].
+    spacing : float
+        Distance between walkers along a path [m] (default 2).
+    height : float or None
+        Eye height [m] above a path (default 1.6) or added to listed points (default 0:
+        the points are the eyes). Openings (tag, groups) put one eye 0.1 m in front of
+        each window or door, at its centre.
+    """
+
+    name: str
+    kind: str = "window"
+    tag: str | None = None
+    groups: tuple[str, ...] = ()
+    points: tuple[tuple[float, float, float], ...] | None = None
+    path: tuple[tuple[float, float], ...] | None = None
+    weight: float = 1.0
+    fov: float = 180.0
+    range: float = 50.0
+    spacing: float = 2.0
+    height: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in OBSERVER_KINDS:
+            raise ParameterError(f"observers {self.name!r}: kind must be one of "
+                                 f"{OBSERVER_KINDS}, got {self.kind!r}")
+        sources = [self.tag is not None, bool(self.groups), self.points is not None,
+                   self.path is not None]
+        if sum(sources) != 1:
+            raise ParameterError(f"observers {self.name!r}: give exactly one of tag, groups, "
+                                 "points and path")
+        object.__setattr__(self, "groups", tuple(self.groups))
+        for key in ("points", "path"):
+            v = getattr(self, key)
+            if v is not None:
+                object.__setattr__(self, key, tuple(tuple(float(c) for c in p) for p in v))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What counts as dark, unobserved and concealed.
+
+    Attributes
+    ----------
+    dark_lx : float
+        E_h [lx] below which a point is dark when its area has no class (default 1 lx).
+    min_surveillance : float
+        Weighted surveillance count below which a point is unobserved [-] (default 1: no
+        observer sees it).
+    night_lit_lx : float or None
+        Semicylindrical illuminance [lx] a face needs to be recognised at night, at any
+        distance; default None: the distance-dependent curve of
+        :data:`cpted_sim.visibility.DEFAULT_RECOGNITION` (about 1 lx at 4 m, 3 lx at 10 m).
+    target_height : float
+        Height above the ground of the watched point, a person's face [m] (default 1.5).
+    concealment_distance : float
+        Radius [m] around route points in which a spot that no route point sees is a
+        hiding place (default 5).
+    """
+
+    dark_lx: float = 1.0
+    min_surveillance: float = 1.0
+    night_lit_lx: float | None = None
+    target_height: float = 1.5
+    concealment_distance: float = 5.0
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How to run.
+
+    Attributes
+    ----------
+    threads : int or None
+        Kernel threads (default: all the session allows).
+    engine : str
+        Ray engine; the lighting and sightline kernels run on the built-in ``"numba"`` BVH
+        (the only value accepted today; embree and trimesh serve as cross-checks through
+        :mod:`cpted_sim.geometry.query`).
+    max_distance : float
+        Luminaires farther than this from a point are left out [m] (default 100).
+    quiet : bool
+        No progress bars.
+    """
+
+    threads: int | None = None
+    engine: str = "numba"
+    max_distance: float = 100.0
+    quiet: bool = False
+
+
+# ---------------------------------------------------------------------------- scenario
+@dataclass(frozen=True)
+class Scenario:
+    """A place, described once; variants are applied functionally.
+
+    Attributes
+    ----------
+    name : str
+        Scenario name.
+    scene : SceneSpec
+        Geometry, origin and EPSG code.
+    materials : dict str -> Material
+        Materials by group name.
+    luminaires : tuple of LuminaireSpec
+    areas : tuple of AreaSpec
+    observers : tuple of ObserverSpec
+    thresholds : Thresholds
+    settings : RunSettings
+    variants : tuple of Variant
+        The variants described with the scenario (not applied).
+    removed_groups : tuple of str
+        Groups removed from the scene (by variants).
+    added_geometry : tuple of GeometrySpec
+        Geometry merged into the scene (by variants).
+    variant : str
+        ``"base"``, or the name of the applied variant.
+    description : str
+    assets : dict
+        Loaded mesh scenes by absolute path (filled by the file loader; not compared).
+    """
+
+    name: str
+    scene: SceneSpec
+    materials: Mapping[str, Material] = field(default_factory=dict)
+    luminaires: tuple[LuminaireSpec, ...] = ()
+    areas: tuple[AreaSpec, ...] = ()
+    observers: tuple[ObserverSpec, ...] = ()
+    thresholds: Thresholds = Thresholds()
+    settings: RunSettings = RunSettings()
+    variants: tuple[Variant, ...] = ()
+    removed_groups: tuple[str, ...] = ()
+    added_geometry: tuple[GeometrySpec, ...] = ()
+    variant: str = "base"
+    description: str = ""
+    assets: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        for attr in ("luminaires", "areas", "observers", "variants", "removed_groups",
+                     "added_geometry"):
+            object.__setattr__(self, attr, tuple(getattr(self, attr)))
+        object.__setattr__(self, "materials", dict(self.materials))
+        for attr, what in (("luminaires", "luminaire"), ("areas", "area"),
+                           ("observers", "observer set"), ("variants", "variant")):
+            names = [x.name for x in getattr(self, attr)]
+            dup = {n for n in names if names.count(n) > 1}
+            if dup:
+                raise ParameterError(f"scenario {self.name!r}: {what} names must be unique; "
+                                     f"repeated: {sorted(dup)}")
+
+    def get_variant(self, name: str) -> Variant:
+        """The variant called ``name`` (ParameterError listing the known ones)."""
+        for v in self.variants:
+            if v.name == name:
+                return v
+        raise ParameterError(f"variant {name!r} is not in scenario {self.name!r}; "
+                             f"variants: {[v.name for v in self.variants]}")
+
+    def apply(self, variant: Variant | str) -> Scenario:
+        """The scenario with ``variant`` (or the variant of that name) applied."""
+        if isinstance(variant, str):
+            variant = self.get_variant(variant)
+        return variant.apply(self)
+
+    def all_variants(self) -> list[Scenario]:
+        """Every variant of the file applied to this base, in file order."""
+        return [v.apply(self) for v in self.variants]
+
+    def luminaire(self, name: str) -> LuminaireSpec:
+        """The luminaire called ``name``."""
+        for lum in self.luminaires:
+            if lum.name == name:
+                return lum
+        raise ParameterError(f"luminaire {name!r} is not in scenario {self.name!r}; "
+                             f"luminaires: {[x.name for x in self.luminaires]}")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A named set of changes to a base scenario.
+
+    Attributes
+    ----------
+    name : str
+        Name used in tables and reports ("B: extra light").
+    changes : tuple
+        Change objects (``CHANGE_TYPES``), applied in order.
+    description : str
+        One line for the report.
+    """
+
+    name: str
+    changes: tuple = ()
+    description: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "changes", tuple(self.changes))
+        for k, ch in enumerate(self.changes):
+            if type(ch) not in CHANGE_TYPES.values():
+                raise ParameterError(f"variant {self.name!r} change {k}: expected one of "
+                                     f"{sorted(CHANGE_TYPES)}, got {type(ch).__name__}")
+        if self.name == "base":
+            raise ParameterError("variant name 'base' is reserved for the unchanged scenario")
+
+    def apply(self, base: Scenario) -> Scenario:
+        """A new scenario with the changes applied in order; ``base`` is not modified.
+
+        Raises
+        ------
+        ParameterError
+            A change names a luminaire or observer set that does not exist (the message
+            names the variant and the change).
+        """
+        sc = base
+        for k, ch in enumerate(self.changes):
+            try:
+                sc = ch.apply(sc)
+            except ParameterError as exc:
+                raise ParameterError(f"variant {self.name!r} change {k} ({ch.op}): {exc}") from None
+        return replace(sc, variant=self.name, variants=())
+
+
+# ---------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Metric:
+    """One number of the metric table.
+
+    Attributes
+    ----------
+    name : str
+        ``"E_avg"``, ``"E_min"``, ``"U0"``, ``"class_achieved"``, ``"dark_pct"``, ...
+    value : float
+        The value in ``unit`` (NaN when it cannot be computed; for a class, its rank).
+    unit : str
+        ``"lx"``, ``"%"``, ``"m2"``, ``"m"``, ``"1"`` or ``"class"``.
+    better : str
+        ``"higher"``, ``"lower"`` or ``"none"``.
+    label : str or None
+        The class name when ``unit == "class"`` (``"P3"``; ``"none"`` when no class is met).
+    """
+
+    name: str
+    value: float
+    unit: str
+    better: str = "none"
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """Fields and metrics of one calculation area."""
+
+    name: str
+    kind: str
+    grid: CalculationGrid
+    fields: Mapping[str, Field]
+    metrics: Mapping[str, Metric]
+    lighting_class: str | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """What :func:`cpted_sim.run` returns for one scenario (base or variant)."""
+
+    scenario_name: str
+    variant: str
+    scene: Scene
+    luminaires: tuple
+    areas: Mapping[str, AreaResult]
+    settings: Mapping[str, Any]
+    elapsed_s: float
+
+
+def spec_fields(obj) -> dict[str, Any]:
+    """The dataclass fields of ``obj`` as a dict (helper for writers)."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}

@@ -1,0 +1,401 @@
+"""Run a scenario: build the scene, place the luminaires, compute every area (layer L5).
+
+:func:`run` ties the two domains together: illuminance from :mod:`cpted_sim.lighting`,
+surveillance, night-time surveillance and concealment from :mod:`cpted_sim.visibility`, and
+the metrics of :mod:`cpted_sim.metrics` on the resulting fields.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from ..config import progress_enabled, threads as thread_context
+from ..errors import ParameterError
+from ..field import Field
+from ..geometry.grid import CalculationGrid
+from ..geometry.scene import Scene
+from . import model as m
+from .metrics import area_metrics, below, both, dark_threshold
+
+__all__ = ["run", "build_scene", "build_luminaires", "build_observers", "build_grid"]
+
+log = logging.getLogger(__name__)
+
+#: Facing azimuths [deg] (relative to an area's main direction) of the E_sc fields that
+#: night-time surveillance picks from.
+_NIGHT_FACINGS = (0.0, 90.0, 180.0, 270.0)
+
+
+# ---------------------------------------------------------------------------- scene
+def _geometry_scene(g: m.GeometrySpec, assets, origin=None) -> Scene:
+    if g.mesh is not None:
+        if g.mesh not in assets:
+            raise ParameterError(f"mesh file {g.mesh} is not loaded; read the scenario with "
+                                 "cpted_sim.load_scenario, or put the Scene in scenario.assets")
+        scene = assets[g.mesh]
+        if g.group is None and origin is None:
+            return scene
+        groups = (np.array(scene.groups, dtype=object)[scene.face_group] if g.group is None
+                  else np.full(scene.n_faces, g.group, dtype=object))
+        return Scene.from_arrays(scene.to_world(scene.vertices), scene.faces, groups.astype(str),
+                                 origin=origin if origin is not None else scene.origin,
+                                 materials=scene.materials, epsg=scene.epsg, name=scene.name)
+    params = dict(g.params)
+    if g.builtin in ("box", "quads"):
+        from .demo import box_mesh
+
+        if g.builtin == "box":
+            v, f = box_mesh(params["min"], params["max"])
+        else:
+            q = np.asarray(params["quads"], dtype=np.float64).reshape(-1, 4, 3)
+            v = q.reshape(-1, 3)
+            base = 4 * np.arange(q.shape[0])[:, None]
+            f = np.vstack([base + [0, 1, 2], base + [0, 2, 3]])
+        return Scene.from_arrays(v, f, np.full(f.shape[0], g.group),
+                                 origin=origin if origin is not None else (0.0, 0.0, 0.0),
+                                 name=g.group)
+    if g.builtin == "demo_street":
+        from .demo import demo_street as build
+    else:
+        from . import synthetic
+
+        build = getattr(synthetic, g.builtin)
+    try:
+        scene = build(**params)
+    except TypeError as exc:
+        raise ParameterError(f"builtin scene {g.builtin!r}: bad params {params} ({exc})") from None
+    scene = getattr(scene, "scene", scene)     # district() returns a SyntheticDistrict
+    if g.group is not None:
+        scene = Scene.from_arrays(scene.to_world(scene.vertices), scene.faces,
+                                  np.full(scene.n_faces, g.group), origin=scene.origin,
+                                  name=scene.name)
+    if origin is not None and not np.allclose(origin, scene.origin):
+        scene = Scene.from_arrays(scene.to_world(scene.vertices), scene.faces,
+                                  np.array(scene.groups)[scene.face_group], origin=origin,
+                                  materials=scene.materials, epsg=scene.epsg, name=scene.name)
+    return scene
+
+
+def build_scene(scenario: m.Scenario) -> Scene:
+    """The scenario's scene: its geometry, plus added, minus removed groups, with materials.
+
+    Raises
+    ------
+    ParameterError
+        A removed group is not in the scene, or a mesh file was not loaded.
+    """
+    spec = scenario.scene
+    scene = _geometry_scene(spec.geometry, scenario.assets, spec.origin)
+    for add in scenario.added_geometry:
+        scene = scene.merged(_geometry_scene(add, scenario.assets))
+    if scenario.removed_groups:
+        missing = [g for g in scenario.removed_groups if g not in scene.groups]
+        if missing:
+            raise ParameterError(f"remove_geometry: groups {missing} are not in the scene; "
+                                 f"groups: {list(scene.groups)}")
+        scene = scene.without_groups(list(scenario.removed_groups))
+    scene = scene.with_materials(scenario.materials)
+    return replace(scene, epsg=spec.epsg if spec.epsg is not None else scene.epsg,
+                   name=spec.name or scenario.name)
+
+
+# ---------------------------------------------------------------------------- luminaires
+def _distribution(p: m.PhotometrySpec, assets, cache: dict):
+    key = p.file or (p.builtin, tuple(sorted(p.params.items())))
+    if key in cache:
+        return cache[key]
+    from ..photometry import builtin, load_photometry
+
+    if p.file is not None:
+        dist = assets[p.file] if p.file in assets else load_photometry(p.file)
+    else:
+        try:
+            dist = getattr(builtin, p.builtin)(**p.params)
+        except TypeError as exc:
+            raise ParameterError(f"photometry builtin {p.builtin!r}: bad params {p.params} "
+                                 f"({exc})") from None
+    cache[key] = dist
+    return dist
+
+
+def build_luminaires(scenario: m.Scenario) -> tuple:
+    """The scenario's luminaires as :class:`cpted_sim.photometry.Luminaire` objects."""
+    from ..photometry import Luminaire
+
+    cache: dict = {}
+    return tuple(
+        Luminaire(_distribution(s.photometry, scenario.assets, cache), np.array(s.position),
+                  azimuth=s.azimuth, tilt=s.tilt, spin=s.spin,
+                  maintenance_factor=s.maintenance_factor, flux_scale=s.flux_scale, name=s.name)
+        for s in scenario.luminaires)
+
+
+# ---------------------------------------------------------------------------- observers
+def build_observers(scenario: m.Scenario, scene: Scene):
+    """All observer sets of the scenario joined into one ObserverSet (None when there are none).
+
+    Tag and group sources use one observer per opening (faces sharing vertices); a tag no
+    group carries gives no observers.
+    """
+    from ..visibility import ObserverSet
+
+    sets = []
+    for o in scenario.observers:
+        common = dict(fov=o.fov, max_distance=o.range, weight=o.weight)
+        if o.tag is not None or o.groups:
+            groups = scene.tagged_groups(o.tag) if o.tag is not None else list(o.groups)
+            if not groups:
+                log.info("observers %r: no group is tagged %r", o.name, o.tag)
+                continue
+            if scene.group_faces(groups).size == 0:
+                continue
+            sets.append(ObserverSet.from_faces(scene, groups, kind=o.kind, **common))
+        elif o.points is not None:
+            pts = np.array(o.points, dtype=np.float64)
+            pts[:, 2] += o.height or 0.0
+            sets.append(ObserverSet.from_points(pts, None if o.fov >= 360 else _no_dir(o),
+                                                kind=o.kind, **common))
+        else:
+            sets.append(ObserverSet.from_paths([np.array(o.path)], spacing=o.spacing,
+                                               eye_height=1.6 if o.height is None else o.height,
+                                               **common))
+    if not sets:
+        return None
+    out = sets[0]
+    for s in sets[1:]:
+        out = out + s
+    return out
+
+
+def _no_dir(o: m.ObserverSpec):
+    raise ParameterError(f"observers {o.name!r}: points with fov < 360 need a facing "
+                         "direction; use fov = 360 or observers from faces")
+
+
+# ---------------------------------------------------------------------------- grids
+def _main_direction(area: m.AreaSpec) -> np.ndarray:
+    if area.facing is not None:
+        d = np.array([area.facing[0], area.facing[1], 0.0])
+    else:
+        poly = np.asarray(area.polygon)
+        ext = poly.max(axis=0) - poly.min(axis=0)
+        d = np.array([1.0, 0.0, 0.0]) if ext[0] >= ext[1] else np.array([0.0, 1.0, 0.0])
+    return d / np.linalg.norm(d)
+
+
+def build_grid(area: m.AreaSpec, scene: Scene) -> CalculationGrid:
+    """The calculation grid of an area (plan grid, route points or facade points)."""
+    if area.kind in ("en13201", "grid"):
+        poly = np.asarray(area.polygon)
+        lo, hi = poly.min(axis=0), poly.max(axis=0)
+        return CalculationGrid.regular(lo[0], lo[1], hi[0], hi[1], area.spacing,
+                                       height=area.height, polygon=poly, name=area.name)
+    if area.kind == "route":
+        return CalculationGrid.along_path(np.asarray(area.path), area.spacing,
+                                          height=area.height, kind="horizontal", name=area.name)
+    return CalculationGrid.on_faces(scene, list(area.groups), area.spacing, offset=0.02,
+                                    kind="plane", name=area.name)
+
+
+def point_weights(grid: CalculationGrid, area: m.AreaSpec) -> np.ndarray:
+    """Area [m2] each point stands for (length [m] along a route)."""
+    w = getattr(grid, "areas", None)
+    if w is not None:
+        return np.asarray(w, dtype=np.float64)
+    if grid.transform is not None:
+        return np.full(grid.n_points, grid.transform[2] * grid.transform[3])
+    return np.full(grid.n_points, area.spacing ** 2)
+
+
+# ---------------------------------------------------------------------------- areas
+class _ConstantThreshold:
+    """E_sc [lx] needed to recognise a face, the same at every distance."""
+
+    def __init__(self, lx: float):
+        self.lx = float(lx)
+
+    def __call__(self, d):
+        return np.full(np.shape(d), self.lx)
+
+    def __repr__(self) -> str:
+        return f"constant {self.lx} lx"
+
+
+def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenario,
+                 grid: CalculationGrid, quiet: bool) -> dict[str, Field]:
+    from ..lighting import illuminance
+
+    th = sc.thresholds
+    q = set(area.computed_quantities)
+    kw = dict(max_distance=sc.settings.max_distance, quiet=quiet)
+    fields: dict[str, Field] = {}
+    if area.kind == "facade":
+        if "E_v" in q or "E_h" in q:
+            f = illuminance(scene, lums, grid, kind="plane", **kw)
+            fields["E_v"] = f.with_values(f.values, quantity="E_v")
+        return fields
+    if "E_h" in q or "night_surveillance" in q:
+        fields["E_h"] = illuminance(scene, lums, grid, kind="horizontal", **kw)
+    face_grid = grid.at_height(th.target_height)
+    esc_by_az: dict[float, Field] = {}
+    if "E_sc" in q or "night_surveillance" in q:
+        if area.kind == "route":
+            ahead = face_grid.normals
+            esc_by_az[0.0] = illuminance(scene, lums, face_grid, kind="semicylindrical",
+                                         facing=ahead, **kw)
+            esc_by_az[180.0] = illuminance(scene, lums, face_grid, kind="semicylindrical",
+                                           facing=-ahead, **kw)
+        else:
+            d = _main_direction(area)
+            az0 = math.degrees(math.atan2(d[1], d[0]))
+            wanted = _NIGHT_FACINGS if "night_surveillance" in q else (0.0, 180.0)
+            for rel in wanted:
+                a = math.radians(az0 + rel)
+                esc_by_az[rel] = illuminance(scene, lums, face_grid, kind="semicylindrical",
+                                             facing=(math.cos(a), math.sin(a), 0.0), **kw)
+        esc = np.minimum(esc_by_az[0.0].values, esc_by_az[180.0].values)
+        fields["E_sc"] = Field(esc, grid, "E_sc", "lx",
+                               {**esc_by_az[0.0].provenance, "facing": "min of both senses"})
+    if ("surveillance" in q or "night_surveillance" in q) and observers is not None:
+        from ..visibility import night_surveillance_fields, surveillance_fields
+
+        day = surveillance_fields(scene, observers, grid, target_height=th.target_height,
+                                  quiet=quiet)
+        fields["surveillance_count"] = day.count
+        fields["surveillance_weight"] = day.weight
+        if "night_surveillance" in q:
+            if area.kind == "route":
+                # along a route the two senses of travel carry the light a face gets
+                tang = grid.normals
+                az_r = np.degrees(np.arctan2(tang[:, 1], tang[:, 0]))
+                az_main = float(np.degrees(np.arctan2(np.mean(np.sin(np.radians(az_r))),
+                                                      np.mean(np.cos(np.radians(az_r))))))
+                fl = [esc_by_az[0.0], esc_by_az[180.0]]
+                azs = [az_main, az_main + 180.0]
+            else:
+                fl = [esc_by_az[r] for r in _NIGHT_FACINGS]
+                azs = [az0 + r for r in _NIGHT_FACINGS]
+            extra = {}
+            if th.night_lit_lx is not None:
+                extra["threshold"] = _ConstantThreshold(th.night_lit_lx)
+            night = night_surveillance_fields(scene, observers, grid, fl, facing_azimuths=azs,
+                                              target_height=th.target_height, quiet=quiet,
+                                              **extra)
+            fields["night_surveillance_count"] = night.count
+            fields["night_surveillance_weight"] = night.weight
+    elif "surveillance" in q or "night_surveillance" in q:
+        zero = np.zeros(grid.n_points)
+        fields["surveillance_count"] = Field(zero, grid, "surveillance_count", "1",
+                                             {"note": "no observers"})
+        fields["surveillance_weight"] = fields["surveillance_count"].with_values(
+            zero, quantity="surveillance_weight")
+        if "night_surveillance" in q:
+            fields["night_surveillance_count"] = fields["surveillance_count"].with_values(
+                zero, quantity="night_surveillance_count")
+            fields["night_surveillance_weight"] = fields["surveillance_count"].with_values(
+                zero, quantity="night_surveillance_weight")
+    if "concealment" in q and routes and area.kind != "route":
+        from ..visibility import concealment
+
+        spots = None
+        for path in routes:
+            # a body (1 m above the ground) hidden until the walker is close
+            c = concealment(scene, np.asarray(path), grid, distance=th.concealment_distance,
+                            close=th.concealment_distance, target_height=1.0)
+            v = c.concealed.values
+            spots = v if spots is None else np.where(np.isnan(spots), v,
+                                                     np.where(np.isnan(v), spots,
+                                                              np.maximum(spots, v)))
+        fields["concealment"] = Field(spots, grid, "concealment", "1", c.concealed.provenance)
+    if "isovist" in q and area.kind != "facade":
+        from ..visibility import isovist
+
+        iso = isovist(scene, grid, n_rays=360, max_radius=sc.settings.max_distance, quiet=quiet)
+        f = iso.fields(grid)
+        fields["isovist_area"] = f["area"]
+    # the CPTED masks
+    if "E_h" in fields:
+        fields["dark"] = below(fields["E_h"], dark_threshold(area, th), "dark")
+    if "surveillance_weight" in fields:
+        fields["unobserved"] = below(fields["surveillance_weight"], th.min_surveillance,
+                                     "unobserved")
+    if "dark" in fields and "unobserved" in fields:
+        fields["dark_and_unseen"] = both(fields["dark"], fields["unobserved"], "dark_and_unseen")
+    return fields
+
+
+def _compute(scenario: m.Scenario, quiet: bool):
+    """Scene, luminaires, observers and every area's result (threads already set)."""
+    scene = build_scene(scenario)
+    lums = build_luminaires(scenario)
+    wants_sight = any(q in a.computed_quantities for a in scenario.areas
+                      for q in ("surveillance", "night_surveillance"))
+    observers = build_observers(scenario, scene) if wants_sight else None
+    routes = [a.path for a in scenario.areas if a.kind == "route"]
+    areas = {}
+    for area in scenario.areas:
+        ta = time.perf_counter()
+        grid = build_grid(area, scene)
+        fields = _area_fields(area, scene, lums, observers, routes, scenario, grid, quiet)
+        metrics = area_metrics(area, fields, point_weights(grid, area), scenario.thresholds)
+        areas[area.name] = m.AreaResult(area.name, area.kind, grid, fields, metrics,
+                                        area.lighting_class)
+        log.info("%s / %s / %s: %d points in %.2f s", scenario.name, scenario.variant,
+                 area.name, grid.n_points, time.perf_counter() - ta)
+    return scene, lums, observers, areas
+
+
+def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None = None):
+    """Compute everything a scenario asks for.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A base scenario or a variant applied to one (:meth:`Scenario.apply`).
+    threads : int, optional
+        Kernel threads (default: ``scenario.settings.threads``, else the session setting).
+    quiet : bool, optional
+        Turn progress bars off (default: ``scenario.settings.quiet`` or the session setting).
+
+    Returns
+    -------
+    ScenarioResult
+        Per area: the grid, the fields (``E_h``, ``E_sc``, ``E_v``, ``surveillance_count``,
+        ``night_surveillance_count``, ``dark``, ``unobserved``, ``dark_and_unseen``,
+        ``concealment``) and the metrics (:func:`cpted_sim.scenario.metrics.area_metrics`).
+
+    Raises
+    ------
+    ParameterError
+        A variant removes a group the scene lacks, a builtin gets bad parameters, ...
+    """
+    if not isinstance(scenario, m.Scenario):
+        raise ParameterError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
+    if scenario.settings.engine != "numba":
+        raise ParameterError(f"run.engine: {scenario.settings.engine!r} is not supported; the "
+                             "lighting and sightline kernels run on the 'numba' engine")
+    t0 = time.perf_counter()
+    n_threads = threads if threads is not None else scenario.settings.threads
+    quiet = (not progress_enabled(None)) if quiet is None else quiet
+    quiet = quiet or scenario.settings.quiet
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(thread_context(n_threads))
+        except ParameterError as exc:
+            raise ParameterError(f"run.threads (or the threads argument): {exc}") from None
+        scene, lums, observers, areas = _compute(scenario, quiet)
+    settings = {
+        "threads": n_threads, "engine": scenario.settings.engine,
+        "max_distance": scenario.settings.max_distance,
+        "thresholds": m.spec_fields(scenario.thresholds),
+        "n_faces": scene.n_faces, "n_luminaires": len(lums),
+        "n_observers": 0 if observers is None else observers.n,
+    }
+    return m.ScenarioResult(scenario.name, scenario.variant, scene, lums, areas, settings,
+                            time.perf_counter() - t0)

@@ -1,0 +1,257 @@
+"""The report: every file, self-contained HTML, Markdown with PNG links, table = comparison."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _report_standin import compare, make_comparison, make_result  # noqa: E402
+
+from cpted_sim.io.report import (format_value, judge_row, metric_rows, no_change,  # noqa: E402
+                                 write_report)
+from cpted_sim.io.results import TABLE_COLUMNS, read_fields_npz, read_metrics_csv  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    c = make_comparison(spacing=1.0)
+    files = c.to_report(out)
+    return c, out, files
+
+
+def test_report_writes_every_file(report):
+    c, out, files = report
+    for name in ("report.html", "report.md", "metrics.csv", "metrics.json", "fields.npz",
+                 "map_street_E_h.png", "map_street_surveillance_count.png",
+                 "map_street_night_surveillance_count.png", "map_street_dark_and_unseen.png",
+                 "diff_street_E_h.png", "map_north-facade_E_v.png", "scene_base.ply",
+                 "scene_more-lights.ply", "scene_high-poles.ply"):
+        assert name in files, name
+        assert files[name] == out / name and files[name].stat().st_size > 0
+    for name, p in files.items():
+        assert p.is_file() and p.resolve().is_relative_to(out.resolve()), name
+    assert not any(k.startswith("geotiff/") for k in files)  # no EPSG code
+
+
+def test_unchanged_quantities_are_said_not_drawn(report):
+    _, out, files = report
+    # the stand-in's windows and hence daytime surveillance are the same in every variant
+    assert not (out / "diff_street_surveillance_count.png").exists()
+    assert "diff_street_night_surveillance_count.png" in files
+    text = files["report.html"].read_text(encoding="utf-8")
+    assert "street: surveillance_count is the same in every variant" in text
+    assert "street: surveillance_count is the same in every variant" in files["report.md"].read_text()
+
+
+def test_html_is_self_contained(report):
+    _, out, files = report
+    text = files["report.html"].read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", text, re.I)
+    assert "<link" not in text.lower() and "<script" not in text.lower()
+    assert "@import" not in text and "url(" not in text
+    srcs = re.findall(r'<img src="([^"]+)"', text)
+    pngs = sorted(p for p in out.glob("*.png"))
+    assert len(srcs) == len(pngs) >= 9
+    inlined = set()
+    for s in srcs:
+        assert s.startswith("data:image/png;base64,")
+        raw = base64.b64decode(s.split(",", 1)[1], validate=True)
+        assert raw[:8] == b"\x89PNG\r\n\x1a\n"
+        inlined.add(raw)
+    assert inlined == {p.read_bytes() for p in pngs}  # exactly the maps written beside it
+
+
+def test_html_opens_with_the_verdicts_then_the_table(report):
+    c, _, files = report
+    text = files["report.html"].read_text(encoding="utf-8")
+    i_verdict = text.index('id="verdicts"')
+    i_table = text.index('id="metric-table"')
+    i_maps = text.index('id="maps"')
+    assert i_verdict < i_table < i_maps
+    for v, words in c.verdicts.items():
+        assert text.index(words[-30:].replace("&", "&amp;")) < i_table
+    body = text[i_table:text.index("</table>", i_table)]
+    pairs = {(r["area"], r["metric"]) for r in c.table}
+    assert body.count("<tr>") == len(pairs) + 1  # one row per area and metric
+    assert 'class="better"' in body and 'class="worse"' in body
+    assert ">P2<" in body and ">better class<" in body  # classes by name and in words
+    assert ">+6.7 (+92 %)<" in body  # more lights: E_mean 7.31 -> 14.0 lx
+
+
+def test_markdown_links_the_pngs(report):
+    c, out, files = report
+    md = files["report.md"].read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+    assert links and all((out / link).is_file() and link.endswith(".png") for link in links)
+    assert set(links) == {p.name for p in out.glob("*.png")}
+    assert md.index("## Verdict") < md.index("## Metrics") < md.index("## Maps")
+    table_lines = [ln for ln in md.splitlines() if ln.startswith("| ")]
+    assert len(table_lines) == len({(r["area"], r["metric"]) for r in c.table}) + 1
+    assert table_lines[0].count("|") == 2 * len(c.variants) + 4
+
+
+def test_metric_files_equal_the_comparison_table(report):
+    c, _, files = report
+    rows = read_metrics_csv(files["metrics.csv"])
+    doc = json.loads(files["metrics.json"].read_text())
+    assert len(rows) == len(doc["table"]) == len(c.table)
+    for want, got_csv, got_json in zip(c.table, rows, doc["table"]):
+        for k in TABLE_COLUMNS:
+            w = want[k]
+            if isinstance(w, float) and math.isnan(w):
+                assert math.isnan(got_csv[k]) and got_json[k] is None
+            else:
+                assert got_csv[k] == w and got_json[k] == w, k
+    assert doc["verdicts"] == c.verdicts
+    assert doc["base"] == "base" and doc["variants"] == ["more lights", "high poles"]
+    m = doc["metrics"]["more lights"]["street"]["P_class"]
+    assert m["label"] == "P2" and m["unit"] == "class"
+
+
+def test_fields_npz_of_the_report(report):
+    c, _, files = report
+    data = read_fields_npz(files["fields.npz"])
+    np.testing.assert_array_equal(data["base/street/E_h"], c.base.areas["street"].fields["E_h"].values)
+    np.testing.assert_array_equal(data["grid/street/points"], c.base.areas["street"].grid.points)
+
+
+def test_no_pyplot_figures_left_open(report):
+    import matplotlib.pyplot as plt
+
+    assert plt.get_fignums() == []
+
+
+def test_report_of_a_base_alone(tmp_path):
+    base = make_result("base", (10.0, 30.0), spacing=4.0)
+    files = write_report(compare(base), tmp_path, meshes=False)
+    text = files["report.html"].read_text()
+    assert "No variant to compare" in text
+    assert "E_mean" in text  # the base's own metrics fill the table
+    assert not any(k.startswith("diff_") for k in files)
+
+
+def test_geotiffs_when_the_scene_has_an_epsg_code(tmp_path):
+    pytest.importorskip("rasterio", reason="GeoTIFF needs the optional gis extra")
+    c = make_comparison(epsg=28992, origin=(155000.0, 463000.0), spacing=4.0)
+    files = write_report(c, tmp_path, maps=False, meshes=False)
+    assert not any(k.endswith(".png") for k in files)
+    tifs = sorted(k for k in files if k.startswith("geotiff/"))
+    # 3 variants x 6 fields on the plan grid; none for the façade (no raster)
+    assert len(tifs) == 18 and "geotiff/base_street_E_h.tif" in tifs
+
+
+def test_formatting_helpers():
+    assert format_value(float("nan"), "lx") == "–"
+    assert format_value(12345.6, "m2") == "12,346 m²"
+    assert format_value(7.3128, "lx") == "7.31 lx"
+    assert format_value(3.0, "class", "P4") == "P4"
+    assert judge_row({"delta": 1.0, "better": "higher"}) == "better"
+    assert judge_row({"delta": 1.0, "better": "lower"}) == "worse"
+    assert judge_row({"delta": -1.0, "better": "none"}) == ""
+    assert judge_row({"delta": float("nan"), "better": "higher"}) == ""
+    # numerical noise is no change: 8.7e-5 lx on 10.7 lx, 3.6e-5 lx on 0 lx
+    noise = {"unit": "lx", "base": 10.7, "value": 10.70009, "delta": 8.7e-5, "better": "higher"}
+    assert no_change(noise) and judge_row(noise) == ""
+    assert no_change({"unit": "lx", "base": 0.0, "value": 3.6e-5, "delta": 3.6e-5})
+    assert not no_change({"unit": "lx", "base": 0.0, "value": 0.01, "delta": 0.01})
+    assert no_change({"unit": "1", "base": None, "value": 2.0, "delta": None})
+
+
+def test_metric_rows_pivot_the_table():
+    c = make_comparison(spacing=4.0)
+    variants, rows = metric_rows(c)
+    assert variants == ["more lights", "high poles"]
+    want = {(r["area"], r["metric"]): r for r in c.table if r["variant"] == "high poles"}
+    assert len(rows) == len(want)
+    for r in rows:
+        val, change, judgement = r["cells"]["high poles"]
+        w = want[(r["area"], r["metric"])]
+        assert judgement == judge_row(w)
+        if w["unit"] not in ("class",):
+            assert val == format_value(w["value"], w["unit"])
+
+
+def _fake_polar_module(calls):
+    import types
+
+    def plot_polar(distribution, ax=None, **kw):
+        calls.append(distribution.name)
+        theta = np.linspace(-np.pi, np.pi, 50)
+        ax.plot(theta, 100.0 + 50.0 * np.cos(theta))
+        return ax
+
+    mod = types.ModuleType("cpted_sim.plot.polar")
+    mod.plot_polar = plot_polar
+    return mod
+
+
+def test_polar_diagrams_when_plot_polar_exists(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setitem(sys.modules, "cpted_sim.plot.polar", _fake_polar_module(calls))
+    c = compare(make_result("base", (10.0,), spacing=4.0),
+                make_result("B", (10.0, 30.0), spacing=4.0))
+    files = write_report(c, tmp_path, meshes=False)
+    polars = [k for k in files if k.startswith("polar_")]
+    name = c.base.luminaires[0].distribution.name
+    assert calls == [name] and len(polars) == 1  # one per distinct distribution
+    html = files["report.html"].read_text()
+    assert f"Intensity distribution {name}" in html
+    assert f"]({polars[0]})" in files["report.md"].read_text()
+
+
+def test_report_draws_photometry_polar_diagrams(report):
+    from matplotlib.image import imread
+
+    _, out, files = report
+    polars = [k for k in files if k.startswith("polar_")]
+    assert polars == ["polar_1_isotropic-point-source.png"]
+    img = imread(files[polars[0]])[..., :3]
+    assert (img.std(axis=2) > 0.1).sum() > 200  # coloured curves drawn, not a blank chart
+
+
+def test_no_polar_section_without_plot_polar(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "cpted_sim.plot.polar", None)  # import fails
+    files = write_report(compare(make_result("base", (10.0,), spacing=4.0)), tmp_path,
+                         meshes=False)
+    assert not any(k.startswith("polar_") for k in files)
+    assert "Intensity distribution" not in files["report.html"].read_text()
+
+
+def test_verdicts_do_not_repeat_the_variant_name(tmp_path):
+    from dataclasses import replace
+
+    c = make_comparison(spacing=4.0)
+    c = replace(c, verdicts={"more lights": "Variant more lights: dark and unseen area 3 -> 0 m2",
+                             "high poles": "no change in the dark and unseen area"})
+    files = write_report(c, tmp_path, maps=False, meshes=False)
+    html = files["report.html"].read_text()
+    assert "<li><b>Variant more lights</b>: dark and unseen area 3 -&gt; 0 m2</li>" in html
+    assert "<li><b>high poles</b>: no change in the dark and unseen area</li>" in html
+    md = files["report.md"].read_text()
+    assert "- **Variant more lights**: dark and unseen area 3 -> 0 m2" in md
+
+
+def test_standin_matches_the_scenario_data_contract():
+    """The stand-in results of these tests have the attributes of the real scenario classes."""
+    import dataclasses
+
+    import _report_standin as standin
+
+    model = pytest.importorskip("cpted_sim.scenario.model",
+                                reason="cpted_sim.scenario.model is not merged into this branch yet")
+    for name in ("ScenarioResult", "AreaResult", "Metric"):
+        real = {f.name for f in dataclasses.fields(getattr(model, name))}
+        ours = {f.name for f in dataclasses.fields(getattr(standin, name))}
+        assert ours == real, (name, ours ^ real)
+    compare_mod = pytest.importorskip("cpted_sim.scenario.compare")
+    real = {f.name for f in dataclasses.fields(compare_mod.Comparison)}
+    assert {f.name for f in dataclasses.fields(standin.Comparison)} == real

@@ -1,0 +1,176 @@
+"""Result files: metric table as CSV and JSON, fields as .npz, GeoTIFF, coloured PLY."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _report_standin import make_comparison, make_result, compare  # noqa: E402
+
+from cpted_sim.errors import EngineUnavailableError, GridError, ParameterError  # noqa: E402
+from cpted_sim.io.colored_mesh import (face_colors, face_values_from_field, read_ply,  # noqa: E402
+                                       write_ply)
+from cpted_sim.io.raster import write_geotiff  # noqa: E402
+from cpted_sim.io.results import (TABLE_COLUMNS, read_fields_npz, read_metrics_csv,  # noqa: E402
+                                  write_fields_npz, write_metrics_csv, write_metrics_json)
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return make_comparison(spacing=2.0)
+
+
+def _same(a, b):
+    if isinstance(a, float) and math.isnan(a):
+        return b is None or (isinstance(b, float) and math.isnan(b))
+    return a == b
+
+
+def test_metrics_csv_reads_back_equal_to_the_table(comparison, tmp_path):
+    p = write_metrics_csv(comparison.table, tmp_path / "metrics.csv")
+    rows = read_metrics_csv(p)
+    assert len(rows) == len(comparison.table) > 10
+    assert list(rows[0])[: len(TABLE_COLUMNS)] == list(TABLE_COLUMNS)
+    for got, want in zip(rows, comparison.table):
+        for k in TABLE_COLUMNS:
+            assert _same(want[k], got[k]), (k, want[k], got[k])  # bit-exact floats
+    assert any(math.isnan(r["value"]) for r in rows)  # the NaN metric survives as NaN
+
+
+def test_metrics_csv_keeps_missing_values_missing(tmp_path):
+    rows = [{"variant": "B", "area": "a", "metric": "E_min", "unit": "lx", "base": None,
+             "value": 2.5, "delta": None, "delta_pct": None, "better": "higher", "note": "x,y"}]
+    back = read_metrics_csv(write_metrics_csv(rows, tmp_path / "m.csv"))
+    assert back == rows  # None stays None, extra columns follow, commas are quoted
+
+
+def test_metrics_json_holds_the_table_with_null_for_nan(comparison, tmp_path):
+    doc = {"table": comparison.table, "extra": np.arange(3), "inf": float("inf")}
+    p = write_metrics_json(doc, tmp_path / "metrics.json")
+    back = json.loads(p.read_text())  # strict JSON: no NaN tokens
+    assert "NaN" not in p.read_text()
+    assert back["extra"] == [0, 1, 2] and back["inf"] is None
+    for got, want in zip(back["table"], comparison.table):
+        for k in TABLE_COLUMNS:
+            assert _same(want[k], got[k]), (k, want[k], got[k])
+
+
+def test_fields_npz_round_trip(comparison, tmp_path):
+    p = write_fields_npz(comparison, tmp_path / "fields.npz")
+    data = read_fields_npz(p)
+    n = 0
+    for r in (comparison.base, *comparison.variants):
+        for a, area in r.areas.items():
+            for q, f in area.fields.items():
+                np.testing.assert_array_equal(data[f"{r.variant}/{a}/{q}"], f.values)
+                n += 1
+    assert n == 3 * 7
+    g = comparison.base.areas["street"].grid
+    np.testing.assert_array_equal(data["grid/street/points"], g.points)
+    np.testing.assert_array_equal(data["grid/street/raster_index"], g.raster_index)
+    assert tuple(data["grid/street/shape"]) == g.shape
+    assert tuple(data["grid/street/transform"]) == g.transform
+    np.testing.assert_array_equal(data["grid/north facade/normals"],
+                                  comparison.base.areas["north facade"].grid.normals)
+    d = comparison.deltas["more lights"]["street"]["E_h"]
+    np.testing.assert_array_equal(data["delta/more lights/street/E_h"], d.values)
+    assert "base/street/E_h" in data
+
+
+def test_npz_refuses_names_with_a_slash(tmp_path):
+    base = make_result("a/b", (10.0,), spacing=4.0)
+    with pytest.raises(ParameterError, match="'a/b'"):
+        write_fields_npz(compare(base), tmp_path / "f.npz")
+
+
+def test_geotiff_round_trip(comparison, tmp_path):
+    rasterio = pytest.importorskip("rasterio", reason="GeoTIFF needs the optional gis extra")
+    f = comparison.base.areas["street"].fields["E_h"]
+    p = write_geotiff(f, tmp_path / "e.tif", 28992)
+    with rasterio.open(p) as src:
+        band = src.read(1)
+        assert src.crs.to_epsg() == 28992
+        # north-up: the first row is the grid's last (largest y); cell centre of (0, 0)
+        np.testing.assert_allclose(band[::-1], f.as_raster().astype(np.float32))
+        x0, y0, dx, dy = f.grid.transform
+        cx, cy = src.xy(band.shape[0] - 1, 0)
+        assert (cx, cy) == pytest.approx((x0, y0))
+        assert src.tags()["quantity"] == "E_h"
+
+
+def test_geotiff_errors(comparison, tmp_path, monkeypatch):
+    facade = comparison.base.areas["north facade"].fields["E_v"]
+    street = comparison.base.areas["street"].fields["E_h"]
+    if "rasterio" in sys.modules or _has_rasterio():
+        with pytest.raises(GridError, match="plan grid"):
+            write_geotiff(facade, tmp_path / "x.tif", 28992)
+        with pytest.raises(ParameterError, match="epsg"):
+            write_geotiff(street, tmp_path / "x.tif", "RD")
+    monkeypatch.setitem(sys.modules, "rasterio", None)  # as if not installed
+    with pytest.raises(EngineUnavailableError, match=r"cpted_sim\[gis\]"):
+        write_geotiff(street, tmp_path / "x.tif", 28992)
+
+
+def _has_rasterio():
+    try:
+        import rasterio  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def test_ply_round_trip_and_colours(comparison, tmp_path):
+    r = comparison.base
+    f = r.areas["street"].fields["E_h"]
+    vals = face_values_from_field(r.scene, f)
+    # the two ground triangles' centroids lie on the street grid; walls and roofs do not
+    ground = r.scene.group_faces("ground")
+    assert np.isfinite(vals[ground]).all()
+    assert np.isnan(np.delete(vals, ground)).all()
+    cols = face_colors(r.scene, vals)
+    p = write_ply(r.scene, tmp_path / "s.ply", cols, comment="E_h")
+    back = read_ply(p)
+    n = r.scene.n_faces
+    assert back["faces"].shape == (n, 3) and back["vertices"].shape == (3 * n, 3)
+    np.testing.assert_allclose(back["vertices"], r.scene.vertices[r.scene.faces].reshape(-1, 3),
+                               atol=1e-5)
+    np.testing.assert_array_equal(back["colors"][::3], cols)
+    assert any(c.startswith("origin ") for c in back["comments"]) and "E_h" in back["comments"]
+
+
+def test_ply_reads_in_trimesh(comparison, tmp_path):
+    trimesh = pytest.importorskip("trimesh")
+    r = comparison.base
+    p = write_ply(r.scene, tmp_path / "s.ply")
+    mesh = trimesh.load(p, process=False)
+    assert len(mesh.faces) == r.scene.n_faces
+    np.testing.assert_allclose(mesh.vertices, r.scene.vertices[r.scene.faces].reshape(-1, 3),
+                               atol=1e-5)
+    rgb = np.asarray(mesh.visual.vertex_colors)[:, :3]
+    # grey by group: ground and building differ, faces of one group agree
+    g = r.scene.face_group
+    assert len({tuple(rgb[3 * i]) for i in np.nonzero(g == g[0])[0]}) == 1
+    assert len({tuple(c) for c in rgb}) == len(r.scene.groups)
+
+
+def test_ply_rejects_wrong_colours(comparison, tmp_path):
+    with pytest.raises(ParameterError, match="colors"):
+        write_ply(comparison.base.scene, tmp_path / "x.ply", np.zeros((2, 3)))
+
+
+def test_report_logs_and_skips_geotiff_without_rasterio(tmp_path, monkeypatch, caplog):
+    from cpted_sim.io.report import write_report
+
+    monkeypatch.setitem(sys.modules, "rasterio", None)
+    c = make_comparison(epsg=28992, spacing=4.0)
+    with caplog.at_level(logging.INFO, logger="cpted_sim.io.report"):
+        files = write_report(c, tmp_path, maps=False, meshes=False)
+    assert not any(k.startswith("geotiff/") for k in files)
+    assert "rasterio is missing" in caplog.text and "EPSG:28992" in caplog.text

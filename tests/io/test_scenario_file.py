@@ -1,0 +1,353 @@
+"""Scenario files: round trips, and errors that name the key and the line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cpted_sim.errors import ScenarioFileError
+from cpted_sim.io._toml import LineIndex, dumps
+from cpted_sim.io.scenario_file import (dumps_scenario, load_scenario, loads_scenario,
+                                        save_scenario)
+from cpted_sim.scenario import model as m
+from cpted_sim.scenario.demo import demo_scenario_path
+
+FULL = textwrap.dedent('''\
+    name = "Full \\"quoted\\" scenario é"
+    description = "every key"
+
+    [scene]
+    builtin = "quads"
+    group = "ground"
+    params = { quads = [[[0, 0, 0], [40, 0, 0], [40, 20, 0], [0, 20, 0]]] }
+    origin = [0.0, 0.0, 0.0]
+    epsg = 28992
+    name = "ground"
+
+    [materials]
+    ground = { reflectance = 0.2 }
+    "hedge top" = { reflectance = 0.1, light_transmittance = 0.1, sight_transmittance = 0.2, tags = ["hedge"] }
+
+    [[luminaires]]
+    name = "L1"
+    photometry = "lamp.ies"
+    position = [10.0, 5.0, 6.0]
+    azimuth = 15.0
+    tilt = 5.0
+    spin = 2.0
+    maintenance_factor = 0.9
+    flux_scale = 1.1
+
+    [[luminaires]]
+    name = "L2"
+    photometry = { builtin = "street_light_optic", flux = 5000.0 }
+    position = [30.0, 5.0, 6.0]
+
+    [[areas]]
+    name = "street"
+    kind = "en13201"
+    class = "P3"
+    polygon = [[0, 0], [40, 0], [40, 10], [0, 10]]
+    spacing = 1.0
+    quantities = ["E_h", "E_sc"]
+    facing = [1.0, 0.0]
+
+    [[areas]]
+    name = "plaza"
+    kind = "grid"
+    polygon = [[0, 10], [40, 10], [40, 20]]
+    spacing = 2.0
+    height = 0.5
+    dark_lx = 2.0
+
+    [[areas]]
+    name = "walk"
+    kind = "route"
+    path = [[0, 5], [40, 5]]
+
+    [[areas]]
+    name = "fronts"
+    kind = "facade"
+    groups = ["ground"]
+
+    [[observers]]
+    name = "windows"
+    tag = "window"
+    range = 30.0
+
+    [[observers]]
+    name = "guards"
+    kind = "person"
+    points = [[1, 1, 1.6], [2, 2, 1.6]]
+    fov = 360.0
+    weight = 2.0
+
+    [[observers]]
+    name = "walkers"
+    kind = "path"
+    path = [[0, 5], [40, 5]]
+    spacing = 4.0
+    height = 1.6
+
+    [thresholds]
+    dark_lx = 0.5
+    min_surveillance = 2.0
+    night_lit_lx = 1.5
+    target_height = 1.4
+    concealment_distance = 6.0
+
+    [run]
+    threads = 2
+    engine = "numba"
+    max_distance = 80.0
+    quiet = true
+
+    [[variants]]
+    name = "B"
+    description = "every change"
+
+    [[variants.changes]]
+    op = "add_luminaire"
+    name = "L3"
+    photometry = "lamp.ies"
+    position = [20.0, 5.0, 6.0]
+
+    [[variants.changes]]
+    op = "move_luminaire"
+    name = "L1"
+    offset = [1.0, 0.0, 0.0]
+
+    [[variants.changes]]
+    op = "aim_luminaire"
+    name = "L2"
+    tilt = 10.0
+
+    [[variants.changes]]
+    op = "replace_photometry"
+    name = "*"
+    photometry = { builtin = "isotropic", intensity_cd = 500.0 }
+
+    [[variants.changes]]
+    op = "remove_luminaire"
+    name = "L2"
+
+    [[variants.changes]]
+    op = "add_geometry"
+    builtin = "box"
+    group = "kiosk"
+    params = { min = [5, 12, 0], max = [7, 14, 3] }
+
+    [[variants.changes]]
+    op = "remove_geometry"
+    groups = ["hedge top"]
+
+    [[variants.changes]]
+    op = "set_material"
+    group = "hedge top"
+    sight_transmittance = 0.6
+
+    [[variants.changes]]
+    op = "add_observers"
+    name = "more"
+    kind = "door"
+    points = [[5, 5, 1.6]]
+    fov = 360.0
+
+    [[variants.changes]]
+    op = "remove_observers"
+    name = "guards"
+
+    [[variants]]
+    name = "C"
+    ''')
+
+
+@pytest.fixture
+def full_dir(tmp_path) -> Path:
+    (tmp_path / "lamp.ies").write_text("stand-in, not parsed with load_assets=False\n")
+    (tmp_path / "full.toml").write_text(FULL, encoding="utf-8")
+    return tmp_path
+
+
+def _load(d: Path, text: str | None = None):
+    text = FULL if text is None else text
+    return loads_scenario(text, path=d / "full.toml", load_assets=False)
+
+
+def test_full_file_reads_every_key(full_dir):
+    sc = _load(full_dir)
+    assert sc.name == 'Full "quoted" scenario é'
+    assert sc.scene.epsg == 28992 and sc.scene.geometry.builtin == "quads"
+    assert sc.materials["hedge top"].tags == ("hedge",)
+    assert sc.luminaires[0].photometry.file == str((full_dir / "lamp.ies").resolve())
+    assert sc.luminaires[0].maintenance_factor == 0.9 and sc.luminaires[1].maintenance_factor == 0.8
+    assert sc.luminaires[1].photometry == m.PhotometrySpec(builtin="street_light_optic",
+                                                           params={"flux": 5000.0})
+    assert [a.kind for a in sc.areas] == ["en13201", "grid", "route", "facade"]
+    assert sc.areas[0].lighting_class == "P3" and sc.areas[1].dark_lx == 2.0
+    assert sc.observers[2].path == ((0.0, 5.0), (40.0, 5.0))
+    assert sc.thresholds == m.Thresholds(0.5, 2.0, 1.5, 1.4, 6.0)
+    assert sc.settings == m.RunSettings(2, "numba", 80.0, True)
+    ops = [c.op for c in sc.variants[0].changes]
+    assert ops == ["add_luminaire", "move_luminaire", "aim_luminaire", "replace_photometry",
+                   "remove_luminaire", "add_geometry", "remove_geometry", "set_material",
+                   "add_observers", "remove_observers"]
+    assert sc.variants[1] == m.Variant("C")
+
+
+def test_round_trip_load_save_load(full_dir):
+    sc = _load(full_dir)
+    out = save_scenario(sc, full_dir / "again.toml")
+    back = loads_scenario(out.read_text(encoding="utf-8"), path=out, load_assets=False)
+    assert back == sc
+    # and the text is stable: saving the reloaded scenario writes the same file
+    assert dumps_scenario(back, base_dir=full_dir) == out.read_text(encoding="utf-8")
+
+
+def test_round_trip_into_another_folder_keeps_files_pointing_at_the_same_place(full_dir):
+    sc = _load(full_dir)
+    other = full_dir / "sub" / "deeper"
+    other.mkdir(parents=True)
+    out = save_scenario(sc, other / "moved.toml")
+    assert '"../../lamp.ies"' in out.read_text(encoding="utf-8")
+    back = loads_scenario(out.read_text(encoding="utf-8"), path=out, load_assets=False)
+    assert back == sc
+
+
+def test_round_trip_of_the_demo_file(tmp_path):
+    sc = load_scenario(demo_scenario_path())
+    out = save_scenario(sc, tmp_path / "demo.toml")
+    assert load_scenario(out) == sc
+    assert len(sc.variants) == 2
+
+
+def test_the_loader_loads_photometric_files(tmp_path):
+    sc = load_scenario(demo_scenario_path())
+    f = sc.luminaires[0].photometry.file
+    assert f in sc.assets and sc.assets[f].flux > 1000.0
+
+
+def test_an_applied_variant_cannot_be_saved(full_dir):
+    sc = _load(full_dir)
+    with pytest.raises(ScenarioFileError, match="write the base scenario"):
+        dumps_scenario(sc.apply("B"))
+
+
+def _line_of(text: str, needle: str) -> int:
+    for i, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return i
+    raise AssertionError(needle)
+
+
+# (replace this, with that, expected key, text on the expected line, message part)
+ERRORS = [
+    ('description = "every key"', 'descripton = "x"', "descripton", 'descripton = "x"', "unknown key"),
+    ("tilt = 5.0", "tilt = \"5\"", "luminaires[0].tilt", 'tilt = "5"', "expected a number"),
+    ("maintenance_factor = 0.9", "maintenance_factor = 1.5", "luminaires[0].maintenance_factor",
+     "maintenance_factor = 1.5", "<= 1.0"),
+    ("position = [30.0, 5.0, 6.0]", "position = [30.0, 5.0]", "luminaires[1].position",
+     "position = [30.0, 5.0]", "list of 3 numbers"),
+    ("flux_scale = 1.1", "flux_scale = 1.1\ncolour = \"red\"", "luminaires[0].colour",
+     'colour = "red"', "unknown key 'colour'"),
+    ('class = "P3"', 'class = "M2"', "areas[0].class", 'class = "M2"', "P class"),
+    ('kind = "route"', 'kind = "road"', "areas[2].kind", 'kind = "road"', "expected one of"),
+    ("spacing = 2.0\nheight", "spacing = -2.0\nheight", "areas[1].spacing",
+     "spacing = -2.0", "> 0.0"),
+    ('tag = "window"', 'tag = 3', "observers[0].tag", "tag = 3", "expected a string"),
+    ("fov = 360.0\nweight", "fov = 400.0\nweight", "observers[1].fov", "fov = 400.0",
+     "<= 360.0"),
+    ("threads = 2", "threads = 2.5", "run.threads", "threads = 2.5", "whole number"),
+    ('engine = "numba"', 'engine = "optix"', "run.engine", 'engine = "optix"', "expected one of"),
+    ('op = "aim_luminaire"', 'op = "aim"', "variants[0].changes[2].op", 'op = "aim"',
+     "expected one of"),
+    ("offset = [1.0, 0.0, 0.0]", "offset = [1.0, 0.0, 0.0]\nposition = [1.0, 0.0, 0.0]",
+     "variants[0].changes[1]", None, "exactly one of 'position' and 'offset'"),
+    ('photometry = "lamp.ies"\nposition = [20.0',
+     'photometry = "missing.ies"\nposition = [20.0', "variants[0].changes[0].photometry",
+     'photometry = "missing.ies"', "file not found: missing.ies"),
+    ('name = "C"', 'name = "base"', "variants[1].name", 'name = "base"', "reserved"),
+    ('name = "L2"\nphotometry', 'name = "L1"  # again\nphotometry', "luminaires[1].name",
+     "# again", "used twice"),
+    ("min_surveillance = 2.0", "min_surveillance = -1", "thresholds.min_surveillance",
+     "min_surveillance = -1", ">= 0.0"),
+    ("params = { min = [5, 12, 0], max = [7, 14, 3] }", "params = { min = [5, 12, 0], max = [4, 14, 3] }",
+     "variants[0].changes[5].params.max", "max = [4, 14, 3]", "max must exceed min"),
+]
+
+
+@pytest.mark.parametrize("old,new,key,line_text,message", ERRORS, ids=[e[2] for e in ERRORS])
+def test_errors_name_the_key_and_the_line(full_dir, old, new, key, line_text, message):
+    assert FULL.count(old) == 1, old
+    text = FULL.replace(old, new)
+    with pytest.raises(ScenarioFileError) as exc:
+        _load(full_dir, text)
+    err = exc.value
+    assert err.key == key
+    assert message in str(err)
+    assert f"[{key}]" in str(err) and "full.toml line" in str(err)
+    expected = _line_of(text, line_text if line_text else new.splitlines()[0].strip())
+    if line_text is None:
+        # the error is about the whole table: its header line or its first key
+        assert err.line is not None and err.line <= expected
+    else:
+        assert err.line == expected
+
+
+def test_invalid_toml_names_the_line(full_dir):
+    text = FULL.replace("tilt = 5.0", "tilt = = 5.0")
+    with pytest.raises(ScenarioFileError, match="invalid TOML") as exc:
+        _load(full_dir, text)
+    assert exc.value.line == _line_of(text, "tilt = = 5.0")
+
+
+def test_missing_scene_and_missing_file(tmp_path):
+    with pytest.raises(ScenarioFileError, match="missing key 'scene'"):
+        loads_scenario('name = "x"\n', path=tmp_path / "x.toml")
+    with pytest.raises(ScenarioFileError, match="cannot read the scenario file"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+def test_unknown_builtin_scene_is_an_error_with_its_line(tmp_path):
+    text = '[scene]\nbuiltin = "atlantis"\n'
+    with pytest.raises(ScenarioFileError, match="expected one of") as exc:
+        loads_scenario(text, path=tmp_path / "x.toml")
+    assert exc.value.key == "scene.builtin" and exc.value.line == 2
+
+
+def test_line_index_handles_nested_arrays_of_tables_and_multiline_values():
+    text = textwrap.dedent('''\
+        a = [
+          1,
+          2,
+        ]
+        b = 1
+        [[v]]
+        n = 1
+        [[v.c]]
+        op = "x"
+        [[v]]
+        [[v.c]]
+        [[v.c]]
+        op = "y"
+        [t."q k"]
+        z = { p = 1, r = 2 }
+        ''')
+    ix = LineIndex(text)
+    assert ix.line_of("a") == 1 and ix.line_of("b") == 5
+    assert ix.line_of("v[0].c[0].op") == 9
+    assert ix.line_of("v[1].c[1].op") == 13
+    assert ix.line_of("v[1].c[0]") == 11
+    assert ix.line_of("t.q k.z.r") == 15
+    assert ix.line_of("v[1].c[1].op[3]") == 13
+    assert ix.line_of("nowhere") is None
+
+
+def test_writer_output_is_valid_toml_for_awkward_values():
+    import tomllib
+
+    data = {"s": 'a "b" \\ c\n\té', "f": 1e-300, "i": -3, "t": True, "l": [1.5, "x", [2]],
+            "d": {"k k": 1.0}, "aot": [{"x": 1, "sub": [{"y": 2}]}, {"x": 2}]}
+    assert tomllib.loads(dumps(data)) == data

@@ -1,0 +1,118 @@
+"""Comparisons: delta fields, the metric table and the verdicts."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from cpted_sim.errors import ParameterError
+from cpted_sim.scenario import model as m
+from cpted_sim.scenario.compare import Comparison, compare
+from cpted_sim.scenario.run import run
+
+GROUND = m.GeometrySpec(builtin="quads", group="ground",
+                        params={"quads": [[[0, 0, 0], [30, 0, 0], [30, 30, 0], [0, 30, 0]]]})
+LAMP = m.PhotometrySpec(builtin="isotropic", params={"intensity_cd": 300.0})
+TABLE_KEYS = {"variant", "area", "metric", "unit", "base", "value", "delta", "delta_pct", "better"}
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return m.Scenario(
+        name="yard", scene=m.SceneSpec(GROUND),
+        luminaires=(m.LuminaireSpec("L1", LAMP, (8.0, 15.0, 5.0)),),
+        areas=(m.AreaSpec("yard", "en13201", lighting_class="P5",
+                          polygon=((2, 2), (28, 2), (28, 28), (2, 28)), spacing=2.0,
+                          quantities=("E_h", "surveillance")),),
+        observers=(m.ObserverSpec("door", kind="door", points=((2.0, 15.0, 1.6),), fov=360.0,
+                                  range=18.0),),
+        variants=(
+            m.Variant("more light", (m.AddLuminaire(m.LuminaireSpec("L2", LAMP, (22.0, 15.0, 5.0))),)),
+            m.Variant("more eyes", (m.AddObservers(m.ObserverSpec(
+                "door2", kind="door", points=((28.0, 15.0, 1.6),), fov=360.0, range=18.0)),)),
+        ))
+
+
+@pytest.fixture(scope="module")
+def comparison(scenario):
+    return compare(scenario)
+
+
+def test_delta_fields_are_variant_minus_base(comparison):
+    base = comparison.base.areas["yard"].fields
+    for res in comparison.variants:
+        d = comparison.deltas[res.variant]["yard"]
+        for q in ("E_h", "surveillance_count", "dark", "unobserved", "dark_and_unseen"):
+            np.testing.assert_allclose(d[q].values, res.areas["yard"].fields[q].values - base[q].values)
+            assert d[q].unit == base[q].unit
+    assert (comparison.deltas["more light"]["yard"]["E_h"].values > 0).all()
+    assert np.all(comparison.deltas["more light"]["yard"]["surveillance_count"].values == 0)
+
+
+def test_table_rows_hold_base_value_delta_and_percent(comparison):
+    rows = comparison.table
+    assert all(set(r) == TABLE_KEYS for r in rows)
+    assert [r["variant"] for r in rows][0] == "base"
+    assert {r["variant"] for r in rows} == {"base", "more light", "more eyes"}
+    for r in rows:
+        res = comparison.base if r["variant"] == "base" else next(
+            v for v in comparison.variants if v.variant == r["variant"])
+        metric = res.areas[r["area"]].metrics[r["metric"]]
+        assert r["unit"] == metric.unit and r["better"] == metric.better
+        base_v = comparison.base.areas[r["area"]].metrics[r["metric"]].value
+        if np.isnan(metric.value):
+            assert r["value"] is None
+            continue
+        assert r["value"] == pytest.approx(metric.value)
+        assert r["base"] == pytest.approx(base_v)
+        assert r["delta"] == pytest.approx(metric.value - base_v)
+        if abs(base_v) >= 1e-3:
+            assert r["delta_pct"] == pytest.approx(100 * (metric.value - base_v) / abs(base_v))
+        else:
+            assert r["delta_pct"] is None
+        if r["variant"] == "base":
+            assert r["delta"] == 0.0
+    e = comparison.metric("more light", "yard", "E_avg")
+    assert e["delta"] > 0 and e["unit"] == "lx" and e["better"] == "higher"
+    u = comparison.metric("more eyes", "yard", "unobserved_pct")
+    assert u["delta"] < 0 and u["unit"] == "%" and u["better"] == "lower"
+    with pytest.raises(ParameterError, match="no row"):
+        comparison.metric("more light", "yard", "nonsense")
+
+
+def test_verdicts_name_the_variant_and_the_dark_and_unseen_area(comparison):
+    for res in comparison.variants:
+        text = comparison.verdicts[res.variant]
+        b = comparison.base.areas["yard"].metrics["dark_unseen_area"].value
+        v = res.areas["yard"].metrics["dark_unseen_area"].value
+        assert text.startswith(f"Variant {res.variant}: dark and unseen area ")
+        assert f"{b:.0f} -> {v:.0f} m2" in text
+        assert f"({100 * (v - b) / b:+.0f} %)" in text
+    base_cls = comparison.base.areas["yard"].metrics["class_achieved"].label
+    lit_cls = comparison.variants[0].areas["yard"].metrics["class_achieved"].label
+    if base_cls != lit_cls:
+        assert f"P-class {base_cls} -> {lit_cls}" in comparison.verdicts["more light"]
+
+
+def test_compare_accepts_results_scenarios_and_variants(scenario, comparison):
+    again = compare(comparison.base, scenario.apply("more light"))
+    assert [r.variant for r in again.variants] == ["more light"]
+    np.testing.assert_allclose(again.deltas["more light"]["yard"]["E_h"].values,
+                               comparison.deltas["more light"]["yard"]["E_h"].values)
+    with pytest.raises(ParameterError, match="needs the base Scenario"):
+        compare(comparison.base, scenario.variants[0])
+    with pytest.raises(ParameterError, match="names must differ"):
+        compare(comparison.base, comparison.base)
+
+
+def test_to_report_delegates_to_the_report_writer(comparison, monkeypatch, tmp_path):
+    calls = []
+    fake = types.ModuleType("cpted_sim.io.report")
+    fake.write_report = lambda cmp, out: calls.append((cmp, out)) or {"report.html": out}
+    monkeypatch.setitem(sys.modules, "cpted_sim.io.report", fake)
+    assert comparison.to_report(tmp_path) == {"report.html": tmp_path}
+    assert calls == [(comparison, tmp_path)]
+    assert isinstance(comparison, Comparison)
