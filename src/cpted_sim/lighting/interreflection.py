@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -49,8 +49,7 @@ __all__ = ["RadiositySolution", "IndirectResult", "radiosity", "indirect_illumin
 
 log = logging.getLogger(__name__)
 
-KINDS = ("horizontal", "vertical", "plane", "generic", "semicylindrical", "cylindrical",
-         "hemispherical")
+KINDS = ("horizontal", "vertical", "plane", "semicylindrical", "cylindrical", "hemispherical")
 _PATCH_BLOCK = 20_000
 _POINT_BLOCK = 8_192
 _MAX_BOUNCES = 500
@@ -182,6 +181,40 @@ def _count(arg, name: str, lo: int, hi: int) -> int:
 
 def _layers(scene: Scene) -> int:
     return 4 if np.any(scene.light_transmittance > 0.0) else 1
+
+
+def _hot_emitters(scene: Scene, solution: RadiositySolution, factor: float,
+                  max_count: int) -> tuple[np.ndarray, list[Luminaire]]:
+    """Small patches far brighter than the rest, as Lambertian point emitters.
+
+    A patch just under a lamp (a pole's top) can be thousands of times brighter than the
+    street; a gather ray finds it rarely and then dominates the estimate (a "firefly"). Patches
+    with ``B > factor x`` the area-weighted mean ``B`` and an area below a full cell are taken
+    out of the random gather and added exactly, by the direct engine, as emitters of intensity
+    ``B A cos(theta) / pi`` [cd] with shadow rays: the two parts partition the integral, so the
+    sum stays unbiased and the fireflies are gone.
+    """
+    from ..photometry.builtin import cosine_distribution
+
+    pt = solution.patches
+    b = solution.radiosity
+    mean_b = float(np.average(b, weights=pt.areas)) if pt.areas.sum() > 0 else 0.0
+    if factor <= 0 or mean_b <= 0 or max_count == 0:
+        return np.zeros(0, dtype=np.int64), []
+    cand = np.nonzero((b > factor * mean_b) & (pt.areas <= pt.patch_size ** 2))[0]
+    if cand.size > max_count:
+        cand = cand[np.argsort(b[cand] * pt.areas[cand])[::-1][:max_count]]
+    if cand.size == 0:
+        return cand, []
+    unit = cosine_distribution(1.0)
+    n = pt.normals[cand]
+    pos = scene.to_world(pt.centres[cand] + 2.0 * scene.ray_offset * n)
+    tilt = np.degrees(np.arccos(np.clip(-n[:, 2], -1.0, 1.0)))
+    azimuth = np.degrees(np.arctan2(-n[:, 0], n[:, 1]))
+    scale = b[cand] * pt.areas[cand] / math.pi
+    return cand, [Luminaire(unit, pos[k], azimuth=azimuth[k], tilt=tilt[k],
+                            flux_scale=scale[k], name="interreflection emitter")
+                  for k in range(cand.size)]
 
 
 # ---------------------------------------------------------------------------------- solver
@@ -384,6 +417,7 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
                          kind: str = "horizontal", facing=None, *, bounces: int | None = None,
                          tolerance: float = 1e-3, seed: int = 0, quiet: bool | None = None,
                          rays: int = 512, solution: RadiositySolution | None = None,
+                         hot_factor: float = 50.0, max_hot: int = 20_000,
                          **solver) -> IndirectResult:
     """Indirect (interreflected) illuminance at the points of a grid, with an error estimate.
 
@@ -407,6 +441,10 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
         Final-gather rays per point (default 512).
     solution : RadiositySolution, optional
         A solution from :func:`radiosity` of the same scene, reused (no patch work).
+    hot_factor, max_hot : float, int
+        Small patches brighter than ``hot_factor`` x the mean radiosity (at most ``max_hot``,
+        the brightest by flux) are added exactly as Lambertian emitters instead of being found
+        by the random rays (no fireflies under lamps); ``hot_factor=0`` turns this off.
     **solver
         Further :func:`radiosity` parameters (``patch_size``, ``rays_per_patch``, ...).
 
@@ -425,7 +463,7 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     if not isinstance(grid, CalculationGrid):
         raise ParameterError(f"grid: expected a CalculationGrid, got {type(grid).__name__}")
     code, nrm = _directions(grid, kind, facing)
-    rays = _count(rays, "rays", 1, 65536)
+    rays = _count(rays, "rays", 1, 2**22)
     if solution is None:
         solution = radiosity(scene, luminaires, bounces=bounces, tolerance=tolerance, seed=seed,
                              quiet=quiet, **solver)
@@ -446,28 +484,46 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     layers = _layers(scene)
     seed = _count(seed, "seed", 0, 2**63 - 1)
     seed2 = seed ^ 0x5DEECE66D  # the gather's own streams, apart from the patches' ones
+    hot, emitters = _hot_emitters(scene, solution, as_float(hot_factor, "hot_factor", lo=0.0),
+                                  _count(max_hot, "max_hot", 0, 10**7))
+    b_gather = solution.radiosity.copy()
+    se_gather = solution.radiosity_se.copy()
+    disc_gather = solution.radiosity_spread.copy()
+    b_gather[hot] = 0.0
+    se_gather[hot] = 0.0
+    disc_gather[hot] = 0.0
     bar = _bar(n, quiet, "interreflection: points")
     try:
         for a in range(0, n, _POINT_BLOCK):
             b = min(n, a + _POINT_BLOCK)
             K.point_gather(scene.bvh, pt.cells, scene.face_normals, scene.light_transmittance,
-                           pt.n_front, pt.two_sided, ptrans, solution.radiosity, solution.radiosity_se,
-                           solution.radiosity_spread, pts[a:b], nrm[a:b], code, rays, layers,
-                           seed2, a, scene.ray_offset, *(o[a:b] for o in out))
+                           pt.n_front, pt.two_sided, ptrans, b_gather, se_gather, disc_gather,
+                           pts[a:b], nrm[a:b], code, rays, layers, seed2, a, scene.ray_offset,
+                           *(o[a:b] for o in out))
             if bar is not None:
                 bar.update(b - a)
     finally:
         if bar is not None:
             bar.close()
     e, stat, pnoise, disc = out
+    if emitters:
+        # The hot patches' share, exact; their spread across the patch is a discretisation term.
+        kw = dict(kind=kind, quiet=True, cutoff=1e-4,
+                  facing=nrm if kind in ("vertical", "semicylindrical", "plane") else None)
+        hot_e = illuminance(scene, emitters, grid, **kw).values
+        spread = [replace(lm, flux_scale=lm.flux_scale * solution.radiosity_spread[j]
+                          / max(solution.radiosity[j], 1e-300)) for lm, j in zip(emitters, hot)]
+        hot_d = illuminance(scene, spread, grid, **kw).values
+        e = e + hot_e
+        disc = np.sqrt(disc ** 2 + hot_d ** 2)
     # Stopping at a tolerance leaves energy out; an explicit number of bounces is what was asked.
     trunc = e * (solution.remaining if solution.settings.get("bounces") is None else 0.0)
     err = np.sqrt(stat ** 2 + pnoise ** 2 + disc ** 2 + trunc ** 2)
-    quantity = {"horizontal": "E_h", "vertical": "E_v", "plane": "E", "generic": "E",
+    quantity = {"horizontal": "E_h", "vertical": "E_v", "plane": "E_plane",
                 "semicylindrical": "E_sc", "cylindrical": "E_cyl",
                 "hemispherical": "E_hs"}[kind] + "_indirect"
     prov = provenance(method="interreflection (patch radiosity, Monte-Carlo gathering)",
-                      kind=kind, rays=rays, bounces_done=solution.bounces,
+                      kind=kind, rays=rays, hot_emitters=len(emitters), bounces_done=solution.bounces,
                       remaining=solution.remaining, **solution.settings,
                       gather_seconds=round(time.perf_counter() - t_gather, 3),
                       total_seconds=round(time.perf_counter() - t0, 3))
