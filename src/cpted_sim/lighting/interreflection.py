@@ -42,7 +42,7 @@ from ..geometry.scene import Scene
 from ..kernels import interreflection as K
 from ..photometry.luminaire import Luminaire
 from .illuminance import illuminance
-from .patches import Patches, make_patches
+from .patches import Patches, hot_emitters, make_patches
 
 __all__ = ["RadiositySolution", "IndirectResult", "radiosity", "indirect_illuminance",
            "surface_luminance", "add_indirect", "make_patches", "KINDS"]
@@ -181,40 +181,6 @@ def _count(arg, name: str, lo: int, hi: int) -> int:
 
 def _layers(scene: Scene) -> int:
     return 4 if np.any(scene.light_transmittance > 0.0) else 1
-
-
-def _hot_emitters(scene: Scene, solution: RadiositySolution, factor: float,
-                  max_count: int) -> tuple[np.ndarray, list[Luminaire]]:
-    """Small patches far brighter than the rest, as Lambertian point emitters.
-
-    A patch just under a lamp (a pole's top) can be thousands of times brighter than the
-    street; a gather ray finds it rarely and then dominates the estimate (a "firefly"). Patches
-    with ``B > factor x`` the area-weighted mean ``B`` and an area below a full cell are taken
-    out of the random gather and added exactly, by the direct engine, as emitters of intensity
-    ``B A cos(theta) / pi`` [cd] with shadow rays: the two parts partition the integral, so the
-    sum stays unbiased and the fireflies are gone.
-    """
-    from ..photometry.builtin import cosine_distribution
-
-    pt = solution.patches
-    b = solution.radiosity
-    mean_b = float(np.average(b, weights=pt.areas)) if pt.areas.sum() > 0 else 0.0
-    if factor <= 0 or mean_b <= 0 or max_count == 0:
-        return np.zeros(0, dtype=np.int64), []
-    cand = np.nonzero((b > factor * mean_b) & (pt.areas <= pt.patch_size ** 2))[0]
-    if cand.size > max_count:
-        cand = cand[np.argsort(b[cand] * pt.areas[cand])[::-1][:max_count]]
-    if cand.size == 0:
-        return cand, []
-    unit = cosine_distribution(1.0)
-    n = pt.normals[cand]
-    pos = scene.to_world(pt.centres[cand] + 2.0 * scene.ray_offset * n)
-    tilt = np.degrees(np.arccos(np.clip(-n[:, 2], -1.0, 1.0)))
-    azimuth = np.degrees(np.arctan2(-n[:, 0], n[:, 1]))
-    scale = b[cand] * pt.areas[cand] / math.pi
-    return cand, [Luminaire(unit, pos[k], azimuth=azimuth[k], tilt=tilt[k],
-                            flux_scale=scale[k], name="interreflection emitter")
-                  for k in range(cand.size)]
 
 
 # ---------------------------------------------------------------------------------- solver
@@ -484,7 +450,7 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     layers = _layers(scene)
     seed = _count(seed, "seed", 0, 2**63 - 1)
     seed2 = seed ^ 0x5DEECE66D  # the gather's own streams, apart from the patches' ones
-    hot, emitters = _hot_emitters(scene, solution, as_float(hot_factor, "hot_factor", lo=0.0),
+    hot, emitters = hot_emitters(scene, solution.patches, solution.radiosity, as_float(hot_factor, "hot_factor", lo=0.0),
                                   _count(max_hot, "max_hot", 0, 10**7))
     b_gather = solution.radiosity.copy()
     se_gather = solution.radiosity_se.copy()

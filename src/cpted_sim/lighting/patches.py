@@ -17,8 +17,9 @@ import numpy as np
 
 from ..geometry.scene import Scene
 from ..kernels import interreflection as K
+from ..photometry.luminaire import Luminaire
 
-__all__ = ["PatchCells", "Patches", "make_patches"]
+__all__ = ["PatchCells", "Patches", "make_patches", "hot_emitters"]
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +139,37 @@ def make_patches(scene: Scene, patch_size: float, *, max_patches: int = 2_000_00
         face = np.concatenate([face, face])
     return Patches(cells, np.ascontiguousarray(centres), np.ascontiguousarray(normals), areas,
                    face, np.ascontiguousarray(samples), n_front, bool(two_sided), size)
+
+
+def hot_emitters(scene: Scene, pt: Patches, b: np.ndarray, factor: float,
+                 max_count: int) -> tuple[np.ndarray, list[Luminaire]]:
+    """Small patches far brighter than the rest, as Lambertian point emitters.
+
+    A patch just under a lamp (a pole's top) can be thousands of times brighter than the
+    street; a gather ray finds it rarely and then dominates the estimate (a "firefly"). Patches
+    with ``B > factor x`` the area-weighted mean ``B`` and an area below a full cell are taken
+    out of the random gather and added exactly, by the direct engine, as emitters of intensity
+    ``B A cos(theta) / pi`` [cd] with shadow rays: the two parts partition the integral, so the
+    sum stays unbiased and the fireflies are gone.
+
+    Returns the indices of those patches and their emitters (``b`` is the radiosity [lm/m2]).
+    """
+    from ..photometry.builtin import cosine_distribution
+
+    mean_b = float(np.average(b, weights=pt.areas)) if pt.areas.sum() > 0 else 0.0
+    if factor <= 0 or mean_b <= 0 or max_count == 0:
+        return np.zeros(0, dtype=np.int64), []
+    cand = np.nonzero((b > factor * mean_b) & (pt.areas <= pt.patch_size ** 2))[0]
+    if cand.size > max_count:
+        cand = cand[np.argsort(b[cand] * pt.areas[cand])[::-1][:max_count]]
+    if cand.size == 0:
+        return cand, []
+    unit = cosine_distribution(1.0)
+    n = pt.normals[cand]
+    pos = scene.to_world(pt.centres[cand] + 2.0 * scene.ray_offset * n)
+    tilt = np.degrees(np.arccos(np.clip(-n[:, 2], -1.0, 1.0)))
+    azimuth = np.degrees(np.arctan2(-n[:, 0], n[:, 1]))
+    scale = b[cand] * pt.areas[cand] / math.pi
+    return cand, [Luminaire(unit, pos[k], azimuth=azimuth[k], tilt=tilt[k],
+                            flux_scale=scale[k], name="interreflection emitter")
+                  for k in range(cand.size)]
