@@ -118,6 +118,31 @@ def rqmc(seed, index, r, n_rays, dim):
 
 
 @jit
+def rqmc_shifts(seed, index, out):
+    """The random shifts of :func:`rqmc` for one point or patch: ``out[k, dim]`` (4, 3)."""
+    for k in range(out.shape[0]):
+        for dim in range(3):
+            out[k, dim] = hash_u01(seed, index, 0x7000000000 + 16 * k + dim)
+
+
+@jit
+def rqmc_fast(shifts, r, n_rays, dim):
+    """:func:`rqmc` with the shifts computed once by :func:`rqmc_shifts` (same numbers)."""
+    n_rep = n_replicates(n_rays)
+    m = n_rays // n_rep
+    k = min(r // m, n_rep - 1)
+    q = r - k * m
+    if dim == 0:
+        x = (q + 0.5) / m
+    elif dim == 1:
+        x = _radical_inverse2(q)
+    else:
+        x = _radical_inverse3(q)
+    x += shifts[k, dim]
+    return x - math.floor(x)
+
+
+@jit
 def replicate_se(sums, n_rays):
     """Standard error of the mean from per-replicate sums (``sums[k]`` over its samples)."""
     n_rep = n_replicates(n_rays)
@@ -331,14 +356,16 @@ def patch_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_
     n_layers = hits.shape[2]
     for q in prange(n):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
+        shifts = np.empty((4, 3))
         p = first + q
         nx = normals[p, 0]
         ny = normals[p, 1]
         nz = normals[p, 2]
         n_rays = patch_rays[p]
+        rqmc_shifts(seed, p, shifts)
         for r in range(n_rays):
-            u1 = rqmc(seed, p, r, n_rays, 0)
-            u2 = rqmc(seed, p, r, n_rays, 1)
+            u1 = rqmc_fast(shifts, r, n_rays, 0)
+            u2 = rqmc_fast(shifts, r, n_rays, 1)
             # A uniform point on the patch triangle (independent of the direction pair).
             ox, oy, oz = _sample_in_patch(cells, p % n_front, seed, 1 + 2048 * r)
             dx, dy, dz = _cosine_dir(nx, ny, nz, u1, u2)
@@ -464,6 +491,7 @@ def point_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_
     for blk in prange((n + block - 1) // block):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
         sums = np.empty(n_rep)
+        shifts = np.empty((4, 3))
         ids = np.empty(n_rays, dtype=np.int64)
         se_v = np.empty(n_rays)
         di_v = np.empty(n_rays)
@@ -475,10 +503,11 @@ def point_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_
             s = 0.0
             sums[:] = 0.0
             m = 0
+            rqmc_shifts(seed, gi, shifts)
             for r in range(n_rays):
-                u1 = rqmc(seed, gi, r, n_rays, 0)
-                u2 = rqmc(seed, gi, r, n_rays, 1)
-                u3 = rqmc(seed, gi, r, n_rays, 2)
+                u1 = rqmc_fast(shifts, r, n_rays, 0)
+                u2 = rqmc_fast(shifts, r, n_rays, 1)
+                u3 = rqmc_fast(shifts, r, n_rays, 2)
                 if kind == 0:
                     nx = normals[i, 0]
                     ny = normals[i, 1]
