@@ -2,7 +2,8 @@
 
 1. Canyon (``tests/lighting/interreflection_canyon.py``: 60 x 12 x 12 m, ground 0.2, walls 0.4,
    two 5000 lm sources, 100 street points): total illuminance by ``cs.illuminance(...,
-   bounces="converged")`` against ``rtrace -ab 5 -ad 4096 -n 2`` (Radiance's other settings at
+   bounces="converged")`` at default and at accurate settings (``SETTINGS``) against
+   ``rtrace -ab 5 -ad 4096 -n 2`` (Radiance's other settings at
    their defaults), both compared with a converged reference (``rtrace -ab 8 -ad 16384 -aa 0
    -lw 1e-7``, computed once). ``extra_info`` holds each one's mean relative difference.
 2. District (``scenario.synthetic.district(size)``, street points on a 0.55 m grid, about
@@ -50,14 +51,20 @@ def _mean_rel(values, ref):
     return float(np.mean(np.abs(values[lit] - ref[lit]) / ref[lit]))
 
 
+#: default settings, and settings that match rtrace -ab 5 -ad 4096's agreement with the reference
+SETTINGS = {"default": {},
+            "accurate": {"rays": 8192, "rays_per_patch": 128, "patch_size": 0.25}}
+
+
 @pytest.mark.benchmark(group="interreflection canyon")
-def test_canyon_cpted_sim(benchmark, canyon_case):
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_canyon_cpted_sim(benchmark, canyon_case, setting):
     scene, lums, grid, _, ref = canyon_case
+    kw = dict(quiet=True, bounces="converged", interreflection=SETTINGS[setting])
     with threads(2):
-        cs.illuminance(scene, lums, grid, quiet=True, bounces="converged")  # warm-up
-        total = benchmark.pedantic(cs.illuminance, args=(scene, lums, grid),
-                                   kwargs=dict(quiet=True, bounces="converged"), rounds=3,
-                                   iterations=1)
+        cs.illuminance(scene, lums, grid, **kw)  # warm-up
+        total = benchmark.pedantic(cs.illuminance, args=(scene, lums, grid), kwargs=kw,
+                                   rounds=3, iterations=1)
     benchmark.extra_info["mean_rel_diff_to_reference"] = _mean_rel(total.values, ref)
     benchmark.extra_info["indirect_error_mean_lx"] = total.provenance["indirect_error_mean_lx"]
     benchmark.extra_info["points"] = grid.n_points

@@ -78,17 +78,29 @@ def _radical_inverse2(i):
 
 
 @jit
+def _radical_inverse3(i):
+    """Radical inverse of ``i`` in base 3."""
+    x = 0.0
+    f = 1.0 / 3.0
+    while i > 0:
+        x += (i % 3) * f
+        i //= 3
+        f /= 3.0
+    return x
+
+
+@jit
 def n_replicates(n_rays):
     """Independent randomised replicates the ``n_rays`` samples are split into (4, or 1)."""
-    return 4 if n_rays >= 8 else 1
+    return 4 if n_rays >= 4 else 1
 
 
 @jit
 def rqmc(seed, index, r, n_rays, dim):
     """Uniform number ``dim`` (0, 1, 2) of sample ``r`` of ``n_rays`` for point/patch ``index``.
 
-    The samples form ``n_replicates`` independent replicates; each is a Hammersley set
-    ((q + 1/2) / m, radical inverse of q, q / golden ratio) shifted modulo 1 by a random vector
+    The samples form ``n_replicates`` independent replicates; each is a 3-D Hammersley set
+    ((q + 1/2) / m, radical inverses of q in bases 2 and 3) shifted modulo 1 by a random vector
     (Cranley-Patterson rotation), so the spread of the replicate means estimates the error.
     """
     n_rep = n_replicates(n_rays)
@@ -100,8 +112,33 @@ def rqmc(seed, index, r, n_rays, dim):
     elif dim == 1:
         x = _radical_inverse2(q)
     else:
-        x = q * 0.6180339887498949
+        x = _radical_inverse3(q)
     x += hash_u01(seed, index, 0x7000000000 + 16 * k + dim)
+    return x - math.floor(x)
+
+
+@jit
+def rqmc_shifts(seed, index, out):
+    """The random shifts of :func:`rqmc` for one point or patch: ``out[k, dim]`` (4, 3)."""
+    for k in range(out.shape[0]):
+        for dim in range(3):
+            out[k, dim] = hash_u01(seed, index, 0x7000000000 + 16 * k + dim)
+
+
+@jit
+def rqmc_fast(shifts, r, n_rays, dim):
+    """:func:`rqmc` with the shifts computed once by :func:`rqmc_shifts` (same numbers)."""
+    n_rep = n_replicates(n_rays)
+    m = n_rays // n_rep
+    k = min(r // m, n_rep - 1)
+    q = r - k * m
+    if dim == 0:
+        x = (q + 0.5) / m
+    elif dim == 1:
+        x = _radical_inverse2(q)
+    else:
+        x = _radical_inverse3(q)
+    x += shifts[k, dim]
     return x - math.floor(x)
 
 
@@ -114,6 +151,8 @@ def replicate_se(sums, n_rays):
     for k in range(n_rep):
         total += sums[k]
     mean = total / n_rays
+    if n_rep == 1:
+        return abs(mean)  # too few samples to tell: the whole value
     acc = 0.0
     for k in range(n_rep):
         cnt = m if k < n_rep - 1 else n_rays - m * (n_rep - 1)
@@ -306,25 +345,27 @@ def _trace_code(bvh, stack, cells, face_normal, n_front, two_sided, ox, oy, oz, 
 
 @pjit
 def patch_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_trans, normals,
-                 first, seed, offset, hits):
+                 patch_rays, first, seed, offset, hits):
     """Cosine-weighted rays from random points of patches ``first .. first + len(hits)``.
 
+    Patch ``p`` casts ``patch_rays[p]`` rays (at most ``hits.shape[1]``);
     ``hits[p - first, r, l]`` receives the hit code of layer ``l`` of ray ``r`` (layers follow
     the ray through transmissive faces; -1 ends the chain).
     """
     n = hits.shape[0]
-    n_rays = hits.shape[1]
     n_layers = hits.shape[2]
-    inv_n = 1.0 / n_rays
     for q in prange(n):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
+        shifts = np.empty((4, 3))
         p = first + q
         nx = normals[p, 0]
         ny = normals[p, 1]
         nz = normals[p, 2]
+        n_rays = patch_rays[p]
+        rqmc_shifts(seed, p, shifts)
         for r in range(n_rays):
-            u1 = rqmc(seed, p, r, n_rays, 0)
-            u2 = rqmc(seed, p, r, n_rays, 1)
+            u1 = rqmc_fast(shifts, r, n_rays, 0)
+            u2 = rqmc_fast(shifts, r, n_rays, 1)
             # A uniform point on the patch triangle (independent of the direction pair).
             ox, oy, oz = _sample_in_patch(cells, p % n_front, seed, 1 + 2048 * r)
             dx, dy, dz = _cosine_dir(nx, ny, nz, u1, u2)
@@ -357,17 +398,18 @@ def _code_value(code, patch_trans, face_trans, radiosity):
 
 
 @pjit
-def jacobi_step(hits, patch_trans, face_trans, reflectance, e_direct, b_in, b_out, h_out):
+def jacobi_step(hits, patch_rays, patch_trans, face_trans, reflectance, e_direct, b_in, b_out,
+                h_out):
     """One bounce: H = mean radiosity seen by a patch's rays, B_out = rho (E_direct + H).
 
     ``patch_trans`` [-] is each patch's face transmittance (a ray crossing it keeps that
     fraction). Radiosity is in lm/m2 (the cosine-weighted mean of pi L is irradiance).
     """
     n = hits.shape[0]
-    n_rays = hits.shape[1]
     n_layers = hits.shape[2]
     for p in prange(n):
         acc = 0.0
+        n_rays = patch_rays[p]
         for r in range(n_rays):
             w = 1.0
             for lay in range(n_layers):
@@ -385,14 +427,14 @@ def jacobi_step(hits, patch_trans, face_trans, reflectance, e_direct, b_in, b_ou
 
 
 @pjit
-def patch_spread(hits, patch_trans, face_trans, radiosity, out_se):
+def patch_spread(hits, patch_rays, patch_trans, face_trans, radiosity, out_se):
     """Standard error [lx] of each patch's gathered irradiance (spread of replicate means)."""
     n = hits.shape[0]
-    n_rays = hits.shape[1]
     n_layers = hits.shape[2]
-    n_rep = n_replicates(n_rays)
-    m_rep = n_rays // n_rep
     for p in prange(n):
+        n_rays = patch_rays[p]
+        n_rep = n_replicates(n_rays)
+        m_rep = n_rays // n_rep
         sums = np.zeros(n_rep)
         for r in range(n_rays):
             w = 1.0
@@ -430,7 +472,8 @@ def _pair_sum(ids, vals, m):
 
 @pjit
 def point_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_trans,
-                 radiosity, patch_se, patch_disc, points, normals, kind, n_rays, max_layers, seed, first, offset, out_e, out_stat, out_patch, out_disc):
+                 radiosity, patch_se, patch_disc, points, normals, kind, n_rays, max_layers,
+                 seed, first, offset, out_e, out_stat, out_patch, out_disc):
     """Indirect illuminance [lx] at points by gathering the patch radiosity.
 
     ``kind`` 0: plane with normal ``normals[i]`` (cosine-weighted rays about it);
@@ -448,6 +491,7 @@ def point_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_
     for blk in prange((n + block - 1) // block):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
         sums = np.empty(n_rep)
+        shifts = np.empty((4, 3))
         ids = np.empty(n_rays, dtype=np.int64)
         se_v = np.empty(n_rays)
         di_v = np.empty(n_rays)
@@ -459,10 +503,11 @@ def point_gather(bvh, cells, face_normal, face_trans, n_front, two_sided, patch_
             s = 0.0
             sums[:] = 0.0
             m = 0
+            rqmc_shifts(seed, gi, shifts)
             for r in range(n_rays):
-                u1 = rqmc(seed, gi, r, n_rays, 0)
-                u2 = rqmc(seed, gi, r, n_rays, 1)
-                u3 = rqmc(seed, gi, r, n_rays, 2)
+                u1 = rqmc_fast(shifts, r, n_rays, 0)
+                u2 = rqmc_fast(shifts, r, n_rays, 1)
+                u3 = rqmc_fast(shifts, r, n_rays, 2)
                 if kind == 0:
                     nx = normals[i, 0]
                     ny = normals[i, 1]

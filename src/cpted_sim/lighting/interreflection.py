@@ -29,8 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -43,56 +42,17 @@ from ..geometry.scene import Scene
 from ..kernels import interreflection as K
 from ..photometry.luminaire import Luminaire
 from .illuminance import illuminance
+from .patches import Patches, hot_emitters, make_patches
 
 __all__ = ["RadiositySolution", "IndirectResult", "radiosity", "indirect_illuminance",
-           "surface_luminance", "add_indirect", "KINDS"]
+           "surface_luminance", "add_indirect", "make_patches", "KINDS"]
 
 log = logging.getLogger(__name__)
 
-KINDS = ("horizontal", "vertical", "plane", "generic", "semicylindrical", "cylindrical",
-         "hemispherical")
+KINDS = ("horizontal", "vertical", "plane", "semicylindrical", "cylindrical", "hemispherical")
 _PATCH_BLOCK = 20_000
 _POINT_BLOCK = 8_192
 _MAX_BOUNCES = 500
-
-
-class PatchCells(NamedTuple):
-    """Square cells laid on every face in its own plane; non-empty cells are the patches.
-
-    Face ``f`` is the triangle (0, 0), (flen, 0), (fcu, fh) in the frame
-    ``origin + u axis_u + v axis_v`` (``u`` along its longest edge); cell (i, j) of its
-    ``nu x nv`` cells of ``du x dv`` [m] has index ``cell_start[f] + i nv + j``.
-    """
-
-    origin: np.ndarray       # (n_faces, 3) float, scene-local [m]
-    axis_u: np.ndarray       # (n_faces, 3) float, unit
-    axis_v: np.ndarray       # (n_faces, 3) float, unit
-    flen: np.ndarray         # (n_faces,) float [m]
-    fcu: np.ndarray          # (n_faces,) float [m]
-    fh: np.ndarray           # (n_faces,) float [m]
-    du: np.ndarray           # (n_faces,) float [m]
-    dv: np.ndarray           # (n_faces,) float [m]
-    nu: np.ndarray           # (n_faces,) int64
-    nv: np.ndarray           # (n_faces,) int64
-    cell_start: np.ndarray   # (n_faces,) int64
-    cell_patch: np.ndarray   # (n_cells,) int64, -1 outside the face
-    patch_face: np.ndarray   # (n_front,) int64
-    patch_cell: np.ndarray   # (n_front,) int64
-    patch_uv: np.ndarray     # (n_front, 2) float, centroid in the face frame [m]
-
-
-class Patches(NamedTuple):
-    """The patches: front sides first, then (when two-sided) the back sides in the same order."""
-
-    cells: PatchCells
-    centres: np.ndarray      # (n, 3) float, scene-local [m]
-    normals: np.ndarray      # (n, 3) float
-    areas: np.ndarray        # (n,) float [m2]
-    face: np.ndarray         # (n,) int64
-    samples: np.ndarray      # (n_front, 4, 3) float, direct-light sample points [m]
-    n_front: int
-    two_sided: bool
-    patch_size: float        # the size actually used near the luminaires [m]
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,85 +145,6 @@ class IndirectResult:
         return self.field.values
 
 
-# ---------------------------------------------------------------------------------- patches
-def make_patches(scene: Scene, patch_size: float, *, max_patches: int = 2_000_000,
-                 two_sided: bool = False, sources: np.ndarray | None = None,
-                 adaptive: bool = True) -> Patches:
-    """Lay square cells of at most ``patch_size`` [m] on every face; faces smaller are one patch.
-
-    With ``adaptive`` and ``sources`` (scene-local luminaire positions), faces far from every
-    luminaire get larger cells: ``patch_size x clip(d / 20 m, 1, 4)`` with ``d`` the distance
-    from the face to the nearest luminaire; radiosity varies slowly there. A cap
-    ``max_patches`` raises the size for the whole scene when needed.
-    """
-    v = scene.vertices
-    f = scene.faces
-    corner = np.stack([v[f[:, 0]], v[f[:, 1]], v[f[:, 2]]], axis=1)       # (n, 3, 3)
-    edge_len = np.linalg.norm(corner[:, [1, 2, 0]] - corner, axis=2)     # edge k: k -> k+1
-    m = np.argmax(edge_len, axis=1)
-    rows = np.arange(f.shape[0])
-    a_pt = corner[rows, m]
-    b_pt = corner[rows, (m + 1) % 3]
-    c_pt = corner[rows, (m + 2) % 3]
-    flen = edge_len[rows, m]
-    axis_u = (b_pt - a_pt) / flen[:, None]
-    w = c_pt - a_pt
-    fcu = np.einsum("ij,ij->i", w, axis_u)
-    perp = w - fcu[:, None] * axis_u
-    fh = np.linalg.norm(perp, axis=1)
-    axis_v = perp / fh[:, None]
-    grow = np.ones(f.shape[0])
-    if adaptive and sources is not None and len(sources):
-        from scipy.spatial import cKDTree
-
-        dist, _ = cKDTree(sources).query(corner.mean(axis=1))
-        grow = np.clip((dist - 0.5 * flen) / 20.0, 1.0, 4.0)
-    size = float(patch_size)
-    for _ in range(80):
-        cell = size * grow
-        nu = np.maximum(1, np.ceil(flen / cell - 1e-9)).astype(np.int64)
-        nv = np.maximum(1, np.ceil(fh / cell - 1e-9)).astype(np.int64)
-        estimate = int(np.sum(nu * nv // 2 + nu + nv - 1))
-        if estimate <= max_patches or (np.all(nu == 1) and np.all(nv == 1)):
-            break
-        size *= max(1.05, math.sqrt(estimate / max_patches))
-    if size > patch_size:
-        log.info("patch size raised from %.3g m to %.3g m to stay under %d patches",
-                 patch_size, size, max_patches)
-    du = flen / nu
-    dv = fh / nv
-    counts = nu * nv
-    cell_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    n_cells = int(counts.sum())
-    area = np.zeros(n_cells)
-    c2 = np.zeros((n_cells, 2))
-    s2 = np.zeros((n_cells, 8))
-    K.build_cells(flen, fcu, fh, nu, nv, du, dv, cell_start, area, c2, s2)
-    full = area > 0.0
-    n_front = int(full.sum())
-    cell_patch = np.full(n_cells, -1, dtype=np.int64)
-    cell_patch[full] = np.arange(n_front)
-    patch_cell = np.nonzero(full)[0].astype(np.int64)
-    face = np.repeat(np.arange(f.shape[0], dtype=np.int64), counts)[full]
-    uv = np.ascontiguousarray(c2[full])
-    cells = PatchCells(np.ascontiguousarray(a_pt), np.ascontiguousarray(axis_u),
-                       np.ascontiguousarray(axis_v), flen, fcu, fh, du, dv, nu, nv, cell_start,
-                       cell_patch, face, patch_cell, uv)
-    o, au, av = a_pt[face], axis_u[face], axis_v[face]
-    centres = o + uv[:, :1] * au + uv[:, 1:] * av
-    s4 = s2[full].reshape(-1, 4, 2)
-    samples = (o[:, None, :] + s4[:, :, :1] * au[:, None, :] + s4[:, :, 1:] * av[:, None, :])
-    normals = scene.face_normals[face]
-    areas = area[full]
-    if two_sided:
-        centres = np.vstack([centres, centres])
-        normals = np.vstack([normals, -normals])
-        areas = np.concatenate([areas, areas])
-        face = np.concatenate([face, face])
-    return Patches(cells, np.ascontiguousarray(centres), np.ascontiguousarray(normals), areas,
-                   face, np.ascontiguousarray(samples), n_front, bool(two_sided), size)
-
-
 # ---------------------------------------------------------------------------------- helpers
 def _luminaire_list(luminaires) -> list[Luminaire]:
     if isinstance(luminaires, Luminaire):
@@ -328,7 +209,8 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
         Cap on the number of patches; ``patch_size`` grows to honour it. Default: one million
         or twice the number of faces, whichever is larger.
     rays_per_patch : int
-        Gather rays per patch (default 32).
+        Gather rays of a patch as large as a full cell (default 32); smaller patches get
+        proportionally fewer (at least 4): a patch's noise weighs by its area.
     seed : int
         Seed of the counter-based random numbers.
     two_sided : bool
@@ -385,6 +267,11 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
                                   np.ascontiguousarray(np.repeat(pt.normals, n_s, axis=0)),
                                   "plane", name="interreflection patches")
     hits = np.empty((n, rays_per_patch, layers), dtype=np.int32)
+    # Rays in proportion to area (a patch's noise weighs by its area): a full cell gets
+    # rays_per_patch, small faces (window reveals, kerbs) fewer, never below 4.
+    full_cell = pt.patch_size ** 2
+    patch_rays = np.clip(np.ceil(rays_per_patch * pt.areas / full_cell), min(4, rays_per_patch),
+                         rays_per_patch).astype(np.int64)
     bar = _bar(n, quiet, "interreflection: patches")
     times = {}
     try:
@@ -396,7 +283,7 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
         for a in range(0, n, _PATCH_BLOCK):
             b = min(n, a + _PATCH_BLOCK)
             K.patch_gather(bvh, pt.cells, normals, ftrans, pt.n_front, pt.two_sided, ptrans,
-                           pt.normals, a, seed, offset, hits[a:b])
+                           pt.normals, patch_rays, a, seed, offset, hits[a:b])
             if bar is not None:
                 bar.update(b - a)
         times["patch_rays_seconds"] = round(time.perf_counter() - t2, 3)
@@ -418,7 +305,7 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
     prev_delta = None
     limit = bounces if bounces is not None else _MAX_BOUNCES
     while done < limit:
-        K.jacobi_step(hits, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
+        K.jacobi_step(hits, patch_rays, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
         delta = float(np.dot(area, np.abs(b_new - b_cur)))
         total = float(np.dot(area, b_new))
         b_cur, b_new = b_new, b_cur
@@ -442,13 +329,14 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
         log.warning("interreflection stopped after %d bounces with %.2g of the energy left "
                     "(tolerance %.2g)", done, remaining, tolerance)
     # Indirect irradiance of the patches from the final radiosity, and its standard error.
-    K.jacobi_step(hits, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
+    K.jacobi_step(hits, patch_rays, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
     se = np.empty(n)
-    K.patch_spread(hits, ptrans, ftrans, b_cur, se)
+    K.patch_spread(hits, patch_rays, ptrans, ftrans, b_cur, se)
     settings = dict(bounces=bounces, tolerance=tolerance, patch_size=pt.patch_size,
                     max_patches=max_patches, rays_per_patch=rays_per_patch, seed=seed,
                     two_sided=two_sided, adaptive=adaptive, direct_cutoff=direct_cutoff,
-                    n_patches=n, threads=get_threads(), **times,
+                    n_patches=n, patch_rays=int(patch_rays.sum()), threads=get_threads(),
+                    **times,
                     seconds=round(time.perf_counter() - t0, 3))
     log.debug("radiosity: %d patches, %d bounces, remaining %.2g, %.2f s", n, done, remaining,
               settings["seconds"])
@@ -495,6 +383,7 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
                          kind: str = "horizontal", facing=None, *, bounces: int | None = None,
                          tolerance: float = 1e-3, seed: int = 0, quiet: bool | None = None,
                          rays: int = 512, solution: RadiositySolution | None = None,
+                         hot_factor: float = 50.0, max_hot: int = 20_000,
                          **solver) -> IndirectResult:
     """Indirect (interreflected) illuminance at the points of a grid, with an error estimate.
 
@@ -518,6 +407,10 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
         Final-gather rays per point (default 512).
     solution : RadiositySolution, optional
         A solution from :func:`radiosity` of the same scene, reused (no patch work).
+    hot_factor, max_hot : float, int
+        Small patches brighter than ``hot_factor`` x the mean radiosity (at most ``max_hot``,
+        the brightest by flux) are added exactly as Lambertian emitters instead of being found
+        by the random rays (no fireflies under lamps); ``hot_factor=0`` turns this off.
     **solver
         Further :func:`radiosity` parameters (``patch_size``, ``rays_per_patch``, ...).
 
@@ -536,7 +429,7 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     if not isinstance(grid, CalculationGrid):
         raise ParameterError(f"grid: expected a CalculationGrid, got {type(grid).__name__}")
     code, nrm = _directions(grid, kind, facing)
-    rays = _count(rays, "rays", 1, 65536)
+    rays = _count(rays, "rays", 1, 2**22)
     if solution is None:
         solution = radiosity(scene, luminaires, bounces=bounces, tolerance=tolerance, seed=seed,
                              quiet=quiet, **solver)
@@ -555,28 +448,48 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     out = [np.empty(n) for _ in range(4)]
     ptrans = np.ascontiguousarray(scene.light_transmittance[pt.face])
     layers = _layers(scene)
-    seed2 = int(solution.settings.get("seed", seed)) ^ 0x5DEECE66D
+    seed = _count(seed, "seed", 0, 2**63 - 1)
+    seed2 = seed ^ 0x5DEECE66D  # the gather's own streams, apart from the patches' ones
+    hot, emitters = hot_emitters(scene, solution.patches, solution.radiosity, as_float(hot_factor, "hot_factor", lo=0.0),
+                                  _count(max_hot, "max_hot", 0, 10**7))
+    b_gather = solution.radiosity.copy()
+    se_gather = solution.radiosity_se.copy()
+    disc_gather = solution.radiosity_spread.copy()
+    b_gather[hot] = 0.0
+    se_gather[hot] = 0.0
+    disc_gather[hot] = 0.0
     bar = _bar(n, quiet, "interreflection: points")
     try:
         for a in range(0, n, _POINT_BLOCK):
             b = min(n, a + _POINT_BLOCK)
             K.point_gather(scene.bvh, pt.cells, scene.face_normals, scene.light_transmittance,
-                           pt.n_front, pt.two_sided, ptrans, solution.radiosity, solution.radiosity_se,
-                           solution.radiosity_spread, pts[a:b], nrm[a:b], code, rays, layers,
-                           seed2, a, scene.ray_offset, *(o[a:b] for o in out))
+                           pt.n_front, pt.two_sided, ptrans, b_gather, se_gather, disc_gather,
+                           pts[a:b], nrm[a:b], code, rays, layers, seed2, a, scene.ray_offset,
+                           *(o[a:b] for o in out))
             if bar is not None:
                 bar.update(b - a)
     finally:
         if bar is not None:
             bar.close()
     e, stat, pnoise, disc = out
-    trunc = e * solution.remaining
+    if emitters:
+        # The hot patches' share, exact; their spread across the patch is a discretisation term.
+        kw = dict(kind=kind, quiet=True, cutoff=1e-4,
+                  facing=nrm if kind in ("vertical", "semicylindrical", "plane") else None)
+        hot_e = illuminance(scene, emitters, grid, **kw).values
+        spread = [replace(lm, flux_scale=lm.flux_scale * solution.radiosity_spread[j]
+                          / max(solution.radiosity[j], 1e-300)) for lm, j in zip(emitters, hot)]
+        hot_d = illuminance(scene, spread, grid, **kw).values
+        e = e + hot_e
+        disc = np.sqrt(disc ** 2 + hot_d ** 2)
+    # Stopping at a tolerance leaves energy out; an explicit number of bounces is what was asked.
+    trunc = e * (solution.remaining if solution.settings.get("bounces") is None else 0.0)
     err = np.sqrt(stat ** 2 + pnoise ** 2 + disc ** 2 + trunc ** 2)
-    quantity = {"horizontal": "E_h", "vertical": "E_v", "plane": "E", "generic": "E",
+    quantity = {"horizontal": "E_h", "vertical": "E_v", "plane": "E_plane",
                 "semicylindrical": "E_sc", "cylindrical": "E_cyl",
                 "hemispherical": "E_hs"}[kind] + "_indirect"
     prov = provenance(method="interreflection (patch radiosity, Monte-Carlo gathering)",
-                      kind=kind, rays=rays, bounces_done=solution.bounces,
+                      kind=kind, rays=rays, hot_emitters=len(emitters), bounces_done=solution.bounces,
                       remaining=solution.remaining, **solution.settings,
                       gather_seconds=round(time.perf_counter() - t_gather, 3),
                       total_seconds=round(time.perf_counter() - t0, 3))
