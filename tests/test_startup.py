@@ -30,13 +30,34 @@ blocked = cpted_sim.occluded(c.scene, o, g)
 print("CACHE", CACHE, "FILE", cpted_sim.__file__, "BLOCKED", int(blocked.sum()), len(blocked))
 """
 
+# Smaller: what a read-only install must still be able to do (build a BVH, test segments).
+SMALL_USE = """
+import numpy as np, cpted_sim
+from cpted_sim._jit import CACHE
+from cpted_sim.scenario.synthetic import ground_plane
+s = ground_plane(10.0, cells=2)
+o = np.array([[0.0, 0.0, 1.0], [3.0, 3.0, 1.0]])
+blocked = cpted_sim.occluded(s, o, o - [0.0, 0.0, 2.0])
+assert blocked.all(), blocked
+print("CACHE", CACHE, "FILE", cpted_sim.__file__)
+"""
 
-def _run(code, env_extra, pythonpath, cwd=None):
+# Cheapest use of a cached kernel: does the cache folder receive it?
+TINY_USE = """
+import numpy as np, cpted_sim
+from cpted_sim._jit import CACHE
+from cpted_sim.kernels.bvh_query import spatial_order
+assert sorted(spatial_order(np.eye(3))) == [0, 1, 2]
+print("CACHE", CACHE, "FILE", cpted_sim.__file__)
+"""
+
+
+def _run(code, env_extra, pythonpath):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
     env.update(env_extra)
     env["PYTHONPATH"] = str(pythonpath)
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=900, cwd=cwd)
+                          timeout=900)
 
 
 def _public_tmp() -> Path:
@@ -67,31 +88,54 @@ def test_second_process_loads_every_kernel_from_the_cache():
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def _read_only_copy() -> tuple[Path, str]:
-    """A read-only copy of the package, and the code prefix a child process runs first.
+READ_ONLY_CHECK = """
+import os, cpted_sim
+try:
+    open(os.path.join(os.path.dirname(cpted_sim.__file__), "probe"), "w").close()
+    print("WRITABLE")
+except OSError:
+    print("READ-ONLY")
+"""
 
-    Root ignores permission bits, and the interpreter here may live where another user cannot
-    reach it, so as root the child instead sees the copy as unwritable through ``os.access``
-    (the check ``cpted_sim._jit`` makes); as another user the permission bits do the work.
-    """
+
+def _read_only_copy() -> Path:
+    """A copy of the package in a folder of its own (``_run_read_only`` makes it read-only)."""
     root = _public_tmp()
     shutil.copytree(SRC / "cpted_sim", root / "cpted_sim",
                     ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
-    for p in [root, *root.rglob("*")]:
-        p.chmod(0o555 if p.is_dir() else 0o444)
-    prefix = ""
+    return root
+
+
+def _run_read_only(code, env_extra, root: Path):
+    """Run ``code`` with ``root`` first on the path and not writable by the process.
+
+    As root, permissions do not stop writes: the folder is then bind-mounted read-only in a
+    private mount namespace (``unshare -m``), which vanishes with the process. Otherwise the
+    copy is made read-only with ``chmod``.
+    """
+    script = root.parent / (root.name + "_child.py")
+    script.write_text(READ_ONLY_CHECK + code, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(env_extra)
+    env["PYTHONPATH"] = str(root)
     if os.geteuid() == 0:
-        prefix = (
-            "import os\n"
-            "_access = os.access\n"
-            f"_root = {str(root)!r}\n"
-            "def _no_write(path, mode, *a, **k):\n"
-            "    if mode & os.W_OK and str(path).startswith(_root):\n"
-            "        return False\n"
-            "    return _access(path, mode, *a, **k)\n"
-            "os.access = _no_write\n"
-        )
-    return root, prefix
+        if shutil.which("unshare") is None:
+            pytest.skip("running as root without unshare(1): cannot make a read-only folder")
+        cmd = ["unshare", "-m", "sh", "-c",
+               'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$1" "$2"',
+               str(root), sys.executable, str(script)]
+    else:
+        for p in [root, *root.rglob("*")]:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+        cmd = [sys.executable, str(script)]
+    try:
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900,
+                             cwd=str(root.parent))
+    finally:
+        script.unlink()
+    if out.returncode != 0 and "mount" in out.stderr and "READ-ONLY" not in out.stdout:
+        pytest.skip(f"cannot make a read-only bind mount here: {out.stderr.strip()[:200]}")
+    return out
 
 
 def _cleanup(root: Path) -> None:
@@ -102,10 +146,11 @@ def _cleanup(root: Path) -> None:
 
 @pytest.mark.slow
 def test_read_only_install_runs_without_a_cache():
-    root, prefix = _read_only_copy()
+    root = _read_only_copy()
     try:
-        out = _run(prefix + FIRST_USE, {"HOME": str(root)}, root, cwd=str(root))
+        out = _run_read_only(SMALL_USE, {"HOME": str(root)}, root)
         assert out.returncode == 0, out.stderr[-3000:]
+        assert "READ-ONLY" in out.stdout
         assert "CACHE False" in out.stdout
         assert f"FILE {root}" in out.stdout  # the read-only copy was the one imported
         assert not list(root.rglob("*.nbi"))
@@ -115,13 +160,12 @@ def test_read_only_install_runs_without_a_cache():
 
 @pytest.mark.slow
 def test_read_only_install_caches_into_numba_cache_dir():
-    root, prefix = _read_only_copy()
+    root = _read_only_copy()
     cache = _public_tmp()
-    cache.chmod(0o777)
     try:
-        out = _run(prefix + FIRST_USE, {"HOME": str(root), "NUMBA_CACHE_DIR": str(cache)}, root,
-                   cwd=str(root))
+        out = _run_read_only(TINY_USE, {"HOME": str(root), "NUMBA_CACHE_DIR": str(cache)}, root)
         assert out.returncode == 0, out.stderr[-3000:]
+        assert "READ-ONLY" in out.stdout
         assert "CACHE True" in out.stdout
         assert list(cache.rglob("*.nbi")), "nothing was cached into NUMBA_CACHE_DIR"
     finally:
