@@ -7,8 +7,11 @@ float64 triangle corners in leaf order; ``face`` (n,) their original face indice
 
 Single-ray functions take a preallocated ``stack`` (int64, ``STACK_SIZE``) so that batch
 kernels allocate one per block of rays, not one per ray; other kernels (lighting, sightlines)
-call them from their own loops. They are inlined into their callers (``ijit``); the exact
-triangle test is a scalar-only call (``intersect.triangle_hit``).
+call them from their own loops. The traversal cores are inlined at Numba IR level (``ijit``)
+into the batch kernels and into these single-ray functions, which are ordinary compiled
+functions for other kernels to call: inlining them into every caller made a cold start three
+times slower (Numba's inliner re-types the body at each site). The exact triangle test is a
+scalar-only call (``intersect.triangle_hit``).
 
 Performance notes (history in ``docs/performance.md``): the cores ``_closest``, ``_any_row``
 and ``_transmit`` take the arrays themselves, which batch kernels unpack once per block, so
@@ -22,6 +25,9 @@ does not track that dependency: after changing ``intersect.py``, touch this file
 
 from __future__ import annotations
 
+import contextlib
+
+import numba
 import numpy as np
 from numba import prange
 
@@ -182,7 +188,7 @@ def _segment(ax, ay, az, bx, by, bz, offset):
 
 
 # --------------------------------------------------------------------------- public, one ray
-@ijit
+@jit
 def closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
     """Closest hit along ``o + t d`` with ``tmin < t < tmax``.
 
@@ -196,14 +202,14 @@ def closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
     return t, bvh.face[row]
 
 
-@ijit
+@jit
 def any_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
     """Whether any triangle is hit along ``o + t d`` with ``tmin < t < tmax`` (early exit)."""
     return _any_row(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
                     ox, oy, oz, dx, dy, dz, tmin, tmax, -1) >= 0
 
 
-@ijit
+@jit
 def transmittance_one(bvh, stack, face_transmittance, ox, oy, oz, dx, dy, dz, tmin, tmax):
     """Product of the transmittances of every face crossed with ``tmin < t < tmax``.
 
@@ -214,7 +220,7 @@ def transmittance_one(bvh, stack, face_transmittance, ox, oy, oz, dx, dy, dz, tm
                      face_transmittance, stack, ox, oy, oz, dx, dy, dz, tmin, tmax)
 
 
-@ijit
+@jit
 def segment_occluded(bvh, stack, ax, ay, az, bx, by, bz, offset):
     """Whether the segment from ``a`` to ``b`` is blocked, ignoring ``offset`` [m] at each end."""
     dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)
@@ -224,7 +230,7 @@ def segment_occluded(bvh, stack, ax, ay, az, bx, by, bz, offset):
                     ax, ay, az, dx, dy, dz, t0, t1, -1) >= 0
 
 
-@ijit
+@jit
 def segment_transmittance(bvh, stack, face_transmittance, ax, ay, az, bx, by, bz, offset):
     """Transmittance of the segment from ``a`` to ``b`` (1 clear, 0 blocked)."""
     dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)
@@ -236,7 +242,7 @@ def segment_transmittance(bvh, stack, face_transmittance, ax, ay, az, bx, by, bz
 
 # --------------------------------------------------------------------------- batches
 @pjit
-def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
+def _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
     """Closest hits of many rays (directions of unit length give distances in metres)."""
     n = origins.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
@@ -260,7 +266,7 @@ def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
 
 
 @pjit
-def occluded_batch(bvh, origins, targets, offset, out):
+def _occluded_batch(bvh, origins, targets, offset, out):
     """``out[i]`` = whether the segment ``origins[i]`` -> ``targets[i]`` is blocked."""
     n = origins.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
@@ -287,7 +293,7 @@ def occluded_batch(bvh, origins, targets, offset, out):
 
 
 @pjit
-def transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
+def _transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
     """``out[i]`` = transmittance of the segment ``origins[i]`` -> ``targets[i]``."""
     n = origins.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
@@ -312,7 +318,7 @@ def transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
 
 
 @pjit
-def visibility_block(bvh, observers, targets, max_distance, offset, out):
+def _visibility_block(bvh, observers, targets, max_distance, offset, out):
     """``out[i, j]`` = observer ``i`` sees target ``j`` (unblocked and within ``max_distance``)."""
     n_obs = observers.shape[0]
     n_tg = targets.shape[0]
@@ -376,3 +382,46 @@ def spatial_order(points):
             c |= ((q2 >> bit) & 1) << (3 * bit + 2)
         code[i] = c
     return np.argsort(code, kind="mergesort")
+
+
+# --------------------------------------------------------------------------- batch entry points
+@contextlib.contextmanager
+def _dynamic_blocks():
+    """Hand ``prange`` iterations (blocks of rays) out one at a time instead of in equal halves.
+
+    With static halves a thread that the OS preempts (a busy machine) or that drew the costly
+    rays holds everyone up; one block per work item keeps both busy (W2 on 2 threads of a busy
+    machine: 2x). Set from Python: calling it inside a kernel would make it uncacheable.
+    """
+    old = numba.set_parallel_chunksize(1)
+    try:
+        yield
+    finally:
+        numba.set_parallel_chunksize(old)
+
+
+def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
+    """Closest hits of many rays (directions of unit length give distances in metres).
+
+    Writes ``out_t`` (inf on a miss) and ``out_face`` (-1 on a miss). Called from Python.
+    """
+    with _dynamic_blocks():
+        _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face)
+
+
+def occluded_batch(bvh, origins, targets, offset, out):
+    """``out[i]`` = whether the segment ``origins[i]`` -> ``targets[i]`` is blocked."""
+    with _dynamic_blocks():
+        _occluded_batch(bvh, origins, targets, offset, out)
+
+
+def transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
+    """``out[i]`` = transmittance of the segment ``origins[i]`` -> ``targets[i]``."""
+    with _dynamic_blocks():
+        _transmittance_batch(bvh, face_transmittance, origins, targets, offset, out)
+
+
+def visibility_block(bvh, observers, targets, max_distance, offset, out):
+    """``out[i, j]`` = observer ``i`` sees target ``j`` (unblocked and within ``max_distance``)."""
+    with _dynamic_blocks():
+        _visibility_block(bvh, observers, targets, max_distance, offset, out)

@@ -219,15 +219,23 @@ def child_entry(nodes, w, k, ox, oy, oz, ix, iy, iz, tmin, tmax):
 
 
 @ijit
-def _slot_entry(nodes, w, k, ox, oy, oz, ix, iy, iz, tmin, tmax):
-    # Explicit selects (not min/max) keep the four slots isomorphic and branch-free, which
-    # lets LLVM's SLP vectoriser evaluate them as one 4-wide vector.
-    a0 = (nodes[w, k] - ox) * ix
-    a1 = (nodes[w, 12 + k] - ox) * ix
-    b0 = (nodes[w, 4 + k] - oy) * iy
-    b1 = (nodes[w, 16 + k] - oy) * iy
-    c0 = (nodes[w, 8 + k] - oz) * iz
-    c1 = (nodes[w, 20 + k] - oz) * iz
+def child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, at):
+    """Entry parameters into all four child boxes of wide node ``w``, written to ``out[at:at+4]``.
+
+    ``nodes`` is ``(m, 32)`` float32 with the children's boxes as structure of arrays
+    (``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``), rounded outward; the slabs
+    are computed in float64. A miss is ``inf``; empty slots hold meaningless values (their
+    count is -1). The four slots are written out (not a loop, not a helper: Numba's inliner
+    is slow) as isomorphic, branch-free code using explicit selects rather than min/max, and
+    all are computed before any is stored, so that LLVM's SLP vectoriser evaluates them as
+    one 4-wide vector.
+    """
+    a0 = (nodes[w, 0] - ox) * ix
+    a1 = (nodes[w, 12 + 0] - ox) * ix
+    b0 = (nodes[w, 4 + 0] - oy) * iy
+    b1 = (nodes[w, 16 + 0] - oy) * iy
+    c0 = (nodes[w, 8 + 0] - oz) * iz
+    c1 = (nodes[w, 20 + 0] - oz) * iz
     lo = a0 if a0 < a1 else a1
     hi = a1 if a0 < a1 else a0
     blo = b0 if b0 < b1 else b1
@@ -240,22 +248,64 @@ def _slot_entry(nodes, w, k, ox, oy, oz, ix, iy, iz, tmin, tmax):
     hi = hi if hi < chi else chi
     lo = lo if lo > tmin else tmin
     hi = hi if hi < tmax else tmax
-    return lo if lo <= hi else np.inf
-
-
-@ijit
-def child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, at):
-    """Entry parameters into all four child boxes of wide node ``w``, written to ``out[at:at+4]``.
-
-    ``nodes`` is ``(m, 32)`` float32 with the children's boxes as structure of arrays
-    (``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``), rounded outward; the slabs
-    are computed in float64. A miss is ``inf``; empty slots hold meaningless values (their
-    count is -1). All four are computed before any is stored, branch-free.
-    """
-    e0 = _slot_entry(nodes, w, 0, ox, oy, oz, ix, iy, iz, tmin, tmax)
-    e1 = _slot_entry(nodes, w, 1, ox, oy, oz, ix, iy, iz, tmin, tmax)
-    e2 = _slot_entry(nodes, w, 2, ox, oy, oz, ix, iy, iz, tmin, tmax)
-    e3 = _slot_entry(nodes, w, 3, ox, oy, oz, ix, iy, iz, tmin, tmax)
+    e0 = lo if lo <= hi else np.inf
+    a0 = (nodes[w, 1] - ox) * ix
+    a1 = (nodes[w, 12 + 1] - ox) * ix
+    b0 = (nodes[w, 4 + 1] - oy) * iy
+    b1 = (nodes[w, 16 + 1] - oy) * iy
+    c0 = (nodes[w, 8 + 1] - oz) * iz
+    c1 = (nodes[w, 20 + 1] - oz) * iz
+    lo = a0 if a0 < a1 else a1
+    hi = a1 if a0 < a1 else a0
+    blo = b0 if b0 < b1 else b1
+    bhi = b1 if b0 < b1 else b0
+    clo = c0 if c0 < c1 else c1
+    chi = c1 if c0 < c1 else c0
+    lo = lo if lo > blo else blo
+    hi = hi if hi < bhi else bhi
+    lo = lo if lo > clo else clo
+    hi = hi if hi < chi else chi
+    lo = lo if lo > tmin else tmin
+    hi = hi if hi < tmax else tmax
+    e1 = lo if lo <= hi else np.inf
+    a0 = (nodes[w, 2] - ox) * ix
+    a1 = (nodes[w, 12 + 2] - ox) * ix
+    b0 = (nodes[w, 4 + 2] - oy) * iy
+    b1 = (nodes[w, 16 + 2] - oy) * iy
+    c0 = (nodes[w, 8 + 2] - oz) * iz
+    c1 = (nodes[w, 20 + 2] - oz) * iz
+    lo = a0 if a0 < a1 else a1
+    hi = a1 if a0 < a1 else a0
+    blo = b0 if b0 < b1 else b1
+    bhi = b1 if b0 < b1 else b0
+    clo = c0 if c0 < c1 else c1
+    chi = c1 if c0 < c1 else c0
+    lo = lo if lo > blo else blo
+    hi = hi if hi < bhi else bhi
+    lo = lo if lo > clo else clo
+    hi = hi if hi < chi else chi
+    lo = lo if lo > tmin else tmin
+    hi = hi if hi < tmax else tmax
+    e2 = lo if lo <= hi else np.inf
+    a0 = (nodes[w, 3] - ox) * ix
+    a1 = (nodes[w, 12 + 3] - ox) * ix
+    b0 = (nodes[w, 4 + 3] - oy) * iy
+    b1 = (nodes[w, 16 + 3] - oy) * iy
+    c0 = (nodes[w, 8 + 3] - oz) * iz
+    c1 = (nodes[w, 20 + 3] - oz) * iz
+    lo = a0 if a0 < a1 else a1
+    hi = a1 if a0 < a1 else a0
+    blo = b0 if b0 < b1 else b1
+    bhi = b1 if b0 < b1 else b0
+    clo = c0 if c0 < c1 else c1
+    chi = c1 if c0 < c1 else c0
+    lo = lo if lo > blo else blo
+    hi = hi if hi < bhi else bhi
+    lo = lo if lo > clo else clo
+    hi = hi if hi < chi else chi
+    lo = lo if lo > tmin else tmin
+    hi = hi if hi < tmax else tmax
+    e3 = lo if lo <= hi else np.inf
     out[at] = e0
     out[at + 1] = e1
     out[at + 2] = e2

@@ -407,10 +407,12 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
         Final-gather rays per point (default 512).
     solution : RadiositySolution, optional
         A solution from :func:`radiosity` of the same scene, reused (no patch work).
-    hot_factor, max_hot : float, int
-        Small patches brighter than ``hot_factor`` x the mean radiosity (at most ``max_hot``,
-        the brightest by flux) are added exactly as Lambertian emitters instead of being found
-        by the random rays (no fireflies under lamps); ``hot_factor=0`` turns this off.
+    hot_factor : float
+        Small patches brighter than ``hot_factor`` [1] x the mean radiosity are added exactly
+        as Lambertian emitters instead of being found by the random rays (no fireflies under
+        lamps); 0 turns this off.
+    max_hot : int
+        At most this many such patches [1], the brightest by flux.
     **solver
         Further :func:`radiosity` parameters (``patch_size``, ``rays_per_patch``, ...).
 
