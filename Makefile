@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench warmup clean
+.PHONY: demo test bench warmup docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,5 +24,14 @@ bench: $(STAMP)
 warmup: $(STAMP)
 	$(VENV)/bin/cpted-sim warmup
 
+DOCS_STAMP := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(PY) -m sphinx -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) demo_out .pytest_cache .benchmarks
+	rm -rf $(VENV) demo_out .pytest_cache .benchmarks docs/_build docs/auto_examples

@@ -114,3 +114,12 @@ def test_trimesh_is_imported_lazily_in_layer_2():
                     assert not n.startswith(("trimesh", "embreex")), (
                         f"{'/'.join(parts)}.py:{node.lineno}: {n} must be imported lazily"
                     )
+
+
+def test_test_file_basenames_are_unique():
+    """pytest's default import mode needs unique test module names across folders."""
+    tests = Path(__file__).resolve().parent
+    seen: dict[str, Path] = {}
+    for path in tests.rglob("test_*.py"):
+        assert path.name not in seen, f"{path} and {seen[path.name]} share a basename"
+        seen[path.name] = path

@@ -141,3 +141,30 @@ def test_parser_knows_the_subcommands():
 def test_info_runs(capsys):
     assert main(["info"]) == 0
     assert "engines:" in capsys.readouterr().out
+
+
+def test_demo_writes_the_full_report_and_the_readme_shows_its_numbers(tmp_path, capsys):
+    import csv
+    import json
+    import re
+    from pathlib import Path
+
+    out = tmp_path / "demo_out"
+    assert main(["--quiet", "demo", "--out", str(out)]) == 0
+    for name in ("report.html", "report.md", "metrics.csv", "metrics.json", "fields.npz"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "map_side_path_dark_and_unseen.png").stat().st_size > 0
+    printed = capsys.readouterr().out
+    verdicts = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["verdicts"]
+    assert all(v in printed for v in verdicts.values()) and len(verdicts) == 2
+    with open(out / "metrics.csv", newline="", encoding="utf-8") as fh:
+        rows = {(r["variant"], r["area"], r["metric"]): r for r in csv.DictReader(fh)}
+    # the README's demo table is this run's output (docs/make_demo_figures.py writes it)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    line = re.search(r"^\| side_path \| dark_unseen_area \| (.*) \|$", readme, re.M).group(1)
+    shown = [float(c.split()[0]) for c in line.split(" | ")]
+    variants = ["base", *[k for k in verdicts]]
+    actual = [float(rows[(v, "side_path", "dark_unseen_area")]["value"]) for v in variants]
+    assert shown == pytest.approx(actual, rel=0.01, abs=0.05)
+    for text in verdicts.values():
+        assert text in readme

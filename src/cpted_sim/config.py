@@ -23,7 +23,18 @@ def get_threads() -> int:
 
 
 def set_threads(n: int | None) -> None:
-    """Set the number of kernel threads (``None``: all that Numba allows)."""
+    """Set the number of kernel threads for this process.
+
+    Parameters
+    ----------
+    n : int or None
+        Threads, 1 .. ``NUMBA_NUM_THREADS``; ``None`` restores all that Numba allows.
+
+    Raises
+    ------
+    ParameterError
+        ``n`` out of range.
+    """
     if n is None:
         n = numba.config.NUMBA_NUM_THREADS
     n = int(n)
@@ -38,7 +49,13 @@ def set_threads(n: int | None) -> None:
 
 @contextlib.contextmanager
 def threads(n: int | None) -> Iterator[None]:
-    """Context manager that sets the kernel thread count and restores it afterwards."""
+    """Context manager that sets the kernel thread count and restores it afterwards.
+
+    Parameters
+    ----------
+    n : int or None
+        Threads inside the block; ``None`` leaves the count unchanged.
+    """
     old = get_threads()
     try:
         if n is not None:

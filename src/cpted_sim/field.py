@@ -80,7 +80,17 @@ class Field:
 
     def with_values(self, values, quantity: str | None = None, unit: str | None = None,
                     **prov) -> Field:
-        """A field on the same grid with new values (and optionally quantity and unit)."""
+        """A field on the same grid with new values.
+
+        Parameters
+        ----------
+        values : (n,) float
+            One value per grid point.
+        quantity, unit : str, optional
+            New quantity name and unit; default: this field's.
+        **prov
+            Entries added to (a copy of) the provenance.
+        """
         p = dict(self.provenance)
         p.update(prov)
         return Field(np.asarray(values), self.grid, quantity or self.quantity, unit or self.unit, p)

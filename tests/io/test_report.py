@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html as html_mod
 import json
 import math
 import re
@@ -78,13 +79,22 @@ def test_html_opens_with_the_verdicts_then_the_table(report):
     i_maps = text.index('id="maps"')
     assert i_verdict < i_table < i_maps
     for v, words in c.verdicts.items():
-        assert text.index(words[-30:].replace("&", "&amp;")) < i_table
+        assert text.index(html_mod.escape(words[-30:])) < i_table
     body = text[i_table:text.index("</table>", i_table)]
     pairs = {(r["area"], r["metric"]) for r in c.table}
     assert body.count("<tr>") == len(pairs) + 1  # one row per area and metric
     assert 'class="better"' in body and 'class="worse"' in body
     assert ">P2<" in body and ">better class<" in body  # classes by name and in words
-    assert ">+6.7 (+92 %)<" in body  # more lights: E_mean 7.31 -> 14.0 lx
+    assert ">+6.7 (+92 %)<" in body  # more lights: E_avg 7.31 -> 14.0 lx
+
+
+def test_in_page_links_resolve(report):
+    _, _, files = report
+    text = files["report.html"].read_text(encoding="utf-8")
+    targets = re.findall(r'href="#([^"]+)"', text)
+    assert "area-street" in targets and "area-north-facade" in targets
+    for t in targets:
+        assert f'id="{t}"' in text, t
 
 
 def test_markdown_links_the_pngs(report):
@@ -106,14 +116,10 @@ def test_metric_files_equal_the_comparison_table(report):
     assert len(rows) == len(doc["table"]) == len(c.table)
     for want, got_csv, got_json in zip(c.table, rows, doc["table"]):
         for k in TABLE_COLUMNS:
-            w = want[k]
-            if isinstance(w, float) and math.isnan(w):
-                assert math.isnan(got_csv[k]) and got_json[k] is None
-            else:
-                assert got_csv[k] == w and got_json[k] == w, k
+            assert got_csv[k] == want[k] and got_json[k] == want[k], k
     assert doc["verdicts"] == c.verdicts
     assert doc["base"] == "base" and doc["variants"] == ["more lights", "high poles"]
-    m = doc["metrics"]["more lights"]["street"]["P_class"]
+    m = doc["metrics"]["more lights"]["street"]["class_achieved"]
     assert m["label"] == "P2" and m["unit"] == "class"
 
 
@@ -135,7 +141,7 @@ def test_report_of_a_base_alone(tmp_path):
     files = write_report(compare(base), tmp_path, meshes=False)
     text = files["report.html"].read_text()
     assert "No variant to compare" in text
-    assert "E_mean" in text  # the base's own metrics fill the table
+    assert "E_avg" in text  # the base's own metrics fill the table
     assert not any(k.startswith("diff_") for k in files)
 
 
@@ -240,18 +246,51 @@ def test_verdicts_do_not_repeat_the_variant_name(tmp_path):
     assert "- **Variant more lights**: dark and unseen area 3 -> 0 m2" in md
 
 
-def test_standin_matches_the_scenario_data_contract():
-    """The stand-in results of these tests have the attributes of the real scenario classes."""
-    import dataclasses
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory):
+    """The built-in demo scenario, run and compared for real, written at a low resolution."""
+    import cpted_sim as cs
+    from cpted_sim.scenario.demo import demo_scenario_path
 
-    import _report_standin as standin
+    c = cs.compare(cs.load_scenario(demo_scenario_path()), quiet=True)
+    out = tmp_path_factory.mktemp("demo_report")
+    return c, out, write_report(c, out, dpi=40)
 
-    model = pytest.importorskip("cpted_sim.scenario.model",
-                                reason="cpted_sim.scenario.model is not merged into this branch yet")
-    for name in ("ScenarioResult", "AreaResult", "Metric"):
-        real = {f.name for f in dataclasses.fields(getattr(model, name))}
-        ours = {f.name for f in dataclasses.fields(getattr(standin, name))}
-        assert ours == real, (name, ours ^ real)
-    compare_mod = pytest.importorskip("cpted_sim.scenario.compare")
-    real = {f.name for f in dataclasses.fields(compare_mod.Comparison)}
-    assert {f.name for f in dataclasses.fields(standin.Comparison)} == real
+
+def test_demo_report_tables_equal_the_real_comparison(demo_report):
+    c, _, files = demo_report
+    rows = read_metrics_csv(files["metrics.csv"])
+    doc = json.loads(files["metrics.json"].read_text())
+    assert len(rows) == len(doc["table"]) == len(c.table) > 50
+    for want, got_csv, got_json in zip(c.table, rows, doc["table"]):
+        for k in TABLE_COLUMNS:
+            assert got_csv[k] == want[k] and got_json[k] == want[k], (k, want)
+    html = files["report.html"].read_text(encoding="utf-8")
+    for v, words in c.verdicts.items():
+        assert html_mod.escape(words[-25:]) in html
+
+
+def test_demo_report_fields_round_trip(demo_report):
+    c, _, files = demo_report
+    data = read_fields_npz(files["fields.npz"])
+    n = 0
+    for r in (c.base, *c.variants):
+        for a, area in r.areas.items():
+            for q, f in area.fields.items():
+                np.testing.assert_array_equal(data[f"{r.variant}/{a}/{q}"], f.values)
+                n += 1
+            np.testing.assert_array_equal(data[f"grid/{a}/points"], area.grid.points)
+    for v, areas in c.deltas.items():
+        for a, qs in areas.items():
+            for q, f in qs.items():
+                np.testing.assert_array_equal(data[f"delta/{v}/{a}/{q}"], f.values)
+    assert n > 50
+
+
+def test_demo_report_maps_every_area(demo_report):
+    c, out, files = demo_report
+    for a in c.base.areas:
+        assert any(k.startswith(f"map_{a}_") for k in files), a
+    assert "map_street_E_h.png" in files and "map_street_dark_and_unseen.png" in files
+    assert any(k.startswith("polar_") for k in files)  # the demo's IES optic
+    assert {f"scene_{r.variant}" for r in (c.base,)} <= {Path(k).stem for k in files}

@@ -41,7 +41,10 @@ def test_metrics_csv_reads_back_equal_to_the_table(comparison, tmp_path):
     for got, want in zip(rows, comparison.table):
         for k in TABLE_COLUMNS:
             assert _same(want[k], got[k]), (k, want[k], got[k])  # bit-exact floats
-    assert any(math.isnan(r["value"]) for r in rows)  # the NaN metric survives as NaN
+    assert any(r["value"] is None for r in rows)  # the undefined metric stays undefined
+    nan_rows = [dict(r, value=float("nan")) for r in comparison.table[:2]]
+    back = read_metrics_csv(write_metrics_csv(nan_rows, tmp_path / "nan.csv"))
+    assert all(math.isnan(r["value"]) for r in back)  # NaN reads back as NaN
 
 
 def test_metrics_csv_keeps_missing_values_missing(tmp_path):

@@ -116,3 +116,25 @@ def test_to_report_delegates_to_the_report_writer(comparison, monkeypatch, tmp_p
     assert comparison.to_report(tmp_path) == {"report.html": tmp_path}
     assert calls == [(comparison, tmp_path)]
     assert isinstance(comparison, Comparison)
+
+
+def test_verdict_survives_metrics_without_a_value(comparison):
+    """A route metric that is NaN (no route points) reads "n/a" or drops out, never crashes."""
+    from dataclasses import replace
+
+    from cpted_sim.scenario.compare import _fmt, verdict
+
+    def with_nan_route(res):
+        areas = {}
+        for name, area in res.areas.items():
+            metrics = dict(area.metrics)
+            metrics["longest_unobserved_m"] = m.Metric("longest_unobserved_m", float("nan"), "m",
+                                                       better="lower")
+            areas[name] = replace(area, metrics=metrics)
+        return replace(res, areas=areas)
+
+    base = with_nan_route(comparison.base)
+    text = verdict(with_nan_route(comparison.variants[0]), base)
+    assert text.startswith("Variant more light: ")
+    assert "longest unobserved" not in text
+    assert _fmt(float("nan")) == "n/a"

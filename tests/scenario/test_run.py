@@ -262,3 +262,11 @@ def test_isovist_area_of_an_open_square_is_the_ray_fan_polygon():
     expected = 0.5 * n * 60.0 ** 2 * np.sin(2 * np.pi / n)     # nothing stands above the ground
     np.testing.assert_allclose(iso.values, expected, rtol=1e-9)
     assert iso.unit == "m2"
+
+
+def test_too_many_threads_is_a_clear_error():
+    import numba
+
+    with pytest.raises(ParameterError, match="run.threads"):
+        run(_scenario(settings=m.RunSettings(threads=numba.config.NUMBA_NUM_THREADS + 1)),
+            quiet=True)

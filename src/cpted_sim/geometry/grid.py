@@ -76,6 +76,17 @@ class CalculationGrid:
                     name: str = "grid") -> CalculationGrid:
         """A grid from explicit points [m] and optional normals / facing directions.
 
+        Parameters
+        ----------
+        points : (n, 3) float
+            World coordinates [m].
+        normals : (n, 3) or (3,) float, optional
+            Surface normals or facing directions (normalised here; one vector is broadcast).
+        kind : str
+            One of ``GRID_KINDS``.
+        name : str
+            Label for reports.
+
         Raises
         ------
         GridError
@@ -296,7 +307,15 @@ class CalculationGrid:
         return int(self.points.shape[0])
 
     def with_normals(self, normals, kind: str | None = None) -> CalculationGrid:
-        """The same points with new normals or facing directions (broadcast from (3,))."""
+        """The same points with new normals or facing directions.
+
+        Parameters
+        ----------
+        normals : (n, 3) or (3,) float
+            Unit vectors are not required; one vector is broadcast to every point.
+        kind : str, optional
+            New grid kind; default: unchanged.
+        """
         g = CalculationGrid.from_points(self.points, normals)
         return replace(self, normals=g.normals, kind=kind or self.kind)
 
@@ -345,20 +364,43 @@ class CalculationGrid:
                        face_index=None if self.face_index is None else self.face_index[hit])
 
     def at_height(self, dz: float) -> CalculationGrid:
-        """The same grid lifted by ``dz`` metres (e.g. 1.5 m for semicylindrical illuminance)."""
+        """The same grid lifted by ``dz`` metres.
+
+        Parameters
+        ----------
+        dz : float
+            Lift [m], e.g. 1.5 for semicylindrical illuminance over a ground grid.
+        """
         pts = self.points.copy()
         pts[:, 2] += as_float(dz, "dz")
         return replace(self, points=pts)
 
     def same_points(self, other: CalculationGrid) -> bool:
-        """Whether ``other`` has the same points (to 1e-9 m)."""
+        """Whether ``other`` has the same points.
+
+        Parameters
+        ----------
+        other : CalculationGrid
+            Compared point by point with a tolerance of 1e-9 m.
+        """
         return (other is self) or (
             self.points.shape == other.points.shape
             and np.allclose(self.points, other.points, rtol=0.0, atol=1e-9)
         )
 
     def to_raster(self, values) -> np.ndarray:
-        """Per-point values as a (rows, cols) raster, NaN in cells without a point."""
+        """Per-point values as a (rows, cols) raster, NaN in cells without a point.
+
+        Parameters
+        ----------
+        values : (n,) float
+            One value per grid point.
+
+        Raises
+        ------
+        GridError
+            The grid is not a regular plan grid.
+        """
         if self.shape is None or self.raster_index is None:
             raise GridError(f"grid {self.name!r} is not a regular plan grid; it has no raster")
         out = np.full(self.shape[0] * self.shape[1], np.nan)

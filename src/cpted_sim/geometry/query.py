@@ -89,6 +89,7 @@ def occluded(scene: Scene, origins, targets, engine: str | None = None, offset: 
     origins, targets : (n, 3) float
         Segment ends, world coordinates [m].
     engine : str, optional
+        ``"numba"`` (default), ``"embree"`` or ``"trimesh"``.
     offset : float, optional
         Distance [m] ignored at each end.
 
@@ -124,6 +125,7 @@ def visibility_matrix(scene: Scene, observers, targets, max_distance=None, engin
     max_distance : float, optional
         Longest sightline [m]; default no limit.
     engine : str, optional
+        ``"numba"`` (default), ``"embree"`` or ``"trimesh"``.
     offset : float, optional
         Distance [m] ignored at each end (default :attr:`Scene.ray_offset`).
 

@@ -230,11 +230,27 @@ class Scene:
 
     # ------------------------------------------------------------------ coordinates
     def to_local(self, points) -> np.ndarray:
-        """World coordinates [m] to scene-local coordinates (float64, C-contiguous)."""
+        """World coordinates to scene-local coordinates.
+
+        Parameters
+        ----------
+        points : (..., 3) float
+            World coordinates [m].
+
+        Returns
+        -------
+        (..., 3) float64, C-contiguous, relative to :attr:`origin` [m].
+        """
         return np.ascontiguousarray(np.asarray(points, dtype=np.float64) - self.origin)
 
     def to_world(self, points) -> np.ndarray:
-        """Scene-local coordinates [m] to world coordinates."""
+        """Scene-local coordinates to world coordinates.
+
+        Parameters
+        ----------
+        points : (..., 3) float
+            Coordinates relative to :attr:`origin` [m].
+        """
         return np.asarray(points, dtype=np.float64) + self.origin
 
     # ------------------------------------------------------------------ derived geometry
@@ -298,9 +314,17 @@ class Scene:
         return self._per_face("sight_transmittance")
 
     def group_faces(self, names: str | Sequence[str]) -> np.ndarray:
-        """Indices of the faces whose group is ``names`` (one name or several).
+        """Indices of the faces in the named groups.
 
-        Raises ParameterError naming the unknown group and the known ones.
+        Parameters
+        ----------
+        names : str or sequence of str
+            One group name or several.
+
+        Raises
+        ------
+        ParameterError
+            A name that is not a group of the scene (the message lists the known ones).
         """
         if isinstance(names, str):
             names = [names]
@@ -312,19 +336,42 @@ class Scene:
         return np.nonzero(np.isin(self.face_group, codes))[0]
 
     def tagged_groups(self, tag: str) -> list[str]:
-        """Names of the groups whose material carries ``tag`` (e.g. ``"window"``)."""
+        """Names of the groups whose material carries a tag.
+
+        Parameters
+        ----------
+        tag : str
+            E.g. ``"window"``, ``"door"``, ``"hedge"``.
+        """
         return [g for g in self.groups if tag in self.materials.get(g, DEFAULT_MATERIAL).tags]
 
     # ------------------------------------------------------------------ functional updates
     def with_materials(self, materials: Mapping[str, Material]) -> Scene:
-        """A scene with these materials set (merged over the current ones); no BVH rebuild."""
+        """A scene with these materials set, merged over the current ones (no BVH rebuild).
+
+        Parameters
+        ----------
+        materials : mapping str -> Material
+            Materials by group name.
+        """
         merged = dict(self.materials)
         merged.update(materials)
         new = replace(self, materials=merged)
         return new
 
     def without_groups(self, names: str | Sequence[str]) -> Scene:
-        """A scene with every face of these groups removed (the BVH is rebuilt)."""
+        """A scene with every face of these groups removed (the BVH is rebuilt).
+
+        Parameters
+        ----------
+        names : str or sequence of str
+            Groups to remove.
+
+        Raises
+        ------
+        MeshError
+            Nothing would be left.
+        """
         drop = np.zeros(self.n_faces, dtype=bool)
         drop[self.group_faces(names)] = True
         if drop.all():
@@ -334,7 +381,13 @@ class Scene:
                                self.groups, self.materials, self.epsg, self.name)
 
     def merged(self, other: Scene) -> Scene:
-        """The union of two scenes (groups matched by name; this scene's origin is kept)."""
+        """The union of two scenes (groups matched by name; this scene's origin is kept).
+
+        Parameters
+        ----------
+        other : Scene
+            Added after this scene's faces; its materials fill in groups this scene lacks.
+        """
         verts = np.vstack([self.vertices, other.vertices + (other.origin - self.origin)])
         faces = np.vstack([self.faces, other.faces + self.vertices.shape[0]])
         names = list(self.groups)

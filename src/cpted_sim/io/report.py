@@ -49,7 +49,7 @@ th,td{border:1px solid #d5d5d8;padding:.25em .55em;text-align:right}
 th{background:#f2f2f5}td.t,th.t{text-align:left}
 td.better{background:#dcf3dc;color:#14541a}td.worse{background:#f9dede;color:#7d1313}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
-figcaption{color:#555;font-size:.88em}code{font-size:.92em}
+figcaption{color:#555;font-size:.88em}code{font-size:.92em}nav a{color:#2a5db0}
 """
 
 PREFERRED_MESH_QUANTITIES = ("E_h", "E_sc", "E_v", "night_surveillance_count",
@@ -299,6 +299,16 @@ def _verdict_parts(variant: str, text: str) -> tuple[str, str]:
     return variant, text
 
 
+def _nav(images) -> str:
+    """A contents line: the sections and each area's maps (in-page links only)."""
+    e = html.escape
+    areas = list(dict.fromkeys(im.area for im in images))
+    links = ['<a href="#verdicts">verdict</a>', '<a href="#metrics">metrics</a>']
+    links += [f'<a href="#area-{e(slug(a))}">{e(a)}</a>' for a in areas]
+    links += ['<a href="#luminaires">luminaires</a>', '<a href="#files">files</a>']
+    return '<nav class="meta">' + " · ".join(links) + "</nav>"
+
+
 def _img_tag(path: Path, alt: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
@@ -315,6 +325,7 @@ def _html(comparison, images, polars, files, summary) -> str:
            f'<p class="meta">Base <b>{e(base.variant)}</b>; variants: '
            f"{e(', '.join(r.variant for r in comparison.variants) or 'none')}. "
            f"cpted_sim {e(__version__)}, {e(summary['created'])}.</p>",
+           _nav(images),
            '<section id="verdicts"><h2>Verdict</h2><ul class="verdicts">']
     for v, text in (comparison.verdicts or {}).items():
         name, rest = _verdict_parts(str(v), str(text))
@@ -345,7 +356,7 @@ def _html(comparison, images, polars, files, summary) -> str:
     for im in images:
         if im.area != area:
             area = im.area
-            out.append(f"<h3>{e(area)}</h3>")
+            out.append(f'<h3 id="area-{e(slug(area))}">{e(area)}</h3>')
         if im.path is None:
             out.append(f'<p class="meta">{e(im.caption)}.</p>')
             continue

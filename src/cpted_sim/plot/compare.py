@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError
-from .maps import _grid_extent, _padded, add_colorbar, dark_unseen_values, plan_map, view_kind
+from .maps import add_colorbar, dark_unseen_values, panel_layout as _layout, plan_map
 from .style import BOOLEAN_QUANTITIES, MapScale, difference_scale, new_figure, save_figure, shared_scale
 
 __all__ = ["MapImage", "variant_maps", "difference_maps", "dark_unseen_panels",
@@ -39,19 +39,6 @@ def slug(text: str) -> str:
     """A file-name-safe version of ``text`` (letters, digits, ``_ . -``)."""
     s = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(text)).strip("-")
     return s or "x"
-
-
-def _layout(grid, n: int) -> tuple[tuple[float, float], int]:
-    """Panel size [in] and columns that suit the grid's plan aspect ratio."""
-    if view_kind(grid) == "elevation":
-        return (8.0, 2.6), 1
-    xmin, xmax, ymin, ymax = _padded(_grid_extent(grid))
-    aspect = (ymax - ymin) / max(xmax - xmin, 1e-9)
-    if aspect < 0.45:  # long streets: one panel per row
-        width = 8.0
-        return (width, float(np.clip(width * aspect + 0.9, 1.8, 5.0))), 1
-    width = 4.6
-    return (width, float(np.clip(width * aspect + 0.6, 2.5, 6.5))), min(n, 3)
 
 
 def _as_seq(x, labels):

@@ -20,6 +20,7 @@ __all__ = [
     "building_outlines",
     "vegetation_outlines",
     "view_kind",
+    "panel_layout",
     "plan_map",
     "add_colorbar",
     "field_map",
@@ -199,6 +200,23 @@ def _elevation_image(ax, s, z, values, scale: MapScale):
     ext = (lo[0] - cell / 2, lo[0] + (ns - 0.5) * cell, lo[1] - cell / 2, lo[1] + (nz - 0.5) * cell)
     return ax.imshow(np.ma.masked_invalid(img.reshape(nz, ns)), origin="lower", extent=ext,
                      cmap=scale.cmap, norm=scale.norm, interpolation="nearest", zorder=1)
+
+
+def panel_layout(grid, n: int = 1) -> tuple[tuple[float, float], int]:
+    """Panel size [in] and number of columns that suit the grid's plan aspect ratio.
+
+    Long streets get one wide panel per row; façades a wide, low panel; squarish areas up to
+    three panels a row.
+    """
+    if view_kind(grid) == "elevation":
+        return (8.0, 2.6), 1
+    xmin, xmax, ymin, ymax = _padded(_grid_extent(grid))
+    aspect = (ymax - ymin) / max(xmax - xmin, 1e-9)
+    if aspect < 0.45:
+        width = 8.0
+        return (width, float(np.clip(width * aspect + 0.9, 1.8, 5.0))), 1
+    width = 4.6
+    return (width, float(np.clip(width * aspect + 0.6, 2.5, 6.5))), min(n, 3)
 
 
 def view_kind(grid) -> str:
@@ -381,7 +399,7 @@ def field_map(field, path=None, *, scene=None, luminaires: Sequence = (),
         The PNG written (the figure is released), or the figure when ``path`` is None.
     """
     scale = scale or shared_scale([field])
-    fig, (ax,) = new_figure(1)
+    fig, (ax,) = new_figure(1, panel_size=panel_layout(field.grid)[0])
     m = plan_map(ax, field, scene=scene, luminaires=luminaires, scale=scale, contours=contours,
                  title=title or field.quantity)
     add_colorbar(fig, m, [ax], scale)
@@ -426,7 +444,7 @@ def dark_unseen_map(fields: dict, path=None, *, scene=None, luminaires: Sequence
                              f"got {sorted(fields)}")
     code, scale = got
     ref = fields["dark_and_unseen"] if "dark_and_unseen" in fields else fields["dark"]
-    fig, (ax,) = new_figure(1)
+    fig, (ax,) = new_figure(1, panel_size=panel_layout(ref.grid)[0])
     m = plan_map(ax, ref, values=code, scene=scene, luminaires=luminaires, scale=scale,
                  contours=False, title=title)
     add_colorbar(fig, m, [ax], scale)

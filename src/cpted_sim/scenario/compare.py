@@ -8,6 +8,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import FieldMismatchError, ParameterError
 from ..field import Field
 from . import model as m
@@ -110,6 +112,8 @@ def _deltas(res: m.ScenarioResult, base: m.ScenarioResult) -> dict[str, dict[str
 
 
 def _fmt(x: float) -> str:
+    if not np.isfinite(x):
+        return "n/a"
     ax = abs(x)
     if ax >= 100 or x == round(x):
         return f"{x:.0f}"
@@ -139,7 +143,9 @@ def verdict(res: m.ScenarioResult, base: m.ScenarioResult) -> str:
     for aname, area in res.areas.items():
         met = area.metrics.get("longest_unobserved_m")
         bmet = base.areas[aname].metrics.get("longest_unobserved_m") if aname in base.areas else None
-        if met is not None and bmet is not None and met.value != bmet.value:
+        if met is None or bmet is None or not np.isfinite([met.value, bmet.value]).all():
+            continue
+        if met.value != bmet.value:
             parts.append(f"longest unobserved stretch of {aname} {_fmt(bmet.value)} -> "
                          f"{_fmt(met.value)} m")
     if not parts:

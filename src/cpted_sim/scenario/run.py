@@ -7,6 +7,7 @@ the metrics of :mod:`cpted_sim.metrics` on the resulting fields.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -264,7 +265,8 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
     if ("surveillance" in q or "night_surveillance" in q) and observers is not None:
         from ..visibility import night_surveillance_fields, surveillance_fields
 
-        day = surveillance_fields(scene, observers, grid, target_height=th.target_height)
+        day = surveillance_fields(scene, observers, grid, target_height=th.target_height,
+                                  quiet=quiet)
         fields["surveillance_count"] = day.count
         fields["surveillance_weight"] = day.weight
         if "night_surveillance" in q:
@@ -283,7 +285,8 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
             if th.night_lit_lx is not None:
                 extra["threshold"] = _ConstantThreshold(th.night_lit_lx)
             night = night_surveillance_fields(scene, observers, grid, fl, facing_azimuths=azs,
-                                              target_height=th.target_height, **extra)
+                                              target_height=th.target_height, quiet=quiet,
+                                              **extra)
             fields["night_surveillance_count"] = night.count
             fields["night_surveillance_weight"] = night.weight
     elif "surveillance" in q or "night_surveillance" in q:
@@ -313,7 +316,7 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
     if "isovist" in q and area.kind != "facade":
         from ..visibility import isovist
 
-        iso = isovist(scene, grid, n_rays=360, max_radius=sc.settings.max_distance)
+        iso = isovist(scene, grid, n_rays=360, max_radius=sc.settings.max_distance, quiet=quiet)
         f = iso.fields(grid)
         fields["isovist_area"] = f["area"]
     # the CPTED masks
@@ -325,6 +328,27 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
     if "dark" in fields and "unobserved" in fields:
         fields["dark_and_unseen"] = both(fields["dark"], fields["unobserved"], "dark_and_unseen")
     return fields
+
+
+def _compute(scenario: m.Scenario, quiet: bool):
+    """Scene, luminaires, observers and every area's result (threads already set)."""
+    scene = build_scene(scenario)
+    lums = build_luminaires(scenario)
+    wants_sight = any(q in a.computed_quantities for a in scenario.areas
+                      for q in ("surveillance", "night_surveillance"))
+    observers = build_observers(scenario, scene) if wants_sight else None
+    routes = [a.path for a in scenario.areas if a.kind == "route"]
+    areas = {}
+    for area in scenario.areas:
+        ta = time.perf_counter()
+        grid = build_grid(area, scene)
+        fields = _area_fields(area, scene, lums, observers, routes, scenario, grid, quiet)
+        metrics = area_metrics(area, fields, point_weights(grid, area), scenario.thresholds)
+        areas[area.name] = m.AreaResult(area.name, area.kind, grid, fields, metrics,
+                                        area.lighting_class)
+        log.info("%s / %s / %s: %d points in %.2f s", scenario.name, scenario.variant,
+                 area.name, grid.n_points, time.perf_counter() - ta)
+    return scene, lums, observers, areas
 
 
 def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None = None):
@@ -360,23 +384,12 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
     n_threads = threads if threads is not None else scenario.settings.threads
     quiet = (not progress_enabled(None)) if quiet is None else quiet
     quiet = quiet or scenario.settings.quiet
-    with thread_context(n_threads):
-        scene = build_scene(scenario)
-        lums = build_luminaires(scenario)
-        wants_sight = any(q in a.computed_quantities for a in scenario.areas
-                          for q in ("surveillance", "night_surveillance"))
-        observers = build_observers(scenario, scene) if wants_sight else None
-        routes = [a.path for a in scenario.areas if a.kind == "route"]
-        areas = {}
-        for area in scenario.areas:
-            ta = time.perf_counter()
-            grid = build_grid(area, scene)
-            fields = _area_fields(area, scene, lums, observers, routes, scenario, grid, quiet)
-            metrics = area_metrics(area, fields, point_weights(grid, area), scenario.thresholds)
-            areas[area.name] = m.AreaResult(area.name, area.kind, grid, fields, metrics,
-                                            area.lighting_class)
-            log.info("%s / %s / %s: %d points in %.2f s", scenario.name, scenario.variant,
-                     area.name, grid.n_points, time.perf_counter() - ta)
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(thread_context(n_threads))
+        except ParameterError as exc:
+            raise ParameterError(f"run.threads (or the threads argument): {exc}") from None
+        scene, lums, observers, areas = _compute(scenario, quiet)
     settings = {
         "threads": n_threads, "engine": scenario.settings.engine,
         "max_distance": scenario.settings.max_distance,

@@ -121,7 +121,7 @@ def visibility_graph(scene: Scene, grid: CalculationGrid, *, height: float = DEF
 
     Notes
     -----
-    For node i with neighbourhood N_i (k_i = |N_i|) and step depths d_ij found by
+    For node i with neighbourhood N_i (``k_i = |N_i|``) and step depths d_ij found by
     breadth-first search over its connected component of K_i nodes:
 
     - connectivity ``k_i``;
