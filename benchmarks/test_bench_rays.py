@@ -20,7 +20,8 @@ def _run(benchmark, fn, rays):
     fn()  # warm-up: compilation and first touch are not part of the figure
     result = benchmark.pedantic(fn, rounds=ROUNDS, iterations=1)
     benchmark.extra_info["rays"] = rays
-    benchmark.extra_info["Mrays_per_s"] = rays / benchmark.stats.stats.min / 1e6
+    if benchmark.stats is not None:  # None under --benchmark-disable
+        benchmark.extra_info["Mrays_per_s"] = rays / benchmark.stats.stats.min / 1e6
     return result
 
 
@@ -49,7 +50,8 @@ def test_trimesh_w1_subset(benchmark, size, work):
     benchmark.group = f"W1 {wl.size_label(size)}"
     benchmark.extra_info["rays"] = n
     benchmark.pedantic(lambda: wl.trimesh_subset(work, n), rounds=1, iterations=1)
-    benchmark.extra_info["Mrays_per_s"] = n / benchmark.stats.stats.min / 1e6
+    if benchmark.stats is not None:
+        benchmark.extra_info["Mrays_per_s"] = n / benchmark.stats.stats.min / 1e6
 
 
 def test_bvh_build(benchmark, work):

@@ -24,6 +24,7 @@ def test_start_up(benchmark, what):
         benchmark.group = "start-up"
         benchmark.extra_info["cold_s"] = cold
         benchmark.pedantic(startup.run_seconds, args=(code, cache), rounds=2, iterations=1)
-        benchmark.extra_info["warm_s"] = benchmark.stats.stats.min
+        if benchmark.stats is not None:
+            benchmark.extra_info["warm_s"] = benchmark.stats.stats.min
     finally:
         shutil.rmtree(cache, ignore_errors=True)

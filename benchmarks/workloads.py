@@ -32,7 +32,7 @@ from cpted_sim.scenario.synthetic import SyntheticDistrict, district
 W2_RAYS = 2_000_000
 W3_OBSERVERS = 1_000
 W3_TARGETS = 10_000
-TRIMESH_SUBSET = 20_000
+TRIMESH_SUBSET = 2_000
 
 
 def parse_size(text: str) -> int:

@@ -179,7 +179,7 @@ def test_warmup_is_a_cli_subcommand_with_every_step_named():
     args = cli.build_parser().parse_args(["warmup"])
     assert args.func is cli._cmd_warmup
     names = [name for name, _ in cli._WARMUP_STEPS]
-    assert names == ["ray core", "scenario pipeline", "visibility graph"]
+    assert names == ["ray core", "scenario pipeline", "visibility graph", "interreflection"]
     args = cli.build_parser().parse_args(["bench", "--triangles", "5000", "--rays", "1000"])
     assert args.func is cli._cmd_bench and args.triangles == 5000
 

@@ -198,8 +198,29 @@ def _warm_visibility_graph():
     visibility_graph(s, CalculationGrid.regular(1, 1, 29, 11, 4.0), quiet=True)
 
 
+def _warm_interreflection():
+    """Interreflection (opt-in, so not part of the warm-up scenario's run)."""
+    import tempfile
+    from pathlib import Path
+
+    from .geometry.grid import CalculationGrid
+    from .io.scenario_file import load_scenario
+    from .lighting import illuminance
+    from .lighting.interreflection import radiosity  # noqa: F401  (skip when not landed)
+    from .scenario.run import build_luminaires, build_scene
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "warmup.toml"
+        path.write_text(_WARMUP_SCENARIO, encoding="utf-8")
+        sc = load_scenario(path)
+    scene = build_scene(sc)
+    grid = CalculationGrid.regular(1, 1, 29, 11, 4.0)
+    illuminance(scene, build_luminaires(sc), grid, bounces=1, quiet=True)
+
+
 _WARMUP_STEPS = (("ray core", _warm_core), ("scenario pipeline", _warm_scenario),
-                 ("visibility graph", _warm_visibility_graph))
+                 ("visibility graph", _warm_visibility_graph),
+                 ("interreflection", _warm_interreflection))
 
 
 def _cmd_warmup(args) -> int:
