@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import PhotometryFormatError
 from .distribution import IntensityDistribution
 from .eulumdat import parse_eulumdat, read_eulumdat
-from .ies import parse_ies, read_ies, read_text, split_lines, write_ies
+from .ies import parse_ies, read_file, read_ies, split_lines, write_ies
 from .luminaire import Luminaire, LuminaireArrays, pack_luminaires, rotation_matrix
 from . import builtin
 from .builtin import (canary, cosine_distribution, isotropic, lambertian_downlight,
@@ -78,10 +78,7 @@ def load_photometry(path) -> IntensityDistribution:
         The file is unreadable, of neither format, or malformed (the message names the line).
     """
     path = Path(path)
-    try:
-        text = read_text(path)
-    except OSError as exc:
-        raise PhotometryFormatError(f"cannot read the file ({exc.strerror})", path=path) from None
+    text = read_file(path)
     kind = detect_format(text)
     if kind == "ies":
         return parse_ies(text, path=path)

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import PhotometryFormatError
 from .distribution import IntensityDistribution, expand_c_symmetry, extend_gamma
-from .ies import Tokens, make_distribution, read_text, split_lines
+from .ies import Tokens, make_distribution, read_file, split_lines
 
 __all__ = ["read_eulumdat", "parse_eulumdat"]
 
@@ -57,10 +57,7 @@ def read_eulumdat(path) -> IntensityDistribution:
         The file is malformed; the message names the line and what was expected.
     """
     path = Path(path)
-    try:
-        text = read_text(path)
-    except OSError as exc:
-        raise PhotometryFormatError(f"cannot read the file ({exc.strerror})", path=path) from None
+    text = read_file(path)
     return parse_eulumdat(text, path=path)
 
 

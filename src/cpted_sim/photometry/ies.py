@@ -47,6 +47,14 @@ def read_text(path) -> str:
         return data.decode("latin-1")
 
 
+def read_file(path: Path) -> str:
+    """:func:`read_text`, an unreadable file raised as :class:`PhotometryFormatError` naming it."""
+    try:
+        return read_text(path)
+    except OSError as exc:
+        raise PhotometryFormatError(f"cannot read the file ({exc.strerror})", path=path) from None
+
+
 def split_lines(text: str) -> list[str]:
     """Split on CRLF, CR or LF only (``str.splitlines`` would also split on Latin-1 NEL)."""
     return _LINE_SPLIT.split(text)
@@ -162,10 +170,7 @@ def read_ies(path) -> IntensityDistribution:
         The file is malformed; the message names the line and what was expected.
     """
     path = Path(path)
-    try:
-        text = read_text(path)
-    except OSError as exc:
-        raise PhotometryFormatError(f"cannot read the file ({exc.strerror})", path=path) from None
+    text = read_file(path)
     return parse_ies(text, path=path)
 
 
