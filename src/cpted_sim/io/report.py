@@ -290,6 +290,9 @@ def _summary(comparison) -> dict:
     }
 
 
+_NO_VERDICT = "No variant to compare with the base."
+
+
 def _verdict_parts(variant: str, text: str) -> tuple[str, str]:
     """(name, sentence) of a verdict, without repeating a name the sentence starts with."""
     for prefix in (f"Variant {variant}", variant):
@@ -297,6 +300,11 @@ def _verdict_parts(variant: str, text: str) -> tuple[str, str]:
             rest = text[len(prefix):].lstrip(" :,-–")
             return prefix, rest or text
     return variant, text
+
+
+def _verdicts(comparison) -> list[tuple[str, str]]:
+    """(name, sentence) of each variant's verdict, in order; empty when there is no variant."""
+    return [_verdict_parts(str(v), str(text)) for v, text in (comparison.verdicts or {}).items()]
 
 
 def _nav(images) -> str:
@@ -327,11 +335,10 @@ def _html(comparison, images, polars, files, summary) -> str:
            f"cpted_sim {e(__version__)}, {e(summary['created'])}.</p>",
            _nav(images),
            '<section id="verdicts"><h2>Verdict</h2><ul class="verdicts">']
-    for v, text in (comparison.verdicts or {}).items():
-        name, rest = _verdict_parts(str(v), str(text))
-        out.append(f"<li><b>{e(name)}</b>: {e(rest)}</li>")
-    if not comparison.verdicts:
-        out.append("<li>No variant to compare with the base.</li>")
+    verdicts = _verdicts(comparison)
+    out += [f"<li><b>{e(name)}</b>: {e(rest)}</li>" for name, rest in verdicts]
+    if not verdicts:
+        out.append(f"<li>{_NO_VERDICT}</li>")
     variants, rows = metric_rows(comparison)
     out += ["</ul></section>", '<section id="metrics"><h2>Metrics</h2>',
             '<table id="metric-table"><thead><tr><th class="t">area</th><th class="t">metric</th>'
@@ -404,11 +411,10 @@ def _markdown(comparison, images, polars, files, summary) -> str:
            f"Base **{base.variant}**; variants: "
            f"{', '.join(r.variant for r in comparison.variants) or 'none'}. "
            f"cpted_sim {__version__}, {summary['created']}.", "", "## Verdict", ""]
-    for v, text in (comparison.verdicts or {}).items():
-        name, rest = _verdict_parts(str(v), str(text))
-        out.append(f"- **{name}**: {rest}")
-    if not comparison.verdicts:
-        out.append("- No variant to compare with the base.")
+    verdicts = _verdicts(comparison)
+    out += [f"- **{name}**: {rest}" for name, rest in verdicts]
+    if not verdicts:
+        out.append(f"- {_NO_VERDICT}")
     variants, rows = metric_rows(comparison)
     out += ["", "## Metrics", "",
             f"| area | metric | {cell(base.variant)} |"
