@@ -27,6 +27,14 @@ def _replace_lum(sc, name: str, **kw):
     return replace(sc, luminaires=lums)
 
 
+def _add_named(sc, field: str, item, what: str):
+    """``sc`` with ``item`` appended to its tuple ``field``; the item's name must be new."""
+    items = getattr(sc, field)
+    if any(x.name == item.name for x in items):
+        raise ParameterError(f"{what} {item.name!r} exists already")
+    return replace(sc, **{field: items + (item,)})
+
+
 @dataclass(frozen=True)
 class AddLuminaire:
     """Add a luminaire (its name must be new)."""
@@ -35,9 +43,7 @@ class AddLuminaire:
     op = "add_luminaire"
 
     def apply(self, sc):
-        if any(x.name == self.luminaire.name for x in sc.luminaires):
-            raise ParameterError(f"luminaire {self.luminaire.name!r} exists already")
-        return replace(sc, luminaires=sc.luminaires + (self.luminaire,))
+        return _add_named(sc, "luminaires", self.luminaire, "luminaire")
 
 
 @dataclass(frozen=True)
@@ -159,9 +165,7 @@ class AddObservers:
     op = "add_observers"
 
     def apply(self, sc):
-        if any(o.name == self.observers.name for o in sc.observers):
-            raise ParameterError(f"observer set {self.observers.name!r} exists already")
-        return replace(sc, observers=sc.observers + (self.observers,))
+        return _add_named(sc, "observers", self.observers, "observer set")
 
 
 @dataclass(frozen=True)
