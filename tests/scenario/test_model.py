@@ -79,6 +79,8 @@ def test_changes_apply_in_order():
     (m.AimLuminaire("nope", tilt=1.0), "luminaire 'nope'"),
     (m.AddLuminaire(m.LuminaireSpec("L1", m.PhotometrySpec(builtin="canary"), (0, 0, 1))), "exists"),
     (m.RemoveObservers("nope"), "observer set 'nope'"),
+    (m.AddObservers(m.ObserverSpec("o", kind="person", points=((0.0, 0.0, 1.6),))),
+     "observer set 'o' exists already"),
 ])
 def test_a_bad_change_names_the_variant_and_the_change(change, needle):
     v = m.Variant("V", (m.SetMaterial("x", reflectance=0.3), change))
