@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import cpted_sim.photometry as photometry
 from cpted_sim.errors import PhotometryFormatError
 from cpted_sim.photometry import load_photometry, read_ies
 from photometry_samples import ies_text, smooth_c_table
@@ -221,3 +222,11 @@ def test_90_270_range_without_a_180_plane_interpolates_c0(tmp_path):
     assert d.intensity(0.0, 0.0) == pytest.approx(30.0)
     assert d.intensity(180.0, 0.0) == pytest.approx(30.0)
     np.testing.assert_allclose(d.intensity([45, 135, 225, 315], 0), [20, 20, 40, 40])
+
+
+@pytest.mark.parametrize("reader", ["read_ies", "read_eulumdat", "load_photometry"])
+def test_a_missing_file_is_a_format_error_naming_it(tmp_path, reader):
+    path = tmp_path / "absent.ies"
+    with pytest.raises(PhotometryFormatError, match="cannot read the file") as exc:
+        getattr(photometry, reader)(path)
+    assert exc.value.path == str(path)
