@@ -351,3 +351,19 @@ def test_writer_output_is_valid_toml_for_awkward_values():
     data = {"s": 'a "b" \\ c\n\té', "f": 1e-300, "i": -3, "t": True, "l": [1.5, "x", [2]],
             "d": {"k k": 1.0}, "aot": [{"x": 1, "sub": [{"y": 2}]}, {"x": 2}]}
     assert tomllib.loads(dumps(data)) == data
+
+
+def test_mesh_load_options_are_checked(tmp_path):
+    (tmp_path / "city.json").write_text("{}")
+    ok = '[scene]\nmesh = "city.json"\nparams = { group_by = "object", lod = "2.2" }\n'
+    sc = loads_scenario(ok, path=tmp_path / "x.toml", load_assets=False)
+    assert sc.scene.geometry.params == {"group_by": "object", "lod": "2.2"}
+    assert sc.scene.geometry.asset_key.endswith("city.json?group_by=object&lod=2.2")
+    assert loads_scenario(dumps_scenario(sc, tmp_path), base_dir=tmp_path, load_assets=False) == sc
+    for bad, key in (('{ group_by = "layer" }', "scene.params.group_by"),
+                     ("{ scale = 2 }", "scene.params.scale"),
+                     ("{ lod = true }", "scene.params.lod")):
+        with pytest.raises(ScenarioFileError) as exc:
+            loads_scenario(ok.replace('{ group_by = "object", lod = "2.2" }', bad),
+                           path=tmp_path / "x.toml", load_assets=False)
+        assert exc.value.key == key and exc.value.line == 3

@@ -166,6 +166,13 @@ def _geometry(r: _Reader, d: dict, key: str) -> m.GeometrySpec:
         params=r.params(d.get("params", {}), _join(key, "params")),
         group=r.str(d["group"], _join(key, "group")) if "group" in d else None,
     )
+    if spec["mesh"] is not None and spec["params"]:
+        p = r.table(spec["params"], _join(key, "params"), ("group_by", "lod"))
+        if "group_by" in p:
+            r.str(p["group_by"], _join(key, "params.group_by"), ("material", "object"))
+        if "lod" in p and (isinstance(p["lod"], bool) or not isinstance(p["lod"], (str, int, float))):
+            raise r.error(_join(key, "params.lod"), f"expected a level of detail such as "
+                          f"\"2.2\" or 2, got {_tname(p['lod'])}")
     if spec["builtin"] == "box":
         if spec["group"] is None:
             raise r.error(key, "a box needs a 'group' name")
@@ -481,9 +488,9 @@ def load_scenario(path) -> m.Scenario:
 
 def _load_assets(sc: m.Scenario, r: _Reader) -> m.Scenario:
     """Load every mesh and photometric file the scenario and its variants name."""
-    wanted: list[tuple[str, str, str]] = []   # (kind, absolute path, key)
+    wanted: list[tuple[str, object, str]] = []   # (kind, spec or path, key)
     if sc.scene.geometry.mesh:
-        wanted.append(("mesh", sc.scene.geometry.mesh, "scene.mesh"))
+        wanted.append(("mesh", sc.scene.geometry, "scene.mesh"))
     for i, lum in enumerate(sc.luminaires):
         if lum.photometry.file:
             wanted.append(("photometry", lum.photometry.file, f"luminaires[{i}].photometry"))
@@ -491,23 +498,25 @@ def _load_assets(sc: m.Scenario, r: _Reader) -> m.Scenario:
         for j, ch in enumerate(v.changes):
             key = f"variants[{i}].changes[{j}]"
             if isinstance(ch, m.AddGeometry) and ch.geometry.mesh:
-                wanted.append(("mesh", ch.geometry.mesh, key + ".mesh"))
+                wanted.append(("mesh", ch.geometry, key + ".mesh"))
             phot = getattr(ch, "photometry", None) or getattr(getattr(ch, "luminaire", None), "photometry", None)
             if phot is not None and phot.file:
                 wanted.append(("photometry", phot.file, key + ".photometry"))
     assets = dict(sc.assets)
-    for kind, fpath, key in wanted:
-        if fpath in assets:
+    for kind, what, key in wanted:
+        fpath = what.mesh if kind == "mesh" else what
+        akey = what.asset_key if kind == "mesh" else what
+        if akey in assets:
             continue
         try:
             if kind == "mesh":
                 from .mesh import load_scene
 
-                assets[fpath] = load_scene(fpath)
+                assets[akey] = load_scene(fpath, **what.params)
             else:
                 from ..photometry import load_photometry
 
-                assets[fpath] = load_photometry(fpath)
+                assets[akey] = load_photometry(fpath)
         except CptedError as exc:
             raise r.error(key, f"cannot load {os.path.basename(fpath)}: {exc}") from None
     return m.Scenario(**{**m.spec_fields(sc), "assets": assets})

@@ -35,10 +35,11 @@ _NIGHT_FACINGS = (0.0, 90.0, 180.0, 270.0)
 # ---------------------------------------------------------------------------- scene
 def _geometry_scene(g: m.GeometrySpec, assets, origin=None) -> Scene:
     if g.mesh is not None:
-        if g.mesh not in assets:
+        if g.asset_key not in assets:
             raise ParameterError(f"mesh file {g.mesh} is not loaded; read the scenario with "
-                                 "cpted_sim.load_scenario, or put the Scene in scenario.assets")
-        scene = assets[g.mesh]
+                                 "cpted_sim.load_scenario, or put the Scene in scenario.assets "
+                                 f"under {g.asset_key!r}")
+        scene = assets[g.asset_key]
         if g.group is None and origin is None:
             return scene
         groups = (np.array(scene.groups, dtype=object)[scene.face_group] if g.group is None
