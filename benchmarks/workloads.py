@@ -81,18 +81,13 @@ class Workloads:
 
 def make_workloads(n_triangles: int, scale: float = 1.0, seed: int = 0) -> Workloads:
     """Build the district of ``n_triangles`` and the three workloads on it (seeded)."""
-    from scipy.spatial import cKDTree
-
     d = district(n_triangles, seed=seed)
     s = d.scene
     rng = np.random.default_rng(seed + 1)
-    ground = d.street_points(spacing=0.5, height=0.05)
+    w1_o, w1_t = d.shadow_segments(spacing=0.5, height=0.05, nearest=8)
     if scale < 1.0:
-        ground = ground[rng.random(len(ground)) < scale]
-    k = min(8, len(d.street_lights))
-    _, near = cKDTree(d.street_lights).query(ground, k=k)
-    w1_o = np.repeat(ground, k, axis=0)
-    w1_t = d.street_lights[near.ravel()]
+        keep = np.repeat(rng.random(len(w1_o) // 8) < scale, 8)
+        w1_o, w1_t = w1_o[keep], w1_t[keep]
     n2 = max(1000, int(W2_RAYS * scale))
     street = d.street_points(spacing=1.0, height=1.6)
     w2_o = street[rng.integers(0, len(street), n2)]

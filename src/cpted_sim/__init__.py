@@ -29,6 +29,7 @@ from .geometry.scene import Material, Scene
 from .photometry import IntensityDistribution, Luminaire, load_photometry
 from .io.mesh import load_scene
 from .lighting import illuminance
+from .lighting import indirect_illuminance, surface_luminance, urban_material
 from .metrics import FacialRecognition, en13201_grid, facial_recognition, lighting_class, summary
 from .visibility import (
     ObserverSet,
@@ -69,6 +70,9 @@ __all__ = [
     "load_photometry",
     "load_scene",
     "illuminance",
+    "indirect_illuminance",
+    "surface_luminance",
+    "urban_material",
     "en13201_grid",
     "lighting_class",
     "summary",

@@ -102,6 +102,183 @@ def _cmd_compare(args) -> int:
     return _run_and_report(args, base, others, args.out)
 
 
+# ----------------------------------------------------------------------------- warmup, bench
+#: A tiny scenario whose run calls every lighting, sightline and metric kernel of the
+#: scenario pipeline (used by ``warmup``). Whoever adds a kernel that this does not reach
+#: should extend it, or add a step to ``_WARMUP_STEPS``.
+_WARMUP_SCENARIO = """\
+name = "warmup"
+[scene]
+builtin = "street_canyon"
+params = { length = 30.0, width = 12.0, height = 6.4 }
+
+[[luminaires]]
+name = "L1"
+photometry = { builtin = "street_light_optic", flux = 3000.0 }
+position = [10.0, 3.0, 6.0]
+azimuth = 90.0
+
+[[luminaires]]
+name = "L2"
+photometry = { builtin = "isotropic", intensity_cd = 300.0 }
+position = [20.0, 9.0, 5.0]
+
+[[areas]]
+name = "street"
+kind = "en13201"
+class = "P4"
+polygon = [[1, 1], [29, 1], [29, 11], [1, 11]]
+spacing = 2.0
+quantities = ["E_h", "E_sc", "surveillance", "night_surveillance", "concealment", "isovist"]
+
+[[areas]]
+name = "walls"
+kind = "facade"
+groups = ["facade"]
+spacing = 4.0
+quantities = ["E_v"]
+
+[[areas]]
+name = "walk"
+kind = "route"
+path = [[2, 6], [28, 6]]
+spacing = 2.0
+
+[[observers]]
+name = "windows"
+kind = "window"
+points = [[10.0, 0.5, 4.5], [20.0, 11.5, 4.5]]
+fov = 360.0
+range = 40.0
+"""
+
+
+def _warm_core():
+    """Ray core: BVH build, the three queries, transmittance, on every code path."""
+    import numpy as np
+
+    from .geometry.query import closest_hit, occluded, visibility_matrix
+    from .kernels.bvh_query import transmittance_batch
+    from .scenario.synthetic import street_canyon
+
+    c = street_canyon(30.0, 12.0, 6.4)
+    s = c.scene
+    pts = c.street_points(spacing=3.0, height=1.6)
+    closest_hit(s, pts, np.tile([0.3, 0.2, -1.0], (len(pts), 1)))
+    o, t = c.shadow_segments(spacing=3.0)
+    occluded(s, o, t)
+    visibility_matrix(s, c.windows_points + 0.3 * c.windows_normals, pts, max_distance=50.0)
+    out = np.empty(len(o))
+    transmittance_batch(s.bvh, s.light_transmittance, s.to_local(o), s.to_local(t),
+                        s.ray_offset, out)
+
+
+def _warm_scenario():
+    """Lighting, sightlines and metrics through a tiny scenario run."""
+    import tempfile
+    from pathlib import Path
+
+    from .io.scenario_file import load_scenario
+    from .scenario.run import run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "warmup.toml"
+        path.write_text(_WARMUP_SCENARIO, encoding="utf-8")
+        sc = load_scenario(path)
+    run(sc, quiet=True)
+
+
+def _warm_visibility_graph():
+    """The visibility graph (not part of scenario runs)."""
+    from .geometry.grid import CalculationGrid
+    from .scenario.synthetic import street_canyon
+    from .visibility import visibility_graph
+
+    s = street_canyon(30.0, 12.0, 6.4).scene
+    visibility_graph(s, CalculationGrid.regular(1, 1, 29, 11, 4.0), quiet=True)
+
+
+_WARMUP_STEPS = (("ray core", _warm_core), ("scenario pipeline", _warm_scenario),
+                 ("visibility graph", _warm_visibility_graph))
+
+
+def _cmd_warmup(args) -> int:
+    import time
+
+    from ._jit import CACHE
+
+    where = "on disk" if CACHE else "in memory only (package folder read-only; set NUMBA_CACHE_DIR)"
+    failed = 0
+    t_all = time.perf_counter()
+    for name, step in _WARMUP_STEPS:
+        t0 = time.perf_counter()
+        try:
+            step()
+        except (ImportError, AttributeError) as exc:  # a part that has not landed yet
+            print(f"  {name:18s} skipped ({exc})")
+            continue
+        except Exception as exc:  # noqa: BLE001 - report every step, fail at the end
+            if args.debug:
+                raise
+            print(f"  {name:18s} FAILED: {type(exc).__name__}: {exc}")
+            failed += 1
+            continue
+        print(f"  {name:18s} {time.perf_counter() - t0:6.1f} s")
+    print(f"kernels compiled and cached {where} in {time.perf_counter() - t_all:.1f} s")
+    return 1 if failed else 0
+
+
+def _cmd_bench(args) -> int:
+    import time
+
+    import numba
+    import numpy as np
+
+    from .geometry.engines import engines_available, get_engine
+    from .scenario.synthetic import district
+
+    rng = np.random.default_rng(0)
+    t0 = time.perf_counter()
+    d = district(args.triangles, seed=0)
+    s = d.scene
+    o1, t1 = d.shadow_segments(spacing=1.0)
+    street = d.street_points(spacing=1.0, height=1.6)
+    o2 = street[rng.integers(0, len(street), args.rays)]
+    v = rng.normal(size=(args.rays, 3))
+    d2 = v / np.linalg.norm(v, axis=1)[:, None]
+    pick = rng.choice(len(d.windows_points), size=min(200, len(d.windows_points)), replace=False)
+    obs = d.windows_points[pick] + 0.3 * d.windows_normals[pick]
+    tg = street[rng.choice(len(street), size=min(5000, len(street)), replace=False)]
+    o1, t1, o2, obs, tg = (s.to_local(a) for a in (o1, t1, o2, obs, tg))
+    print(f"scene: {s.n_faces} triangles, built in {time.perf_counter() - t0:.1f} s "
+          f"(BVH {s.bvh_stats.build_seconds:.2f} s); threads: {numba.get_num_threads()}")
+    jobs = (("W1 shadow rays (occluded)", len(o1),
+             lambda e: e.occluded(s, o1, t1, s.ray_offset)),
+            ("W2 closest hits", len(o2),
+             lambda e: e.closest_hit(s, o2, d2, np.full(len(o2), np.inf))),
+            ("W3 sightlines", len(obs) * len(tg),
+             lambda e: e.visibility(s, obs, tg, np.inf, s.ray_offset)))
+    engines = ["numba"] + (["embree"] if "embree" in engines_available() else [])
+    print(f"{'workload':28s} {'rays':>10s} " + " ".join(f"{e + ' Mrays/s':>16s}" for e in engines))
+    for label, n, job in jobs:
+        rates = []
+        for name in engines:
+            eng = get_engine(name)
+            job(eng)  # compile / build once
+            best = np.inf
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                job(eng)
+                best = min(best, time.perf_counter() - t)
+            rates.append(n / best / 1e6)
+        print(f"{label:28s} {n:10d} " + " ".join(f"{r:16.2f}" for r in rates))
+    if "embree" not in engines:
+        print("(Embree not installed: pip install embreex to compare)")
+    else:
+        print("(Embree through embreex on one Python thread, float32; numba on all threads)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs and the tests)."""
     p = argparse.ArgumentParser(prog="cpted-sim", description=__doc__.splitlines()[0])
@@ -136,6 +313,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="two or more scenario files (their base scenarios are compared)")
     s.add_argument("--out", required=True, help="output folder")
     s.set_defaults(func=_cmd_compare)
+    s = sub.add_parser("warmup", parents=[common],
+                       help="compile and cache every kernel (first use is then fast)")
+    s.set_defaults(func=_cmd_warmup)
+    s = sub.add_parser("bench", parents=[common],
+                       help="short ray-core benchmark on a synthetic district (numba vs Embree)")
+    s.add_argument("--triangles", type=int, default=100_000, help="scene size (default 100000)")
+    s.add_argument("--rays", type=int, default=500_000, help="W2 rays (default 500000)")
+    s.add_argument("--repeat", type=int, default=2, help="timed runs, best kept (default 2)")
+    s.set_defaults(func=_cmd_bench)
     return p
 
 

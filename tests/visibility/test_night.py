@@ -118,3 +118,35 @@ def test_illuminance_must_match_the_grid():
     with pytest.raises(ParameterError, match="facing_azimuths"):
         night_surveillance(scene, obs, grid, [Field(np.ones(1), grid, "E_sc", "lx")] * 2,
                            facing_azimuths=[0.0])
+
+
+def test_with_the_lighting_package():
+    """The same dark corner with E_sc from cpted_sim.lighting (tests may import any layer):
+    its fields agree with the inverse-square formula above and give the same verdicts."""
+    import cpted_sim as cs
+    from cpted_sim.photometry.builtin import isotropic
+
+    scene = _corner_scene()
+    window = ObserverSet.from_points([[18.0, -0.1, 1.6]], [0, -1, 0], fov=180, max_distance=30)
+    grid = CalculationGrid.from_points([[22.0, -7.0, 0.0], [17.0, -2.0, 0.0]])
+    g15 = grid.at_height(1.5)
+
+    def fields(lights):
+        lums = [cs.Luminaire(isotropic(i0), p) for p, i0 in zip(*lights)]
+        return [cs.illuminance(scene, lums, g15, kind="semicylindrical",
+                               facing=(np.cos(np.radians(a)), np.sin(np.radians(a)), 0.0),
+                               quiet=True, cutoff=0.0) for a in AZ8]
+
+    street_lights = ([[0.0, -3.0, 5.0], [18.0, -1.0, 4.0]], [100.0, 100.0])
+    with_lamp = ([*street_lights[0], [22.0, -5.0, 5.0]], [*street_lights[1], 300.0])
+    for lights, expect in ((street_lights, [0, 1]), (with_lamp, [1, 1])):
+        ours = fields(lights)
+        for f, ref in zip(ours, _fields(scene, grid, *lights)):
+            np.testing.assert_allclose(f.values, ref.values, rtol=1e-6)
+        np.testing.assert_array_equal(night_surveillance(scene, window, grid, ours).values,
+                                      expect)
+        # Or hand over a callable: facing -> E_sc field, called for 8 directions.
+        lums = [cs.Luminaire(isotropic(i0), p) for p, i0 in zip(*lights)]
+        call = night_surveillance(scene, window, grid, lambda f: cs.illuminance(
+            scene, lums, g15, kind="semicylindrical", facing=f, quiet=True, cutoff=0.0))
+        np.testing.assert_array_equal(call.values, expect)

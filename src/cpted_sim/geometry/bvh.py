@@ -10,7 +10,7 @@ import numpy as np
 
 from ..kernels import bvh_build
 
-__all__ = ["FlatBVH", "BVHStats", "build_bvh", "MAX_LEAF", "N_BINS"]
+__all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "round_outward", "MAX_LEAF", "N_BINS"]
 
 MAX_LEAF = 4
 N_BINS = 16
@@ -32,6 +32,15 @@ class FlatBVH(NamedTuple):
         Triangle corners in leaf order (scene-local metres).
     face : (n,) int64
         The scene face index of each row of ``tri``.
+    nodes : (w, 32) int32, 64-byte aligned
+        What traversal reads: the tree collapsed to 4-wide nodes, 128 bytes each. Read as
+        float32 (``nodes.view(np.float32)``), columns 0-23 hold the boxes of the node's up to
+        four children as ``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``, rounded
+        outward so that they still contain the float64 boxes. Columns 24-27 are each child's
+        wide node index or first triangle and columns 28-31 its triangle count (0: interior
+        child, -1: empty slot, empty slots last). Stored as int32 so that two trees compare
+        with ``np.array_equal``. ``bounds``,
+        ``child_or_first`` and ``count`` keep the binary tree it was collapsed from.
     """
 
     bounds: np.ndarray
@@ -39,6 +48,7 @@ class FlatBVH(NamedTuple):
     count: np.ndarray
     tri: np.ndarray
     face: np.ndarray
+    nodes: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,40 @@ class BVHStats:
     n_leaves: int
     n_triangles: int
     nbytes: int
+
+
+def round_outward(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """float32 copies of box corners that still contain the float64 box."""
+    lo32 = lo.astype(np.float32)
+    hi32 = hi.astype(np.float32)
+    down = lo32.astype(np.float64) > lo
+    up = hi32.astype(np.float64) < hi
+    lo32[down] = np.nextafter(lo32[down], np.float32(-np.inf))
+    hi32[up] = np.nextafter(hi32[up], np.float32(np.inf))
+    return lo32, hi32
+
+
+def _aligned_zeros(rows: int, cols: int, dtype, align: int = 64) -> np.ndarray:
+    """A zeroed C-contiguous ``(rows, cols)`` array whose data starts on an ``align`` boundary."""
+    itemsize = np.dtype(dtype).itemsize
+    raw = np.zeros(rows * cols + align // itemsize, dtype=dtype)
+    shift = (-raw.ctypes.data % align) // itemsize
+    return raw[shift:shift + rows * cols].reshape(rows, cols)
+
+
+def wide_nodes(bounds: np.ndarray, child: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The ``(w, 32)`` int32 4-wide node rows of :attr:`FlatBVH.nodes` from a binary tree."""
+    if child.size and (child.max() >= 2**31 or count.max() >= 2**31):
+        raise OverflowError("BVH too large for 32-bit node links")
+    boxes, ref, cnt = bvh_build.collapse_wide(bounds, child, count)
+    links = _aligned_zeros(boxes.shape[0], 32, np.int32)
+    lo32, hi32 = round_outward(boxes[:, :12], boxes[:, 12:])
+    fbox = links.view(np.float32)
+    fbox[:, :12] = lo32
+    fbox[:, 12:24] = hi32
+    links[:, 24:28] = ref
+    links[:, 28:32] = cnt
+    return links
 
 
 def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LEAF,
@@ -86,7 +130,7 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LE
     bounds, child, count, order, depth = bvh_build.build_bvh(lo, hi, centroid, max_leaf, n_bins, pad)
     tri = np.empty((n, 9))
     bvh_build.gather_triangles(vertices, faces, order, tri)
-    bvh = FlatBVH(bounds, child, count, tri, order)
+    bvh = FlatBVH(bounds, child, count, tri, order, wide_nodes(bounds, child, count))
     nbytes = sum(a.nbytes for a in bvh)
     stats = BVHStats(
         build_seconds=time.perf_counter() - t0,

@@ -276,3 +276,69 @@ def gather_triangles(vertices, faces, order, tri):
             tri[i, 3 * c] = vertices[v, 0]
             tri[i, 3 * c + 1] = vertices[v, 1]
             tri[i, 3 * c + 2] = vertices[v, 2]
+
+
+@jit
+def collapse_wide(bounds, child, count):
+    """Collapse a binary BVH into a 4-wide one (each wide node holds up to 4 grandchildren).
+
+    Parameters
+    ----------
+    bounds, child, count : binary tree arrays from :func:`build_bvh`.
+
+    Returns
+    -------
+    boxes : (w, 24) float64
+        Child boxes of each wide node, structure of arrays: ``xmin[4], ymin[4], zmin[4],
+        xmax[4], ymax[4], zmax[4]``.
+    ref : (w, 4) int64
+        Per child slot: the wide node index (interior child) or the first triangle (leaf).
+    cnt : (w, 4) int64
+        Per child slot: 0 for an interior child, the triangle count of a leaf, -1 for an empty
+        slot (empty slots come last).
+    """
+    m = bounds.shape[0]
+    cap = max(1, m)
+    boxes = np.zeros((cap, 24))
+    ref = np.zeros((cap, 4), dtype=np.int64)
+    cnt = np.full((cap, 4), -1, dtype=np.int64)
+    stack_b = np.empty(cap, dtype=np.int64)
+    stack_w = np.empty(cap, dtype=np.int64)
+    kids = np.empty(4, dtype=np.int64)
+    stack_b[0] = 0
+    stack_w[0] = 0
+    sp = 1
+    n_wide = 1
+    while sp > 0:
+        sp -= 1
+        b = stack_b[sp]
+        w = stack_w[sp]
+        nk = 0
+        if count[b] > 0:  # a tree that is a single leaf
+            kids[0] = b
+            nk = 1
+        else:
+            for side in range(2):
+                c = child[b] + side
+                if count[c] > 0:
+                    kids[nk] = c
+                    nk += 1
+                else:
+                    kids[nk] = child[c]
+                    kids[nk + 1] = child[c] + 1
+                    nk += 2
+        for k in range(nk):
+            c = kids[k]
+            for a in range(6):
+                boxes[w, 4 * a + k] = bounds[c, a]
+            if count[c] > 0:
+                ref[w, k] = child[c]
+                cnt[w, k] = count[c]
+            else:
+                ref[w, k] = n_wide
+                cnt[w, k] = 0
+                stack_b[sp] = c
+                stack_w[sp] = n_wide
+                sp += 1
+                n_wide += 1
+    return boxes[:n_wide].copy(), ref[:n_wide].copy(), cnt[:n_wide].copy()

@@ -1,12 +1,21 @@
 """BVH traversal: closest hit, any hit and transmittance along rays and segments.
 
-``bvh`` is a ``FlatBVH`` named tuple of flat arrays (``geometry/bvh.py``): ``bounds`` (m, 6),
-``child_or_first`` (m,), ``count`` (m,), ``tri`` (n, 9) triangle corners in leaf order and
-``face`` (n,) the original face index of each. Single-ray functions take a preallocated
-``stack`` (int64, length >= tree depth + 2) so that batch kernels allocate one per block of rays,
-not one per ray; other kernels (lighting, sightlines) call them from their own loops.
+``bvh`` is a ``FlatBVH`` named tuple of flat arrays (``geometry/bvh.py``). Traversal reads
+``nodes`` (int32 words), the tree collapsed to 4-wide nodes of 128 bytes (four float32 child
+boxes rounded outward, then per child its node or first triangle and its triangle count); ``tri`` (n, 9)
+float64 triangle corners in leaf order; ``face`` (n,) their original face indices.
 
-The triangle test is inlined from ``intersect`` (exact arithmetic, see there). Numba's disk cache
+Single-ray functions take a preallocated ``stack`` (int64, ``STACK_SIZE``) so that batch
+kernels allocate one per block of rays, not one per ray; other kernels (lighting, sightlines)
+call them from their own loops. They are inlined into their callers (``ijit``); the exact
+triangle test is a scalar-only call (``intersect.triangle_hit``).
+
+Performance notes (history in ``docs/performance.md``): the cores ``_closest``, ``_any_row``
+and ``_transmit`` take the arrays themselves, which batch kernels unpack once per block, so
+that no reference counting happens per ray; shadow rays test the last occluder of their
+block first; visibility blocks visit targets in Morton order.
+
+The triangle test is a call into ``intersect`` (exact arithmetic, see there). Numba's disk cache
 does not track that dependency: after changing ``intersect.py``, touch this file (or clear
 ``__pycache__``) so cached traversal kernels are recompiled.
 """
@@ -16,177 +25,216 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .._jit import jit, pjit
-from .intersect import box_entry, ray_shear, safe_inverse, triangle_t
+from .._jit import ijit, jit, pjit
+from .intersect import child_entries, ray_shear, safe_inverse, triangle_t_sheared
 
-STACK_SIZE = 160
+STACK_SIZE = 512
 BLOCK = 256
+_FSTACK = STACK_SIZE // 2  # closest hit keeps entry distances in the upper half of the stack
+REF = 24  # columns of the int32 view of ``nodes``: child node or first triangle per slot,
+CNT = 28  # then triangle count per slot (0 interior child, -1 empty)
+_SCRATCH = STACK_SIZE - 4  # the four child entry distances of the node being visited
 
 
-@jit
-def closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
-    """Closest hit along ``o + t d`` with ``tmin < t < tmax``.
-
-    Returns ``(t, face)``; a miss is ``(inf, -1)``.
-    """
+@ijit
+def _ray_setup(ox, oy, oz, dx, dy, dz):
     kx, ky, kz, sx, sy, sz = ray_shear(dx, dy, dz)
+    o = (ox, oy, oz)
+    return kx, ky, kz, sx, sy, sz, o[kx], o[ky], o[kz]
+
+
+@ijit
+def _closest(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
+    """Row of ``tri`` of the closest hit with ``tmin < t < tmax`` and its ``t`` (-1, inf).
+
+    Leaf children are tested as soon as their box is entered; interior children are pushed
+    farthest first, so the nearest is visited next, and a popped node is skipped when its
+    entry lies beyond the closest hit found meanwhile.
+    """
+    kx, ky, kz, sx, sy, sz, okx, oky, okz = _ray_setup(ox, oy, oz, dx, dy, dz)
     ix, iy, iz = safe_inverse(dx, dy, dz)
-    bounds = bvh.bounds
-    child = bvh.child_or_first
-    count = bvh.count
-    tri = bvh.tri
+    fstack = stack.view(np.float64)
     best = tmax
     hit = -1
-    if box_entry(bounds, 0, ox, oy, oz, ix, iy, iz, tmin, best) == np.inf:
-        return np.inf, -1
-    sp = 0
-    node = 0
-    while True:
-        c = count[node]
-        if c > 0:
-            first = child[node]
-            for i in range(first, first + c):
-                t = triangle_t(tri, i, ox, oy, oz, kx, ky, kz, sx, sy, sz)
-                if t > tmin and t < best:
-                    best = t
-                    hit = i
-        else:
-            left = child[node]
-            tl = box_entry(bounds, left, ox, oy, oz, ix, iy, iz, tmin, best)
-            tr = box_entry(bounds, left + 1, ox, oy, oz, ix, iy, iz, tmin, best)
-            if tl != np.inf and tr != np.inf:
-                if tl <= tr:
-                    stack[sp] = left + 1
-                    node = left
-                else:
-                    stack[sp] = left
-                    node = left + 1
-                sp += 1
-                continue
-            if tl != np.inf:
-                node = left
-                continue
-            if tr != np.inf:
-                node = left + 1
-                continue
-        # Pop the next node still worth visiting.
-        found = False
-        while sp > 0:
-            sp -= 1
-            node = stack[sp]
-            if box_entry(bounds, node, ox, oy, oz, ix, iy, iz, tmin, best) != np.inf:
-                found = True
+    stack[0] = 0
+    fstack[_FSTACK] = tmin
+    sp = 1
+    while sp > 0:
+        sp -= 1
+        if fstack[_FSTACK + sp] > best:
+            continue
+        w = stack[sp]
+        base = sp
+        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, best, fstack, _SCRATCH)
+        for k in range(4):
+            c = links[w, CNT + k]
+            if c < 0:
                 break
-        if not found:
-            break
-    if hit < 0:
-        return np.inf, -1
-    return best, bvh.face[hit]
+            te = fstack[_SCRATCH + k]
+            if te == np.inf:
+                continue
+            r = links[w, REF + k]
+            if c > 0:
+                for i in range(r, r + c):
+                    t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
+                    if t > tmin and t < best:
+                        best = t
+                        hit = i
+            else:
+                # Insert keeping the pushed run sorted by decreasing entry (nearest on top).
+                j = sp
+                while j > base and fstack[_FSTACK + j - 1] < te:
+                    stack[j] = stack[j - 1]
+                    fstack[_FSTACK + j] = fstack[_FSTACK + j - 1]
+                    j -= 1
+                stack[j] = r
+                fstack[_FSTACK + j] = te
+                sp += 1
+    return hit, best
 
 
-@jit
-def any_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
-    """Whether any triangle is hit along ``o + t d`` with ``tmin < t < tmax`` (early exit)."""
-    kx, ky, kz, sx, sy, sz = ray_shear(dx, dy, dz)
+@ijit
+def _any_row(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, hint):
+    """Row in ``tri`` of some triangle hit with ``tmin < t < tmax``, or -1.
+
+    ``hint`` (a row or -1) is tested first: shadow rays from nearby points tend to be blocked
+    by the same triangle (the occluder cache).
+    """
+    kx, ky, kz, sx, sy, sz, okx, oky, okz = _ray_setup(ox, oy, oz, dx, dy, dz)
+    if hint >= 0:
+        t = triangle_t_sheared(tri, hint, okx, oky, okz, kx, ky, kz, sx, sy, sz)
+        if t > tmin and t < tmax:
+            return hint
     ix, iy, iz = safe_inverse(dx, dy, dz)
-    bounds = bvh.bounds
-    child = bvh.child_or_first
-    count = bvh.count
-    tri = bvh.tri
-    if box_entry(bounds, 0, ox, oy, oz, ix, iy, iz, tmin, tmax) == np.inf:
-        return False
-    sp = 0
+    fstack = stack.view(np.float64)
     stack[0] = 0
     sp = 1
     while sp > 0:
         sp -= 1
-        node = stack[sp]
-        c = count[node]
-        if c > 0:
-            first = child[node]
-            for i in range(first, first + c):
-                t = triangle_t(tri, i, ox, oy, oz, kx, ky, kz, sx, sy, sz)
-                if t > tmin and t < tmax:
-                    return True
-        else:
-            left = child[node]
-            if box_entry(bounds, left + 1, ox, oy, oz, ix, iy, iz, tmin, tmax) != np.inf:
-                stack[sp] = left + 1
+        w = stack[sp]
+        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
+        for k in range(4):
+            c = links[w, CNT + k]
+            if c < 0:
+                break
+            if fstack[_SCRATCH + k] == np.inf:
+                continue
+            r = links[w, REF + k]
+            if c > 0:
+                for i in range(r, r + c):
+                    t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
+                    if t > tmin and t < tmax:
+                        return i
+            else:
+                stack[sp] = r
                 sp += 1
-            if box_entry(bounds, left, ox, oy, oz, ix, iy, iz, tmin, tmax) != np.inf:
-                stack[sp] = left
-                sp += 1
-    return False
+    return -1
 
 
-@jit
+@ijit
+def _transmit(bounds, nodes, links, tri, face, face_transmittance, stack, ox, oy, oz, dx, dy, dz,
+              tmin, tmax):
+    """Product of the transmittances of the faces crossed with ``tmin < t < tmax``."""
+    kx, ky, kz, sx, sy, sz, okx, oky, okz = _ray_setup(ox, oy, oz, dx, dy, dz)
+    ix, iy, iz = safe_inverse(dx, dy, dz)
+    fstack = stack.view(np.float64)
+    trans = 1.0
+    stack[0] = 0
+    sp = 1
+    while sp > 0:
+        sp -= 1
+        w = stack[sp]
+        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
+        for k in range(4):
+            c = links[w, CNT + k]
+            if c < 0:
+                break
+            if fstack[_SCRATCH + k] == np.inf:
+                continue
+            r = links[w, REF + k]
+            if c > 0:
+                for i in range(r, r + c):
+                    t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
+                    if t > tmin and t < tmax:
+                        trans *= face_transmittance[face[i]]
+                        if trans <= 0.0:
+                            return 0.0
+            else:
+                stack[sp] = r
+                sp += 1
+    return trans
+
+
+@ijit
+def _segment(ax, ay, az, bx, by, bz, offset):
+    """Direction ``b - a`` and the parameter range that skips ``offset`` at both ends.
+
+    Returns ``(dx, dy, dz, tmin, tmax)``; ``tmin > tmax`` when the segment is too short.
+    """
+    dx = bx - ax
+    dy = by - ay
+    dz = bz - az
+    length = np.sqrt(dx * dx + dy * dy + dz * dz)
+    if length <= 2.0 * offset:
+        return dx, dy, dz, 1.0, 0.0
+    e = offset / length
+    return dx, dy, dz, e, 1.0 - e
+
+
+# --------------------------------------------------------------------------- public, one ray
+@ijit
+def closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
+    """Closest hit along ``o + t d`` with ``tmin < t < tmax``.
+
+    Returns ``(t, face)``; a miss is ``(inf, -1)``. Children are visited nearest first; a
+    deferred child is skipped when its entry lies beyond the closest hit found meanwhile.
+    """
+    row, t = _closest(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
+                      ox, oy, oz, dx, dy, dz, tmin, tmax)
+    if row < 0:
+        return np.inf, -1
+    return t, bvh.face[row]
+
+
+@ijit
+def any_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
+    """Whether any triangle is hit along ``o + t d`` with ``tmin < t < tmax`` (early exit)."""
+    return _any_row(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
+                    ox, oy, oz, dx, dy, dz, tmin, tmax, -1) >= 0
+
+
+@ijit
 def transmittance_one(bvh, stack, face_transmittance, ox, oy, oz, dx, dy, dz, tmin, tmax):
     """Product of the transmittances of every face crossed with ``tmin < t < tmax``.
 
     1.0 when nothing is crossed, 0.0 as soon as an opaque face (transmittance 0) is crossed
     (early exit). ``face_transmittance`` is indexed by original face index.
     """
-    kx, ky, kz, sx, sy, sz = ray_shear(dx, dy, dz)
-    ix, iy, iz = safe_inverse(dx, dy, dz)
-    bounds = bvh.bounds
-    child = bvh.child_or_first
-    count = bvh.count
-    tri = bvh.tri
-    face = bvh.face
-    if box_entry(bounds, 0, ox, oy, oz, ix, iy, iz, tmin, tmax) == np.inf:
-        return 1.0
-    trans = 1.0
-    stack[0] = 0
-    sp = 1
-    while sp > 0:
-        sp -= 1
-        node = stack[sp]
-        c = count[node]
-        if c > 0:
-            first = child[node]
-            for i in range(first, first + c):
-                t = triangle_t(tri, i, ox, oy, oz, kx, ky, kz, sx, sy, sz)
-                if t > tmin and t < tmax:
-                    trans *= face_transmittance[face[i]]
-                    if trans <= 0.0:
-                        return 0.0
-        else:
-            left = child[node]
-            if box_entry(bounds, left + 1, ox, oy, oz, ix, iy, iz, tmin, tmax) != np.inf:
-                stack[sp] = left + 1
-                sp += 1
-            if box_entry(bounds, left, ox, oy, oz, ix, iy, iz, tmin, tmax) != np.inf:
-                stack[sp] = left
-                sp += 1
-    return trans
+    return _transmit(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
+                     face_transmittance, stack, ox, oy, oz, dx, dy, dz, tmin, tmax)
 
 
-@jit
+@ijit
 def segment_occluded(bvh, stack, ax, ay, az, bx, by, bz, offset):
     """Whether the segment from ``a`` to ``b`` is blocked, ignoring ``offset`` [m] at each end."""
-    dx = bx - ax
-    dy = by - ay
-    dz = bz - az
-    length = np.sqrt(dx * dx + dy * dy + dz * dz)
-    if length <= 2.0 * offset:
+    dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)
+    if t0 > t1:
         return False
-    e = offset / length
-    return any_hit_one(bvh, stack, ax, ay, az, dx, dy, dz, e, 1.0 - e)
+    return _any_row(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
+                    ax, ay, az, dx, dy, dz, t0, t1, -1) >= 0
 
 
-@jit
+@ijit
 def segment_transmittance(bvh, stack, face_transmittance, ax, ay, az, bx, by, bz, offset):
     """Transmittance of the segment from ``a`` to ``b`` (1 clear, 0 blocked)."""
-    dx = bx - ax
-    dy = by - ay
-    dz = bz - az
-    length = np.sqrt(dx * dx + dy * dy + dz * dz)
-    if length <= 2.0 * offset:
+    dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)
+    if t0 > t1:
         return 1.0
-    e = offset / length
-    return transmittance_one(bvh, stack, face_transmittance, ax, ay, az, dx, dy, dz, e, 1.0 - e)
+    return _transmit(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
+                     face_transmittance, stack, ax, ay, az, dx, dy, dz, t0, t1)
 
 
+# --------------------------------------------------------------------------- batches
 @pjit
 def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
     """Closest hits of many rays (directions of unit length give distances in metres)."""
@@ -194,12 +242,21 @@ def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
+        bounds = bvh.bounds
+        links = bvh.nodes
+        nodes = links.view(np.float32)
+        tri = bvh.tri
+        face = bvh.face
         for r in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            t, f = closest_hit_one(bvh, stack, origins[r, 0], origins[r, 1], origins[r, 2],
-                                   directions[r, 0], directions[r, 1], directions[r, 2],
-                                   tmin[r], tmax[r])
-            out_t[r] = t
-            out_face[r] = f
+            row, t = _closest(bounds, nodes, links, tri, stack, origins[r, 0], origins[r, 1],
+                              origins[r, 2], directions[r, 0], directions[r, 1],
+                              directions[r, 2], tmin[r], tmax[r])
+            if row < 0:
+                out_t[r] = np.inf
+                out_face[r] = -1
+            else:
+                out_t[r] = t
+                out_face[r] = face[row]
 
 
 @pjit
@@ -209,9 +266,24 @@ def occluded_batch(bvh, origins, targets, offset, out):
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
+        bounds = bvh.bounds
+        links = bvh.nodes
+        nodes = links.view(np.float32)
+        tri = bvh.tri
+        hint = -1
         for r in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            out[r] = segment_occluded(bvh, stack, origins[r, 0], origins[r, 1], origins[r, 2],
-                                      targets[r, 0], targets[r, 1], targets[r, 2], offset)
+            ax = origins[r, 0]
+            ay = origins[r, 1]
+            az = origins[r, 2]
+            dx, dy, dz, t0, t1 = _segment(ax, ay, az, targets[r, 0], targets[r, 1],
+                                          targets[r, 2], offset)
+            row = -1
+            if t0 <= t1:
+                row = _any_row(bounds, nodes, links, tri, stack, ax, ay, az, dx, dy, dz, t0, t1,
+                               hint)
+            out[r] = row >= 0
+            if row >= 0:
+                hint = row
 
 
 @pjit
@@ -221,10 +293,22 @@ def transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
+        bounds = bvh.bounds
+        links = bvh.nodes
+        nodes = links.view(np.float32)
+        tri = bvh.tri
+        face = bvh.face
         for r in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            out[r] = segment_transmittance(bvh, stack, face_transmittance,
-                                           origins[r, 0], origins[r, 1], origins[r, 2],
-                                           targets[r, 0], targets[r, 1], targets[r, 2], offset)
+            ax = origins[r, 0]
+            ay = origins[r, 1]
+            az = origins[r, 2]
+            dx, dy, dz, t0, t1 = _segment(ax, ay, az, targets[r, 0], targets[r, 1],
+                                          targets[r, 2], offset)
+            if t0 > t1:
+                out[r] = 1.0
+            else:
+                out[r] = _transmit(bounds, nodes, links, tri, face, face_transmittance, stack,
+                                   ax, ay, az, dx, dy, dz, t0, t1)
 
 
 @pjit
@@ -233,17 +317,62 @@ def visibility_block(bvh, observers, targets, max_distance, offset, out):
     n_obs = observers.shape[0]
     n_tg = targets.shape[0]
     md2 = max_distance * max_distance
+    order = spatial_order(targets)
     for i in prange(n_obs):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
+        bounds = bvh.bounds
+        links = bvh.nodes
+        nodes = links.view(np.float32)
+        tri = bvh.tri
         ox = observers[i, 0]
         oy = observers[i, 1]
         oz = observers[i, 2]
-        for j in range(n_tg):
-            dx = targets[j, 0] - ox
-            dy = targets[j, 1] - oy
-            dz = targets[j, 2] - oz
+        hint = -1
+        for jj in range(n_tg):
+            j = order[jj]
+            dx, dy, dz, t0, t1 = _segment(ox, oy, oz, targets[j, 0], targets[j, 1],
+                                          targets[j, 2], offset)
             if dx * dx + dy * dy + dz * dz > md2:
                 out[i, j] = False
                 continue
-            out[i, j] = not segment_occluded(bvh, stack, ox, oy, oz, targets[j, 0], targets[j, 1],
-                                             targets[j, 2], offset)
+            row = -1
+            if t0 <= t1:
+                row = _any_row(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, t0, t1,
+                               hint)
+            out[i, j] = row < 0
+            if row >= 0:
+                hint = row
+
+
+@jit
+def spatial_order(points):
+    """Order of ``points`` ((n, 3)) along a Morton (Z-order) curve of their x, y, z.
+
+    Visiting targets in this order keeps consecutive sightlines close together, so their
+    traversals touch the same nodes (cache reuse) and often the same occluder.
+    """
+    n = points.shape[0]
+    if n == 0:
+        return np.arange(0)
+    lo = np.empty(3)
+    ext = np.empty(3)
+    for k in range(3):
+        mn = np.inf
+        mx = -np.inf
+        for i in range(n):
+            mn = min(mn, points[i, k])
+            mx = max(mx, points[i, k])
+        lo[k] = mn
+        ext[k] = mx - mn if mx > mn else 1.0
+    code = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        c = 0
+        q0 = min(1023, int((points[i, 0] - lo[0]) / ext[0] * 1024.0))
+        q1 = min(1023, int((points[i, 1] - lo[1]) / ext[1] * 1024.0))
+        q2 = min(1023, int((points[i, 2] - lo[2]) / ext[2] * 1024.0))
+        for bit in range(10):
+            c |= ((q0 >> bit) & 1) << (3 * bit)
+            c |= ((q1 >> bit) & 1) << (3 * bit + 1)
+            c |= ((q2 >> bit) & 1) << (3 * bit + 2)
+        code[i] = c
+    return np.argsort(code, kind="mergesort")

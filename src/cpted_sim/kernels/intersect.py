@@ -11,10 +11,36 @@ fastmath flags of the first fastmath kernel that calls them, and rays leaked thr
 from __future__ import annotations
 
 import numpy as np
+from numba import types
+from numba.extending import intrinsic
 
-from .._jit import exact_jit, jit
+from .._jit import exact_jit, ijit
 
 TINY = 1e-300
+
+
+@intrinsic
+def fence(typingctx, x):
+    """``x`` unchanged, behind ``llvm.arithmetic.fence``: no contraction or reassociation across.
+
+    The watertight edge functions ``u = cx*by - cy*bx`` are exact negatives on a shared edge
+    only if both products are rounded before the subtraction. LLVM may fuse a product into
+    the subtraction (an FMA) once the test is inlined into a caller, which can make both
+    triangles of an edge reject a ray through it; fencing each product forbids that. The
+    shear and the hit distance are fenced too, so a ray gets the same ``t`` whichever kernel
+    the test is inlined into.
+    """
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):
+        (val,) = args
+        # llvmlite's FunctionType, reached through the builder (L1 imports numba only).
+        fnty = type(builder.function.function_type)(val.type, [val.type])
+        fn = builder.module.declare_intrinsic("llvm.arithmetic.fence", [val.type], fnty)
+        return builder.call(fn, [val])
+
+    return x(x), codegen
 
 
 @exact_jit
@@ -65,25 +91,178 @@ def triangle_t(tri, i, ox, oy, oz, kx, ky, kz, sx, sy, sz):
     cx_ = tri[i, 6 + kx] - o[kx]
     cy_ = tri[i, 6 + ky] - o[ky]
     cz_ = tri[i, 6 + kz] - o[kz]
-    ax = ax_ - sx * az_
-    ay = ay_ - sy * az_
-    bx = bx_ - sx * bz_
-    by = by_ - sy * bz_
-    cx = cx_ - sx * cz_
-    cy = cy_ - sy * cz_
-    u = cx * by - cy * bx
-    v = ax * cy - ay * cx
-    w = bx * ay - by * ax
+    ax = ax_ - fence(sx * az_)
+    ay = ay_ - fence(sy * az_)
+    bx = bx_ - fence(sx * bz_)
+    by = by_ - fence(sy * bz_)
+    cx = cx_ - fence(sx * cz_)
+    cy = cy_ - fence(sy * cz_)
+    u = fence(cx * by) - fence(cy * bx)
+    v = fence(ax * cy) - fence(ay * cx)
+    w = fence(bx * ay) - fence(by * ax)
     if (u < 0.0 or v < 0.0 or w < 0.0) and (u > 0.0 or v > 0.0 or w > 0.0):
         return np.inf
     det = u + v + w
     if det == 0.0:
         return np.inf
-    t = (u * sz * az_ + v * sz * bz_ + w * sz * cz_) / det
+    t = (fence(u * sz * az_) + fence(v * sz * bz_) + fence(w * sz * cz_)) / det
     return t
 
 
-@jit
+@exact_jit
+def triangle_hit(pax, pay, paz, pbx, pby, pbz, pcx, pcy, pcz, okx, oky, okz, sx, sy, sz):
+    """Watertight test on triangle corners and a ray origin already permuted to ``kx, ky, kz``.
+
+    Scalars only (no arrays), so calls from inlined traversal code cost no reference
+    counting; the arithmetic is exact (no fastmath) and identical to :func:`triangle_t`.
+    Returns the ray parameter ``t`` or ``inf``.
+    """
+    ax_ = pax - okx
+    ay_ = pay - oky
+    az_ = paz - okz
+    bx_ = pbx - okx
+    by_ = pby - oky
+    bz_ = pbz - okz
+    cx_ = pcx - okx
+    cy_ = pcy - oky
+    cz_ = pcz - okz
+    ax = ax_ - fence(sx * az_)
+    ay = ay_ - fence(sy * az_)
+    bx = bx_ - fence(sx * bz_)
+    by = by_ - fence(sy * bz_)
+    cx = cx_ - fence(sx * cz_)
+    cy = cy_ - fence(sy * cz_)
+    u = fence(cx * by) - fence(cy * bx)
+    v = fence(ax * cy) - fence(ay * cx)
+    w = fence(bx * ay) - fence(by * ax)
+    if (u < 0.0 or v < 0.0 or w < 0.0) and (u > 0.0 or v > 0.0 or w > 0.0):
+        return np.inf
+    det = u + v + w
+    if det == 0.0:
+        return np.inf
+    t = (fence(u * sz * az_) + fence(v * sz * bz_) + fence(w * sz * cz_)) / det
+    return t
+
+
+@ijit
+def triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz):
+    """:func:`triangle_t` with the ray origin already permuted to ``(o[kx], o[ky], o[kz])``.
+
+    Inlined into traversal loops; the subtractions and the test run in :func:`triangle_hit`
+    (exact), so the result is bit-identical to :func:`triangle_t`.
+    """
+    return triangle_hit(tri[i, kx], tri[i, ky], tri[i, kz], tri[i, 3 + kx], tri[i, 3 + ky],
+                        tri[i, 3 + kz], tri[i, 6 + kx], tri[i, 6 + ky], tri[i, 6 + kz],
+                        okx, oky, okz, sx, sy, sz)
+
+
+@ijit
+def pair_entry(nodes, n, ox, oy, oz, ix, iy, iz, tmin, tmax):
+    """Entry parameters ``(t_left, t_right)`` into both child boxes of interior node ``n``.
+
+    ``nodes`` is ``(m, 12)`` float32: the left child's box then the right child's, each
+    ``[xmin, ymin, zmin, xmax, ymax, zmax]``, rounded outward. The slabs are computed in
+    float64. A miss is ``inf``.
+    """
+    t0 = (nodes[n, 0] - ox) * ix
+    t1 = (nodes[n, 3] - ox) * ix
+    lo = min(t0, t1)
+    hi = max(t0, t1)
+    t0 = (nodes[n, 1] - oy) * iy
+    t1 = (nodes[n, 4] - oy) * iy
+    lo = max(lo, min(t0, t1))
+    hi = min(hi, max(t0, t1))
+    t0 = (nodes[n, 2] - oz) * iz
+    t1 = (nodes[n, 5] - oz) * iz
+    lo = max(max(lo, min(t0, t1)), tmin)
+    hi = min(min(hi, max(t0, t1)), tmax)
+    tl = lo if lo <= hi else np.inf
+    t0 = (nodes[n, 6] - ox) * ix
+    t1 = (nodes[n, 9] - ox) * ix
+    lo = min(t0, t1)
+    hi = max(t0, t1)
+    t0 = (nodes[n, 7] - oy) * iy
+    t1 = (nodes[n, 10] - oy) * iy
+    lo = max(lo, min(t0, t1))
+    hi = min(hi, max(t0, t1))
+    t0 = (nodes[n, 8] - oz) * iz
+    t1 = (nodes[n, 11] - oz) * iz
+    lo = max(max(lo, min(t0, t1)), tmin)
+    hi = min(min(hi, max(t0, t1)), tmax)
+    tr = lo if lo <= hi else np.inf
+    return tl, tr
+
+
+@ijit
+def child_entry(nodes, w, k, ox, oy, oz, ix, iy, iz, tmin, tmax):
+    """Entry parameter into child ``k`` of 4-wide node ``w``, or ``inf`` on a miss.
+
+    ``nodes`` is ``(m, 32)`` float32 with the children's boxes as structure of arrays
+    (``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``), rounded outward; the slabs
+    are computed in float64.
+    """
+    t0 = (nodes[w, k] - ox) * ix
+    t1 = (nodes[w, 12 + k] - ox) * ix
+    lo = min(t0, t1)
+    hi = max(t0, t1)
+    t0 = (nodes[w, 4 + k] - oy) * iy
+    t1 = (nodes[w, 16 + k] - oy) * iy
+    lo = max(lo, min(t0, t1))
+    hi = min(hi, max(t0, t1))
+    t0 = (nodes[w, 8 + k] - oz) * iz
+    t1 = (nodes[w, 20 + k] - oz) * iz
+    lo = max(max(lo, min(t0, t1)), tmin)
+    hi = min(min(hi, max(t0, t1)), tmax)
+    if lo <= hi:
+        return lo
+    return np.inf
+
+
+@ijit
+def _slot_entry(nodes, w, k, ox, oy, oz, ix, iy, iz, tmin, tmax):
+    # Explicit selects (not min/max) keep the four slots isomorphic and branch-free, which
+    # lets LLVM's SLP vectoriser evaluate them as one 4-wide vector.
+    a0 = (nodes[w, k] - ox) * ix
+    a1 = (nodes[w, 12 + k] - ox) * ix
+    b0 = (nodes[w, 4 + k] - oy) * iy
+    b1 = (nodes[w, 16 + k] - oy) * iy
+    c0 = (nodes[w, 8 + k] - oz) * iz
+    c1 = (nodes[w, 20 + k] - oz) * iz
+    lo = a0 if a0 < a1 else a1
+    hi = a1 if a0 < a1 else a0
+    blo = b0 if b0 < b1 else b1
+    bhi = b1 if b0 < b1 else b0
+    clo = c0 if c0 < c1 else c1
+    chi = c1 if c0 < c1 else c0
+    lo = lo if lo > blo else blo
+    hi = hi if hi < bhi else bhi
+    lo = lo if lo > clo else clo
+    hi = hi if hi < chi else chi
+    lo = lo if lo > tmin else tmin
+    hi = hi if hi < tmax else tmax
+    return lo if lo <= hi else np.inf
+
+
+@ijit
+def child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, at):
+    """Entry parameters into all four child boxes of wide node ``w``, written to ``out[at:at+4]``.
+
+    ``nodes`` is ``(m, 32)`` float32 with the children's boxes as structure of arrays
+    (``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``), rounded outward; the slabs
+    are computed in float64. A miss is ``inf``; empty slots hold meaningless values (their
+    count is -1). All four are computed before any is stored, branch-free.
+    """
+    e0 = _slot_entry(nodes, w, 0, ox, oy, oz, ix, iy, iz, tmin, tmax)
+    e1 = _slot_entry(nodes, w, 1, ox, oy, oz, ix, iy, iz, tmin, tmax)
+    e2 = _slot_entry(nodes, w, 2, ox, oy, oz, ix, iy, iz, tmin, tmax)
+    e3 = _slot_entry(nodes, w, 3, ox, oy, oz, ix, iy, iz, tmin, tmax)
+    out[at] = e0
+    out[at + 1] = e1
+    out[at + 2] = e2
+    out[at + 3] = e3
+
+
+@ijit
 def safe_inverse(dx, dy, dz):
     """Inverse direction with zero components replaced by a huge finite value (no NaN)."""
     ix = 1.0 / dx if abs(dx) > TINY else (1.0 / TINY if dx >= 0.0 else -1.0 / TINY)
@@ -92,7 +271,7 @@ def safe_inverse(dx, dy, dz):
     return ix, iy, iz
 
 
-@jit
+@ijit
 def box_entry(bounds, n, ox, oy, oz, ix, iy, iz, tmin, tmax):
     """Entry parameter of the ray into box ``n`` of ``bounds`` ((m, 6)), or ``inf`` on a miss."""
     t0 = (bounds[n, 0] - ox) * ix

@@ -135,7 +135,8 @@ def _morton_order(local: np.ndarray) -> np.ndarray:
 def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "horizontal",
                 facing=None, *, shadows: bool = True, cutoff: float = DEFAULT_CUTOFF_LUX,
                 max_distance: float | None = None, maintained: bool = True,
-                threads: int | None = None, quiet: bool | None = None) -> Field:
+                threads: int | None = None, quiet: bool | None = None,
+                bounces: int | str = 0, interreflection: dict | None = None) -> Field:
     """Direct illuminance [lx] on a grid from point-source luminaires, with shadows.
 
     Parameters
@@ -170,6 +171,15 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
         Kernel threads (default: the current setting, :func:`cpted_sim.set_threads`).
     quiet : bool, optional
         Turn the progress bar off (default: the session setting).
+    bounces : int or "converged"
+        Interreflection (``lighting.interreflection``): 0 (default) gives direct light only,
+        as the street-lighting standards define it; ``N > 0`` adds the light reflected up to
+        ``N`` times by the scene's diffuse surfaces; ``"converged"`` bounces until the
+        remaining energy is below the tolerance. The provenance says which was used and holds
+        the indirect part's error estimate.
+    interreflection : dict, optional
+        Settings passed to :func:`~cpted_sim.lighting.interreflection.indirect_illuminance`
+        (``rays``, ``patch_size``, ``tolerance``, ``seed``, ``solution`` ...).
 
     Returns
     -------
@@ -267,4 +277,13 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
                       max_distance=None if max_distance is None else md, maintained=maintained,
                       n_luminaires=len(lums), pairs=n_pairs, shadow_rays=n_rays,
                       elapsed_s=elapsed, scene=scene.name, grid=grid.name)
-    return Field(values, grid, QUANTITIES[kind], "lx", prov)
+    direct_field = Field(values, grid, QUANTITIES[kind], "lx", prov)
+    # -- interreflection (issue #7): opt-in indirect part, owned by lighting/interreflection.py
+    if isinstance(bounces, str) or bounces:
+        from .interreflection import add_indirect
+
+        with thread_context(threads):
+            return add_indirect(direct_field, scene, lums, kind, facing, bounces=bounces,
+                                settings=interreflection, quiet=quiet)
+    direct_field.provenance["bounces"] = 0  # direct light only, as EN 13201 computes it
+    return direct_field

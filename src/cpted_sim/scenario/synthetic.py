@@ -120,6 +120,31 @@ class SyntheticDistrict:
         return np.column_stack([pts, np.full(pts.shape[0], height)])
 
 
+    def shadow_segments(self, spacing: float = 0.5, height: float = 0.05, nearest: int = 8
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Segments from street points to their nearest street lights (shadow rays).
+
+        Parameters
+        ----------
+        spacing, height : float
+            Street point grid spacing and height [m] (see :meth:`street_points`).
+        nearest : int
+            Lights per point (fewer when the district has fewer).
+
+        Returns
+        -------
+        origins, targets : (n * k, 3) float
+            World coordinates [m]; the ``k`` segments of one point are consecutive.
+        """
+        from scipy.spatial import cKDTree
+
+        pts = self.street_points(spacing, height)
+        k = max(1, min(int(nearest), len(self.street_lights)))
+        _, near = cKDTree(self.street_lights).query(pts, k=k)
+        near = np.asarray(near).reshape(len(pts), k)
+        return np.repeat(pts, k, axis=0), self.street_lights[near.ravel()]
+
+
 # --------------------------------------------------------------------------- mesh pieces
 class _Mesh:
     """Accumulates vertex and face arrays per group; vertices are world coordinates."""

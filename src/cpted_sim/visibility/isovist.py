@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,7 +105,23 @@ SLICE_HALF_HEIGHT = 0.05
 SLICE_OVERLAP = 1e-9
 
 
+_SLICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+SLICE_CACHE_LEVELS = 4
+
+
 def slice_bvh(scene: Scene, z: float) -> tuple[FlatBVH, np.ndarray] | None:
+    """:func:`build_slice_bvh`, cached per scene (scenes are immutable) for the last
+    ``SLICE_CACHE_LEVELS`` heights."""
+    key = float(z)
+    per_scene = _SLICES.setdefault(scene, {})
+    if key not in per_scene:
+        if len(per_scene) >= SLICE_CACHE_LEVELS:
+            per_scene.pop(next(iter(per_scene)))
+        per_scene[key] = build_slice_bvh(scene, float(z))
+    return per_scene[key]
+
+
+def build_slice_bvh(scene: Scene, z: float) -> tuple[FlatBVH, np.ndarray] | None:
     """A BVH of the scene's cross-section at height ``z`` (scene-local), for horizontal rays
     and sightlines in that plane.
 
@@ -165,7 +182,7 @@ def slice_bvh(scene: Scene, z: float) -> tuple[FlatBVH, np.ndarray] | None:
 def _fans(scene: Scene, eyes_local: np.ndarray, n_rays: int, max_radius: float, run) -> None:
     """Call ``run(bvh, eyes, index)`` per group of eyes: slice trees when the eyes stand at a
     few heights, the full tree otherwise."""
-    zkey = np.round(eyes_local[:, 2], 4)
+    zkey = eyes_local[:, 2]  # exact: a ray off the slice plane would see a shifted section
     levels, inverse = np.unique(zkey, return_inverse=True)
     inverse = inverse.ravel()
     if levels.size > MAX_SLICES:

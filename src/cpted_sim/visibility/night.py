@@ -89,12 +89,27 @@ def _table(threshold, max_range: float, step: float) -> np.ndarray:
     return np.ascontiguousarray(e)
 
 
+DEFAULT_FACINGS = 8
+
+
 def _illuminance_table(illuminance, grid: CalculationGrid, facing_azimuths):
     """(n, k) E_sc table, and the unit facing directions (cos, sin) of its k columns."""
-    fields = [illuminance] if isinstance(illuminance, Field) else list(illuminance)
+    if callable(illuminance) and not isinstance(illuminance, Field):
+        az = (360.0 / DEFAULT_FACINGS * np.arange(DEFAULT_FACINGS) if facing_azimuths is None
+              else as_vector(facing_azimuths, "facing_azimuths"))
+        rad = np.radians(az)
+        fields = [illuminance(np.array([np.cos(a), np.sin(a), 0.0])) for a in rad]
+        facing_azimuths = az
+    elif isinstance(illuminance, Field):
+        fields = [illuminance]
+    else:
+        try:
+            fields = list(illuminance)
+        except TypeError:
+            fields = []
     if not fields or not all(isinstance(f, Field) for f in fields):
-        raise ParameterError("illuminance: expected a Field of E_sc [lx] or a sequence of them "
-                             "(one per facing direction)")
+        raise ParameterError("illuminance: expected a Field of E_sc [lx], a sequence of them "
+                             "(one per facing direction) or a callable facing -> Field")
     for k, f in enumerate(fields):
         if f.unit != "lx":
             raise FieldMismatchError(f"illuminance[{k}]: expected unit 'lx', got {f.unit!r}")
@@ -119,7 +134,7 @@ def _illuminance_table(illuminance, grid: CalculationGrid, facing_azimuths):
 
 
 def night_surveillance_fields(scene: Scene, observers: ObserverSet, grid: CalculationGrid,
-                              illuminance: Field | Sequence[Field], *,
+                              illuminance: Field | Sequence[Field] | Callable, *,
                               facing_azimuths=None,
                               threshold: RecognitionThreshold | Callable = DEFAULT_RECOGNITION,
                               target_height: float = DEFAULT_TARGET_HEIGHT,
@@ -133,12 +148,14 @@ def night_surveillance_fields(scene: Scene, observers: ObserverSet, grid: Calcul
     observers : ObserverSet
     grid : CalculationGrid
         Ground points [m].
-    illuminance : Field or sequence of Field
-        Semicylindrical illuminance E_sc [lx] at the face (usually ``grid.at_height(1.5)``),
-        either one field (a representative facing direction, used for every observer) or one
-        field per facing direction. For each observer-point pair the field whose facing
-        direction is closest to the horizontal direction from the point to the observer is
-        used.
+    illuminance : Field, sequence of Field, or callable
+        Semicylindrical illuminance E_sc [lx] at the face (usually ``grid.at_height(1.5)``):
+        one field (a representative facing direction, used for every observer), one field
+        per facing direction, or a callable ``facing (3,) unit vector -> Field`` called for
+        each facing direction (default 8), e.g. ``lambda f: cs.illuminance(scene, lums,
+        grid.at_height(1.5), kind="semicylindrical", facing=f)``. For each observer-point
+        pair the field whose facing direction is closest to the horizontal direction from
+        the point to the observer is used.
     facing_azimuths : (k,) float, optional
         Facing direction of each field [deg], counter-clockwise from +X. Default: evenly
         spaced from 0 (for 8 fields: E, NE, N, NW, W, SW, S, SE).
@@ -187,7 +204,8 @@ def night_surveillance_fields(scene: Scene, observers: ObserverSet, grid: Calcul
 
 
 def night_surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGrid,
-                       illuminance: Field | Sequence[Field], *, measure: str = "count",
+                       illuminance: Field | Sequence[Field] | Callable, *,
+                       measure: str = "count",
                        **thresholds) -> Field:
     """Night-time surveillance count (or weight, nearest distance) of each grid point.
 

@@ -1,0 +1,74 @@
+"""Start-up time: first use with an empty Numba cache and with a warm one, in fresh processes.
+
+``python benchmarks/startup.py`` prints the wall time of
+
+- *first use*: import, build a 30 m street canyon, one ``closest_hit`` and one ``occluded``
+  call (the ray core a first script touches), and
+- *warmup*: ``cpted-sim warmup`` (every kernel of the ray core, the scenario pipeline and the
+  visibility graph),
+
+each once with ``NUMBA_CACHE_DIR`` pointing at a new empty folder (cold) and then again with
+that folder filled (warm). Targets: first use cold <= 30 s, warm <= 2 s (issue #2).
+``test_bench_startup.py`` runs the same through pytest-benchmark.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+FIRST_USE = """
+import numpy as np, cpted_sim
+from cpted_sim.scenario.synthetic import street_canyon
+c = street_canyon(30.0)
+pts = c.street_points(spacing=3.0, height=1.6)
+cpted_sim.closest_hit(c.scene, pts, np.tile([0.0, 0.0, -1.0], (len(pts), 1)))
+o, g = c.shadow_segments(spacing=3.0)
+cpted_sim.occluded(c.scene, o, g)
+"""
+
+WARMUP = "import sys; from cpted_sim.cli import main; sys.exit(main(['--quiet', 'warmup']))"
+
+
+def run_seconds(code: str, cache_dir: Path) -> float:
+    """Wall time [s] of ``python -c code`` in a fresh process using ``cache_dir`` as the cache."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env["NUMBA_CACHE_DIR"] = str(cache_dir)
+    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise RuntimeError(f"start-up run failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    return dt
+
+
+def cold_and_warm(code: str) -> tuple[float, float]:
+    """(cold, warm) wall times [s] of ``code``: empty cache, then the cache it filled."""
+    cache = Path(tempfile.mkdtemp(prefix="cpted_cache_"))
+    try:
+        cold = run_seconds(code, cache)
+        warm = min(run_seconds(code, cache) for _ in range(2))
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    return cold, warm
+
+
+def main() -> None:
+    import numba
+
+    print(f"numba {numba.__version__}, python {sys.version.split()[0]}")
+    for label, code in (("first use (ray core)", FIRST_USE), ("cpted-sim warmup", WARMUP)):
+        cold, warm = cold_and_warm(code)
+        print(f"{label:22s} cold {cold:6.1f} s   warm {warm:5.2f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

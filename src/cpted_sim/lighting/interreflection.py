@@ -1,0 +1,669 @@
+"""Diffuse interreflection: the light that reaches a point after bouncing off surfaces.
+
+Method (details and parameters in ``docs/lighting.md``, section *Interreflection*):
+
+1. **Patches.** A grid of square cells of at most ``patch_size`` is laid on every face in its
+   own plane (aligned with its longest edge); the cells' parts inside the face are the patches,
+   so thin faces get near-square patches and faces smaller than a cell are one patch. Cells
+   grow up to 4 x far from every luminaire (``adaptive``); a cap ``max_patches`` coarsens all.
+2. **Direct irradiance** on every patch as the mean of four points (its 2 x 2 sub-cells), with
+   shadow rays, face transmittance and the luminaire's photometry; their spread measures the
+   discretisation.
+3. **Bounces.** From random points of every patch, ``rays_per_patch`` cosine-weighted rays
+   find the patch they see (stored once). Jacobi iteration ``B <- rho (E_direct + mean B_seen)``
+   then costs no rays; it stops after ``bounces`` reflections, or when the estimated remaining
+   energy (geometric tail of the last changes) is below ``tolerance`` of the total.
+4. **Final gather** at the calculation points: rays weighted for the quantity (cosine for a
+   plane, sin(epsilon) over all azimuths for cylindrical, ...), indirect E = mean radiosity seen.
+
+Random numbers are hashes of (seed, patch or point index, sample): results are deterministic
+and independent of the thread count and of block sizes.
+
+The error estimate per point combines, in quadrature, the standard error of the final gather,
+the propagated standard error of the patch radiosities it sees, a discretisation term (the
+spread of direct light across each patch it sees) and the energy left out by stopping.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validate import as_float
+from ..config import get_threads, progress_enabled
+from ..errors import GridError, ParameterError
+from ..field import Field, provenance
+from ..geometry.grid import CalculationGrid
+from ..geometry.scene import Scene
+from ..kernels import interreflection as K
+from ..photometry.luminaire import Luminaire
+from .illuminance import illuminance
+
+__all__ = ["RadiositySolution", "IndirectResult", "radiosity", "indirect_illuminance",
+           "surface_luminance", "add_indirect", "KINDS"]
+
+log = logging.getLogger(__name__)
+
+KINDS = ("horizontal", "vertical", "plane", "generic", "semicylindrical", "cylindrical",
+         "hemispherical")
+_PATCH_BLOCK = 20_000
+_POINT_BLOCK = 8_192
+_MAX_BOUNCES = 500
+
+
+class PatchCells(NamedTuple):
+    """Square cells laid on every face in its own plane; non-empty cells are the patches.
+
+    Face ``f`` is the triangle (0, 0), (flen, 0), (fcu, fh) in the frame
+    ``origin + u axis_u + v axis_v`` (``u`` along its longest edge); cell (i, j) of its
+    ``nu x nv`` cells of ``du x dv`` [m] has index ``cell_start[f] + i nv + j``.
+    """
+
+    origin: np.ndarray       # (n_faces, 3) float, scene-local [m]
+    axis_u: np.ndarray       # (n_faces, 3) float, unit
+    axis_v: np.ndarray       # (n_faces, 3) float, unit
+    flen: np.ndarray         # (n_faces,) float [m]
+    fcu: np.ndarray          # (n_faces,) float [m]
+    fh: np.ndarray           # (n_faces,) float [m]
+    du: np.ndarray           # (n_faces,) float [m]
+    dv: np.ndarray           # (n_faces,) float [m]
+    nu: np.ndarray           # (n_faces,) int64
+    nv: np.ndarray           # (n_faces,) int64
+    cell_start: np.ndarray   # (n_faces,) int64
+    cell_patch: np.ndarray   # (n_cells,) int64, -1 outside the face
+    patch_face: np.ndarray   # (n_front,) int64
+    patch_cell: np.ndarray   # (n_front,) int64
+    patch_uv: np.ndarray     # (n_front, 2) float, centroid in the face frame [m]
+
+
+class Patches(NamedTuple):
+    """The patches: front sides first, then (when two-sided) the back sides in the same order."""
+
+    cells: PatchCells
+    centres: np.ndarray      # (n, 3) float, scene-local [m]
+    normals: np.ndarray      # (n, 3) float
+    areas: np.ndarray        # (n,) float [m2]
+    face: np.ndarray         # (n,) int64
+    samples: np.ndarray      # (n_front, 4, 3) float, direct-light sample points [m]
+    n_front: int
+    two_sided: bool
+    patch_size: float        # the size actually used near the luminaires [m]
+
+
+@dataclass(frozen=True, eq=False)
+class RadiositySolution:
+    """Patch radiosity of a scene lit by luminaires (the state behind indirect light).
+
+    Attributes
+    ----------
+    patches : Patches
+        Geometry of the patches (``centres`` scene-local [m], ``face`` the parent face).
+    reflectance : (n,) float
+        Diffuse reflectance of each patch [-].
+    e_direct : (n,) float
+        Direct irradiance of each patch [lx] (front side; back sides follow when two-sided).
+    e_indirect : (n,) float
+        Indirect irradiance of each patch [lx].
+    radiosity : (n,) float
+        Exitance ``B`` that the final gather sees [lm/m2]; luminance is ``B / pi``.
+    radiosity_se : (n,) float
+        Standard error of ``radiosity`` from the patch rays [lm/m2].
+    radiosity_spread : (n,) float
+        Spread of the reflected direct light across each patch [lm/m2] (discretisation).
+    bounces : int
+        Reflections included.
+    remaining : float
+        Estimated fraction of the reflected energy left out by stopping [-].
+    settings : dict
+        The parameters used.
+    """
+
+    patches: Patches
+    reflectance: np.ndarray
+    e_direct: np.ndarray
+    e_indirect: np.ndarray
+    radiosity: np.ndarray
+    radiosity_se: np.ndarray
+    radiosity_spread: np.ndarray
+    bounces: int
+    remaining: float
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def luminance(self) -> np.ndarray:
+        """(n,) luminance of each patch [cd/m2], ``rho (E_direct + E_indirect) / pi``."""
+        return self.reflectance * (self.e_direct + self.e_indirect) / math.pi
+
+    def face_luminance(self, n_faces: int) -> np.ndarray:
+        """(n_faces,) area-weighted luminance of each face's front side [cd/m2]."""
+        p = self.patches
+        front = slice(0, p.n_front)
+        num = np.bincount(p.face[front], weights=(self.luminance[front] * p.areas[front]),
+                          minlength=n_faces)
+        den = np.bincount(p.face[front], weights=p.areas[front], minlength=n_faces)
+        return num / np.where(den > 0, den, 1.0)
+
+
+@dataclass(frozen=True, eq=False)
+class IndirectResult:
+    """Indirect illuminance at calculation points, with its error estimate.
+
+    Attributes
+    ----------
+    field : Field
+        Indirect illuminance [lx] (quantity ``E_<kind>_indirect``).
+    error : (n,) float
+        Estimated standard error [lx]: the terms below in quadrature.
+    statistical : (n,) float
+        Standard error of the final gather [lx].
+    patch_noise : (n,) float
+        Propagated standard error of the patch radiosities [lx].
+    discretisation : (n,) float
+        Patch discretisation term [lx].
+    truncation : (n,) float
+        Energy left out by stopping the bounces [lx].
+    solution : RadiositySolution
+        The patch solution (reuse it for other grids and for surface luminance).
+    """
+
+    field: Field
+    error: np.ndarray
+    statistical: np.ndarray
+    patch_noise: np.ndarray
+    discretisation: np.ndarray
+    truncation: np.ndarray
+    solution: RadiositySolution
+
+    @property
+    def values(self) -> np.ndarray:
+        """(n,) indirect illuminance [lx]."""
+        return self.field.values
+
+
+# ---------------------------------------------------------------------------------- patches
+def make_patches(scene: Scene, patch_size: float, *, max_patches: int = 2_000_000,
+                 two_sided: bool = False, sources: np.ndarray | None = None,
+                 adaptive: bool = True) -> Patches:
+    """Lay square cells of at most ``patch_size`` [m] on every face; faces smaller are one patch.
+
+    With ``adaptive`` and ``sources`` (scene-local luminaire positions), faces far from every
+    luminaire get larger cells: ``patch_size x clip(d / 20 m, 1, 4)`` with ``d`` the distance
+    from the face to the nearest luminaire; radiosity varies slowly there. A cap
+    ``max_patches`` raises the size for the whole scene when needed.
+    """
+    v = scene.vertices
+    f = scene.faces
+    corner = np.stack([v[f[:, 0]], v[f[:, 1]], v[f[:, 2]]], axis=1)       # (n, 3, 3)
+    edge_len = np.linalg.norm(corner[:, [1, 2, 0]] - corner, axis=2)     # edge k: k -> k+1
+    m = np.argmax(edge_len, axis=1)
+    rows = np.arange(f.shape[0])
+    a_pt = corner[rows, m]
+    b_pt = corner[rows, (m + 1) % 3]
+    c_pt = corner[rows, (m + 2) % 3]
+    flen = edge_len[rows, m]
+    axis_u = (b_pt - a_pt) / flen[:, None]
+    w = c_pt - a_pt
+    fcu = np.einsum("ij,ij->i", w, axis_u)
+    perp = w - fcu[:, None] * axis_u
+    fh = np.linalg.norm(perp, axis=1)
+    axis_v = perp / fh[:, None]
+    grow = np.ones(f.shape[0])
+    if adaptive and sources is not None and len(sources):
+        from scipy.spatial import cKDTree
+
+        dist, _ = cKDTree(sources).query(corner.mean(axis=1))
+        grow = np.clip((dist - 0.5 * flen) / 20.0, 1.0, 4.0)
+    size = float(patch_size)
+    for _ in range(80):
+        cell = size * grow
+        nu = np.maximum(1, np.ceil(flen / cell - 1e-9)).astype(np.int64)
+        nv = np.maximum(1, np.ceil(fh / cell - 1e-9)).astype(np.int64)
+        estimate = int(np.sum(nu * nv // 2 + nu + nv - 1))
+        if estimate <= max_patches or (np.all(nu == 1) and np.all(nv == 1)):
+            break
+        size *= max(1.05, math.sqrt(estimate / max_patches))
+    if size > patch_size:
+        log.info("patch size raised from %.3g m to %.3g m to stay under %d patches",
+                 patch_size, size, max_patches)
+    du = flen / nu
+    dv = fh / nv
+    counts = nu * nv
+    cell_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    n_cells = int(counts.sum())
+    area = np.zeros(n_cells)
+    c2 = np.zeros((n_cells, 2))
+    s2 = np.zeros((n_cells, 8))
+    K.build_cells(flen, fcu, fh, nu, nv, du, dv, cell_start, area, c2, s2)
+    full = area > 0.0
+    n_front = int(full.sum())
+    cell_patch = np.full(n_cells, -1, dtype=np.int64)
+    cell_patch[full] = np.arange(n_front)
+    patch_cell = np.nonzero(full)[0].astype(np.int64)
+    face = np.repeat(np.arange(f.shape[0], dtype=np.int64), counts)[full]
+    uv = np.ascontiguousarray(c2[full])
+    cells = PatchCells(np.ascontiguousarray(a_pt), np.ascontiguousarray(axis_u),
+                       np.ascontiguousarray(axis_v), flen, fcu, fh, du, dv, nu, nv, cell_start,
+                       cell_patch, face, patch_cell, uv)
+    o, au, av = a_pt[face], axis_u[face], axis_v[face]
+    centres = o + uv[:, :1] * au + uv[:, 1:] * av
+    s4 = s2[full].reshape(-1, 4, 2)
+    samples = (o[:, None, :] + s4[:, :, :1] * au[:, None, :] + s4[:, :, 1:] * av[:, None, :])
+    normals = scene.face_normals[face]
+    areas = area[full]
+    if two_sided:
+        centres = np.vstack([centres, centres])
+        normals = np.vstack([normals, -normals])
+        areas = np.concatenate([areas, areas])
+        face = np.concatenate([face, face])
+    return Patches(cells, np.ascontiguousarray(centres), np.ascontiguousarray(normals), areas,
+                   face, np.ascontiguousarray(samples), n_front, bool(two_sided), size)
+
+
+# ---------------------------------------------------------------------------------- helpers
+def _luminaire_list(luminaires) -> list[Luminaire]:
+    if isinstance(luminaires, Luminaire):
+        luminaires = [luminaires]
+    try:
+        lums = list(luminaires)
+    except TypeError:
+        raise ParameterError("luminaires: expected a Luminaire or a sequence of them, got "
+                             f"{type(luminaires).__name__}") from None
+    if not lums:
+        raise ParameterError("luminaires: the list is empty; give at least one Luminaire")
+    for k, lum in enumerate(lums):
+        if not isinstance(lum, Luminaire):
+            raise ParameterError(f"luminaires[{k}]: expected a cpted_sim Luminaire, got "
+                                 f"{type(lum).__name__}")
+    return lums
+
+
+def _bar(total: int, quiet, desc: str):
+    if not progress_enabled(quiet):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="pt", leave=False)
+
+
+def _count(arg, name: str, lo: int, hi: int) -> int:
+    if isinstance(arg, bool) or not isinstance(arg, (int, np.integer)):
+        raise ParameterError(f"{name}: expected a whole number, got {arg!r}")
+    if not lo <= int(arg) <= hi:
+        raise ParameterError(f"{name}: expected {lo}..{hi}, got {arg}")
+    return int(arg)
+
+
+def _layers(scene: Scene) -> int:
+    return 4 if np.any(scene.light_transmittance > 0.0) else 1
+
+
+# ---------------------------------------------------------------------------------- solver
+def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
+              tolerance: float = 1e-3, patch_size: float = 0.5, max_patches: int | None = None,
+              rays_per_patch: int = 32, seed: int = 0, two_sided: bool = False,
+              adaptive: bool = True, direct_cutoff: float = 0.01,
+              quiet: bool | None = None) -> RadiositySolution:
+    """Solve the patch radiosity of a scene lit by luminaires.
+
+    Parameters
+    ----------
+    scene : Scene
+        Faces reflect on their front side (right-hand normal) unless ``two_sided``; material
+        reflectance and light transmittance come from ``scene.materials``.
+    luminaires : Luminaire or sequence of Luminaire
+        The light sources (maintained values: flux scale x maintenance factor apply).
+    bounces : int, optional
+        Reflections to include (1 = light reflected once). Default: until the remaining energy
+        is below ``tolerance``.
+    tolerance : float
+        Relative remaining energy [-] at which the bounces stop (default 1e-3).
+    patch_size : float
+        Longest patch edge near the luminaires [m] (default 0.5).
+    max_patches : int, optional
+        Cap on the number of patches; ``patch_size`` grows to honour it. Default: one million
+        or twice the number of faces, whichever is larger.
+    rays_per_patch : int
+        Gather rays per patch (default 32).
+    seed : int
+        Seed of the counter-based random numbers.
+    two_sided : bool
+        Both sides of every face reflect (use for meshes with inconsistent normals).
+    adaptive : bool
+        Larger patches far from every luminaire (up to 4 x ``patch_size``).
+    direct_cutoff : float
+        Unshadowed contributions below this [lx] skip their shadow ray.
+    quiet : bool, optional
+        Hide the progress bar.
+
+    Returns
+    -------
+    RadiositySolution
+    """
+    t0 = time.perf_counter()
+    if not isinstance(scene, Scene):
+        raise ParameterError(f"scene: expected a Scene, got {type(scene).__name__}")
+    lums = _luminaire_list(luminaires)
+    if bounces is not None:
+        bounces = _count(bounces, "bounces", 1, _MAX_BOUNCES)
+    tolerance = as_float(tolerance, "tolerance", lo=0.0, hi=1.0, lo_open=True)
+    patch_size = as_float(patch_size, "patch_size", lo=0.0, lo_open=True)
+    if max_patches is None:
+        max_patches = max(1_000_000, 2 * scene.n_faces)
+    max_patches = _count(max_patches, "max_patches", 1, 10**9)
+    rays_per_patch = _count(rays_per_patch, "rays_per_patch", 1, 65536)
+    seed = _count(seed, "seed", 0, 2**63 - 1)
+    direct_cutoff = as_float(direct_cutoff, "direct_cutoff", lo=0.0)
+
+    pt = make_patches(scene, patch_size, max_patches=max_patches, two_sided=two_sided,
+                      sources=scene.to_local([lm.position for lm in lums]),
+                      adaptive=adaptive)
+    n = pt.centres.shape[0]
+    layers = _layers(scene)
+    hit_bytes = n * rays_per_patch * layers * 4
+    if hit_bytes > 4 * 2**30:
+        raise ParameterError(f"{n} patches x {rays_per_patch} rays need "
+                             f"{hit_bytes / 2**30:.1f} GiB; lower rays_per_patch or "
+                             "max_patches, or raise patch_size")
+    offset = scene.ray_offset
+    bvh = scene.bvh
+    rho = np.ascontiguousarray(scene.reflectance[pt.face])
+    ptrans = np.ascontiguousarray(scene.light_transmittance[pt.face])
+    ftrans = scene.light_transmittance
+    normals = scene.face_normals
+
+    # Direct irradiance at four points of every patch (2 x 2 sub-cells), by the direct engine.
+    n_s = pt.samples.shape[1]
+    sample_pts = pt.samples.reshape(-1, 3)
+    if pt.two_sided:
+        sample_pts = np.vstack([sample_pts, sample_pts])
+    sample_grid = CalculationGrid(np.ascontiguousarray(scene.to_world(sample_pts)),
+                                  np.ascontiguousarray(np.repeat(pt.normals, n_s, axis=0)),
+                                  "plane", name="interreflection patches")
+    hits = np.empty((n, rays_per_patch, layers), dtype=np.int32)
+    bar = _bar(n, quiet, "interreflection: patches")
+    times = {}
+    try:
+        t1 = time.perf_counter()
+        e3 = illuminance(scene, lums, sample_grid, kind="plane", cutoff=direct_cutoff,
+                         quiet=quiet).values
+        t2 = time.perf_counter()
+        times["direct_seconds"] = round(t2 - t1, 3)
+        for a in range(0, n, _PATCH_BLOCK):
+            b = min(n, a + _PATCH_BLOCK)
+            K.patch_gather(bvh, pt.cells, normals, ftrans, pt.n_front, pt.two_sided, ptrans,
+                           pt.normals, a, seed, offset, hits[a:b])
+            if bar is not None:
+                bar.update(b - a)
+        times["patch_rays_seconds"] = round(time.perf_counter() - t2, 3)
+    finally:
+        if bar is not None:
+            bar.close()
+    e3 = e3.reshape(n, n_s)
+    e_direct = e3.mean(axis=1)
+    spread = rho * e3.std(axis=1, ddof=1)
+
+    # Jacobi bounces: B(1) = rho E_direct, B(k+1) = rho (E_direct + G B(k)).
+    b_cur = rho * e_direct
+    b_new = np.empty(n)
+    h = np.empty(n)
+    area = pt.areas
+    total = float(np.dot(area, b_cur))
+    done = 1
+    remaining = 1.0
+    prev_delta = None
+    limit = bounces if bounces is not None else _MAX_BOUNCES
+    while done < limit:
+        K.jacobi_step(hits, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
+        delta = float(np.dot(area, np.abs(b_new - b_cur)))
+        total = float(np.dot(area, b_new))
+        b_cur, b_new = b_new, b_cur
+        done += 1
+        if total <= 0.0:
+            remaining = 0.0
+            break
+        ratio = min(delta / prev_delta, 0.999) if prev_delta else float(np.max(rho, initial=0))
+        remaining = delta * ratio / max(1e-300, 1.0 - ratio) / total
+        prev_delta = delta if delta > 0 else None
+        if bounces is None and remaining < tolerance:
+            break
+        if delta == 0.0:
+            remaining = 0.0
+            break
+    if bounces is not None and done == 1:
+        # One bounce: the tail left out is everything after the first reflection.
+        ratio = float(np.average(rho, weights=area)) if total > 0 else 0.0
+        remaining = ratio / max(1e-300, 1.0 - ratio)
+    elif bounces is None and remaining >= tolerance:
+        log.warning("interreflection stopped after %d bounces with %.2g of the energy left "
+                    "(tolerance %.2g)", done, remaining, tolerance)
+    # Indirect irradiance of the patches from the final radiosity, and its standard error.
+    K.jacobi_step(hits, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
+    se = np.empty(n)
+    K.patch_spread(hits, ptrans, ftrans, b_cur, se)
+    settings = dict(bounces=bounces, tolerance=tolerance, patch_size=pt.patch_size,
+                    max_patches=max_patches, rays_per_patch=rays_per_patch, seed=seed,
+                    two_sided=two_sided, adaptive=adaptive, direct_cutoff=direct_cutoff,
+                    n_patches=n, threads=get_threads(), **times,
+                    seconds=round(time.perf_counter() - t0, 3))
+    log.debug("radiosity: %d patches, %d bounces, remaining %.2g, %.2f s", n, done, remaining,
+              settings["seconds"])
+    return RadiositySolution(pt, rho, e_direct, h.copy(), b_cur.copy(), rho * se, spread, done,
+                             float(remaining), settings)
+
+
+# ---------------------------------------------------------------------------------- gather
+def _directions(grid: CalculationGrid, kind: str, facing) -> tuple[int, np.ndarray]:
+    n = grid.n_points
+    if kind not in KINDS:
+        raise ParameterError(f"kind: expected one of {KINDS}, got {kind!r}")
+    if kind == "horizontal":
+        return 0, np.tile([0.0, 0.0, 1.0], (n, 1))
+    if kind in ("cylindrical", "hemispherical"):
+        return K.KIND_CODES[kind], np.tile([0.0, 0.0, 1.0], (n, 1))
+    if facing is None:
+        if grid.normals is None:
+            raise GridError(f"kind={kind!r} needs facing directions: pass facing= or a grid "
+                            "with normals (CalculationGrid.with_normals)")
+        d = np.asarray(grid.normals, dtype=np.float64)
+    elif np.ndim(facing) == 0:
+        az = math.radians(as_float(facing, "facing"))
+        d = np.tile([math.cos(az), math.sin(az), 0.0], (n, 1))
+    else:
+        d = np.asarray(facing, dtype=np.float64)
+        if d.shape == (3,):
+            d = np.tile(d, (n, 1))
+        if d.shape != (n, 3) or not np.all(np.isfinite(d)):
+            raise ParameterError(f"facing: expected an azimuth [deg], a (3,) direction or "
+                                 f"({n}, 3) directions, got shape {np.shape(facing)}")
+    if kind in ("vertical", "semicylindrical"):
+        d = d.copy()
+        d[:, 2] = 0.0
+    length = np.linalg.norm(d, axis=1)
+    if np.any(length == 0.0):
+        raise ParameterError(f"facing: {int(np.sum(length == 0))} directions have no "
+                             f"{'horizontal ' if kind != 'plane' else ''}component")
+    d = d / length[:, None]
+    return (K.KIND_CODES["semicylindrical"] if kind == "semicylindrical" else 0), d
+
+
+def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
+                         kind: str = "horizontal", facing=None, *, bounces: int | None = None,
+                         tolerance: float = 1e-3, seed: int = 0, quiet: bool | None = None,
+                         rays: int = 512, solution: RadiositySolution | None = None,
+                         **solver) -> IndirectResult:
+    """Indirect (interreflected) illuminance at the points of a grid, with an error estimate.
+
+    Parameters
+    ----------
+    scene : Scene
+        The geometry and its materials (reflectance, light transmittance).
+    luminaires : Luminaire or sequence of Luminaire
+        The light sources; ignored when ``solution`` is given.
+    grid : CalculationGrid
+        Calculation points [m] (world).
+    kind : str
+        ``"horizontal"``, ``"vertical"``, ``"plane"`` (grid normals), ``"semicylindrical"``,
+        ``"cylindrical"`` or ``"hemispherical"``.
+    facing : float, (3,) or (n, 3), optional
+        Facing azimuth [deg] or directions for vertical and semicylindrical illuminance (the
+        grid's normals otherwise).
+    bounces, tolerance, seed, quiet
+        See :func:`radiosity`; ``seed`` also seeds the final gather.
+    rays : int
+        Final-gather rays per point (default 512).
+    solution : RadiositySolution, optional
+        A solution from :func:`radiosity` of the same scene, reused (no patch work).
+    **solver
+        Further :func:`radiosity` parameters (``patch_size``, ``rays_per_patch``, ...).
+
+    Returns
+    -------
+    IndirectResult
+        Values [lx] with quantity ``E_<kind>_indirect``, error terms [lx] and the solution.
+
+    Notes
+    -----
+    For every kind the estimator is the mean exitance ``B`` of the patches seen by rays drawn
+    from the density of the kind's weighting, e.g. for a plane the cosine-weighted hemisphere:
+    ``E = integral L cos(theta) dw = pi mean(L) = mean(B)``, ``L = B / pi = rho E / pi``.
+    """
+    t0 = time.perf_counter()
+    if not isinstance(grid, CalculationGrid):
+        raise ParameterError(f"grid: expected a CalculationGrid, got {type(grid).__name__}")
+    code, nrm = _directions(grid, kind, facing)
+    rays = _count(rays, "rays", 1, 65536)
+    if solution is None:
+        solution = radiosity(scene, luminaires, bounces=bounces, tolerance=tolerance, seed=seed,
+                             quiet=quiet, **solver)
+    elif not isinstance(solution, RadiositySolution):
+        raise ParameterError(f"solution: expected a RadiositySolution, got "
+                             f"{type(solution).__name__}")
+    elif solution.patches.cells.nu.shape[0] != scene.n_faces:
+        raise ParameterError("solution: it was computed for another scene "
+                             f"({solution.patches.cells.nu.shape[0]} faces, not "
+                             f"{scene.n_faces})")
+    t_gather = time.perf_counter()
+    pt = solution.patches
+    pts = scene.to_local(grid.points)
+    nrm = np.ascontiguousarray(nrm)
+    n = pts.shape[0]
+    out = [np.empty(n) for _ in range(4)]
+    ptrans = np.ascontiguousarray(scene.light_transmittance[pt.face])
+    layers = _layers(scene)
+    seed2 = int(solution.settings.get("seed", seed)) ^ 0x5DEECE66D
+    bar = _bar(n, quiet, "interreflection: points")
+    try:
+        for a in range(0, n, _POINT_BLOCK):
+            b = min(n, a + _POINT_BLOCK)
+            K.point_gather(scene.bvh, pt.cells, scene.face_normals, scene.light_transmittance,
+                           pt.n_front, pt.two_sided, ptrans, solution.radiosity, solution.radiosity_se,
+                           solution.radiosity_spread, pts[a:b], nrm[a:b], code, rays, layers,
+                           seed2, a, scene.ray_offset, *(o[a:b] for o in out))
+            if bar is not None:
+                bar.update(b - a)
+    finally:
+        if bar is not None:
+            bar.close()
+    e, stat, pnoise, disc = out
+    trunc = e * solution.remaining
+    err = np.sqrt(stat ** 2 + pnoise ** 2 + disc ** 2 + trunc ** 2)
+    quantity = {"horizontal": "E_h", "vertical": "E_v", "plane": "E", "generic": "E",
+                "semicylindrical": "E_sc", "cylindrical": "E_cyl",
+                "hemispherical": "E_hs"}[kind] + "_indirect"
+    prov = provenance(method="interreflection (patch radiosity, Monte-Carlo gathering)",
+                      kind=kind, rays=rays, bounces_done=solution.bounces,
+                      remaining=solution.remaining, **solution.settings,
+                      gather_seconds=round(time.perf_counter() - t_gather, 3),
+                      total_seconds=round(time.perf_counter() - t0, 3))
+    fld = Field(e, grid, quantity, "lx", prov)
+    return IndirectResult(fld, err, stat, pnoise, disc, trunc, solution)
+
+
+def surface_luminance(scene: Scene, luminaires=None, *, solution: RadiositySolution | None = None,
+                      **solver) -> Field:
+    """Luminance of the faces' front sides [cd/m2], Lambertian: ``L = rho (E_d + E_i) / pi``.
+
+    Parameters
+    ----------
+    scene : Scene
+        The scene (faces and materials).
+    luminaires : Luminaire or sequence, optional
+        Needed unless ``solution`` is given.
+    solution : RadiositySolution, optional
+        Reuse a solution from :func:`radiosity` or :attr:`IndirectResult.solution`.
+    **solver
+        :func:`radiosity` parameters (``bounces``, ``tolerance``, ``patch_size``, ...).
+
+    Returns
+    -------
+    Field
+        Quantity ``L_surface`` [cd/m2] on a grid of face centroids with the face normals
+        (kind ``"plane"``); the area-weighted mean over each face's patches.
+    """
+    if solution is None:
+        if luminaires is None:
+            raise ParameterError("surface_luminance: give luminaires or a solution")
+        solution = radiosity(scene, luminaires, **solver)
+    grid = CalculationGrid.from_points(scene.face_centroids, scene.face_normals, kind="plane",
+                                       name=f"{scene.name} faces")
+    values = solution.face_luminance(scene.n_faces)
+    prov = provenance(method="interreflection (patch radiosity)", bounces_done=solution.bounces,
+                      **solution.settings)
+    return Field(values, grid, "L_surface", "cd/m2", prov)
+
+
+def add_indirect(direct: Field, scene: Scene, luminaires, kind: str = "horizontal", facing=None,
+                 *, bounces: int | str = "converged", settings: dict | None = None,
+                 quiet: bool | None = None) -> Field:
+    """Total illuminance: a direct field plus its interreflected part.
+
+    ``cs.illuminance(..., bounces=N)`` calls this; call it yourself to add the indirect part
+    to a direct field computed earlier.
+
+    Parameters
+    ----------
+    direct : Field
+        Direct illuminance [lx] on some grid (from :func:`cpted_sim.illuminance`).
+    scene, luminaires, kind, facing
+        As for the direct field.
+    bounces : int or "converged"
+        Reflections to include (``"converged"``: until the remaining energy is below the
+        tolerance).
+    settings : dict, optional
+        Further :func:`indirect_illuminance` parameters.
+    quiet : bool, optional
+        Hide the progress bars.
+
+    Returns
+    -------
+    Field
+        Same grid and quantity, values direct + indirect [lx]; the provenance gains
+        ``bounces``, ``bounces_done``, ``indirect_mean_lx``, ``indirect_error_mean_lx``,
+        ``indirect_error_max_lx`` and the indirect part's own provenance.
+    """
+    if isinstance(bounces, str):
+        if bounces != "converged":
+            raise ParameterError(f"bounces: expected a whole number >= 0 or 'converged', "
+                                 f"got {bounces!r}")
+        n_bounces = None
+    else:
+        n_bounces = _count(bounces, "bounces", 0, _MAX_BOUNCES)
+        if n_bounces == 0:
+            return direct
+    lums = [luminaires] if isinstance(luminaires, Luminaire) else list(luminaires)
+    if not lums:
+        return direct
+    res = indirect_illuminance(scene, lums, direct.grid, kind, facing, bounces=n_bounces,
+                               quiet=quiet, **dict(settings or {}))
+    prov = dict(direct.provenance)
+    prov.update(bounces=bounces, bounces_done=res.solution.bounces,
+                indirect_mean_lx=float(np.mean(res.values)),
+                indirect_error_mean_lx=float(np.mean(res.error)),
+                indirect_error_max_lx=float(np.max(res.error)),
+                interreflection=res.field.provenance)
+    return Field(direct.values + res.values, direct.grid, direct.quantity, direct.unit, prov)

@@ -1,0 +1,6 @@
+"""Make the reference traversal importable by the kernel tests."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
