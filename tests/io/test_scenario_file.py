@@ -103,6 +103,7 @@ FULL = textwrap.dedent('''\
     engine = "numba"
     max_distance = 80.0
     quiet = true
+    bounces = 2
 
     [[variants]]
     name = "B"
@@ -189,7 +190,7 @@ def test_full_file_reads_every_key(full_dir):
     assert sc.areas[0].lighting_class == "P3" and sc.areas[1].dark_lx == 2.0
     assert sc.observers[2].path == ((0.0, 5.0), (40.0, 5.0))
     assert sc.thresholds == m.Thresholds(0.5, 2.0, 1.5, 1.4, 6.0)
-    assert sc.settings == m.RunSettings(2, "numba", 80.0, True)
+    assert sc.settings == m.RunSettings(2, "numba", 80.0, True, 2)
     ops = [c.op for c in sc.variants[0].changes]
     assert ops == ["add_luminaire", "move_luminaire", "aim_luminaire", "replace_photometry",
                    "remove_luminaire", "add_geometry", "remove_geometry", "set_material",
@@ -271,6 +272,8 @@ ERRORS = [
     ('name = "C"', 'name = "base"', "variants[1].name", 'name = "base"', "reserved"),
     ('name = "L2"\nphotometry', 'name = "L1"  # again\nphotometry', "luminaires[1].name",
      "# again", "used twice"),
+    ("bounces = 2", "bounces = -1", "run.bounces", "bounces = -1", ">= 0"),
+    ("bounces = 2", 'bounces = "lots"', "run.bounces", 'bounces = "lots"', "converged"),
     ("min_surveillance = 2.0", "min_surveillance = -1", "thresholds.min_surveillance",
      "min_surveillance = -1", ">= 0.0"),
     ("params = { min = [5, 12, 0], max = [7, 14, 3] }", "params = { min = [5, 12, 0], max = [4, 14, 3] }",

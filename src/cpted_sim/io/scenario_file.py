@@ -39,7 +39,7 @@ OBSERVER_KEYS = ("name", "kind", "tag", "groups", "points", "path", "weight", "f
                  "spacing", "height")
 THRESHOLD_KEYS = ("dark_lx", "min_surveillance", "night_lit_lx", "target_height",
                   "concealment_distance")
-RUN_KEYS = ("threads", "engine", "max_distance", "quiet")
+RUN_KEYS = ("threads", "engine", "max_distance", "quiet", "bounces")
 VARIANT_KEYS = ("name", "description", "changes")
 GEOMETRY_KEYS = ("mesh", "builtin", "params", "group")
 CHANGE_KEYS = {
@@ -392,6 +392,10 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
         run_kw["max_distance"] = r.num(rd["max_distance"], "run.max_distance", lo=0.0, lo_open=True)
     if "quiet" in rd:
         run_kw["quiet"] = r.bool(rd["quiet"], "run.quiet")
+    if "bounces" in rd:
+        b = rd["bounces"]
+        run_kw["bounces"] = (r.str(b, "run.bounces", ("converged",)) if isinstance(b, str)
+                             else r.int(b, "run.bounces", lo=0))
     variants = []
     for i, vd in enumerate(_array(r, data, "variants")):
         key = f"variants[{i}]"

@@ -352,12 +352,24 @@ class RunSettings:
         Luminaires farther than this from a point are left out [m] (default 100).
     quiet : bool
         No progress bars.
+    bounces : int or "converged"
+        Interreflection: 0 (default) direct light only, as EN 13201 computes it; N adds light
+        reflected up to N times by the scene's surfaces (their material reflectance);
+        ``"converged"`` until the remaining energy is below 0.1 %. One radiosity solution is
+        shared by every area of a run.
     """
 
     threads: int | None = None
     engine: str = "numba"
     max_distance: float = 100.0
     quiet: bool = False
+    bounces: int | str = 0
+
+    def __post_init__(self):
+        b = self.bounces
+        if not (b == "converged" or (isinstance(b, int) and not isinstance(b, bool) and b >= 0)):
+            raise ParameterError(f"run.bounces: expected a whole number >= 0 or 'converged', "
+                                 f"got {b!r}")
 
 
 # ---------------------------------------------------------------------------- scenario
