@@ -31,12 +31,12 @@ print("CACHE", CACHE, "FILE", cpted_sim.__file__, "BLOCKED", int(blocked.sum()),
 """
 
 
-def _run(code, env_extra, pythonpath, preexec=None, cwd=None):
+def _run(code, env_extra, pythonpath, cwd=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
     env.update(env_extra)
     env["PYTHONPATH"] = str(pythonpath)
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=900, preexec_fn=preexec, cwd=cwd)
+                          timeout=900, cwd=cwd)
 
 
 def _public_tmp() -> Path:
@@ -67,22 +67,31 @@ def test_second_process_loads_every_kernel_from_the_cache():
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def _read_only_copy() -> tuple[Path, object]:
-    """A copy of the package that the child process cannot write to.
+def _read_only_copy() -> tuple[Path, str]:
+    """A read-only copy of the package, and the code prefix a child process runs first.
 
-    As root, permissions do not stop writes, so the child then runs as ``nobody``.
+    Root ignores permission bits, and the interpreter here may live where another user cannot
+    reach it, so as root the child instead sees the copy as unwritable through ``os.access``
+    (the check ``cpted_sim._jit`` makes); as another user the permission bits do the work.
     """
     root = _public_tmp()
     shutil.copytree(SRC / "cpted_sim", root / "cpted_sim",
                     ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
     for p in [root, *root.rglob("*")]:
         p.chmod(0o555 if p.is_dir() else 0o444)
-    preexec = None
+    prefix = ""
     if os.geteuid() == 0:
-        def preexec():
-            os.setgid(65534)
-            os.setuid(65534)
-    return root, preexec
+        prefix = (
+            "import os\n"
+            "_access = os.access\n"
+            f"_root = {str(root)!r}\n"
+            "def _no_write(path, mode, *a, **k):\n"
+            "    if mode & os.W_OK and str(path).startswith(_root):\n"
+            "        return False\n"
+            "    return _access(path, mode, *a, **k)\n"
+            "os.access = _no_write\n"
+        )
+    return root, prefix
 
 
 def _cleanup(root: Path) -> None:
@@ -93,9 +102,9 @@ def _cleanup(root: Path) -> None:
 
 @pytest.mark.slow
 def test_read_only_install_runs_without_a_cache():
-    root, preexec = _read_only_copy()
+    root, prefix = _read_only_copy()
     try:
-        out = _run(FIRST_USE, {"HOME": str(root)}, root, preexec, cwd=str(root))
+        out = _run(prefix + FIRST_USE, {"HOME": str(root)}, root, cwd=str(root))
         assert out.returncode == 0, out.stderr[-3000:]
         assert "CACHE False" in out.stdout
         assert f"FILE {root}" in out.stdout  # the read-only copy was the one imported
@@ -106,11 +115,11 @@ def test_read_only_install_runs_without_a_cache():
 
 @pytest.mark.slow
 def test_read_only_install_caches_into_numba_cache_dir():
-    root, preexec = _read_only_copy()
+    root, prefix = _read_only_copy()
     cache = _public_tmp()
     cache.chmod(0o777)
     try:
-        out = _run(FIRST_USE, {"HOME": str(root), "NUMBA_CACHE_DIR": str(cache)}, root, preexec,
+        out = _run(prefix + FIRST_USE, {"HOME": str(root), "NUMBA_CACHE_DIR": str(cache)}, root,
                    cwd=str(root))
         assert out.returncode == 0, out.stderr[-3000:]
         assert "CACHE True" in out.stdout
