@@ -103,6 +103,7 @@ FULL = textwrap.dedent('''\
     engine = "numba"
     max_distance = 80.0
     quiet = true
+    bounces = 2
 
     [[variants]]
     name = "B"
@@ -189,7 +190,7 @@ def test_full_file_reads_every_key(full_dir):
     assert sc.areas[0].lighting_class == "P3" and sc.areas[1].dark_lx == 2.0
     assert sc.observers[2].path == ((0.0, 5.0), (40.0, 5.0))
     assert sc.thresholds == m.Thresholds(0.5, 2.0, 1.5, 1.4, 6.0)
-    assert sc.settings == m.RunSettings(2, "numba", 80.0, True)
+    assert sc.settings == m.RunSettings(2, "numba", 80.0, True, 2)
     ops = [c.op for c in sc.variants[0].changes]
     assert ops == ["add_luminaire", "move_luminaire", "aim_luminaire", "replace_photometry",
                    "remove_luminaire", "add_geometry", "remove_geometry", "set_material",
@@ -271,6 +272,8 @@ ERRORS = [
     ('name = "C"', 'name = "base"', "variants[1].name", 'name = "base"', "reserved"),
     ('name = "L2"\nphotometry', 'name = "L1"  # again\nphotometry', "luminaires[1].name",
      "# again", "used twice"),
+    ("bounces = 2", "bounces = -1", "run.bounces", "bounces = -1", ">= 0"),
+    ("bounces = 2", 'bounces = "lots"', "run.bounces", 'bounces = "lots"', "converged"),
     ("min_surveillance = 2.0", "min_surveillance = -1", "thresholds.min_surveillance",
      "min_surveillance = -1", ">= 0.0"),
     ("params = { min = [5, 12, 0], max = [7, 14, 3] }", "params = { min = [5, 12, 0], max = [4, 14, 3] }",
@@ -351,3 +354,19 @@ def test_writer_output_is_valid_toml_for_awkward_values():
     data = {"s": 'a "b" \\ c\n\té', "f": 1e-300, "i": -3, "t": True, "l": [1.5, "x", [2]],
             "d": {"k k": 1.0}, "aot": [{"x": 1, "sub": [{"y": 2}]}, {"x": 2}]}
     assert tomllib.loads(dumps(data)) == data
+
+
+def test_mesh_load_options_are_checked(tmp_path):
+    (tmp_path / "city.json").write_text("{}")
+    ok = '[scene]\nmesh = "city.json"\nparams = { group_by = "object", lod = "2.2" }\n'
+    sc = loads_scenario(ok, path=tmp_path / "x.toml", load_assets=False)
+    assert sc.scene.geometry.params == {"group_by": "object", "lod": "2.2"}
+    assert sc.scene.geometry.asset_key.endswith("city.json?group_by=object&lod=2.2")
+    assert loads_scenario(dumps_scenario(sc, tmp_path), base_dir=tmp_path, load_assets=False) == sc
+    for bad, key in (('{ group_by = "layer" }', "scene.params.group_by"),
+                     ("{ scale = 2 }", "scene.params.scale"),
+                     ("{ lod = true }", "scene.params.lod")):
+        with pytest.raises(ScenarioFileError) as exc:
+            loads_scenario(ok.replace('{ group_by = "object", lod = "2.2" }', bad),
+                           path=tmp_path / "x.toml", load_assets=False)
+        assert exc.value.key == key and exc.value.line == 3

@@ -270,3 +270,18 @@ def test_too_many_threads_is_a_clear_error():
     with pytest.raises(ParameterError, match="run.threads"):
         run(_scenario(settings=m.RunSettings(threads=numba.config.NUMBA_NUM_THREADS + 1)),
             quiet=True)
+
+
+def test_bounces_add_the_light_a_bright_wall_reflects():
+    areas = (m.AreaSpec("g", "grid", polygon=((12, 14), (18, 14), (18, 26), (12, 26)),
+                        spacing=2.0, quantities=("E_h",)),)
+    sc = _scenario(areas=areas, materials={"wall": Material(0.8), "ground": Material(0.0)})
+    sc = sc.apply("walled")                     # a wall at x = 9..10 beside the grid
+    direct = run(sc, quiet=True).areas["g"].fields["E_h"].values
+    bounced_sc = m.Scenario(**{**m.spec_fields(sc), "settings": m.RunSettings(bounces=1)})
+    res = run(bounced_sc, quiet=True)
+    total = res.areas["g"].fields["E_h"].values
+    assert res.settings["bounces"] == 1
+    assert np.all(total >= direct - 1e-9) and total.mean() > direct.mean() * 1.001
+    with pytest.raises(ParameterError, match="run.bounces"):
+        m.RunSettings(bounces=-1)

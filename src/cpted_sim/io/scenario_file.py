@@ -39,7 +39,7 @@ OBSERVER_KEYS = ("name", "kind", "tag", "groups", "points", "path", "weight", "f
                  "spacing", "height")
 THRESHOLD_KEYS = ("dark_lx", "min_surveillance", "night_lit_lx", "target_height",
                   "concealment_distance")
-RUN_KEYS = ("threads", "engine", "max_distance", "quiet")
+RUN_KEYS = ("threads", "engine", "max_distance", "quiet", "bounces")
 VARIANT_KEYS = ("name", "description", "changes")
 GEOMETRY_KEYS = ("mesh", "builtin", "params", "group")
 CHANGE_KEYS = {
@@ -162,10 +162,19 @@ def _geometry(r: _Reader, d: dict, key: str) -> m.GeometrySpec:
         raise r.error(key, "give exactly one of 'mesh' (a file) and 'builtin' (a built-in scene)")
     spec = dict(
         mesh=r.file(d["mesh"], _join(key, "mesh")) if "mesh" in d else None,
-        builtin=r.str(d["builtin"], _join(key, "builtin"), m.BUILTIN_SCENES) if "builtin" in d else None,
+        builtin=(r.str(d["builtin"], _join(key, "builtin"), m.BUILTIN_SCENES)
+                 if "builtin" in d else None),
         params=r.params(d.get("params", {}), _join(key, "params")),
         group=r.str(d["group"], _join(key, "group")) if "group" in d else None,
     )
+    if spec["mesh"] is not None and spec["params"]:
+        p = r.table(spec["params"], _join(key, "params"), ("group_by", "lod"))
+        if "group_by" in p:
+            r.str(p["group_by"], _join(key, "params.group_by"), ("material", "object"))
+        lod = p.get("lod", "")
+        if isinstance(lod, bool) or not isinstance(lod, (str, int, float)):
+            raise r.error(_join(key, "params.lod"), f"expected a level of detail such as "
+                          f"\"2.2\" or 2, got {_tname(p['lod'])}")
     if spec["builtin"] == "box":
         if spec["group"] is None:
             raise r.error(key, "a box needs a 'group' name")
@@ -181,7 +190,8 @@ def _geometry(r: _Reader, d: dict, key: str) -> m.GeometrySpec:
         p = r.table(spec["params"], _join(key, "params"), ("quads",), ("quads",))
         qk = _join(key, "params.quads")
         if not isinstance(p["quads"], list) or not p["quads"]:
-            raise r.error(qk, f"expected a list of quads [[p0, p1, p2, p3], ...], got {_short(p['quads'])}")
+            raise r.error(qk, "expected a list of quads [[p0, p1, p2, p3], ...], got "
+                          f"{_short(p['quads'])}")
         quads = []
         for i, q in enumerate(p["quads"]):
             pts = r.points(q, f"{qk}[{i}]", 3, 4)
@@ -215,8 +225,8 @@ def _material(r: _Reader, d, key: str, partial: bool = False) -> dict:
     return out
 
 
-def _luminaire(r: _Reader, d, key: str, required=("name", "photometry", "position")) -> m.LuminaireSpec:
-    r.table(d, key, LUMINAIRE_KEYS, required)
+def _luminaire(r: _Reader, d, key: str) -> m.LuminaireSpec:
+    r.table(d, key, LUMINAIRE_KEYS, ("name", "photometry", "position"))
     kw: dict[str, Any] = dict(
         name=r.str(d["name"], _join(key, "name")),
         photometry=_photometry(r, d["photometry"], _join(key, "photometry")),
@@ -323,7 +333,8 @@ def _change(r: _Reader, d, key: str):
     if op == "set_material":
         if "group" not in body:
             raise r.error(key, "missing key 'group'")
-        return m.SetMaterial(r.str(body["group"], _join(key, "group")), **_material(r, body, key, True))
+        group = r.str(body["group"], _join(key, "group"))
+        return m.SetMaterial(group, **_material(r, body, key, True))
     if "name" not in body:
         raise r.error(key, "missing key 'name' (the luminaire or observer set)")
     name = r.str(body["name"], _join(key, "name"))
@@ -340,7 +351,8 @@ def _change(r: _Reader, d, key: str):
     if op == "replace_photometry":
         if "photometry" not in body:
             raise r.error(key, "missing key 'photometry'")
-        return m.ReplacePhotometry(name, _photometry(r, body["photometry"], _join(key, "photometry")))
+        phot = _photometry(r, body["photometry"], _join(key, "photometry"))
+        return m.ReplacePhotometry(name, phot)
     if op == "remove_luminaire":
         return m.RemoveLuminaire(name)
     return m.RemoveObservers(name)
@@ -364,7 +376,8 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
         name=r.str(sd["name"], "scene.name") if "name" in sd else None,
     )
     mats = {}
-    for g, md in r.table(data.get("materials", {}), "materials", tuple(data.get("materials", {}))).items():
+    mat_table = data.get("materials", {})
+    for g, md in r.table(mat_table, "materials", tuple(mat_table)).items():
         mats[g] = Material(**_material(r, md, f"materials.{g}"))
     th = r.table(data.get("thresholds", {}), "thresholds", THRESHOLD_KEYS)
     thresholds = m.Thresholds(**{
@@ -379,6 +392,10 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
         run_kw["max_distance"] = r.num(rd["max_distance"], "run.max_distance", lo=0.0, lo_open=True)
     if "quiet" in rd:
         run_kw["quiet"] = r.bool(rd["quiet"], "run.quiet")
+    if "bounces" in rd:
+        b = rd["bounces"]
+        run_kw["bounces"] = (r.str(b, "run.bounces", ("converged",)) if isinstance(b, str)
+                             else r.int(b, "run.bounces", lo=0))
     variants = []
     for i, vd in enumerate(_array(r, data, "variants")):
         key = f"variants[{i}]"
@@ -390,9 +407,11 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
             raise r.error(f"{key}.name", "the name 'base' is reserved for the unchanged scenario")
         variants.append(m.Variant(vname, tuple(changes),
                                   r.str(vd.get("description", ""), f"{key}.description")))
-    luminaires = [_luminaire(r, d, f"luminaires[{i}]") for i, d in enumerate(_array(r, data, "luminaires"))]
+    luminaires = [_luminaire(r, d, f"luminaires[{i}]")
+                  for i, d in enumerate(_array(r, data, "luminaires"))]
     areas = [_area(r, d, f"areas[{i}]") for i, d in enumerate(_array(r, data, "areas"))]
-    observers = [_observers(r, d, f"observers[{i}]") for i, d in enumerate(_array(r, data, "observers"))]
+    observers = [_observers(r, d, f"observers[{i}]")
+                 for i, d in enumerate(_array(r, data, "observers"))]
     for what, items in (("luminaires", luminaires), ("areas", areas), ("observers", observers),
                         ("variants", variants)):
         seen: dict[str, int] = {}
@@ -473,7 +492,8 @@ def load_scenario(path) -> m.Scenario:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioFileError(f"cannot read the scenario file ({exc.strerror})", path=str(p)) from None
+        raise ScenarioFileError(f"cannot read the scenario file ({exc.strerror})",
+                                path=str(p)) from None
     except UnicodeDecodeError:
         raise ScenarioFileError("the scenario file is not UTF-8 text", path=str(p)) from None
     return loads_scenario(text, path=p)
@@ -481,9 +501,9 @@ def load_scenario(path) -> m.Scenario:
 
 def _load_assets(sc: m.Scenario, r: _Reader) -> m.Scenario:
     """Load every mesh and photometric file the scenario and its variants name."""
-    wanted: list[tuple[str, str, str]] = []   # (kind, absolute path, key)
+    wanted: list[tuple[str, object, str]] = []   # (kind, spec or path, key)
     if sc.scene.geometry.mesh:
-        wanted.append(("mesh", sc.scene.geometry.mesh, "scene.mesh"))
+        wanted.append(("mesh", sc.scene.geometry, "scene.mesh"))
     for i, lum in enumerate(sc.luminaires):
         if lum.photometry.file:
             wanted.append(("photometry", lum.photometry.file, f"luminaires[{i}].photometry"))
@@ -491,23 +511,27 @@ def _load_assets(sc: m.Scenario, r: _Reader) -> m.Scenario:
         for j, ch in enumerate(v.changes):
             key = f"variants[{i}].changes[{j}]"
             if isinstance(ch, m.AddGeometry) and ch.geometry.mesh:
-                wanted.append(("mesh", ch.geometry.mesh, key + ".mesh"))
-            phot = getattr(ch, "photometry", None) or getattr(getattr(ch, "luminaire", None), "photometry", None)
+                wanted.append(("mesh", ch.geometry, key + ".mesh"))
+            phot = getattr(ch, "photometry", None)
+            if isinstance(ch, m.AddLuminaire):
+                phot = ch.luminaire.photometry
             if phot is not None and phot.file:
                 wanted.append(("photometry", phot.file, key + ".photometry"))
     assets = dict(sc.assets)
-    for kind, fpath, key in wanted:
-        if fpath in assets:
+    for kind, what, key in wanted:
+        fpath = what.mesh if kind == "mesh" else what
+        akey = what.asset_key if kind == "mesh" else what
+        if akey in assets:
             continue
         try:
             if kind == "mesh":
                 from .mesh import load_scene
 
-                assets[fpath] = load_scene(fpath)
+                assets[akey] = load_scene(fpath, **what.params)
             else:
                 from ..photometry import load_photometry
 
-                assets[fpath] = load_photometry(fpath)
+                assets[akey] = load_photometry(fpath)
         except CptedError as exc:
             raise r.error(key, f"cannot load {os.path.basename(fpath)}: {exc}") from None
     return m.Scenario(**{**m.spec_fields(sc), "assets": assets})

@@ -142,7 +142,8 @@ def verdict(res: m.ScenarioResult, base: m.ScenarioResult) -> str:
         parts.append(f"{where}P-class {bmet.label} -> {met.label}")
     for aname, area in res.areas.items():
         met = area.metrics.get("longest_unobserved_m")
-        bmet = base.areas[aname].metrics.get("longest_unobserved_m") if aname in base.areas else None
+        b_area = base.areas.get(aname)
+        bmet = b_area.metrics.get("longest_unobserved_m") if b_area is not None else None
         if met is None or bmet is None or not np.isfinite([met.value, bmet.value]).all():
             continue
         if met.value != bmet.value:
@@ -184,7 +185,8 @@ def compare(base, *variants, threads: int | None = None, quiet: bool | None = No
     if isinstance(base, m.Scenario):
         base = run(base, threads=threads, quiet=quiet)
     if not isinstance(base, m.ScenarioResult):
-        raise ParameterError(f"base: expected a ScenarioResult or Scenario, got {type(base).__name__}")
+        raise ParameterError(f"base: expected a ScenarioResult or Scenario, got "
+                             f"{type(base).__name__}")
     results = []
     for k, v in enumerate(variants):
         if isinstance(v, m.Variant):

@@ -62,7 +62,8 @@ def below(field: Field, threshold: float, quantity: str) -> Field:
     """A 0/1 field: 1 where ``field`` is below ``threshold`` (in the field's unit)."""
     mask = (np.asarray(field.values, dtype=np.float64) < float(threshold)).astype(np.float64)
     return Field(mask, field.grid, quantity, "1",
-                 {**field.provenance, "derived_from": field.quantity, "threshold": float(threshold)})
+                 {**field.provenance, "derived_from": field.quantity,
+                  "threshold": float(threshold)})
 
 
 def both(a: Field, b: Field, quantity: str) -> Field:
@@ -93,7 +94,9 @@ def _metric(name: str, value: float, label: str | None = None) -> m.Metric:
 
 def _wpct(mask: np.ndarray, w: np.ndarray) -> float:
     ok = ~np.isnan(mask)
-    return 100.0 * float(np.sum(w[ok] * (mask[ok] > 0.5)) / np.sum(w[ok])) if ok.any() else float("nan")
+    if not ok.any():
+        return float("nan")
+    return 100.0 * float(np.sum(w[ok] * (mask[ok] > 0.5)) / np.sum(w[ok]))
 
 
 def area_metrics(area: m.AreaSpec, fields: dict[str, Field], weights: np.ndarray,

@@ -94,7 +94,8 @@ class GeometrySpec:
         [m], ``"quads"`` takes ``params = {quads = [[p0, p1, p2, p3], ...]}``, planar quads
         counter-clockwise seen from their front (world coordinates [m]).
     params : dict
-        Keyword arguments of the built-in.
+        Keyword arguments of the built-in; for a mesh file ``group_by`` (``"material"`` or
+        ``"object"``) and ``lod`` (CityJSON level of detail).
     group : str or None
         Group name given to every face (default: the groups of the source; ``"box"`` needs it).
     """
@@ -110,9 +111,22 @@ class GeometrySpec:
         if self.builtin is not None and self.builtin not in BUILTIN_SCENES:
             raise ParameterError(f"geometry.builtin: expected one of {BUILTIN_SCENES}, "
                                  f"got {self.builtin!r}")
+        if self.mesh is not None and set(self.params) - {"group_by", "lod"}:
+            raise ParameterError(f"geometry: a mesh file takes the params group_by and lod, "
+                                 f"got {sorted(self.params)}")
         if self.builtin in ("box", "quads") and self.group is None:
             raise ParameterError(f"geometry: a {self.builtin} needs a group name")
         object.__setattr__(self, "params", dict(self.params))
+
+
+    @property
+    def asset_key(self) -> str | None:
+        """Key of the loaded mesh in ``Scenario.assets`` (the path, plus load options)."""
+        if self.mesh is None:
+            return None
+        if not self.params:
+            return self.mesh
+        return self.mesh + "?" + "&".join(f"{k}={v}" for k, v in sorted(self.params.items()))
 
 
 @dataclass(frozen=True)
@@ -338,12 +352,24 @@ class RunSettings:
         Luminaires farther than this from a point are left out [m] (default 100).
     quiet : bool
         No progress bars.
+    bounces : int or "converged"
+        Interreflection: 0 (default) direct light only, as EN 13201 computes it; N adds light
+        reflected up to N times by the scene's surfaces (their material reflectance);
+        ``"converged"`` until the remaining energy is below 0.1 %. One radiosity solution is
+        shared by every area of a run.
     """
 
     threads: int | None = None
     engine: str = "numba"
     max_distance: float = 100.0
     quiet: bool = False
+    bounces: int | str = 0
+
+    def __post_init__(self):
+        b = self.bounces
+        if not (b == "converged" or (isinstance(b, int) and not isinstance(b, bool) and b >= 0)):
+            raise ParameterError(f"run.bounces: expected a whole number >= 0 or 'converged', "
+                                 f"got {b!r}")
 
 
 # ---------------------------------------------------------------------------- scenario

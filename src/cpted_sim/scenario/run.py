@@ -35,10 +35,11 @@ _NIGHT_FACINGS = (0.0, 90.0, 180.0, 270.0)
 # ---------------------------------------------------------------------------- scene
 def _geometry_scene(g: m.GeometrySpec, assets, origin=None) -> Scene:
     if g.mesh is not None:
-        if g.mesh not in assets:
+        if g.asset_key not in assets:
             raise ParameterError(f"mesh file {g.mesh} is not loaded; read the scenario with "
-                                 "cpted_sim.load_scenario, or put the Scene in scenario.assets")
-        scene = assets[g.mesh]
+                                 "cpted_sim.load_scenario, or put the Scene in scenario.assets "
+                                 f"under {g.asset_key!r}")
+        scene = assets[g.asset_key]
         if g.group is None and origin is None:
             return scene
         groups = (np.array(scene.groups, dtype=object)[scene.face_group] if g.group is None
@@ -228,12 +229,14 @@ class _ConstantThreshold:
 
 
 def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenario,
-                 grid: CalculationGrid, quiet: bool) -> dict[str, Field]:
+                 grid: CalculationGrid, quiet: bool, solution=None) -> dict[str, Field]:
     from ..lighting import illuminance
 
     th = sc.thresholds
     q = set(area.computed_quantities)
     kw = dict(max_distance=sc.settings.max_distance, quiet=quiet)
+    if solution is not None:
+        kw.update(bounces=sc.settings.bounces, interreflection={"solution": solution})
     fields: dict[str, Field] = {}
     if area.kind == "facade":
         if "E_v" in q or "E_h" in q:
@@ -338,11 +341,18 @@ def _compute(scenario: m.Scenario, quiet: bool):
                       for q in ("surveillance", "night_surveillance"))
     observers = build_observers(scenario, scene) if wants_sight else None
     routes = [a.path for a in scenario.areas if a.kind == "route"]
+    solution = None
+    if scenario.settings.bounces and lums:
+        from ..lighting import radiosity
+
+        b = scenario.settings.bounces
+        solution = radiosity(scene, lums, bounces=None if b == "converged" else b, quiet=quiet)
     areas = {}
     for area in scenario.areas:
         ta = time.perf_counter()
         grid = build_grid(area, scene)
-        fields = _area_fields(area, scene, lums, observers, routes, scenario, grid, quiet)
+        fields = _area_fields(area, scene, lums, observers, routes, scenario, grid, quiet,
+                              solution)
         metrics = area_metrics(area, fields, point_weights(grid, area), scenario.thresholds)
         areas[area.name] = m.AreaResult(area.name, area.kind, grid, fields, metrics,
                                         area.lighting_class)
@@ -392,7 +402,7 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         scene, lums, observers, areas = _compute(scenario, quiet)
     settings = {
         "threads": n_threads, "engine": scenario.settings.engine,
-        "max_distance": scenario.settings.max_distance,
+        "max_distance": scenario.settings.max_distance, "bounces": scenario.settings.bounces,
         "thresholds": m.spec_fields(scenario.thresholds),
         "n_faces": scene.n_faces, "n_luminaires": len(lums),
         "n_observers": 0 if observers is None else observers.n,
