@@ -139,8 +139,11 @@ def _any_row(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tma
 
 @ijit
 def _transmit(bounds, nodes, links, tri, face, face_transmittance, stack, ox, oy, oz, dx, dy, dz,
-              tmin, tmax):
-    """Product of the transmittances of the faces crossed with ``tmin < t < tmax``."""
+              tmin, tmax, floor):
+    """Product of the transmittances of the faces crossed with ``tmin < t < tmax``.
+
+    0.0 as soon as the product reaches 0 or falls below ``floor`` (early exit).
+    """
     kx, ky, kz, sx, sy, sz, okx, oky, okz = _ray_setup(ox, oy, oz, dx, dy, dz)
     ix, iy, iz = safe_inverse(dx, dy, dz)
     fstack = stack.view(np.float64)
@@ -163,7 +166,7 @@ def _transmit(bounds, nodes, links, tri, face, face_transmittance, stack, ox, oy
                     t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
                     if t > tmin and t < tmax:
                         trans *= face_transmittance[face[i]]
-                        if trans <= 0.0:
+                        if trans <= 0.0 or trans < floor:
                             return 0.0
             else:
                 stack[sp] = r
@@ -217,7 +220,7 @@ def transmittance_one(bvh, stack, face_transmittance, ox, oy, oz, dx, dy, dz, tm
     (early exit). ``face_transmittance`` is indexed by original face index.
     """
     return _transmit(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
-                     face_transmittance, stack, ox, oy, oz, dx, dy, dz, tmin, tmax)
+                     face_transmittance, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, 0.0)
 
 
 @jit
@@ -237,7 +240,22 @@ def segment_transmittance(bvh, stack, face_transmittance, ax, ay, az, bx, by, bz
     if t0 > t1:
         return 1.0
     return _transmit(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
-                     face_transmittance, stack, ax, ay, az, dx, dy, dz, t0, t1)
+                     face_transmittance, stack, ax, ay, az, dx, dy, dz, t0, t1, 0.0)
+
+
+@jit
+def segment_transmittance_floor(bvh, stack, face_transmittance, floor, ax, ay, az, bx, by, bz,
+                                offset):
+    """Transmittance of the segment from ``a`` to ``b``, or 0 as soon as it falls below ``floor``.
+
+    A sightline that needs ``floor`` of the view is cut by the first see-through face that
+    takes it below, without tracing the rest of the segment.
+    """
+    dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)
+    if t0 > t1:
+        return 1.0
+    return _transmit(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
+                     face_transmittance, stack, ax, ay, az, dx, dy, dz, t0, t1, floor)
 
 
 # --------------------------------------------------------------------------- batches
@@ -314,7 +332,7 @@ def _transmittance_batch(bvh, face_transmittance, origins, targets, offset, out)
                 out[r] = 1.0
             else:
                 out[r] = _transmit(bounds, nodes, links, tri, face, face_transmittance, stack,
-                                   ax, ay, az, dx, dy, dz, t0, t1)
+                                   ax, ay, az, dx, dy, dz, t0, t1, 0.0)
 
 
 @pjit

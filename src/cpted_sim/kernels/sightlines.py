@@ -12,8 +12,13 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit, pjit
-from .bvh_query import STACK_SIZE, closest_hit_one, segment_occluded, segment_transmittance
-from .intersect import box_entry, ray_shear, safe_inverse, triangle_t
+from .bvh_query import (
+    STACK_SIZE,
+    closest_hit_one,
+    segment_occluded,
+    segment_transmittance,
+    segment_transmittance_floor,
+)
 
 __all__ = [
     "PBLOCK",
@@ -51,50 +56,11 @@ def sightline(bvh, stack, face_tr, use_tr, ax, ay, az, bx, by, bz, offset):
 def sightline_floor(bvh, stack, face_tr, floor, ax, ay, az, bx, by, bz, offset):
     """Sight transmittance of the segment a-b, or 0 as soon as it falls below ``floor``.
 
-    Like ``bvh_query.segment_transmittance`` with an early exit at ``floor`` instead of 0:
-    a visibility-graph link that needs 0.5 of the view is cut by the first hedge of 0.3.
+    A visibility-graph link that needs 0.5 of the view is cut by the first hedge of 0.3
+    (``bvh_query.segment_transmittance_floor``).
     """
-    dx = bx - ax
-    dy = by - ay
-    dz = bz - az
-    length = np.sqrt(dx * dx + dy * dy + dz * dz)
-    if length <= 2.0 * offset:
-        return 1.0
-    tmin = offset / length
-    tmax = 1.0 - tmin
-    kx, ky, kz, sx, sy, sz = ray_shear(dx, dy, dz)
-    ix, iy, iz = safe_inverse(dx, dy, dz)
-    bounds = bvh.bounds
-    child = bvh.child_or_first
-    count = bvh.count
-    tri = bvh.tri
-    face = bvh.face
-    if box_entry(bounds, 0, ax, ay, az, ix, iy, iz, tmin, tmax) == np.inf:
-        return 1.0
-    trans = 1.0
-    stack[0] = 0
-    sp = 1
-    while sp > 0:
-        sp -= 1
-        node = stack[sp]
-        c = count[node]
-        if c > 0:
-            first = child[node]
-            for i in range(first, first + c):
-                t = triangle_t(tri, i, ax, ay, az, kx, ky, kz, sx, sy, sz)
-                if t > tmin and t < tmax:
-                    trans *= face_tr[face[i]]
-                    if trans <= 0.0 or trans < floor:
-                        return 0.0
-        else:
-            left = child[node]
-            if box_entry(bounds, left + 1, ax, ay, az, ix, iy, iz, tmin, tmax) != np.inf:
-                stack[sp] = left + 1
-                sp += 1
-            if box_entry(bounds, left, ax, ay, az, ix, iy, iz, tmin, tmax) != np.inf:
-                stack[sp] = left
-                sp += 1
-    return trans
+    return segment_transmittance_floor(bvh, stack, face_tr, floor, ax, ay, az, bx, by, bz,
+                                       offset)
 
 
 @jit
