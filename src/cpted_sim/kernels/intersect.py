@@ -157,68 +157,6 @@ def triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz):
 
 
 @ijit
-def pair_entry(nodes, n, ox, oy, oz, ix, iy, iz, tmin, tmax):
-    """Entry parameters ``(t_left, t_right)`` into both child boxes of interior node ``n``.
-
-    ``nodes`` is ``(m, 12)`` float32: the left child's box then the right child's, each
-    ``[xmin, ymin, zmin, xmax, ymax, zmax]``, rounded outward. The slabs are computed in
-    float64. A miss is ``inf``.
-    """
-    t0 = (nodes[n, 0] - ox) * ix
-    t1 = (nodes[n, 3] - ox) * ix
-    lo = min(t0, t1)
-    hi = max(t0, t1)
-    t0 = (nodes[n, 1] - oy) * iy
-    t1 = (nodes[n, 4] - oy) * iy
-    lo = max(lo, min(t0, t1))
-    hi = min(hi, max(t0, t1))
-    t0 = (nodes[n, 2] - oz) * iz
-    t1 = (nodes[n, 5] - oz) * iz
-    lo = max(max(lo, min(t0, t1)), tmin)
-    hi = min(min(hi, max(t0, t1)), tmax)
-    tl = lo if lo <= hi else np.inf
-    t0 = (nodes[n, 6] - ox) * ix
-    t1 = (nodes[n, 9] - ox) * ix
-    lo = min(t0, t1)
-    hi = max(t0, t1)
-    t0 = (nodes[n, 7] - oy) * iy
-    t1 = (nodes[n, 10] - oy) * iy
-    lo = max(lo, min(t0, t1))
-    hi = min(hi, max(t0, t1))
-    t0 = (nodes[n, 8] - oz) * iz
-    t1 = (nodes[n, 11] - oz) * iz
-    lo = max(max(lo, min(t0, t1)), tmin)
-    hi = min(min(hi, max(t0, t1)), tmax)
-    tr = lo if lo <= hi else np.inf
-    return tl, tr
-
-
-@ijit
-def child_entry(nodes, w, k, ox, oy, oz, ix, iy, iz, tmin, tmax):
-    """Entry parameter into child ``k`` of 4-wide node ``w``, or ``inf`` on a miss.
-
-    ``nodes`` is ``(m, 32)`` float32 with the children's boxes as structure of arrays
-    (``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``), rounded outward; the slabs
-    are computed in float64.
-    """
-    t0 = (nodes[w, k] - ox) * ix
-    t1 = (nodes[w, 12 + k] - ox) * ix
-    lo = min(t0, t1)
-    hi = max(t0, t1)
-    t0 = (nodes[w, 4 + k] - oy) * iy
-    t1 = (nodes[w, 16 + k] - oy) * iy
-    lo = max(lo, min(t0, t1))
-    hi = min(hi, max(t0, t1))
-    t0 = (nodes[w, 8 + k] - oz) * iz
-    t1 = (nodes[w, 20 + k] - oz) * iz
-    lo = max(max(lo, min(t0, t1)), tmin)
-    hi = min(min(hi, max(t0, t1)), tmax)
-    if lo <= hi:
-        return lo
-    return np.inf
-
-
-@ijit
 def child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, at):
     """Entry parameters into all four child boxes of wide node ``w``, written to ``out[at:at+4]``.
 
