@@ -23,7 +23,7 @@ LAYERS = {
 
 THIRD_PARTY_ALLOWED = {
     0: {"numpy", "numba"},
-    1: {"numpy", "numba"},
+    1: {"numpy", "numba", "llvmlite"},  # llvmlite: Numba's code generator, for intrinsics
     2: {"numpy", "numba", "scipy", "trimesh", "embreex"},
     3: {"numpy", "numba", "scipy", "tqdm"},
     4: {"numpy", "scipy"},

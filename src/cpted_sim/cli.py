@@ -158,6 +158,7 @@ def _warm_core():
     import numpy as np
 
     from .geometry.query import closest_hit, occluded, visibility_matrix
+    from .kernels import bvh_query
     from .kernels.bvh_query import transmittance_batch
     from .scenario.synthetic import street_canyon
 
@@ -165,6 +166,10 @@ def _warm_core():
     s = c.scene
     pts = c.street_points(spacing=3.0, height=1.6)
     closest_hit(s, pts, np.tile([0.3, 0.2, -1.0], (len(pts), 1)))
+    n = len(pts)  # the reordering path that large batches take
+    bvh_query.closest_hit_batch(s.bvh, s.to_local(pts), np.tile([0.3, 0.2, -1.0], (n, 1)),
+                                np.zeros(n), np.full(n, np.inf), np.empty(n),
+                                np.empty(n, dtype=np.int64), sort=True)
     o, t = c.shadow_segments(spacing=3.0)
     occluded(s, o, t)
     visibility_matrix(s, c.windows_points + 0.3 * c.windows_normals, pts, max_distance=50.0)

@@ -15,6 +15,7 @@ import pytest
 import original_bvh_query as ref
 from cpted_sim._jit import FASTMATH
 from cpted_sim.kernels import bvh_query as q
+from cpted_sim.kernels.bvh_build import WIDE
 from cpted_sim.kernels.intersect import ray_shear, triangle_hit
 from cpted_sim.scenario.synthetic import district
 
@@ -37,15 +38,17 @@ def rays(scene):
 
 def test_wide_nodes_nest_and_cover_every_triangle_once(scene):
     b = scene.bvh
-    assert b.nodes.dtype == np.int32 and b.nodes.shape[1] == 32
+    n = WIDE
+    assert b.nodes.dtype == np.int32 and b.nodes.shape[1] == 8 * n
     assert b.nodes.ctypes.data % 64 == 0
-    ref, cnt = b.nodes[:, 24:28], b.nodes[:, 28:32]
-    box = b.nodes.view(np.float32)[:, :24].astype(np.float64).reshape(-1, 6, 4)  # (w, bound, slot)
+    ref, cnt = b.nodes[:, 6 * n:7 * n], b.nodes[:, 7 * n:]
+    box = b.nodes.view(np.float32)[:, :6 * n].astype(np.float64).reshape(-1, 6, n)  # (w, bound, slot)
     seen = np.zeros(b.tri.shape[0], dtype=np.int64)
     for w in range(b.nodes.shape[0]):
-        for k in range(4):
+        for k in range(n):
             if cnt[w, k] < 0:
                 assert np.all(cnt[w, k:] < 0)  # empty slots last
+                assert np.all(box[w, :, k:] == np.inf)  # and never entered
                 break
             lo, hi = box[w, :3, k], box[w, 3:, k]
             if cnt[w, k] > 0:
@@ -58,6 +61,8 @@ def test_wide_nodes_nest_and_cover_every_triangle_once(scene):
                 used = cnt[ref[w, k]] >= 0
                 assert np.all(kid[:3, used] >= lo[:, None]) and np.all(kid[3:, used] <= hi[:, None])
     assert np.all(seen == 1)
+    # The collapse fills the slots: most wide nodes use more than half of them.
+    assert (cnt >= 0).sum(axis=1).mean() > n / 2
 
 
 def test_closest_hit_matches_original(scene, rays):

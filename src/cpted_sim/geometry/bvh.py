@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..kernels import bvh_build
+from ..kernels.bvh_build import WIDE
 
 __all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "round_outward", "MAX_LEAF", "N_BINS"]
 
@@ -83,17 +84,18 @@ def _aligned_zeros(rows: int, cols: int, dtype, align: int = 64) -> np.ndarray:
 
 
 def wide_nodes(bounds: np.ndarray, child: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """The ``(w, 32)`` int32 4-wide node rows of :attr:`FlatBVH.nodes` from a binary tree."""
+    """The ``(w, 8 * WIDE)`` int32 wide node rows of :attr:`FlatBVH.nodes` from a binary tree."""
     if child.size and (child.max() >= 2**31 or count.max() >= 2**31):
         raise OverflowError("BVH too large for 32-bit node links")
     boxes, ref, cnt = bvh_build.collapse_wide(bounds, child, count)
-    links = _aligned_zeros(boxes.shape[0], 32, np.int32)
-    lo32, hi32 = round_outward(boxes[:, :12], boxes[:, 12:])
+    n = WIDE
+    links = _aligned_zeros(boxes.shape[0], 8 * n, np.int32)
+    lo32, hi32 = round_outward(boxes[:, :3 * n], boxes[:, 3 * n:])
     fbox = links.view(np.float32)
-    fbox[:, :12] = lo32
-    fbox[:, 12:24] = hi32
-    links[:, 24:28] = ref
-    links[:, 28:32] = cnt
+    fbox[:, :3 * n] = lo32
+    fbox[:, 3 * n:6 * n] = hi32
+    links[:, 6 * n:7 * n] = ref
+    links[:, 7 * n:] = cnt
     return links
 
 

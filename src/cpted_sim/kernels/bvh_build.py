@@ -13,6 +13,8 @@ from numba import prange
 
 from .._jit import jit, pjit
 
+WIDE = 8  # children per node of the traversal tree (see collapse_wide)
+
 
 @pjit
 def triangle_boxes(vertices, faces, lo, hi, centroid):
@@ -280,7 +282,11 @@ def gather_triangles(vertices, faces, order, tri):
 
 @jit
 def collapse_wide(bounds, child, count):
-    """Collapse a binary BVH into a 4-wide one (each wide node holds up to 4 grandchildren).
+    """Collapse a binary BVH into a ``WIDE``-wide one.
+
+    A wide node starts from the two children of a binary node and opens the interior child of
+    largest surface area (the one rays enter most often) until it has ``WIDE`` children or
+    only leaves are left, so slots stay empty only where a subtree has fewer leaves.
 
     Parameters
     ----------
@@ -288,23 +294,23 @@ def collapse_wide(bounds, child, count):
 
     Returns
     -------
-    boxes : (w, 24) float64
-        Child boxes of each wide node, structure of arrays: ``xmin[4], ymin[4], zmin[4],
-        xmax[4], ymax[4], zmax[4]``.
-    ref : (w, 4) int64
+    boxes : (w, 6 * WIDE) float64
+        Child boxes of each wide node, structure of arrays: ``xmin[WIDE], ymin[WIDE],
+        zmin[WIDE], xmax[WIDE], ymax[WIDE], zmax[WIDE]``; empty slots hold +inf.
+    ref : (w, WIDE) int64
         Per child slot: the wide node index (interior child) or the first triangle (leaf).
-    cnt : (w, 4) int64
+    cnt : (w, WIDE) int64
         Per child slot: 0 for an interior child, the triangle count of a leaf, -1 for an empty
         slot (empty slots come last).
     """
     m = bounds.shape[0]
     cap = max(1, m)
-    boxes = np.zeros((cap, 24))
-    ref = np.zeros((cap, 4), dtype=np.int64)
-    cnt = np.full((cap, 4), -1, dtype=np.int64)
+    boxes = np.full((cap, 6 * WIDE), np.inf)
+    ref = np.zeros((cap, WIDE), dtype=np.int64)
+    cnt = np.full((cap, WIDE), -1, dtype=np.int64)
     stack_b = np.empty(cap, dtype=np.int64)
     stack_w = np.empty(cap, dtype=np.int64)
-    kids = np.empty(4, dtype=np.int64)
+    kids = np.empty(WIDE, dtype=np.int64)
     stack_b[0] = 0
     stack_w[0] = 0
     sp = 1
@@ -313,24 +319,34 @@ def collapse_wide(bounds, child, count):
         sp -= 1
         b = stack_b[sp]
         w = stack_w[sp]
-        nk = 0
         if count[b] > 0:  # a tree that is a single leaf
             kids[0] = b
             nk = 1
         else:
-            for side in range(2):
-                c = child[b] + side
-                if count[c] > 0:
-                    kids[nk] = c
-                    nk += 1
-                else:
-                    kids[nk] = child[c]
-                    kids[nk + 1] = child[c] + 1
-                    nk += 2
+            kids[0] = child[b]
+            kids[1] = child[b] + 1
+            nk = 2
+            while nk < WIDE:
+                pick = -1
+                best = -1.0
+                for k in range(nk):
+                    c = kids[k]
+                    if count[c] == 0:
+                        a = _area(bounds[c, 0], bounds[c, 1], bounds[c, 2], bounds[c, 3],
+                                  bounds[c, 4], bounds[c, 5])
+                        if a > best:
+                            best = a
+                            pick = k
+                if pick < 0:
+                    break
+                c = kids[pick]
+                kids[pick] = child[c]
+                kids[nk] = child[c] + 1
+                nk += 1
         for k in range(nk):
             c = kids[k]
             for a in range(6):
-                boxes[w, 4 * a + k] = bounds[c, a]
+                boxes[w, WIDE * a + k] = bounds[c, a]
             if count[c] > 0:
                 ref[w, k] = child[c]
                 cnt[w, k] = count[c]

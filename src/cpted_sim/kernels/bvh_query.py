@@ -32,14 +32,16 @@ import numpy as np
 from numba import prange
 
 from .._jit import ijit, jit, pjit
-from .intersect import child_entries, ray_shear, safe_inverse, triangle_t_sheared
+from .bvh_build import WIDE
+from .intersect import (child_entries, lowest_bit, prefetch,
+                        ray_shear, safe_inverse, triangle_t_sheared)
 
-STACK_SIZE = 512
+STACK_SIZE = 1024
 BLOCK = 256
 _FSTACK = STACK_SIZE // 2  # closest hit keeps entry distances in the upper half of the stack
-REF = 24  # columns of the int32 view of ``nodes``: child node or first triangle per slot,
-CNT = 28  # then triangle count per slot (0 interior child, -1 empty)
-_SCRATCH = STACK_SIZE - 4  # the four child entry distances of the node being visited
+REF = 6 * WIDE  # columns of the int32 view of ``nodes``: child node or first triangle per slot,
+CNT = 7 * WIDE  # then triangle count per slot (0 interior child, -1 empty)
+_SCRATCH = STACK_SIZE - WIDE  # the child entry distances of the node being visited
 
 
 @ijit
@@ -53,32 +55,45 @@ def _ray_setup(ox, oy, oz, dx, dy, dz):
 def _closest(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
     """Row of ``tri`` of the closest hit with ``tmin < t < tmax`` and its ``t`` (-1, inf).
 
-    Leaf children are tested as soon as their box is entered; interior children are pushed
-    farthest first, so the nearest is visited next, and a popped node is skipped when its
-    entry lies beyond the closest hit found meanwhile.
+    Leaf children are tested as soon as their box is entered; of the interior children
+    entered, the nearest is visited next and the others are pushed farthest first, so the
+    stack pops them nearest first; a popped node is skipped when its entry lies beyond the
+    closest hit found meanwhile.
     """
     kx, ky, kz, sx, sy, sz, okx, oky, okz = _ray_setup(ox, oy, oz, dx, dy, dz)
     ix, iy, iz = safe_inverse(dx, dy, dz)
     fstack = stack.view(np.float64)
     best = tmax
     hit = -1
-    stack[0] = 0
-    fstack[_FSTACK] = tmin
-    sp = 1
-    while sp > 0:
-        sp -= 1
-        if fstack[_FSTACK + sp] > best:
-            continue
-        w = stack[sp]
-        base = sp
+    sp = 0
+    w = 0
+    while True:
         child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, best, fstack, _SCRATCH)
-        for k in range(4):
+        mask = 0
+        for k in range(WIDE):
+            if fstack[_SCRATCH + k] < np.inf:
+                mask |= 1 << k
+        nxt = -1
+        nxt_t = np.inf
+        base = sp
+        m = mask
+        while m != 0:
+            k = lowest_bit(m)
+            m &= m - 1
             c = links[w, CNT + k]
-            if c < 0:
-                break
-            te = fstack[_SCRATCH + k]
-            if te == np.inf:
-                continue
+            r = links[w, REF + k]
+            if c > 0:
+                prefetch(tri, r, 0)
+                prefetch(tri, r + c - 1, 8)
+            else:
+                prefetch(links, r, 0)
+                prefetch(links, r, 16)
+                prefetch(links, r, 32)
+                prefetch(links, r, 48)
+        while mask != 0:
+            k = lowest_bit(mask)
+            mask &= mask - 1
+            c = links[w, CNT + k]
             r = links[w, REF + k]
             if c > 0:
                 for i in range(r, r + c):
@@ -86,16 +101,35 @@ def _closest(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tma
                     if t > tmin and t < best:
                         best = t
                         hit = i
-            else:
-                # Insert keeping the pushed run sorted by decreasing entry (nearest on top).
-                j = sp
-                while j > base and fstack[_FSTACK + j - 1] < te:
-                    stack[j] = stack[j - 1]
-                    fstack[_FSTACK + j] = fstack[_FSTACK + j - 1]
-                    j -= 1
-                stack[j] = r
-                fstack[_FSTACK + j] = te
-                sp += 1
+                continue
+            te = fstack[_SCRATCH + k]
+            if nxt < 0:
+                nxt = r
+                nxt_t = te
+                continue
+            if te < nxt_t:
+                r, nxt = nxt, r
+                te, nxt_t = nxt_t, te
+            # Insert keeping the pushed run sorted by decreasing entry (nearest on top).
+            j = sp
+            while j > base and fstack[_FSTACK + j - 1] < te:
+                stack[j] = stack[j - 1]
+                fstack[_FSTACK + j] = fstack[_FSTACK + j - 1]
+                j -= 1
+            stack[j] = r
+            fstack[_FSTACK + j] = te
+            sp += 1
+        if nxt >= 0 and nxt_t <= best:
+            w = nxt
+            continue
+        w = -1
+        while sp > 0:
+            sp -= 1
+            if fstack[_FSTACK + sp] <= best:
+                w = stack[sp]
+                break
+        if w < 0:
+            break
     return hit, best
 
 
@@ -119,7 +153,7 @@ def _any_row(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tma
         sp -= 1
         w = stack[sp]
         child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
-        for k in range(4):
+        for k in range(WIDE):
             c = links[w, CNT + k]
             if c < 0:
                 break
@@ -154,7 +188,7 @@ def _transmit(bounds, nodes, links, tri, face, face_transmittance, stack, ox, oy
         sp -= 1
         w = stack[sp]
         child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
-        for k in range(4):
+        for k in range(WIDE):
             c = links[w, CNT + k]
             if c < 0:
                 break
@@ -281,6 +315,99 @@ def _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
             else:
                 out_t[r] = t
                 out_face[r] = face[row]
+
+
+ORDER_BITS = 3  # grid cells per axis of the ray-ordering buckets: 2**ORDER_BITS
+# Closest-hit batches are reordered (sort_rays) only when the scene is too large for the
+# core's cache (its float64 triangles alone exceed 2 MiB) and the batch is large enough to
+# share nodes: below that the copies cost more than the cache saves.
+ORDER_MIN_TRIANGLES = 32_768
+ORDER_MIN_RAYS = 16_384
+
+
+@ijit
+def _ray_key(origins, directions, i, lo, scale):
+    """Bucket of ray ``i``: Morton code of its origin's grid cell, then its direction octant."""
+    cells = 2 ** ORDER_BITS - 1
+    c = 0
+    for k in range(3):
+        q = int((origins[i, k] - lo[k]) * scale[k])
+        q = cells if q > cells else q
+        for bit in range(ORDER_BITS):
+            c |= ((q >> bit) & 1) << (3 * bit + k)
+    octant = ((1 if directions[i, 0] < 0.0 else 0) | (2 if directions[i, 1] < 0.0 else 0)
+              | (4 if directions[i, 2] < 0.0 else 0))
+    return (c << 3) | octant
+
+
+@pjit
+def sort_rays(origins, directions, tmin, tmax, n_parts, key, order, o, d, t0, t1):
+    """Group the rays by origin cell and direction octant (a parallel counting sort).
+
+    The buckets are a coarse Morton grid (``2**ORDER_BITS`` cells per axis over the origins'
+    bounding box) times the 8 direction octants. Rays that start close together and head the
+    same way traverse the same nodes and triangles, so in this order they find them in cache
+    (W2 on the 1M district: 457 -> 270 ns per ray). Each of ``n_parts`` contiguous parts of
+    the input is counted and then scattered by its own thread; every read is sequential and
+    each bucket is written sequentially.
+
+    Fills ``order`` (n,) with the input row of each sorted row and ``o``, ``d``, ``t0``,
+    ``t1`` with the sorted origins, directions, ``tmin`` and ``tmax``; ``key`` (n,) int32 is
+    scratch. The caller allocates them: NumPy asks the kernel for transparent huge pages,
+    which makes first touching them several times cheaper than Numba's own allocation.
+    """
+    n = origins.shape[0]
+    size = (n + n_parts - 1) // n_parts
+    part_lo = np.full((n_parts, 3), np.inf)
+    part_hi = np.full((n_parts, 3), -np.inf)
+    for p in prange(n_parts):
+        for i in range(p * size, min(n, (p + 1) * size)):
+            for k in range(3):
+                v = origins[i, k]
+                part_lo[p, k] = min(part_lo[p, k], v)
+                part_hi[p, k] = max(part_hi[p, k], v)
+    lo = np.empty(3)
+    scale = np.empty(3)
+    for k in range(3):
+        mn = part_lo[:, k].min()
+        mx = part_hi[:, k].max()
+        lo[k] = mn
+        scale[k] = (2 ** ORDER_BITS) / (mx - mn) if mx > mn else 0.0
+    n_keys = 8 << (3 * ORDER_BITS)
+    start = np.zeros((n_parts, n_keys), dtype=np.int64)
+    for p in prange(n_parts):
+        for i in range(p * size, min(n, (p + 1) * size)):
+            c = _ray_key(origins, directions, i, lo, scale)
+            key[i] = c
+            start[p, c] += 1
+    total = 0
+    for c in range(n_keys):
+        for p in range(n_parts):
+            m = start[p, c]
+            start[p, c] = total
+            total += m
+    for p in prange(n_parts):
+        for i in range(p * size, min(n, (p + 1) * size)):
+            c = key[i]
+            j = start[p, c]
+            start[p, c] = j + 1
+            order[j] = i
+            o[j, 0] = origins[i, 0]
+            o[j, 1] = origins[i, 1]
+            o[j, 2] = origins[i, 2]
+            d[j, 0] = directions[i, 0]
+            d[j, 1] = directions[i, 1]
+            d[j, 2] = directions[i, 2]
+            t0[j] = tmin[i]
+            t1[j] = tmax[i]
+
+
+@pjit
+def _scatter_hits(order, t, face, out_t, out_face):
+    """``out[order[i]] = sorted[i]``: results back in the caller's ray order."""
+    for i in prange(order.shape[0]):
+        out_t[order[i]] = t[i]
+        out_face[order[i]] = face[i]
 
 
 @pjit
@@ -418,13 +545,33 @@ def _dynamic_blocks():
         numba.set_parallel_chunksize(old)
 
 
-def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
+def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face, sort=None):
     """Closest hits of many rays (directions of unit length give distances in metres).
 
     Writes ``out_t`` (inf on a miss) and ``out_face`` (-1 on a miss). Called from Python.
+    ``sort`` groups the rays by origin and direction first (:func:`sort_rays`); by default
+    only for batches and scenes large enough to gain from it. Either way the answers are
+    the same.
     """
+    n = origins.shape[0]
+    if sort is None:
+        sort = n >= ORDER_MIN_RAYS and bvh.tri.shape[0] >= ORDER_MIN_TRIANGLES
+    if not sort:
+        with _dynamic_blocks():
+            _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face)
+        return
+    order = np.empty(n, dtype=np.int64)
+    o = np.empty((n, 3))
+    d = np.empty((n, 3))
+    t0 = np.empty(n)
+    t1 = np.empty(n)
+    sort_rays(origins, directions, tmin, tmax, numba.get_num_threads(),
+              np.empty(n, dtype=np.int32), order, o, d, t0, t1)
+    t = np.empty(n)
+    face = np.empty(n, dtype=np.int64)
     with _dynamic_blocks():
-        _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face)
+        _closest_hit_batch(bvh, o, d, t0, t1, t, face)
+    _scatter_hits(order, t, face, out_t, out_face)
 
 
 def occluded_batch(bvh, origins, targets, offset, out):

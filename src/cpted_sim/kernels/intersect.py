@@ -11,7 +11,9 @@ fastmath flags of the first fastmath kernel that calls them, and rays leaked thr
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
 from numba import types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 from .._jit import exact_jit, ijit
@@ -39,6 +41,39 @@ def fence(typingctx, x):
         fnty = type(builder.function.function_type)(val.type, [val.type])
         fn = builder.module.declare_intrinsic("llvm.arithmetic.fence", [val.type], fnty)
         return builder.call(fn, [val])
+
+    return x(x), codegen
+
+
+@intrinsic
+def prefetch(typingctx, arr, row, col):
+    """Hint the CPU to load the cache line holding ``arr[row, col]`` (2-D C array); no effect."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 2):
+        return None
+
+    def codegen(context, builder, signature, args):
+        arrty, rowty, colty = signature.args
+        ary = context.make_array(arrty)(context, builder, args[0])
+        i = context.cast(builder, args[1], rowty, types.intp)
+        j = context.cast(builder, args[2], colty, types.intp)
+        ptr = cgutils.get_item_pointer(context, builder, arrty, ary, [i, j])
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [ptr.type], fnty)
+        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.none(arr, row, col), codegen
+
+
+@intrinsic
+def lowest_bit(typingctx, x):
+    """Index of the lowest set bit of the integer ``x`` (``x`` must not be 0)."""
+    if not isinstance(x, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.IntType(1)(1))
 
     return x(x), codegen
 
@@ -135,13 +170,12 @@ def triangle_hit(pax, pay, paz, pbx, pby, pbz, pcx, pcy, pcz, okx, oky, okz, sx,
     u = fence(cx * by) - fence(cy * bx)
     v = fence(ax * cy) - fence(ay * cx)
     w = fence(bx * ay) - fence(by * ax)
-    if (u < 0.0 or v < 0.0 or w < 0.0) and (u > 0.0 or v > 0.0 or w > 0.0):
-        return np.inf
+    # Branch-free: which side of an edge a ray passes is unpredictable, a mispredicted
+    # branch costs more than the division.
+    outside = ((u < 0.0) | (v < 0.0) | (w < 0.0)) & ((u > 0.0) | (v > 0.0) | (w > 0.0))
     det = u + v + w
-    if det == 0.0:
-        return np.inf
     t = (fence(u * sz * az_) + fence(v * sz * bz_) + fence(w * sz * cz_)) / det
-    return t
+    return np.inf if outside | (det == 0.0) else t
 
 
 @ijit
@@ -158,22 +192,22 @@ def triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz):
 
 @ijit
 def child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, at):
-    """Entry parameters into all four child boxes of wide node ``w``, written to ``out[at:at+4]``.
+    """Entry parameters into all eight child boxes of wide node ``w``, written to ``out[at:at+8]``.
 
-    ``nodes`` is ``(m, 32)`` float32 with the children's boxes as structure of arrays
-    (``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``), rounded outward; the slabs
-    are computed in float64. A miss is ``inf``; empty slots hold meaningless values (their
-    count is -1). The four slots are written out (not a loop, not a helper: Numba's inliner
-    is slow) as isomorphic, branch-free code using explicit selects rather than min/max, and
-    all are computed before any is stored, so that LLVM's SLP vectoriser evaluates them as
-    one 4-wide vector.
+    ``nodes`` is ``(m, 64)`` float32 with the children's boxes as structure of arrays
+    (``xmin[8], ymin[8], zmin[8], xmax[8], ymax[8], zmax[8]``), rounded outward; the slabs
+    are computed in float64. A miss is ``inf``; empty slots hold boxes at +inf, which no ray
+    enters. The slots are written out (not a loop, not a helper: Numba's inliner is slow) as
+    isomorphic, branch-free code using explicit selects rather than min/max, in two groups of
+    four computed before they are stored, so that LLVM's SLP vectoriser evaluates each group
+    as one 4-wide float64 vector.
     """
     a0 = (nodes[w, 0] - ox) * ix
-    a1 = (nodes[w, 12 + 0] - ox) * ix
-    b0 = (nodes[w, 4 + 0] - oy) * iy
-    b1 = (nodes[w, 16 + 0] - oy) * iy
-    c0 = (nodes[w, 8 + 0] - oz) * iz
-    c1 = (nodes[w, 20 + 0] - oz) * iz
+    a1 = (nodes[w, 24] - ox) * ix
+    b0 = (nodes[w, 8] - oy) * iy
+    b1 = (nodes[w, 32] - oy) * iy
+    c0 = (nodes[w, 16] - oz) * iz
+    c1 = (nodes[w, 40] - oz) * iz
     lo = a0 if a0 < a1 else a1
     hi = a1 if a0 < a1 else a0
     blo = b0 if b0 < b1 else b1
@@ -188,11 +222,11 @@ def child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, at):
     hi = hi if hi < tmax else tmax
     e0 = lo if lo <= hi else np.inf
     a0 = (nodes[w, 1] - ox) * ix
-    a1 = (nodes[w, 12 + 1] - ox) * ix
-    b0 = (nodes[w, 4 + 1] - oy) * iy
-    b1 = (nodes[w, 16 + 1] - oy) * iy
-    c0 = (nodes[w, 8 + 1] - oz) * iz
-    c1 = (nodes[w, 20 + 1] - oz) * iz
+    a1 = (nodes[w, 25] - ox) * ix
+    b0 = (nodes[w, 9] - oy) * iy
+    b1 = (nodes[w, 33] - oy) * iy
+    c0 = (nodes[w, 17] - oz) * iz
+    c1 = (nodes[w, 41] - oz) * iz
     lo = a0 if a0 < a1 else a1
     hi = a1 if a0 < a1 else a0
     blo = b0 if b0 < b1 else b1
@@ -207,11 +241,11 @@ def child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, at):
     hi = hi if hi < tmax else tmax
     e1 = lo if lo <= hi else np.inf
     a0 = (nodes[w, 2] - ox) * ix
-    a1 = (nodes[w, 12 + 2] - ox) * ix
-    b0 = (nodes[w, 4 + 2] - oy) * iy
-    b1 = (nodes[w, 16 + 2] - oy) * iy
-    c0 = (nodes[w, 8 + 2] - oz) * iz
-    c1 = (nodes[w, 20 + 2] - oz) * iz
+    a1 = (nodes[w, 26] - ox) * ix
+    b0 = (nodes[w, 10] - oy) * iy
+    b1 = (nodes[w, 34] - oy) * iy
+    c0 = (nodes[w, 18] - oz) * iz
+    c1 = (nodes[w, 42] - oz) * iz
     lo = a0 if a0 < a1 else a1
     hi = a1 if a0 < a1 else a0
     blo = b0 if b0 < b1 else b1
@@ -226,11 +260,11 @@ def child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, at):
     hi = hi if hi < tmax else tmax
     e2 = lo if lo <= hi else np.inf
     a0 = (nodes[w, 3] - ox) * ix
-    a1 = (nodes[w, 12 + 3] - ox) * ix
-    b0 = (nodes[w, 4 + 3] - oy) * iy
-    b1 = (nodes[w, 16 + 3] - oy) * iy
-    c0 = (nodes[w, 8 + 3] - oz) * iz
-    c1 = (nodes[w, 20 + 3] - oz) * iz
+    a1 = (nodes[w, 27] - ox) * ix
+    b0 = (nodes[w, 11] - oy) * iy
+    b1 = (nodes[w, 35] - oy) * iy
+    c0 = (nodes[w, 19] - oz) * iz
+    c1 = (nodes[w, 43] - oz) * iz
     lo = a0 if a0 < a1 else a1
     hi = a1 if a0 < a1 else a0
     blo = b0 if b0 < b1 else b1
@@ -248,6 +282,86 @@ def child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, at):
     out[at + 1] = e1
     out[at + 2] = e2
     out[at + 3] = e3
+    a0 = (nodes[w, 4] - ox) * ix
+    a1 = (nodes[w, 28] - ox) * ix
+    b0 = (nodes[w, 12] - oy) * iy
+    b1 = (nodes[w, 36] - oy) * iy
+    c0 = (nodes[w, 20] - oz) * iz
+    c1 = (nodes[w, 44] - oz) * iz
+    lo = a0 if a0 < a1 else a1
+    hi = a1 if a0 < a1 else a0
+    blo = b0 if b0 < b1 else b1
+    bhi = b1 if b0 < b1 else b0
+    clo = c0 if c0 < c1 else c1
+    chi = c1 if c0 < c1 else c0
+    lo = lo if lo > blo else blo
+    hi = hi if hi < bhi else bhi
+    lo = lo if lo > clo else clo
+    hi = hi if hi < chi else chi
+    lo = lo if lo > tmin else tmin
+    hi = hi if hi < tmax else tmax
+    e4 = lo if lo <= hi else np.inf
+    a0 = (nodes[w, 5] - ox) * ix
+    a1 = (nodes[w, 29] - ox) * ix
+    b0 = (nodes[w, 13] - oy) * iy
+    b1 = (nodes[w, 37] - oy) * iy
+    c0 = (nodes[w, 21] - oz) * iz
+    c1 = (nodes[w, 45] - oz) * iz
+    lo = a0 if a0 < a1 else a1
+    hi = a1 if a0 < a1 else a0
+    blo = b0 if b0 < b1 else b1
+    bhi = b1 if b0 < b1 else b0
+    clo = c0 if c0 < c1 else c1
+    chi = c1 if c0 < c1 else c0
+    lo = lo if lo > blo else blo
+    hi = hi if hi < bhi else bhi
+    lo = lo if lo > clo else clo
+    hi = hi if hi < chi else chi
+    lo = lo if lo > tmin else tmin
+    hi = hi if hi < tmax else tmax
+    e5 = lo if lo <= hi else np.inf
+    a0 = (nodes[w, 6] - ox) * ix
+    a1 = (nodes[w, 30] - ox) * ix
+    b0 = (nodes[w, 14] - oy) * iy
+    b1 = (nodes[w, 38] - oy) * iy
+    c0 = (nodes[w, 22] - oz) * iz
+    c1 = (nodes[w, 46] - oz) * iz
+    lo = a0 if a0 < a1 else a1
+    hi = a1 if a0 < a1 else a0
+    blo = b0 if b0 < b1 else b1
+    bhi = b1 if b0 < b1 else b0
+    clo = c0 if c0 < c1 else c1
+    chi = c1 if c0 < c1 else c0
+    lo = lo if lo > blo else blo
+    hi = hi if hi < bhi else bhi
+    lo = lo if lo > clo else clo
+    hi = hi if hi < chi else chi
+    lo = lo if lo > tmin else tmin
+    hi = hi if hi < tmax else tmax
+    e6 = lo if lo <= hi else np.inf
+    a0 = (nodes[w, 7] - ox) * ix
+    a1 = (nodes[w, 31] - ox) * ix
+    b0 = (nodes[w, 15] - oy) * iy
+    b1 = (nodes[w, 39] - oy) * iy
+    c0 = (nodes[w, 23] - oz) * iz
+    c1 = (nodes[w, 47] - oz) * iz
+    lo = a0 if a0 < a1 else a1
+    hi = a1 if a0 < a1 else a0
+    blo = b0 if b0 < b1 else b1
+    bhi = b1 if b0 < b1 else b0
+    clo = c0 if c0 < c1 else c1
+    chi = c1 if c0 < c1 else c0
+    lo = lo if lo > blo else blo
+    hi = hi if hi < bhi else bhi
+    lo = lo if lo > clo else clo
+    hi = hi if hi < chi else chi
+    lo = lo if lo > tmin else tmin
+    hi = hi if hi < tmax else tmax
+    e7 = lo if lo <= hi else np.inf
+    out[at + 4] = e4
+    out[at + 5] = e5
+    out[at + 6] = e6
+    out[at + 7] = e7
 
 
 @ijit
