@@ -172,6 +172,8 @@ def _warm_core():
                                 np.empty(n, dtype=np.int64), sort=True)
     o, t = c.shadow_segments(spacing=3.0)
     occluded(s, o, t)
+    bvh_query.occluded_batch(s.bvh, s.to_local(o), s.to_local(t), s.ray_offset,
+                             np.empty(len(o), dtype=np.bool_), sort=True)
     visibility_matrix(s, c.windows_points + 0.3 * c.windows_normals, pts, max_distance=50.0)
     out = np.empty(len(o))
     transmittance_batch(s.bvh, s.light_transmittance, s.to_local(o), s.to_local(t),

@@ -1,8 +1,8 @@
-"""Closest-hit batches on large scenes are reordered by origin cell and direction octant.
+"""Large closest-hit and occlusion batches are reordered (by origin cell and octant, by target).
 
-The reordering must not change any answer: the sorted path is forced on a small scene and
-compared ray by ray with the plain path, and the counting sort itself is checked to be a
-stable permutation into bucket order.
+The reordering must not change any answer: the sorted paths are forced on a small scene and
+compared ray by ray with the plain ones, and the counting sorts themselves are checked to be
+stable permutations into bucket order.
 """
 
 from __future__ import annotations
@@ -72,3 +72,44 @@ def test_sorted_closest_hits_equal_the_plain_ones(scene):
         assert (plain_f >= 0).mean() > 0.3
         assert np.array_equal(f, plain_f)
         np.testing.assert_array_equal(t, plain_t)
+
+
+def test_sort_segments_groups_by_target_cell_stably():
+    rng = np.random.default_rng(4)
+    n = 6_000
+    o = rng.uniform(-80, 80, (n, 3))
+    lights = rng.uniform(-80, 80, (40, 3))
+    t = lights[rng.integers(0, len(lights), n)]
+    key = np.empty(n, dtype=np.int32)
+    order = np.empty(n, dtype=np.int64)
+    so, st = np.empty((n, 3)), np.empty((n, 3))
+    q.sort_segments(o, t, 2, key, order, so, st)
+    assert np.array_equal(np.sort(order), np.arange(n))
+    np.testing.assert_array_equal(so, o[order])
+    np.testing.assert_array_equal(st, t[order])
+    sorted_keys = key[order]
+    assert np.all(np.diff(sorted_keys) >= 0)
+    assert np.all(np.diff(order)[np.diff(sorted_keys) == 0] > 0)
+    # Segments to one light are consecutive (each light has a cell of its own here).
+    ids = np.unique(st, axis=0, return_inverse=True)[1].ravel()
+    assert np.count_nonzero(np.diff(ids)) == len(np.unique(key)) - 1
+
+
+def test_sorted_occlusion_equals_the_plain_one(scene):
+    rng = np.random.default_rng(12)
+    o, _ = _random_rays(scene, 30_000, seed=13)
+    lo, hi = scene.bounds - scene.origin
+    lights = rng.uniform(lo, hi, (25, 3))
+    lights[:, 2] = 6.0
+    t = np.ascontiguousarray(lights[rng.integers(0, len(lights), len(o))])
+    plain = np.empty(len(o), dtype=bool)
+    q.occluded_batch(scene.bvh, o, t, scene.ray_offset, plain, sort=False)
+    assert 0.1 < plain.mean() < 0.9
+    for threads in (1, 2):
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        try:
+            got = np.empty(len(o), dtype=bool)
+            q.occluded_batch(scene.bvh, o, t, scene.ray_offset, got, sort=True)
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        assert np.array_equal(got, plain)

@@ -33,15 +33,16 @@ class FlatBVH(NamedTuple):
         Triangle corners in leaf order (scene-local metres).
     face : (n,) int64
         The scene face index of each row of ``tri``.
-    nodes : (w, 32) int32, 64-byte aligned
-        What traversal reads: the tree collapsed to 4-wide nodes, 128 bytes each. Read as
-        float32 (``nodes.view(np.float32)``), columns 0-23 hold the boxes of the node's up to
-        four children as ``xmin[4], ymin[4], zmin[4], xmax[4], ymax[4], zmax[4]``, rounded
-        outward so that they still contain the float64 boxes. Columns 24-27 are each child's
-        wide node index or first triangle and columns 28-31 its triangle count (0: interior
-        child, -1: empty slot, empty slots last). Stored as int32 so that two trees compare
-        with ``np.array_equal``. ``bounds``,
-        ``child_or_first`` and ``count`` keep the binary tree it was collapsed from.
+    nodes : (w, 64) int32, 64-byte aligned
+        What traversal reads: the tree collapsed to 8-wide nodes (``WIDE``), 256 bytes each.
+        Read as float32 (``nodes.view(np.float32)``), columns 0-47 hold the boxes of the
+        node's up to eight children as ``xmin[8], ymin[8], zmin[8], xmax[8], ymax[8],
+        zmax[8]``, rounded outward so that they still contain the float64 boxes (empty slots:
+        +inf, entered by no ray). Columns 48-55 are each child's wide node index or first
+        triangle and columns 56-63 its triangle count (0: interior child, -1: empty slot,
+        empty slots last). Stored as int32 so that two trees compare with
+        ``np.array_equal``. ``bounds``, ``child_or_first`` and ``count`` keep the binary tree
+        it was collapsed from.
     """
 
     bounds: np.ndarray
