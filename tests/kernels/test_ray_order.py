@@ -53,7 +53,14 @@ def test_sort_rays_is_a_stable_permutation_into_bucket_order():
         assert np.array_equal(key & 7, octant)
 
 
-def test_sorted_closest_hits_equal_the_plain_ones(scene):
+@pytest.fixture(params=[None, 7_000], ids=["one-chunk", "chunks"])
+def chunk(request, monkeypatch):
+    """Sort in one go, or in chunks of 7 000 rays (the last one short)."""
+    if request.param:
+        monkeypatch.setattr(q, "ORDER_CHUNK", request.param)
+
+
+def test_sorted_closest_hits_equal_the_plain_ones(scene, chunk):
     o, d = _random_rays(scene, 40_000, seed=11)
     n = len(o)
     t0 = np.zeros(n)
@@ -95,7 +102,7 @@ def test_sort_segments_groups_by_target_cell_stably():
     assert np.count_nonzero(np.diff(ids)) == len(np.unique(key)) - 1
 
 
-def test_sorted_occlusion_equals_the_plain_one(scene):
+def test_sorted_occlusion_equals_the_plain_one(scene, chunk):
     rng = np.random.default_rng(12)
     o, _ = _random_rays(scene, 30_000, seed=13)
     lo, hi = scene.bounds - scene.origin

@@ -2,8 +2,9 @@
 
 ``original_bvh_query.py`` is the traversal as first written (binary nodes read from float64
 boxes, no occluder cache, no ordering); the optimised kernels must give the same hits on
-random rays through a synthetic district, and the float32 4-wide node boxes must nest and
-contain their triangles. The watertightness test pins down the arithmetic fence of the triangle test.
+random rays through a synthetic district, and the float32 8-wide node boxes must nest and
+contain their triangles. The watertightness test pins down the arithmetic fence of the
+triangle test.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def test_wide_nodes_nest_and_cover_every_triangle_once(scene):
     assert b.nodes.dtype == np.int32 and b.nodes.shape[1] == 8 * n
     assert b.nodes.ctypes.data % 64 == 0
     ref, cnt = b.nodes[:, 6 * n:7 * n], b.nodes[:, 7 * n:]
-    box = b.nodes.view(np.float32)[:, :6 * n].astype(np.float64).reshape(-1, 6, n)  # (w, bound, slot)
+    # (w, bound, slot)
+    box = b.nodes.view(np.float32)[:, :6 * n].astype(np.float64).reshape(-1, 6, n)
     seen = np.zeros(b.tri.shape[0], dtype=np.int64)
     for w in range(b.nodes.shape[0]):
         for k in range(n):

@@ -268,6 +268,14 @@ def _grow(a, size):
     return out
 
 
+@jit
+def _grow_rows(a, fill):
+    """``a`` (r, c) with twice the rows, the new ones set to ``fill``."""
+    out = np.full((2 * a.shape[0], a.shape[1]), fill, dtype=a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
 @pjit
 def gather_triangles(vertices, faces, order, tri):
     """Triangle corner coordinates in leaf order: ``tri[i] = vertices[faces[order[i]]]``."""
@@ -304,12 +312,13 @@ def collapse_wide(bounds, child, count):
         slot (empty slots come last).
     """
     m = bounds.shape[0]
-    cap = max(1, m)
+    # Wide nodes are far fewer than binary ones (about m / 8): start small and grow.
+    cap = max(16, m // 8)
     boxes = np.full((cap, 6 * WIDE), np.inf)
     ref = np.zeros((cap, WIDE), dtype=np.int64)
     cnt = np.full((cap, WIDE), -1, dtype=np.int64)
-    stack_b = np.empty(cap, dtype=np.int64)
-    stack_w = np.empty(cap, dtype=np.int64)
+    stack_b = np.empty(max(1, m), dtype=np.int64)
+    stack_w = np.empty(max(1, m), dtype=np.int64)
     kids = np.empty(WIDE, dtype=np.int64)
     stack_b[0] = 0
     stack_w[0] = 0
@@ -351,6 +360,10 @@ def collapse_wide(bounds, child, count):
                 ref[w, k] = child[c]
                 cnt[w, k] = count[c]
             else:
+                if n_wide == boxes.shape[0]:
+                    boxes = _grow_rows(boxes, np.inf)
+                    ref = _grow_rows(ref, 0)
+                    cnt = _grow_rows(cnt, -1)
                 ref[w, k] = n_wide
                 cnt[w, k] = 0
                 stack_b[sp] = c

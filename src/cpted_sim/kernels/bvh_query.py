@@ -337,6 +337,9 @@ TARGET_BITS = 5  # finer for segment targets, so that each light gets a bucket o
 ORDER_MIN_TRIANGLES = 32_768
 ORDER_MIN_RAYS = 16_384
 CLOSEST_SORT_MIN_BYTES = 16 * 2**20
+# Larger batches are sorted and traced in chunks of this many rays, so the sorted copies
+# (about 80 bytes a ray) stay bounded: 160 MiB however many rays are asked for.
+ORDER_CHUNK = 2**21
 
 
 @ijit
@@ -354,7 +357,7 @@ def _cell_key(points, i, lo, scale, bits):
 
 @pjit
 def _grid(points, n_parts, bits):
-    """Origin and cells-per-metre scale of the grid of ``2**bits`` cells per axis over ``points``."""
+    """Origin and scale [cells/m] of the grid of ``2**bits`` cells per axis over ``points``."""
     n = points.shape[0]
     size = (n + n_parts - 1) // n_parts
     part_lo = np.full((n_parts, 3), np.inf)
@@ -629,23 +632,29 @@ def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face, sor
     """
     n = origins.shape[0]
     if sort is None:
-        sort = n >= ORDER_MIN_RAYS and bvh.tri.nbytes + bvh.nodes.nbytes >= CLOSEST_SORT_MIN_BYTES
+        size = bvh.tri.nbytes + bvh.nodes.nbytes
+        sort = n >= ORDER_MIN_RAYS and size >= CLOSEST_SORT_MIN_BYTES
     if not sort:
         with _dynamic_blocks():
             _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face)
         return
-    order = np.empty(n, dtype=np.int64)
-    o = np.empty((n, 3))
-    d = np.empty((n, 3))
-    t0 = np.empty(n)
-    t1 = np.empty(n)
-    sort_rays(origins, directions, tmin, tmax, numba.get_num_threads(),
-              np.empty(n, dtype=np.int32), order, o, d, t0, t1)
-    t = np.empty(n)
-    face = np.empty(n, dtype=np.int64)
-    with _dynamic_blocks():
-        _closest_hit_batch(bvh, o, d, t0, t1, t, face)
-    _scatter_hits(order, t, face, out_t, out_face)
+    m = min(n, ORDER_CHUNK)  # one set of buffers, reused by every chunk
+    key = np.empty(m, dtype=np.int32)
+    order = np.empty(m, dtype=np.int64)
+    o = np.empty((m, 3))
+    d = np.empty((m, 3))
+    t0 = np.empty(m)
+    t1 = np.empty(m)
+    t = np.empty(m)
+    face = np.empty(m, dtype=np.int64)
+    for a in range(0, n, m):
+        b = min(n, a + m)
+        k = b - a
+        sort_rays(origins[a:b], directions[a:b], tmin[a:b], tmax[a:b], numba.get_num_threads(),
+                  key[:k], order[:k], o[:k], d[:k], t0[:k], t1[:k])
+        with _dynamic_blocks():
+            _closest_hit_batch(bvh, o[:k], d[:k], t0[:k], t1[:k], t[:k], face[:k])
+        _scatter_hits(order[:k], t[:k], face[:k], out_t[a:b], out_face[a:b])
 
 
 def occluded_batch(bvh, origins, targets, offset, out, sort=None):
@@ -661,15 +670,20 @@ def occluded_batch(bvh, origins, targets, offset, out, sort=None):
         with _dynamic_blocks():
             _occluded_batch(bvh, origins, targets, offset, out)
         return
-    order = np.empty(n, dtype=np.int64)
-    o = np.empty((n, 3))
-    t = np.empty((n, 3))
-    sort_segments(origins, targets, numba.get_num_threads(), np.empty(n, dtype=np.int32),
-                  order, o, t)
-    blocked = np.empty(n, dtype=np.bool_)
-    with _dynamic_blocks():
-        _occluded_batch(bvh, o, t, offset, blocked)
-    _scatter_flags(order, blocked, out)
+    m = min(n, ORDER_CHUNK)
+    key = np.empty(m, dtype=np.int32)
+    order = np.empty(m, dtype=np.int64)
+    o = np.empty((m, 3))
+    t = np.empty((m, 3))
+    blocked = np.empty(m, dtype=np.bool_)
+    for a in range(0, n, m):
+        b = min(n, a + m)
+        k = b - a
+        sort_segments(origins[a:b], targets[a:b], numba.get_num_threads(), key[:k], order[:k],
+                      o[:k], t[:k])
+        with _dynamic_blocks():
+            _occluded_batch(bvh, o[:k], t[:k], offset, blocked[:k])
+        _scatter_flags(order[:k], blocked[:k], out[a:b])
 
 
 def transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
