@@ -120,3 +120,12 @@ def test_sorted_occlusion_equals_the_plain_one(scene, chunk):
         finally:
             numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
         assert np.array_equal(got, plain)
+
+
+def test_forced_sorting_of_an_empty_batch_is_a_no_op(scene):
+    e = np.empty((0, 3))
+    t, f = np.empty(0), np.empty(0, dtype=np.int64)
+    q.closest_hit_batch(scene.bvh, e, e, np.empty(0), np.empty(0), t, f, sort=True)
+    out = np.empty(0, dtype=bool)
+    q.occluded_batch(scene.bvh, e, e, 1e-6, out, sort=True)
+    assert t.size == f.size == out.size == 0

@@ -629,7 +629,7 @@ def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face, sor
     if sort is None:
         size = bvh.tri.nbytes + bvh.nodes.nbytes
         sort = n >= ORDER_MIN_RAYS and size >= CLOSEST_SORT_MIN_BYTES
-    if not sort:
+    if not sort or n == 0:
         with _dynamic_blocks():
             _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face)
         return
@@ -661,7 +661,7 @@ def occluded_batch(bvh, origins, targets, offset, out, sort=None):
     n = origins.shape[0]
     if sort is None:
         sort = n >= ORDER_MIN_RAYS and bvh.tri.shape[0] >= ORDER_MIN_TRIANGLES
-    if not sort:
+    if not sort or n == 0:
         with _dynamic_blocks():
             _occluded_batch(bvh, origins, targets, offset, out)
         return
