@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from cpted_sim.kernels import bvh_query as q
+from cpted_sim.kernels import ray_order
 from cpted_sim.scenario.synthetic import district
 
 
@@ -41,7 +42,7 @@ def test_sort_rays_is_a_stable_permutation_into_bucket_order():
         key = np.empty(n, dtype=np.int32)
         order = np.empty(n, dtype=np.int64)
         out = np.empty((n, 3)), np.empty((n, 3)), np.empty(n), np.empty(n)
-        q.sort_rays(o, d, t0, t1, parts, key, order, *out)
+        ray_order.sort_rays(o, d, t0, t1, parts, key, order, *out)
         assert np.array_equal(np.sort(order), np.arange(n))
         for got, given in zip(out, (o, d, t0, t1)):
             np.testing.assert_array_equal(got, given[order])
@@ -57,7 +58,7 @@ def test_sort_rays_is_a_stable_permutation_into_bucket_order():
 def chunk(request, monkeypatch):
     """Sort in one go, or in chunks of 7 000 rays (the last one short)."""
     if request.param:
-        monkeypatch.setattr(q, "ORDER_CHUNK", request.param)
+        monkeypatch.setattr(ray_order, "ORDER_CHUNK", request.param)
 
 
 def test_sorted_closest_hits_equal_the_plain_ones(scene, chunk):
@@ -90,7 +91,7 @@ def test_sort_segments_groups_by_target_cell_stably():
     key = np.empty(n, dtype=np.int32)
     order = np.empty(n, dtype=np.int64)
     so, st = np.empty((n, 3)), np.empty((n, 3))
-    q.sort_segments(o, t, 2, key, order, so, st)
+    ray_order.sort_segments(o, t, 2, key, order, so, st)
     assert np.array_equal(np.sort(order), np.arange(n))
     np.testing.assert_array_equal(so, o[order])
     np.testing.assert_array_equal(st, t[order])
