@@ -37,8 +37,7 @@ def fence(typingctx, x):
 
     def codegen(context, builder, signature, args):
         (val,) = args
-        # llvmlite's FunctionType, reached through the builder (L1 imports numba only).
-        fnty = type(builder.function.function_type)(val.type, [val.type])
+        fnty = ir.FunctionType(val.type, [val.type])
         fn = builder.module.declare_intrinsic("llvm.arithmetic.fence", [val.type], fnty)
         return builder.call(fn, [val])
 
