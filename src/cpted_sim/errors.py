@@ -16,6 +16,7 @@ __all__ = [
     "FieldMismatchError",
     "EngineUnavailableError",
     "ScenarioFileError",
+    "InputFileError",
 ]
 
 
@@ -100,3 +101,8 @@ class ScenarioFileError(CptedError, ValueError):
             parts.append(f"[{key}]")
         prefix = " ".join(parts)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class InputFileError(CptedError, ValueError):
+    """A file the library was asked to read is missing, not a regular file, too large, or lies
+    outside the folder it must come from."""
