@@ -17,6 +17,7 @@ __all__ = [
     "EngineUnavailableError",
     "ScenarioFileError",
     "InputFileError",
+    "CptedWarning",
 ]
 
 
@@ -106,3 +107,12 @@ class ScenarioFileError(CptedError, ValueError):
 class InputFileError(CptedError, ValueError):
     """A file the library was asked to read is missing, not a regular file, too large, or lies
     outside the folder it must come from."""
+
+
+class CptedWarning(UserWarning):
+    """Something was read or computed that the user should know about: points under geometry,
+    names that matched nothing, a layer without a CRS. The message gives the counts.
+
+    Warnings of this class are collected by a scenario run, printed by the CLI and shown in the
+    report; ``cpted-sim run --strict`` turns them into errors.
+    """

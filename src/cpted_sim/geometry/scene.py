@@ -10,7 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..errors import MeshError, ParameterError
+from ..errors import CptedWarning, MeshError, ParameterError
 from .bvh import BVHStats, FlatBVH, build_bvh
 
 __all__ = ["Material", "Scene", "DEFAULT_GROUP", "DEFAULT_MATERIAL"]
@@ -206,7 +206,8 @@ class Scene:
             n_bad = int(degenerate.sum())
             if n_bad == f.shape[0]:
                 raise MeshError(f"the scene is empty: all {n_bad} faces have zero area")
-            warnings.warn(f"dropped {n_bad} zero-area faces of {f.shape[0]}", stacklevel=2)
+            warnings.warn(f"dropped {n_bad} zero-area faces of {f.shape[0]}", CptedWarning,
+                          stacklevel=2)
             f = f[~degenerate]
             labels = labels[~degenerate]
         materials = dict(materials or {})
