@@ -1,8 +1,12 @@
 """Radiance (through pyradiance's binaries) as an independent oracle for tests and benchmarks.
 
 A cpted_sim scene becomes an OBJ file packed by ``obj2mesh`` (one opaque grey plastic for
-every face); each distinct intensity distribution is written as an IES LM-63 file
-(``IntensityDistribution.to_ies``) and converted by ``ies2rad -dm`` (metres); each luminaire is
+every face); each distinct intensity distribution is converted by ``ies2rad -dm`` (metres):
+a distribution read from a manufacturer's IES file goes to ``ies2rad`` as that very file, so
+Radiance reads it with its own parser and never through ours; a built-in distribution (no
+file) is first written by ``IntensityDistribution.to_ies``. Every source is a sphere of 1 mm
+radius (``ies2rad -i``, the file's luminous opening ignored), the point source we model; each
+luminaire is
 placed by ``xform -rz spin -rx tilt -rz azimuth -t x y z``, the same rotation order as
 ``Luminaire.local_to_world`` (ies2rad's frame is ours: theta from -Z, phi from +X towards +Y).
 ``rtrace -I -ab 0`` returns irradiance; Radiance's white light has luminous efficacy 179 lm/W,
@@ -71,33 +75,49 @@ def write_scene(scene, workdir: Path) -> Path:
     return rad
 
 
+def ies_source(distribution, name: str, workdir: Path) -> Path:
+    """The IES file ``ies2rad`` reads for ``distribution``: the manufacturer's own file when the
+    distribution was read from one (its ``source``), else our export written to ``workdir``."""
+    src = distribution.source
+    if src is not None and Path(src).suffix.lower() == ".ies" and Path(src).is_file():
+        return Path(src).resolve()
+    path = Path(workdir) / f"{name}.ies"
+    distribution.to_ies(path)
+    return path
+
+
+def _ies2rad(ies: Path, name: str, workdir: Path, multiplier: float = 1.0) -> None:
+    # -i 0.001: a 1 mm sphere in place of the luminous opening the file declares (a point
+    # source, as ours); -m: ies2rad's own multiplier (Radiance's -s is not photometric).
+    args = ["ies2rad", "-dm", "-i", "0.001", "-o", name]
+    if abs(multiplier - 1.0) > 1e-12:
+        args[1:1] = ["-m", repr(multiplier)]
+    run([*args, str(ies)], workdir)
+
+
 def write_luminaires(luminaires, origin, workdir: Path) -> Path:
-    """Write placed luminaires (via IES files and ies2rad) to ``lights.rad``."""
+    """Write placed luminaires (via IES files and ies2rad) to ``lights.rad``.
+
+    ``workdir / "sources.txt"`` lists, one a line, the IES file each ``ies2rad`` call read.
+    """
     workdir = Path(workdir)
-    names: dict[int, str] = {}
+    names: dict[tuple[int, float], str] = {}
+    read: list[str] = []
     lines = []
     for k, lum in enumerate(luminaires):
-        key = id(lum.distribution)
+        scale = float(lum.maintenance_factor * lum.flux_scale)
+        key = (id(lum.distribution), scale)
         if key not in names:
             name = f"dist{len(names)}"
-            lum.distribution.to_ies(workdir / f"{name}.ies")
-            run(["ies2rad", "-dm", "-o", name, f"{name}.ies"], workdir)
+            ies = ies_source(lum.distribution, name, workdir)
+            _ies2rad(ies, name, workdir, scale)
+            read.append(str(ies))
             names[key] = name
         x, y, z = (float(c) for c in np.asarray(lum.position, float) - np.asarray(origin, float))
-        scale = lum.maintenance_factor * lum.flux_scale
-        # ies2rad's light has radiance I / (179 area); -s is not a photometric scale, so the
-        # multiplier goes into a copy of the distribution's .rad through "-m" (ies2rad) when
-        # it differs from 1.
-        if abs(scale - 1.0) > 1e-12:
-            sname = f"{names[key]}_s{k}"
-            lum.distribution.to_ies(workdir / f"{sname}.ies")
-            run(["ies2rad", "-dm", "-m", repr(scale), "-o", sname, f"{sname}.ies"], workdir)
-            src = sname
-        else:
-            src = names[key]
         lines.append(f"!xform -n lum{k} -rz {float(lum.spin)!r} -rx {float(lum.tilt)!r} "
                      f"-rz {float(lum.azimuth)!r} "
-                     f"-t {x!r} {y!r} {z!r} {src}.rad")
+                     f"-t {x!r} {y!r} {z!r} {names[key]}.rad")
+    (workdir / "sources.txt").write_text("\n".join(read) + "\n")
     out = workdir / "lights.rad"
     out.write_text("\n".join(lines) + "\n")
     return out
