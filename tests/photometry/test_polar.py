@@ -23,7 +23,7 @@ def test_polar_diagram_draws_both_planes():
     theta, r = lines[0].get_data()
     # C0 half on the right (positive theta): its maximum is the canary's peak at gamma 45
     k = int(np.argmax(r))
-    assert np.degrees(theta[k]) == 45.0 and r[k] == 800.0
+    assert np.degrees(theta[k]) == pytest.approx(45.0) and r[k] == pytest.approx(800.0)
     ax2 = plot_polar(d, per_klm=True)
     assert ax2.get_lines()[0].get_data()[1].max() == pytest.approx(800.0 * 1000 / d.flux)
     plt.close("all")
