@@ -1,4 +1,4 @@
-"""Ray queries of every available engine against the brute-force reference (tests/reference.py).
+"""Ray queries of every engine (the ``engine`` fixture of conftest.py) against the brute-force reference (tests/reference.py).
 
 Small seeded random scenes (a few hundred triangles of a soup that intersects itself) and random
 rays; every ray is checked. The numba engine must agree on every ray; Embree works in float32
@@ -12,10 +12,8 @@ import numpy as np
 import pytest
 
 import reference as ref
-from cpted_sim import closest_hit, engines_available, occluded, visibility_matrix
+from cpted_sim import closest_hit, occluded, visibility_matrix
 from cpted_sim.geometry.scene import Scene
-
-ENGINES = engines_available()
 
 # Allowed fraction of hit/miss disagreements, relative distance tolerance, absolute tolerance [m].
 TOLERANCE = {
@@ -80,7 +78,6 @@ def _check_hits(engine, vertices, faces, origins, directions, dist, face, ref_di
             assert abs(t[face[i]] - ref_dist[i]) <= rtol * ref_dist[i] + atol
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_closest_hit_matches_reference(engine, soup):
     scene, vertices, faces, _ = soup
     rng = np.random.default_rng(7)
@@ -91,7 +88,6 @@ def test_closest_hit_matches_reference(engine, soup):
     _check_hits(engine, vertices, faces, origins, directions, dist, face, ref_dist, ref_face)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_closest_hit_max_distance_matches_reference(engine, soup):
     scene, vertices, faces, _ = soup
     rng = np.random.default_rng(8)
@@ -109,7 +105,6 @@ def test_closest_hit_max_distance_matches_reference(engine, soup):
     assert np.sum(np.isfinite(unlimited) & (unlimited > max_distance)) > 50
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_occluded_matches_reference(engine, soup):
     scene, vertices, faces, _ = soup
     rng = np.random.default_rng(9)
@@ -125,7 +120,6 @@ def test_occluded_matches_reference(engine, soup):
     assert np.sum(got != want) <= frac * len(want), np.nonzero(got != want)[0][:10]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_visibility_matrix_matches_reference(engine, soup):
     scene, vertices, faces, _ = soup
     rng = np.random.default_rng(10)
@@ -140,7 +134,6 @@ def test_visibility_matrix_matches_reference(engine, soup):
         assert np.sum(got != want) <= TOLERANCE[engine][0] * want.size
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_visibility_max_distance_edge(engine):
     """A target exactly at ``max_distance`` is seen; one ulp less and it is not."""
     # A wall far away from the 3-4-5 sightline, so nothing blocks it.
@@ -157,7 +150,6 @@ def test_visibility_max_distance_edge(engine):
         [[True, False]]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_visibility_matrix_equals_pairwise_occluded(engine, soup):
     scene, _, _, _ = soup
     rng = np.random.default_rng(11)

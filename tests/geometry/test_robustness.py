@@ -8,7 +8,7 @@ import pytest
 import trimesh
 
 import reference as ref
-from cpted_sim import closest_hit, engines_available, occluded, threads, visibility_matrix
+from cpted_sim import closest_hit, occluded, threads, visibility_matrix
 from cpted_sim.geometry.scene import Scene
 
 
@@ -148,7 +148,6 @@ def test_rays_leaving_a_surface_never_hit_it(tilt):
     assert occluded(scene, lights[inside], below[inside], engine="numba").all()
 
 
-@pytest.mark.parametrize("engine", engines_available())
 def test_shadow_rays_from_the_ground_peers(engine):
     """Every engine: points on a flat ground see lights at least 10 degrees above it."""
     v, f = ground_grid()
