@@ -196,3 +196,27 @@ def test_warmup_scenario_reaches_every_quantity(tmp_path):
     asked = {q for a in sc.areas for q in a.computed_quantities}
     assert asked == set(QUANTITIES)
     assert {a.kind for a in sc.areas} >= set(AREA_KINDS) - {"grid"}
+
+
+def test_warmup_reports_a_missing_module_as_failed_and_exits_1(monkeypatch, capsys):
+    """A step that cannot import its module leaves kernels cold: FAILED and exit 1, never a
+    "skipped" that a deployment script would take for success."""
+    from cpted_sim import cli
+
+    ran = []
+
+    def fine():
+        ran.append("fine")
+
+    def missing():
+        import cpted_sim.no_such_module  # noqa: F401
+
+    monkeypatch.setattr(cli, "_WARMUP_STEPS", (("missing part", missing), ("fine part", fine)))
+    assert cli.main(["warmup"]) == 1
+    out = capsys.readouterr().out
+    assert "missing part" in out and "FAILED: ModuleNotFoundError" in out
+    assert "skipped" not in out and "warm-up FAILED: 1 of 2 steps" in out
+    assert ran == ["fine"]  # the other steps still run
+    monkeypatch.setattr(cli, "_WARMUP_STEPS", (("fine part", fine),))
+    assert cli.main(["warmup"]) == 0
+    assert "kernels compiled and cached" in capsys.readouterr().out
