@@ -213,14 +213,18 @@ def test_round_trip_into_another_folder_keeps_files_pointing_at_the_same_place(f
     other.mkdir(parents=True)
     out = save_scenario(sc, other / "moved.toml")
     assert '"../../lamp.ies"' in out.read_text(encoding="utf-8")
-    back = loads_scenario(out.read_text(encoding="utf-8"), path=out, load_assets=False)
+    # the files now lie outside the scenario's folder: refused unless the user allows it
+    with pytest.raises(ScenarioFileError, match="outside the scenario's folder"):
+        loads_scenario(out.read_text(encoding="utf-8"), path=out, load_assets=False)
+    back = loads_scenario(out.read_text(encoding="utf-8"), path=out, load_assets=False,
+                          allow_outside_files=True)
     assert back == sc
 
 
 def test_round_trip_of_the_demo_file(tmp_path):
     sc = load_scenario(demo_scenario_path())
-    out = save_scenario(sc, tmp_path / "demo.toml")
-    assert load_scenario(out) == sc
+    out = save_scenario(sc, tmp_path / "demo.toml")   # its IES file stays in the package
+    assert load_scenario(out, allow_outside_files=True) == sc
     assert len(sc.variants) == 2
 
 
