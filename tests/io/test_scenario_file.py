@@ -374,3 +374,20 @@ def test_mesh_load_options_are_checked(tmp_path):
             loads_scenario(ok.replace('{ group_by = "object", lod = "2.2" }', bad),
                            path=tmp_path / "x.toml", load_assets=False)
         assert exc.value.key == key and exc.value.line == 3
+
+
+def test_writer_prints_floats_with_a_fixed_precision():
+    import tomllib
+
+    from cpted_sim.io._toml import FLOAT_SIGNIFICANT_DIGITS
+
+    assert FLOAT_SIGNIFICANT_DIGITS == 12
+    # 0.1 + 0.2 is 0.30000000000000004 in repr: its noise digits are not written
+    data = {"a": 0.1 + 0.2, "b": 155000.123456789, "c": 5.0, "d": -0.0, "e": 1e-300,
+            "f": 2.5e20, "g": [1.0, 1.0 + 2**-50]}
+    text = dumps(data)
+    assert "a = 0.3\n" in text and "b = 155000.123457\n" in text and "c = 5.0\n" in text
+    assert "d = 0.0\n" in text and "g = [1.0, 1.0]" in text
+    back = tomllib.loads(text)
+    assert all(isinstance(back[k], float) for k in "abcdef")
+    assert back["f"] == pytest.approx(2.5e20, rel=1e-12) and back["e"] == pytest.approx(1e-300)
