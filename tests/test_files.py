@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from cpted_sim._files import checked_input, read_text_checked
+from cpted_sim._files import checked_input, read_bytes_checked, read_text_checked
 from cpted_sim.errors import InputFileError, MeshError
 
 
@@ -54,3 +54,15 @@ def test_outside_base_dir(tmp_path):
         with pytest.raises(InputFileError, match="outside the folder"):
             checked_input(p, base_dir=inner)
     assert checked_input("../secret.txt", base_dir=inner, allow_outside=True) == outside.resolve()
+
+
+def test_reading_takes_memory_for_the_file_not_for_the_limit(tmp_path):
+    # before the fix, read(limit + 1) reserved the whole 8 GiB limit and failed here
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fuzz"))
+    from _harness import bounded
+
+    f = tmp_path / "small.ies"
+    f.write_bytes(b"TILT=NONE\n")
+    with bounded(extra_bytes=256 * 2**20):
+        assert read_bytes_checked(f, max_bytes=8 * 2**30) == b"TILT=NONE\n"

@@ -68,6 +68,10 @@ def _pick_variants(scenario, names):
     return [scenario.apply(n) for n in names]
 
 
+_OUTSIDE_HELP = ("read mesh and photometric files outside the scenario file's folder "
+                 "(refused by default)")
+
+
 def _cmd_demo(args) -> int:
     from .io.scenario_file import load_scenario
     from .scenario.demo import demo_scenario_path
@@ -80,7 +84,7 @@ def _cmd_demo(args) -> int:
 def _cmd_run(args) -> int:
     from .io.scenario_file import load_scenario
 
-    sc = load_scenario(args.scenario)
+    sc = load_scenario(args.scenario, allow_outside_files=args.allow_outside_files)
     variants = [] if args.base_only else _pick_variants(sc, args.variant)
     return _run_and_report(args, sc, variants, args.out)
 
@@ -93,7 +97,8 @@ def _cmd_compare(args) -> int:
 
     if len(args.scenarios) < 2:
         raise ScenarioFileError("compare: give at least two scenario files (the first is the base)")
-    scenarios = [load_scenario(p) for p in args.scenarios]
+    scenarios = [load_scenario(p, allow_outside_files=args.allow_outside_files)
+                 for p in args.scenarios]
     labels = [Path(p).stem for p in args.scenarios]
     if len(set(labels)) != len(labels):
         raise ScenarioFileError(f"compare: the files need different names, got {labels}")
@@ -335,12 +340,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--variant", action="append", default=[],
                    help="run only this variant (repeatable; default: every variant)")
     s.add_argument("--base-only", action="store_true", help="run the base scenario only")
+    s.add_argument("--allow-outside-files", action="store_true", help=_OUTSIDE_HELP)
     s.set_defaults(func=_cmd_run)
     s = sub.add_parser("compare", parents=[common],
                        help="compare scenario files: the first is the base")
     s.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml",
                    help="two or more scenario files (their base scenarios are compared)")
     s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--allow-outside-files", action="store_true", help=_OUTSIDE_HELP)
     s.set_defaults(func=_cmd_compare)
     s = sub.add_parser("warmup", parents=[common],
                        help="compile and cache every kernel (first use is then fast)")

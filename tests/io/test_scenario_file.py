@@ -213,14 +213,18 @@ def test_round_trip_into_another_folder_keeps_files_pointing_at_the_same_place(f
     other.mkdir(parents=True)
     out = save_scenario(sc, other / "moved.toml")
     assert '"../../lamp.ies"' in out.read_text(encoding="utf-8")
-    back = loads_scenario(out.read_text(encoding="utf-8"), path=out, load_assets=False)
+    # the files now lie outside the scenario's folder: refused unless the user allows it
+    with pytest.raises(ScenarioFileError, match="outside the scenario's folder"):
+        loads_scenario(out.read_text(encoding="utf-8"), path=out, load_assets=False)
+    back = loads_scenario(out.read_text(encoding="utf-8"), path=out, load_assets=False,
+                          allow_outside_files=True)
     assert back == sc
 
 
 def test_round_trip_of_the_demo_file(tmp_path):
     sc = load_scenario(demo_scenario_path())
-    out = save_scenario(sc, tmp_path / "demo.toml")
-    assert load_scenario(out) == sc
+    out = save_scenario(sc, tmp_path / "demo.toml")   # its IES file stays in the package
+    assert load_scenario(out, allow_outside_files=True) == sc
     assert len(sc.variants) == 2
 
 
@@ -370,3 +374,20 @@ def test_mesh_load_options_are_checked(tmp_path):
             loads_scenario(ok.replace('{ group_by = "object", lod = "2.2" }', bad),
                            path=tmp_path / "x.toml", load_assets=False)
         assert exc.value.key == key and exc.value.line == 3
+
+
+def test_writer_prints_floats_with_a_fixed_precision():
+    import tomllib
+
+    from cpted_sim.io._toml import FLOAT_SIGNIFICANT_DIGITS
+
+    assert FLOAT_SIGNIFICANT_DIGITS == 12
+    # 0.1 + 0.2 is 0.30000000000000004 in repr: its noise digits are not written
+    data = {"a": 0.1 + 0.2, "b": 155000.123456789, "c": 5.0, "d": -0.0, "e": 1e-300,
+            "f": 2.5e20, "g": [1.0, 1.0 + 2**-50]}
+    text = dumps(data)
+    assert "a = 0.3\n" in text and "b = 155000.123457\n" in text and "c = 5.0\n" in text
+    assert "d = 0.0\n" in text and "g = [1.0, 1.0]" in text
+    back = tomllib.loads(text)
+    assert all(isinstance(back[k], float) for k in "abcdef")
+    assert back["f"] == pytest.approx(2.5e20, rel=1e-12) and back["e"] == pytest.approx(1e-300)

@@ -11,9 +11,13 @@ import json
 import math
 import re
 
-__all__ = ["LineIndex", "dumps"]
+__all__ = ["LineIndex", "dumps", "FLOAT_SIGNIFICANT_DIGITS"]
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+#: Significant digits of every float the writer prints: a micrometre at a million metres
+#: (projected coordinates), and the same text on every machine even where the last bits of a
+#: computed value differ (Python's shortest repr would print those bits).
+FLOAT_SIGNIFICANT_DIGITS = 12
 
 
 def _strip_strings_and_comment(line: str) -> str:
@@ -133,7 +137,10 @@ def _scalar(v) -> str:
             return "nan"
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
-        return repr(v)
+        text = f"{v:.{FLOAT_SIGNIFICANT_DIGITS}g}"
+        if text == "-0":
+            text = "0"
+        return text if any(ch in text for ch in ".e") else text + ".0"   # stays a TOML float
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, (list, tuple)):

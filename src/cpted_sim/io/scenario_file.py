@@ -21,8 +21,10 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+from .._files import MAX_MESH_BYTES, MAX_TEXT_BYTES, checked_input, read_text_checked
 from ..errors import CptedError, ScenarioFileError
 from ..geometry.scene import Material
+from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
 from ._toml import LineIndex
 from .scenario_writer import dumps_scenario, save_scenario
@@ -57,15 +59,19 @@ CHANGE_KEYS = {
     "remove_observers": ("name",),
 }
 LIGHTING_CLASS = re.compile(r"^P[1-6]$")
+#: Largest scenario file read [bytes] (8 MiB; a scenario is a few kB).
+MAX_SCENARIO_BYTES = 8 * 2**20
 
 
 class _Reader:
     """Typed access to the parsed TOML, raising errors that name key and line."""
 
-    def __init__(self, path: str | None, index: LineIndex, base_dir: Path):
+    def __init__(self, path: str | None, index: LineIndex, base_dir: Path,
+                 allow_outside: bool = False):
         self.path = path
         self.index = index
         self.base_dir = base_dir
+        self.allow_outside = allow_outside
 
     def error(self, key: str, message: str) -> ScenarioFileError:
         return ScenarioFileError(message, path=self.path, key=key, line=self.index.line_of(key))
@@ -131,11 +137,25 @@ class _Reader:
             raise self.error(key, f"expected a list of strings, got {_tname(value)}")
         return tuple(self.str(v, f"{key}[{i}]") for i, v in enumerate(value))
 
-    def file(self, value, key: str) -> str:
+    def file(self, value, key: str, max_bytes: int = MAX_TEXT_BYTES) -> str:
+        """The resolved path of a file key: an existing regular file of at most ``max_bytes``,
+        inside the scenario file's folder (links followed) unless outside files are allowed.
+        Every path key goes through here, so the rule holds for keys added later too."""
         rel = self.str(value, key)
-        p = (self.base_dir / rel).resolve()
-        if not p.is_file():
-            raise self.error(key, f"file not found: {rel} (looked for {p})")
+        if rel.strip() and "\x00" not in rel and not os.path.exists(self.base_dir / rel):
+            raise self.error(key, f"file not found: {rel} (looked for "
+                             f"{os.path.abspath(self.base_dir / rel)})")
+
+        def refuse(message: str) -> ScenarioFileError:
+            if "outside the folder" in message:
+                message = (f"the file {rel!r} lies outside the scenario's folder "
+                           f"{self.base_dir.resolve()} (links followed); move it into that "
+                           "folder, or allow outside files: load_scenario(..., "
+                           "allow_outside_files=True), cpted-sim --allow-outside-files")
+            return self.error(key, message)
+
+        p = checked_input(rel, what="file", error=refuse, max_bytes=max_bytes,
+                          base_dir=self.base_dir, allow_outside=self.allow_outside)
         return str(p)
 
     def params(self, value, key: str) -> dict:
@@ -163,7 +183,8 @@ def _geometry(r: _Reader, d: dict, key: str) -> m.GeometrySpec:
     if ("mesh" in d) == ("builtin" in d):
         raise r.error(key, "give exactly one of 'mesh' (a file) and 'builtin' (a built-in scene)")
     spec = dict(
-        mesh=r.file(d["mesh"], _join(key, "mesh")) if "mesh" in d else None,
+        mesh=(r.file(d["mesh"], _join(key, "mesh"), MAX_MESH_BYTES) if "mesh" in d
+              else None),
         builtin=(r.str(d["builtin"], _join(key, "builtin"), m.BUILTIN_SCENES)
                  if "builtin" in d else None),
         params=r.params(d.get("params", {}), _join(key, "params")),
@@ -206,7 +227,7 @@ def _geometry(r: _Reader, d: dict, key: str) -> m.GeometrySpec:
 
 def _photometry(r: _Reader, v, key: str) -> m.PhotometrySpec:
     if isinstance(v, str):
-        return m.PhotometrySpec(file=r.file(v, key))
+        return m.PhotometrySpec(file=r.file(v, key, MAX_PHOTOMETRY_BYTES))
     d = r.params(v, key)
     if "builtin" not in d:
         raise r.error(key, "expected a file name or a table { builtin = \"...\", ... }")
@@ -430,7 +451,8 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
         variants=tuple(variants))
 
 
-def loads_scenario(text: str, path=None, base_dir=None, *, load_assets: bool = True) -> m.Scenario:
+def loads_scenario(text: str, path=None, base_dir=None, *, load_assets: bool = True,
+                   allow_outside_files: bool = False) -> m.Scenario:
     """A scenario from TOML text.
 
     Parameters
@@ -444,11 +466,16 @@ def loads_scenario(text: str, path=None, base_dir=None, *, load_assets: bool = T
         directory).
     load_assets : bool
         Load the mesh files now (default); their errors then name the key and line.
+    allow_outside_files : bool
+        Accept mesh and photometric files outside ``base_dir`` (the scenario file's folder).
+        Off by default, so a scenario file from elsewhere cannot make the library read
+        ``../../home/...`` or ``/proc/...``.
 
     Raises
     ------
     ScenarioFileError
-        Invalid TOML, an unknown key, a wrong type or value, a missing file.
+        Invalid or too deeply nested TOML, an unknown key, a wrong type or value, a missing
+        file, a file that is not a regular file, too large, or outside the folder.
     """
     spath = None if path is None else str(path)
     if base_dir is None:
@@ -459,25 +486,33 @@ def loads_scenario(text: str, path=None, base_dir=None, *, load_assets: bool = T
         mline = re.search(r"line (\d+)", str(exc))
         raise ScenarioFileError(f"invalid TOML: {str(exc).split(' (at line')[0]}", path=spath,
                                 line=int(mline.group(1)) if mline else None) from None
-    r = _Reader(spath, LineIndex(text), Path(base_dir))
+    except RecursionError:
+        raise ScenarioFileError("invalid TOML: arrays or tables nested too deeply",
+                                path=spath) from None
+    r = _Reader(spath, LineIndex(text), Path(base_dir), allow_outside_files)
     try:
         sc = _scenario(r, data)
     except ScenarioFileError:
         raise
     except CptedError as exc:  # a model check the reader did not anticipate
         raise ScenarioFileError(str(exc), path=spath) from None
+    except RecursionError:
+        raise ScenarioFileError("values nested too deeply", path=spath) from None
     if load_assets:
         sc = _load_assets(sc, r)
     return sc
 
 
-def load_scenario(path) -> m.Scenario:
+def load_scenario(path, *, allow_outside_files: bool = False) -> m.Scenario:
     """Read and validate a scenario file (TOML); see ``docs/scenario_files.md``.
 
     Parameters
     ----------
     path : str or path-like
         The ``.toml`` file. Mesh and photometric files named in it are relative to it.
+    allow_outside_files : bool
+        Accept mesh and photometric files outside the scenario file's folder (default: refused;
+        CLI ``--allow-outside-files``).
 
     Returns
     -------
@@ -490,15 +525,14 @@ def load_scenario(path) -> m.Scenario:
         The file is missing or unreadable, or a key, type or value is wrong (the message names
         the key path and line).
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioFileError(f"cannot read the scenario file ({exc.strerror})",
-                                path=str(p)) from None
-    except UnicodeDecodeError:
-        raise ScenarioFileError("the scenario file is not UTF-8 text", path=str(p)) from None
-    return loads_scenario(text, path=p)
+    def refuse(message: str) -> ScenarioFileError:
+        if "not utf-8 text" in message:
+            return ScenarioFileError("the scenario file is not UTF-8 text", path=str(path))
+        return ScenarioFileError(f"cannot read the scenario file: {message}", path=str(path))
+
+    text = read_text_checked(path, what="scenario file", error=refuse,
+                             max_bytes=MAX_SCENARIO_BYTES)
+    return loads_scenario(text, path=Path(path), allow_outside_files=allow_outside_files)
 
 
 def _load_assets(sc: m.Scenario, r: _Reader) -> m.Scenario:

@@ -21,11 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .._files import read_bytes_checked
 from ..errors import ParameterError, PhotometryFormatError
 from ..units import FOOT
 from .distribution import IntensityDistribution, expand_c_symmetry, extend_gamma
 
-__all__ = ["read_ies", "parse_ies", "write_ies", "read_text", "make_distribution"]
+__all__ = ["read_ies", "parse_ies", "write_ies", "read_text", "make_distribution",
+           "MAX_PHOTOMETRY_BYTES", "MAX_TILT_BYTES", "IES_SIGNIFICANT_DIGITS"]
 
 log = logging.getLogger(__name__)
 
@@ -33,26 +35,50 @@ _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 _KEYWORD = re.compile(r"^\s*\[([^\]]*)\]\s?(.*)$")
 _TILT = re.compile(r"^\s*TILT\s*=\s*(.*?)\s*$", re.IGNORECASE)
 _TYPE_NAMES = {1: "C", 2: "B", 3: "A"}
+_FOUND = re.compile(r",? found |: | \(then ")
 # resolution of the type C table a type A or B file is resampled onto [deg]
 _AB_C_STEP = 2.0
 _AB_GAMMA_STEP = 0.5
+#: Largest IES or EULUMDAT file read [bytes] (8 MiB; real files are a few kB to 1 MB).
+MAX_PHOTOMETRY_BYTES = 8 * 2**20
+#: Largest ``TILT=<file>`` file read [bytes] (1 MiB; a tilt block is a few lines).
+MAX_TILT_BYTES = 2**20
+#: Significant digits :func:`write_ies` writes: what LM-63 files carry (6), so a written file
+#: is the same on every machine even where the last bits of a computed table differ.
+IES_SIGNIFICANT_DIGITS = 6
 
 
-def read_text(path) -> str:
-    """Read a text file as UTF-8 (with or without BOM), falling back to Latin-1."""
-    data = Path(path).read_bytes()
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), falling back to Latin-1 (every byte string decodes)."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
 
 
+def read_text(path, *, what: str = "photometric file", max_bytes: int = MAX_PHOTOMETRY_BYTES,
+              base_dir=None, error=PhotometryFormatError) -> str:
+    """Read a photometric text file: a regular file of at most ``max_bytes`` (inside
+    ``base_dir`` when given), as UTF-8 with or without BOM, falling back to Latin-1.
+
+    Raises
+    ------
+    PhotometryFormatError
+        Missing, not a regular file (a device, FIFO or socket), too large, or outside
+        ``base_dir`` (links followed).
+    """
+    data = read_bytes_checked(path, what=what, error=error, max_bytes=max_bytes,
+                              base_dir=base_dir)
+    return _decode(data)
+
+
 def read_file(path: Path) -> str:
-    """:func:`read_text`, an unreadable file raised as :class:`PhotometryFormatError` naming it."""
-    try:
-        return read_text(path)
-    except OSError as exc:
-        raise PhotometryFormatError(f"cannot read the file ({exc.strerror})", path=path) from None
+    """:func:`read_text`; every refusal raised as :class:`PhotometryFormatError` naming the
+    file (its ``path`` attribute set)."""
+    def refuse(message: str) -> PhotometryFormatError:
+        return PhotometryFormatError(message, path=path)
+
+    return read_text(path, what="cannot read the file", error=refuse)
 
 
 def split_lines(text: str) -> list[str]:
@@ -63,7 +89,8 @@ def split_lines(text: str) -> list[str]:
 class Tokens:
     """A stream of whitespace-separated tokens that remember their 1-based line number."""
 
-    def __init__(self, lines: list[str], first_line: int, path, *, comma_decimal=False):
+    def __init__(self, lines: list[str], first_line: int, path, *, comma_decimal=False,
+                 quote=True):
         toks, where = [], []
         for k, line in enumerate(lines):
             parts = line.split()
@@ -73,9 +100,14 @@ class Tokens:
         self.i = 0
         self.path = path
         self.comma = comma_decimal
+        self.quote = quote
         self.last_line = first_line + max(len(lines) - 1, 0)
 
     def error(self, message: str, line: int | None = None) -> PhotometryFormatError:
+        """The error at ``line``; with ``quote=False`` (a file another file pointed at) the
+        message keeps what was expected and drops every value found in the file."""
+        if not self.quote:
+            message = _FOUND.split(message, maxsplit=1)[0] + " (values of this file are not quoted)"
         return PhotometryFormatError(message, path=self.path, line=line)
 
     @property
@@ -307,26 +339,41 @@ def _year(version: str) -> int:
 
 
 def _read_tilt(spec: str, toks: Tokens, path, line: int):
-    """Read TILT=INCLUDE data from the stream, or TILT=<file> from next to the file."""
+    """Read TILT=INCLUDE data from the stream, or TILT=<file> from the IES file's own folder.
+
+    A tilt file must be a regular file of at most :data:`MAX_TILT_BYTES` inside the folder of
+    the IES file (links followed): an absolute path, ``..``, a link out of the folder, a
+    device or a FIFO is refused, and no error quotes what the tilt file holds.
+    """
     if spec.upper() == "NONE":
         return None
     if spec.upper() == "INCLUDE":
         return _tilt_block(toks)
+    shown = spec if len(spec) <= 80 else spec[:77] + "..."
+    if not spec:
+        raise PhotometryFormatError("TILT= names nothing: expected NONE, INCLUDE or the name of "
+                                    "a tilt file next to the photometric file", path=path,
+                                    line=line)
     if path is None:
-        raise PhotometryFormatError(f"TILT={spec} refers to a file, but the text has no "
-                                    "location to resolve it from", line=line)
-    tilt_path = Path(path).parent / spec
-    try:
-        text = read_text(tilt_path)
-    except OSError:
-        raise PhotometryFormatError(f"TILT={spec}: expected the tilt file {tilt_path} next to "
-                                    "the photometric file, found none (copy it there, or "
-                                    "change the line to TILT=NONE)", path=path, line=line) from None
-    tilt_lines = split_lines(text)
-    return _tilt_block(Tokens(tilt_lines, 1, tilt_path), trailing_ok=True)
+        raise PhotometryFormatError(f"line {line}: TILT={shown} refers to a tilt file, but the "
+                                    "text was given without its file, so there is no folder to "
+                                    "look in (read the file itself, pass path=, or use "
+                                    "TILT=INCLUDE)", line=line)
+
+    def refuse(message: str) -> PhotometryFormatError:
+        return PhotometryFormatError(f"{message} (the tilt file must be a regular file of at "
+                                     f"most {MAX_TILT_BYTES} bytes in the photometric file's "
+                                     "folder; or change the line to TILT=NONE)",
+                                     path=path, line=line)
+
+    folder = Path(path).parent
+    text = read_text(spec, what=f"TILT={shown}", max_bytes=MAX_TILT_BYTES, base_dir=folder,
+                     error=refuse)
+    tilt_path = (folder / spec) if not Path(spec).is_absolute() else Path(spec)
+    return _tilt_block(Tokens(split_lines(text), 1, tilt_path, quote=False))
 
 
-def _tilt_block(toks: Tokens, trailing_ok: bool = False):
+def _tilt_block(toks: Tokens):
     geometry = toks.integer("the lamp-to-luminaire geometry", 1, 3)
     n = toks.integer("the number of tilt angles", 0)
     angles = toks.angles(n, "tilt angles") if n else np.zeros(0)
@@ -422,8 +469,14 @@ def _bilinear(x, y, f, xq, yq):
 
 
 # ---------------------------------------------------------------------- writing
+def _num(x) -> str:
+    """``x`` with :data:`IES_SIGNIFICANT_DIGITS` significant digits (``-0`` written as ``0``)."""
+    text = f"{float(x):.{IES_SIGNIFICANT_DIGITS}g}"
+    return "0" if text == "-0" else text
+
+
 def _fmt(values, per_line: int = 10) -> list[str]:
-    vals = [repr(float(x)) for x in np.ravel(values)]
+    vals = [_num(x) for x in np.ravel(values)]
     return [" ".join(vals[k:k + per_line]) for k in range(0, len(vals), per_line)]
 
 
@@ -440,16 +493,24 @@ def write_ies(dist: IntensityDistribution, path) -> Path:
     Returns
     -------
     Path
-        The written file. Reading it back gives the same table, exactly.
+        The written file.
+
+    Notes
+    -----
+    Every number is written with :data:`IES_SIGNIFICANT_DIGITS` (6) significant digits, the
+    precision LM-63 files carry: reading the file back gives the table to a relative 5e-6,
+    and the bytes written are the same on every machine even where the last bits of a
+    computed table differ. Writing a table read from such a file gives the same file again.
     """
     path = Path(path)
-    name = (dist.name or "distribution").replace("\n", " ")
+    name = (dist.name or "distribution").replace("\n", " ").replace("\r", " ")
+    source = (dist.source or "").replace("\n", " ").replace("\r", " ")
     lines = ["IESNA:LM-63-2002", "[TEST] written by cpted_sim",
-             f"[LUMINAIRE] {name}", f"[_SOURCE] {dist.source or ''}", "TILT=NONE"]
-    lumens = repr(float(dist.lamp_flux)) if dist.lamp_flux is not None else "-1"
+             f"[LUMINAIRE] {name}", f"[_SOURCE] {source}", "TILT=NONE"]
+    lumens = _num(dist.lamp_flux) if dist.lamp_flux is not None else "-1"
     watts = dist.metadata.get("input_watts", 0.0)
     lines.append(f"1 {lumens} 1 {dist.gamma_angles.size} {dist.c_angles.size} 1 2 0 0 0")
-    lines.append(f"1 1 {float(watts)!r}")
+    lines.append(f"1 1 {_num(watts)}")
     lines += _fmt(dist.gamma_angles)
     lines += _fmt(dist.c_angles)
     for row in dist.candela:
