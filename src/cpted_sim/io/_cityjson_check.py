@@ -101,8 +101,19 @@ def _obj(name: str, value, where: str, *, optional: bool = True) -> dict:
     return value
 
 
+def _nested_ok(node, depth: int) -> bool:
+    """Whether ``node`` is nested lists ``depth`` deep with integer leaves (fast, no paths)."""
+    if type(node) is not list:
+        return False
+    if depth == 1:
+        return all(type(i) is int for i in node)
+    return all(_nested_ok(child, depth - 1) for child in node)
+
+
 def _boundaries(name: str, value, depth: int, where: str, label: str, gtype: str) -> None:
     """Nested lists ``depth`` deep with integer leaves; raise naming the first bad member."""
+    if _nested_ok(value, depth):
+        return
     stack = [(value, depth, where)]
     while stack:
         node, d, path = stack.pop()
@@ -116,7 +127,7 @@ def _boundaries(name: str, value, depth: int, where: str, label: str, gtype: str
                                 f"{path}[{k}]: expected an integer vertex index, found "
                                 f"{_found(node[k])}")
             continue
-        stack.extend((child, d - 1, f"{path}[{k}]") for k, child in enumerate(node))
+        stack.extend((node[k], d - 1, f"{path}[{k}]") for k in range(len(node) - 1, -1, -1))
 
 
 def _semantics(name: str, geom: dict, where: str) -> None:

@@ -85,7 +85,7 @@ def _epsg_of(data, name: str = "file") -> int | None:
     ref = md.get("referenceSystem") or md.get("crs") or ""
     if isinstance(ref, dict):
         ref = ref.get("epsg", "")
-    m = re.search(r"EPSG(?:/\d+/|::|:)?(\d{1,9})\s*$", str(ref)[:200])
+    m = re.search(r"EPSG(?:/\d+/|::|:)?(\d+)\s*$", str(ref)[:200])
     code = int(m.group(1)) if m else ref if type(ref) is int else None
     if code is not None and not 0 < code < 2**31:
         raise MeshError(f"{name}: metadata.referenceSystem: EPSG code {code} is not a positive "
