@@ -222,7 +222,7 @@ def test_unknown_format(tmp_path):
     ("v 0 0 0\nv 1 0 0\nf 1 2\n", r"bad\.obj line 3: a face needs at least 3 vertices"),
     ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 0 1 2\n", r"bad\.obj line 4: vertex index 0"),
     ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 x 2\n", r"bad\.obj line 4: bad vertex reference 'x'"),
-    ("v 0 0 0\nv nan 0 0\nv 0 1 0\nf 1 2 3\n", r"bad\.obj: vertices: 1 vertices have NaN"),
+    ("v 0 0 0\nv nan 0 0\nv 0 1 0\nf 1 2 3\n", r"bad\.obj line 2: vertex coordinates must be finite"),
     ("# nothing\n", r"bad\.obj: the file holds no faces"),
 ])
 def test_unreadable_obj_names_file_and_line(tmp_path, text, match):
@@ -235,7 +235,7 @@ def test_unreadable_obj_names_file_and_line(tmp_path, text, match):
 def test_binary_garbage_names_the_file(tmp_path):
     path = tmp_path / "noise.ply"
     path.write_bytes(np.random.default_rng(0).bytes(2000))
-    with pytest.raises(MeshError, match=r"noise\.ply: cannot be read as PLY"):
+    with pytest.raises(MeshError, match=r"noise\.ply: not a PLY file"):
         load_scene(path)
     obj = tmp_path / "noise.obj"
     obj.write_bytes(b"v 0 0 0\n\xff\xfe\x00garbage")

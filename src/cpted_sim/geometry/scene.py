@@ -98,7 +98,10 @@ def _face_labels(groups, n_faces: int) -> tuple[np.ndarray, tuple[str, ...]]:
         labels = np.full(n_faces, -1, dtype=np.int64)
         names = []
         for name, idx in groups.items():
-            idx = np.asarray(idx, dtype=np.int64)
+            try:
+                idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+            except (TypeError, ValueError, OverflowError):
+                raise MeshError(f"groups[{name!r}]: expected face indices (integers)") from None
             if idx.size and (idx.min() < 0 or idx.max() >= n_faces):
                 raise MeshError(f"groups[{name!r}]: face indices outside 0..{n_faces - 1}")
             labels[idx] = len(names)
@@ -107,11 +110,56 @@ def _face_labels(groups, n_faces: int) -> tuple[np.ndarray, tuple[str, ...]]:
             labels[labels < 0] = len(names)
             names.append(DEFAULT_GROUP)
         return labels, tuple(names)
-    arr = np.asarray(groups)
+    try:
+        arr = np.asarray(groups)
+    except (TypeError, ValueError):
+        raise MeshError(f"groups: expected one name per face ({n_faces})") from None
     if arr.shape != (n_faces,):
         raise MeshError(f"groups: expected one name per face ({n_faces}), got shape {arr.shape}")
     names, codes = np.unique(arr.astype(str), return_inverse=True)
     return codes.astype(np.int64), tuple(str(n) for n in names)
+
+
+def _check_origin(origin) -> np.ndarray:
+    """``origin`` as three finite float64 numbers, or a ParameterError naming it."""
+    if isinstance(origin, (str, bytes, Mapping)):
+        raise ParameterError(f"origin: expected three numbers [m], got {type(origin).__name__}")
+    try:
+        arr = np.asarray(origin, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(f"origin: expected three numbers [m], got {origin!r:.80}") from None
+    if arr.shape != (3,):
+        raise ParameterError(f"origin: expected three numbers [m], got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ParameterError(f"origin: expected three finite numbers [m], got {arr.tolist()}")
+    return arr
+
+
+def _check_labels(epsg, name, materials):
+    """Check ``epsg`` (positive int or None), ``name`` (str) and ``materials`` (str -> Material)."""
+    if epsg is not None:
+        if isinstance(epsg, (bool, np.bool_)) or not isinstance(epsg, (int, np.integer)):
+            raise ParameterError(f"epsg: expected an integer EPSG code or None, got "
+                                 f"{type(epsg).__name__} {epsg!r:.40}")
+        if not 0 < int(epsg) < 2**31:
+            raise ParameterError(f"epsg: expected a positive EPSG code, got {int(epsg)}")
+        epsg = int(epsg)
+    if not isinstance(name, str):
+        raise ParameterError(f"name: expected a string, got {type(name).__name__}")
+    if materials is None:
+        materials = {}
+    if not isinstance(materials, Mapping):
+        raise ParameterError(f"materials: expected a mapping of group name to Material, got "
+                             f"{type(materials).__name__}")
+    materials = dict(materials)
+    for key, mat in materials.items():
+        if not isinstance(key, str):
+            raise ParameterError(f"materials: keys must be group names (str), got "
+                                 f"{type(key).__name__} {key!r:.40}")
+        if not isinstance(mat, Material):
+            raise ParameterError(f"materials[{key!r}]: expected a Material, got "
+                                 f"{type(mat).__name__}")
+    return epsg, name, materials
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,16 +234,19 @@ class Scene:
             NaN or infinite vertices, face indices out of range, or an empty scene (also when
             every face is degenerate). Zero-area faces are dropped with a warning that counts
             them.
+        ParameterError
+            An ``origin`` that is not three finite numbers, ``materials`` that is not a mapping
+            of names to :class:`Material`, an ``epsg`` that is not a positive integer, a
+            ``name`` that is not a string.
         """
+        epsg, name, materials = _check_labels(epsg, name, materials)
         v, f = _validate_mesh(vertices, faces)
         labels, names = _face_labels(groups, f.shape[0])
         if origin is None:
             lo = v[np.unique(f)].min(axis=0)
             origin = np.array([np.floor(lo[0]), np.floor(lo[1]), 0.0])
         else:
-            origin = np.asarray(origin, dtype=np.float64).reshape(3)
-            if not np.all(np.isfinite(origin)):
-                raise MeshError(f"origin: expected three finite numbers, got {origin.tolist()}")
+            origin = _check_origin(origin)
         local = v - origin
         a = local[f[:, 1]] - local[f[:, 0]]
         b = local[f[:, 2]] - local[f[:, 0]]
@@ -210,10 +261,6 @@ class Scene:
                           stacklevel=2)
             f = f[~degenerate]
             labels = labels[~degenerate]
-        materials = dict(materials or {})
-        for key, mat in materials.items():
-            if not isinstance(mat, Material):
-                raise ParameterError(f"materials[{key!r}]: expected a Material, got {type(mat).__name__}")
         return cls._assemble(origin, local, f, labels, names, materials, epsg, name)
 
     @classmethod

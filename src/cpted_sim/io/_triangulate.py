@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["triangulate_polygon", "newell_normal", "HAVE_EARCUT"]
+__all__ = ["triangulate_polygon", "triangulate_polygons", "newell_normal", "HAVE_EARCUT"]
 
 try:  # optional: pip install mapbox-earcut (the "cityjson" extra)
     import mapbox_earcut as _earcut
@@ -73,7 +73,7 @@ def triangulate_polygon(points, ring_ends, *, use_earcut: bool | None = None) ->
     if len(ends) == 1 and n_outer == 3:
         return np.array([[0, 1, 2]], dtype=np.int64)
     normal = newell_normal(pts[:n_outer])
-    if not np.any(normal):
+    if not np.all(np.isfinite(normal)) or not np.any(normal):
         return np.empty((0, 3), dtype=np.int64)
     uv = _project(pts, normal)
     if use_earcut is None:
@@ -93,6 +93,65 @@ def triangulate_polygon(points, ring_ends, *, use_earcut: bool | None = None) ->
     flip = cross < 0
     tri[flip] = tri[flip][:, [0, 2, 1]]
     return tri
+
+
+def triangulate_polygons(vertices, indices, counts) -> tuple[np.ndarray, np.ndarray]:
+    """Triangles covering many simple polygons without holes (OBJ and PLY faces).
+
+    Triangles pass through; quadrilaterals are split along the diagonal that lies inside them
+    (vectorised: a concave quad is split along its inner diagonal, never fanned from a reflex
+    corner); other polygons, and quads with no inner diagonal (bow-ties), go through
+    :func:`triangulate_polygon` one by one.
+
+    Parameters
+    ----------
+    vertices : (v, 3) float
+        Finite coordinates [m].
+    indices : (k,) int
+        The corners of every polygon one after another, each in ``0..v-1``.
+    counts : (p,) int
+        Number of corners of each polygon (each >= 3; ``sum(counts) == k``).
+
+    Returns
+    -------
+    faces : (m, 3) int64
+        Vertex indices of the triangles.
+    polygon : (m,) int64
+        The polygon each triangle comes from. Polygons without area give no triangle.
+    """
+    v = np.asarray(vertices, dtype=np.float64)
+    idx = np.asarray(indices, dtype=np.int64)
+    cnt = np.asarray(counts, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(cnt)[:-1]]).astype(np.int64)
+    out_f, out_p = [], []
+    tri = np.nonzero(cnt == 3)[0]
+    if tri.size:
+        out_f.append(idx[starts[tri, None] + np.arange(3)])
+        out_p.append(tri)
+    quad = np.nonzero(cnt == 4)[0]
+    rest = [np.nonzero(cnt > 4)[0]]
+    if quad.size:
+        q = idx[starts[quad, None] + np.arange(4)]
+        a, b, c, d = (v[q[:, k]] for k in range(4))
+        ac = np.einsum("ij,ij->i", np.cross(b - a, c - a), np.cross(c - a, d - a)) > 0
+        bd = ~ac & (np.einsum("ij,ij->i", np.cross(c - b, d - b), np.cross(d - b, a - b)) > 0)
+        for mask, (t1, t2) in ((ac, ((0, 1, 2), (0, 2, 3))), (bd, ((1, 2, 3), (1, 3, 0)))):
+            if mask.any():
+                out_f.append(np.concatenate([q[mask][:, t1], q[mask][:, t2]]))
+                out_p.append(np.concatenate([quad[mask], quad[mask]]))
+        rest.append(quad[~(ac | bd)])
+    for k in np.sort(np.concatenate(rest)):
+        corners = idx[starts[k]:starts[k] + cnt[k]]
+        t = triangulate_polygon(v[corners], [len(corners)])
+        if len(t):
+            out_f.append(corners[t])
+            out_p.append(np.full(len(t), k, dtype=np.int64))
+    if not out_f:
+        return np.empty((0, 3), dtype=np.int64), np.empty(0, dtype=np.int64)
+    faces = np.concatenate(out_f).astype(np.int64)
+    poly = np.concatenate(out_p).astype(np.int64)
+    order = np.argsort(poly, kind="stable")
+    return np.ascontiguousarray(faces[order]), poly[order]
 
 
 # ---------------------------------------------------------------------- ear clipping fallback

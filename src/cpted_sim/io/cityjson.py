@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 import logging
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import MeshError, ParameterError
+from .._files import MAX_MESH_BYTES, read_bytes_checked
+from ..errors import CptedWarning, MeshError, ParameterError
 from ..geometry.scene import Material, Scene
+from ._cityjson_check import check_document, vertex_array
 from ._triangulate import triangulate_polygon
 
 __all__ = ["load_cityjson", "read_cityjson", "CityJSONMesh", "SUPPORTED_VERSIONS"]
@@ -77,56 +80,64 @@ def _lod_value(key: str) -> float:
         return -1.0
 
 
-def _epsg_of(data) -> int | None:
+def _epsg_of(data, name: str = "file") -> int | None:
     md = data.get("metadata") or {}
     ref = md.get("referenceSystem") or md.get("crs") or ""
     if isinstance(ref, dict):
         ref = ref.get("epsg", "")
-    m = re.search(r"EPSG(?:/\d+/|::|:)?(\d+)\s*$", str(ref))
-    if m:
-        return int(m.group(1))
-    return int(ref) if isinstance(ref, int) else None
+    m = re.search(r"EPSG(?:/\d+/|::|:)?(\d+)\s*$", str(ref)[:200])
+    code = int(m.group(1)) if m else ref if type(ref) is int else None
+    if code is not None and not 0 < code < 2**31:
+        raise MeshError(f"{name}: metadata.referenceSystem: EPSG code {code} is not a positive "
+                        "integer code")
+    return code
 
 
 def _load_json(p: Path):
+    raw = read_bytes_checked(p, what="CityJSON file", error=MeshError, max_bytes=MAX_MESH_BYTES)
     try:
-        with open(p, "rb") as fh:
-            data = json.load(fh)
+        data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise MeshError(f"{p.name} line {exc.lineno}: not valid JSON ({exc.msg} at column "
                         f"{exc.colno})") from None
     except UnicodeDecodeError as exc:
         raise MeshError(f"{p.name}: not a JSON text file ({exc.reason})") from None
-    except OSError as exc:
-        raise MeshError(f"{p.name}: cannot be read ({exc.strerror})") from None
+    except RecursionError:
+        raise MeshError(f"{p.name}: JSON nested too deeply to be a CityJSON file") from None
     if not isinstance(data, dict) or data.get("type") != "CityJSON":
         found = data.get("type") if isinstance(data, dict) else type(data).__name__
         raise MeshError(f"{p.name}: not a CityJSON file (expected \"type\": \"CityJSON\", "
                         f"found {found!r})")
-    version = str(data.get("version", ""))
+    version = str(data.get("version", ""))[:20]
     if version.split(".")[0] not in ("1", "2"):
         raise MeshError(f"{p.name}: CityJSON version {version!r} is not supported; expected one "
                         f"of {', '.join(SUPPORTED_VERSIONS)}")
     if "CityObjects" not in data or "vertices" not in data:
         missing = "CityObjects" if "CityObjects" not in data else "vertices"
         raise MeshError(f"{p.name}: the CityJSON file has no {missing!r} member")
+    check_document(p.name, data)
     return data, version
 
 
-def _world_vertices(p: Path, data) -> np.ndarray:
-    try:
-        v = np.asarray(data["vertices"], dtype=np.float64).reshape(-1, 3)
-    except (TypeError, ValueError):
-        raise MeshError(f"{p.name}: \"vertices\" must be a list of [x, y, z] numbers") from None
+def _world_vertices(p: Path, data, version: str = "1.0") -> np.ndarray:
+    """``vertices`` in world coordinates: ``stored * scale + translate`` when the file has a
+    ``transform``. CityJSON 1.1 and 2.0 require one (their vertices are integers); a file of
+    those versions without it is read unscaled, with a :class:`CptedWarning`."""
+    v = vertex_array(p.name, data["vertices"], "vertices")
     tr = data.get("transform")
-    if tr:
-        try:
-            scale = np.asarray(tr.get("scale", [1, 1, 1]), dtype=np.float64).reshape(3)
-            translate = np.asarray(tr.get("translate", [0, 0, 0]), dtype=np.float64).reshape(3)
-        except (TypeError, ValueError, AttributeError):
-            raise MeshError(f"{p.name}: \"transform\" must hold three scale and three translate "
-                            f"numbers") from None
-        v = v * scale + translate
+    if tr is not None:
+        v = v * np.asarray(tr["scale"], dtype=np.float64) + \
+            np.asarray(tr["translate"], dtype=np.float64)
+        if not np.all(np.isfinite(v)):
+            raise MeshError(f"{p.name}: vertices: transform.scale and transform.translate give "
+                            "infinite coordinates")
+    elif len(v) and not (version == "1.0" or version.startswith("1.0.")):
+        ext = np.ptp(v, axis=0) if len(v) else np.zeros(3)
+        warnings.warn(f"{p.name}: CityJSON {version} requires a \"transform\" but the file has "
+                      f"none; its {len(v)} vertices are read as coordinates in metres, unscaled "
+                      f"(extent {ext[0]:.6g} x {ext[1]:.6g} x {ext[2]:.6g} m): if they are "
+                      "integers in millimetres the scene is 1000 times too large",
+                      CptedWarning, stacklevel=4)
     return v
 
 
@@ -222,9 +233,16 @@ def _instance(p: Path, data, geom, vertices, oid: str):
     try:
         tpl = templates["templates"][geom["template"]]
         tverts = np.asarray(templates["vertices-templates"], dtype=np.float64).reshape(-1, 3)
-        ref = vertices[geom["boundaries"][0]]
+        i_ref = geom["boundaries"][0]
+        if not 0 <= i_ref < len(vertices):
+            raise MeshError(f"{p.name}: CityObject {oid!r} has a GeometryInstance whose "
+                            f"reference point is vertex {i_ref} but the file has "
+                            f"{len(vertices)} vertices")
+        ref = vertices[i_ref]
         m = np.asarray(geom.get("transformationMatrix", np.eye(4).ravel()),
                        dtype=np.float64).reshape(4, 4)
+    except MeshError:
+        raise
     except (KeyError, IndexError, TypeError, ValueError):
         raise MeshError(f"{p.name}: CityObject {oid!r} has a GeometryInstance whose template, "
                         f"reference point or matrix is missing or malformed") from None
@@ -285,7 +303,7 @@ def read_cityjson(path, *, lod=None, group_by: str = "material") -> CityJSONMesh
     if group_by not in ("material", "object"):
         raise ParameterError(f"group_by: expected 'material' or 'object', got {group_by!r}")
     data, version = _load_json(p)
-    vertices = _world_vertices(p, data)
+    vertices = _world_vertices(p, data, version)
     want = None if lod is None else lod_key(lod)
     chosen, available = _chosen_geometries(p, data, want)
     col = _Collector(p.name)
@@ -302,6 +320,8 @@ def read_cityjson(path, *, lod=None, group_by: str = "material") -> CityJSONMesh
                 n_total += len(world)
             else:
                 _walk(g, otype, oid, group_by, col, vertices, 0)
+        except MeshError:
+            raise
         except (TypeError, ValueError, IndexError, AttributeError) as exc:
             raise MeshError(f"{p.name}: CityObject {oid!r} has malformed {g.get('type')} "
                             f"boundaries (expected nested lists of vertex indices: {exc})") \
@@ -316,7 +336,7 @@ def read_cityjson(path, *, lod=None, group_by: str = "material") -> CityJSONMesh
     group_names = np.asarray([g for (g, _), _ in by_label], dtype=object)
     object_names = np.asarray([o for (_, o), _ in by_label], dtype=object)
     return CityJSONMesh(all_vertices, faces, group_names[label], object_names[label],
-                        _epsg_of(data), lods, available, version)
+                        _epsg_of(data, p.name), lods, available, version)
 
 
 def load_cityjson(path, *, lod=None, origin=None, group_by: str = "material",
@@ -350,12 +370,19 @@ def load_cityjson(path, *, lod=None, origin=None, group_by: str = "material",
     Raises
     ------
     MeshError
-        Missing or unreadable file, not CityJSON, an unsupported version, no geometry at the
-        requested LoD, vertex indices out of range; the message names the file.
+        Missing or unreadable file, not CityJSON, an unsupported version, a malformed member
+        (named by its JSON path), no geometry at the requested LoD, vertex indices out of
+        range; the message names the file.
 
     Notes
     -----
-    Vertices are ``stored * transform.scale + transform.translate`` in float64. Solid,
+    Vertices are ``stored * transform.scale + transform.translate`` in float64. CityJSON 1.1
+    and 2.0 require ``transform``; a file of those versions without one is read with its
+    vertices as coordinates in metres, unscaled, and a :class:`~cpted_sim.errors.CptedWarning`
+    that gives the extent (integer millimetres would make the scene 1000 times too large).
+    The structure is type-checked before it is read (``_cityjson_check``): a malformed
+    member is a ``MeshError`` naming its JSON path; 2-D vertices and fractional vertex indices
+    are errors. Solid,
     MultiSolid, CompositeSolid, MultiSurface and CompositeSurface boundaries are read, and
     GeometryInstances (templates); points and lines are ignored. Polygons are triangulated
     with ``mapbox_earcut`` when installed (``pip install cpted_sim[cityjson]``), otherwise by

@@ -7,27 +7,33 @@ projected coordinates (Dutch RD New, Swiss LV95) keep millimetres.
 
 from __future__ import annotations
 
+import io
 import logging
+import math
 import os
+import urllib.parse
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import MeshError, ParameterError
+from .._files import MAX_MESH_BYTES, checked_input, read_bytes_checked
+from ..errors import CptedError, CptedWarning, MeshError, ParameterError
 from ..geometry.scene import DEFAULT_GROUP, Material, Scene
-from ._triangulate import triangulate_polygon
+from ._ply import parse_ply
+from ._stl import parse_stl
+from ._triangulate import triangulate_polygons
 
-__all__ = ["load_scene", "read_obj", "MESH_FORMATS", "GROUP_BY"]
+__all__ = ["load_scene", "read_obj", "read_ply", "read_stl", "MESH_FORMATS", "GROUP_BY"]
 
 log = logging.getLogger(__name__)
 
 #: File endings read by :func:`load_scene` and the reader used for each.
 MESH_FORMATS = {
     ".obj": "obj",
-    ".ply": "trimesh",
-    ".stl": "trimesh",
+    ".ply": "ply",
+    ".stl": "stl",
     ".glb": "gltf",
     ".gltf": "gltf",
     ".json": "cityjson",
@@ -37,15 +43,24 @@ GROUP_BY = ("material", "object")
 
 
 def _check_path(path) -> Path:
-    try:
-        p = Path(os.fspath(path))
-    except TypeError:
-        raise ParameterError(f"path: expected a file path, got {type(path).__name__}") from None
-    if not p.exists():
-        raise MeshError(f"{p}: no such file")
-    if p.is_dir():
-        raise MeshError(f"{p}: is a directory, expected a mesh or CityJSON file")
-    return p
+    """``path`` as a Path after the checks every input file passes (``_files.checked_input``):
+    it exists, is a regular file (not a FIFO or device, links followed) and is at most
+    ``MAX_MESH_BYTES``. The returned path keeps the name the user gave (for messages and the
+    format); :func:`_read_checked` reads it."""
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(f"path: expected a file path, got {type(path).__name__}")
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    checked_input(text, what="mesh", error=MeshError, max_bytes=MAX_MESH_BYTES)
+    return Path(text)
+
+
+def _read_checked(p: Path) -> bytes:
+    """The whole file, read through ``_files.read_bytes_checked`` (same checks again)."""
+    return read_bytes_checked(p, what="mesh", error=MeshError, max_bytes=MAX_MESH_BYTES)
 
 
 def _format_of(p: Path) -> str:
@@ -96,9 +111,13 @@ def load_scene(path, *, origin=None, group_by: str = "material",
     Notes
     -----
     glTF is Y-up by specification; its coordinates are turned to this library's Z-up frame
-    (``(x, y, z) -> (x, -z, y)``). Polygons with more than three corners (OBJ) are
-    triangulated by ear clipping. Coordinates never pass through float32 (except where the
-    file format itself stores float32: STL, most glTF).
+    (``(x, y, z) -> (x, -z, y)``). Polygons with more than three corners (OBJ, PLY) are
+    triangulated by ear clipping (concave ones correctly; PLY and STL are read by the
+    project's own parsers, ``io._ply`` and ``io._stl``). Coordinates never pass through
+    float32 (except where the file format itself stores float32: binary STL, most glTF).
+    Every file is opened through ``_files.read_bytes_checked``: a FIFO, a device or a file
+    over ``MAX_MESH_BYTES`` is refused before reading; glTF buffers must lie in the glTF's
+    folder.
     """
     p = _check_path(path)
     if group_by not in GROUP_BY:
@@ -113,8 +132,12 @@ def load_scene(path, *, origin=None, group_by: str = "material",
         raise ParameterError(f"lod: only CityJSON files have levels of detail, not {p.suffix}")
     if kind == "obj":
         vertices, faces, groups = read_obj(p, group_by=group_by)
+    elif kind == "ply":
+        vertices, faces, groups = read_ply(p)
+    elif kind == "stl":
+        vertices, faces, groups = read_stl(p)
     else:
-        vertices, faces, groups = _read_with_trimesh(p, kind, group_by)
+        vertices, faces, groups = _read_gltf(p, group_by)
     return _build(p, vertices, faces, groups, origin, materials, epsg)
 
 
@@ -155,19 +178,26 @@ def read_obj(path, *, group_by: str = "material"):
     groups : (n,) str
         Group name of each face (``"default"`` before any ``usemtl`` / ``o``).
     """
-    p = Path(path)
+    p = Path(path) if isinstance(path, (str, os.PathLike)) else _check_path(path)
+    data = _read_checked(p)
     try:
-        text = p.read_text(encoding="utf-8", errors="strict")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MeshError(f"{p.name}: not a text OBJ file ({exc.reason} at byte {exc.start})") \
             from None
-    except OSError as exc:
-        raise MeshError(f"{p.name}: cannot be read ({exc.strerror})") from None
+    return _parse_obj(text.removeprefix("\ufeff"), p.name, group_by)
+
+
+#: Largest vertex index accepted in a face (no file under MAX_MESH_BYTES has more vertices).
+_MAX_INDEX = MAX_MESH_BYTES
+
+
+def _parse_obj(text: str, fname: str, group_by: str):
     verts: list[tuple[float, float, float]] = []
-    tri_rows: list[tuple[int, int, int]] = []
-    tri_keys: list[int] = []
-    tri_lines: list[int] = []
-    polys: list[tuple[list[int], int, int]] = []  # (indices, key, line)
+    corners: list[int] = []
+    counts: list[int] = []
+    face_key: list[int] = []
+    face_line: list[int] = []
     keys: dict[tuple[str, str, str], int] = {}
     key = None
     mtl = obj = grp = DEFAULT_GROUP
@@ -181,34 +211,47 @@ def read_obj(path, *, group_by: str = "material"):
         if tag == "v":
             parts = rest.split()
             try:
-                verts.append((float(parts[0]), float(parts[1]), float(parts[2])))
+                xyz = (float(parts[0]), float(parts[1]), float(parts[2]))
             except (ValueError, IndexError):
-                raise MeshError(f"{p.name} line {lineno}: expected three numbers after 'v', "
-                                f"got {raw.strip()[:60]!r}") from None
+                raise MeshError(f"{fname} line {lineno}: expected three numbers after 'v', "
+                                f"got {line[:60]!r}") from None
+            if not all(math.isfinite(c) for c in xyz):
+                raise MeshError(f"{fname} line {lineno}: vertex coordinates must be finite "
+                                f"numbers, got {line[:60]!r}")
+            verts.append(xyz)
         elif tag == "f":
             if key is None:
                 key = keys.setdefault((mtl, obj, grp), len(keys))
-            idx = []
             n_v = len(verts)
-            for tok in rest.split():
+            toks = rest.split()
+            if len(toks) < 3:
+                raise MeshError(f"{fname} line {lineno}: a face needs at least 3 vertices, "
+                                f"got {len(toks)}")
+            for tok in toks:
+                ref = tok.split("/", 1)[0]
                 try:
-                    i = int(tok.split("/", 1)[0])
+                    i = int(ref)
                 except ValueError:
-                    raise MeshError(f"{p.name} line {lineno}: bad vertex reference {tok!r} in "
-                                    f"face") from None
+                    raise MeshError(f"{fname} line {lineno}: bad vertex reference {tok[:30]!r} "
+                                    f"in face (expected an integer index)") from None
                 if i == 0:
-                    raise MeshError(f"{p.name} line {lineno}: vertex index 0 (OBJ indices start "
+                    raise MeshError(f"{fname} line {lineno}: vertex index 0 (OBJ indices start "
                                     f"at 1)")
-                idx.append(i - 1 if i > 0 else n_v + i)
-            if len(idx) < 3:
-                raise MeshError(f"{p.name} line {lineno}: a face needs at least 3 vertices, "
-                                f"got {len(idx)}")
-            if len(idx) == 3:
-                tri_rows.append((idx[0], idx[1], idx[2]))
-                tri_keys.append(key)
-                tri_lines.append(lineno)
-            else:
-                polys.append((idx, key, lineno))
+                if i < 0:
+                    i += n_v  # relative to the vertices read so far
+                    if i < 0:
+                        raise MeshError(f"{fname} line {lineno}: relative vertex reference "
+                                        f"{ref[:30]} reaches before the first vertex "
+                                        f"({n_v} read so far)")
+                else:
+                    i -= 1
+                    if i >= _MAX_INDEX:
+                        raise MeshError(f"{fname} line {lineno}: vertex index {ref[:30]} is "
+                                        f"out of range")
+                corners.append(i)
+            counts.append(len(toks))
+            face_key.append(key)
+            face_line.append(lineno)
         elif tag == "usemtl":
             mtl = rest.strip() or DEFAULT_GROUP
             key = None
@@ -221,46 +264,135 @@ def read_obj(path, *, group_by: str = "material"):
             key = None
         # vt, vn, s, mtllib, l, p ... carry nothing we use.
     vertices = np.array(verts, dtype=np.float64).reshape(-1, 3)
-    faces = np.array(tri_rows, dtype=np.int64).reshape(-1, 3)
-    face_key = np.array(tri_keys, dtype=np.int64)
+    idx = np.asarray(corners, dtype=np.int64)
+    cnt = np.asarray(counts, dtype=np.int64)
     n_v = len(vertices)
-    bad = np.any((faces < 0) | (faces >= n_v), axis=1)
-    if bad.any():
-        first = int(np.argmax(bad))
-        raise MeshError(f"{p.name} line {tri_lines[first]}: face refers to a vertex outside "
-                        f"1..{n_v} ({int(bad.sum())} such faces)")
-    if polys:
-        extra, extra_key = [], []
-        for idx, k, lineno in polys:
-            arr = np.asarray(idx, dtype=np.int64)
-            if np.any((arr < 0) | (arr >= n_v)):
-                raise MeshError(f"{p.name} line {lineno}: face refers to a vertex outside "
-                                f"1..{n_v}")
-            tri = triangulate_polygon(vertices[arr], [len(arr)])
-            extra.append(arr[tri])
-            extra_key.extend([k] * len(tri))
-        faces = np.vstack([faces, *extra])
-        face_key = np.concatenate([face_key, np.asarray(extra_key, dtype=np.int64)])
+    if idx.size and int(idx.max()) >= n_v:
+        per_face = np.add.reduceat(idx >= n_v, np.cumsum(cnt) - cnt) > 0
+        first = int(np.argmax(per_face))
+        raise MeshError(f"{fname} line {face_line[first]}: face refers to a vertex outside "
+                        f"1..{n_v} ({int(per_face.sum())} such faces)")
+    faces, poly = triangulate_polygons(vertices, idx, cnt)
+    _warn_dropped(fname, len(cnt), poly)
     names_by_key = [None] * len(keys)
     for (m, o, g), k in keys.items():
-        if group_by == "material":
-            names_by_key[k] = m
-        else:
-            names_by_key[k] = o if seen_o else g
-    groups = np.asarray(names_by_key, dtype=object)[face_key] if len(face_key) else \
+        names_by_key[k] = m if group_by == "material" else (o if seen_o else g)
+    key_arr = np.asarray(face_key, dtype=np.int64)
+    groups = np.asarray(names_by_key, dtype=object)[key_arr[poly]] if len(poly) else \
         np.empty(0, dtype=object)
     return vertices, faces, groups
 
 
-# ---------------------------------------------------------------------- PLY, STL, glTF
-def _read_with_trimesh(p: Path, kind: str, group_by: str):
-    import trimesh
+def _warn_dropped(fname: str, n_polygons: int, poly: np.ndarray) -> None:
+    """Warn, with counts, about polygons that gave no triangle (no area)."""
+    n_lost = n_polygons - int(np.unique(poly).size)
+    if n_lost:
+        warnings.warn(f"{fname}: skipped {n_lost} polygons of {n_polygons} that have no area",
+                      CptedWarning, stacklevel=4)
 
+
+# ---------------------------------------------------------------------- PLY, STL
+def _stem(p: Path) -> str:
+    return p.name.split(".")[0] or p.name
+
+
+def read_ply(path):
+    """Read a PLY file (ASCII or binary) with the project's own parser (``io._ply``).
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    vertices : (v, 3) float
+    faces : (n, 3) int64
+        Triangles; polygons of any size are triangulated (concave ones correctly).
+    groups : (n,) str
+        The file's name without its extension, for every face.
+
+    Raises
+    ------
+    MeshError
+        A malformed or truncated file (the message gives the counts expected and found), a
+        face referring to a vertex the file does not have, non-finite coordinates.
+    """
+    p = Path(path) if isinstance(path, (str, os.PathLike)) else _check_path(path)
+    mesh = parse_ply(_read_checked(p), p.name)
+    v, idx, cnt = mesh.vertices, mesh.indices, mesh.counts
+    bad = ~np.all(np.isfinite(v), axis=1)
+    if bad.any():
+        raise MeshError(f"{p.name}: {int(bad.sum())} vertices have NaN or infinite coordinates "
+                        f"(first: vertex {int(np.argmax(bad))})")
+    if cnt.size and cnt.min() < 3:
+        k = int(np.argmax(cnt < 3))
+        raise MeshError(f"{p.name}: face {k} has {int(cnt[k])} vertices, at least 3 needed")
+    if idx.size and (idx.min() < 0 or idx.max() >= len(v)):
+        k = int(np.argmax((idx < 0) | (idx >= len(v))))
+        face = int(np.searchsorted(np.cumsum(cnt), k, side="right"))
+        raise MeshError(f"{p.name}: face {face} refers to vertex {int(idx[k])}, outside "
+                        f"0..{len(v) - 1}")
+    faces, poly = triangulate_polygons(v, idx, cnt)
+    _warn_dropped(p.name, len(cnt), poly)
+    return v, faces, np.full(len(faces), _stem(p), dtype=object)
+
+
+def read_stl(path):
+    """Read a binary or ASCII STL file (``io._stl``); corners shared by position.
+
+    Returns
+    -------
+    vertices : (v, 3) float
+    faces : (n, 3) int64
+    groups : (n,) str
+        The file's name without its extension.
+    """
+    p = Path(path) if isinstance(path, (str, os.PathLike)) else _check_path(path)
+    corners = parse_stl(_read_checked(p), p.name).reshape(-1, 3)
+    if not np.all(np.isfinite(corners)):
+        raise MeshError(f"{p.name}: {int((~np.isfinite(corners).all(axis=1)).sum())} triangle "
+                        "corners have NaN or infinite coordinates")
+    vertices, inverse = np.unique(corners, axis=0, return_inverse=True)
+    faces = inverse.reshape(-1, 3).astype(np.int64)
+    return vertices, faces, np.full(len(faces), _stem(p), dtype=object)
+
+
+# ---------------------------------------------------------------------- glTF, GLB
+def _read_gltf(p: Path, group_by: str):
+    import trimesh
+    from trimesh.resolvers import FilePathResolver
+
+    folder = p.resolve().parent
+
+    class _CheckedResolver(FilePathResolver):
+        """External glTF buffers and images: only regular files inside the glTF's folder."""
+
+        def get(self, name):
+            return read_bytes_checked(urllib.parse.unquote(str(name)), what=f"{p.name} buffer",
+                                      error=MeshError, max_bytes=MAX_MESH_BYTES,
+                                      base_dir=folder)
+
+    data = _read_checked(p)
     try:
-        loaded = trimesh.load(str(p), force="scene", process=False)
-    except Exception as exc:  # trimesh raises many kinds on bad content
+        loaded = trimesh.load_scene(io.BytesIO(data), file_type=p.suffix.lstrip(".").lower(),
+                                    resolver=_CheckedResolver(folder), process=False)
+    except (CptedError, MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - trimesh raises many kinds on bad content
+        detail = " ".join(str(exc).split())[:160]
         raise MeshError(f"{p.name}: cannot be read as {p.suffix.lstrip('.').upper()} "
-                        f"({type(exc).__name__}: {exc})") from None
+                        f"({type(exc).__name__}: {detail})") from None
+    try:
+        return _gltf_arrays(p, loaded, group_by, trimesh)
+    except (CptedError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - malformed node graph or geometry
+        detail = " ".join(str(exc).split())[:160]
+        raise MeshError(f"{p.name}: malformed {p.suffix.lstrip('.').upper()} scene "
+                        f"({type(exc).__name__}: {detail})") from None
+
+
+def _gltf_arrays(p: Path, loaded, group_by: str, trimesh):
     verts, faces, groups = [], [], []
     offset = 0
     for node in loaded.graph.nodes_geometry:
@@ -269,13 +401,14 @@ def _read_with_trimesh(p: Path, kind: str, group_by: str):
         if not isinstance(geom, trimesh.Trimesh) or len(geom.faces) == 0:
             continue
         v = np.asarray(geom.vertices, dtype=np.float64)
-        v = v @ np.asarray(transform, dtype=np.float64)[:3, :3].T + transform[:3, 3]
-        if kind == "gltf":
-            v = np.column_stack([v[:, 0], -v[:, 2], v[:, 1]])  # Y-up -> Z-up
+        t = np.asarray(transform, dtype=np.float64)
+        v = v @ t[:3, :3].T + t[:3, 3]
+        v = np.column_stack([v[:, 0], -v[:, 2], v[:, 1]])  # Y-up -> Z-up
         f = np.asarray(geom.faces, dtype=np.int64)
-        if kind != "gltf":
-            name = p.name.split(".")[0]
-        elif group_by == "object":
+        if f.ndim != 2 or f.shape[1] != 3 or (f.size and (f.min() < 0 or f.max() >= len(v))):
+            raise MeshError(f"{p.name}: mesh {str(geom_name)[:40]!r} has face indices outside "
+                            f"its {len(v)} vertices")
+        if group_by == "object":
             name = str(node)
         else:
             mat = getattr(getattr(geom, "visual", None), "material", None)
