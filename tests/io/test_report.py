@@ -18,6 +18,7 @@ from _report_standin import compare, make_comparison, make_result  # noqa: E402
 
 from cpted_sim.io.report import (format_value, judge_row, metric_rows, no_change,  # noqa: E402
                                  write_report)
+from cpted_sim.names import file_slug  # noqa: E402
 from cpted_sim.io.results import TABLE_COLUMNS, read_fields_npz, read_metrics_csv  # noqa: E402
 
 
@@ -34,8 +35,9 @@ def test_report_writes_every_file(report):
     for name in ("report.html", "report.md", "metrics.csv", "metrics.json", "fields.npz",
                  "map_street_E_h.png", "map_street_surveillance_count.png",
                  "map_street_night_surveillance_count.png", "map_street_dark_and_unseen.png",
-                 "diff_street_E_h.png", "map_north-facade_E_v.png", "scene_base.ply",
-                 "scene_more-lights.ply", "scene_high-poles.ply"):
+                 "diff_street_E_h.png", f"map_{file_slug('north facade')}_E_v.png",
+                 "scene_base.ply", f"scene_{file_slug('more lights')}.ply",
+                 f"scene_{file_slug('high poles')}.ply", "manifest.json"):
         assert name in files, name
         assert files[name] == out / name and files[name].stat().st_size > 0
     for name, p in files.items():
@@ -92,7 +94,7 @@ def test_in_page_links_resolve(report):
     _, _, files = report
     text = files["report.html"].read_text(encoding="utf-8")
     targets = re.findall(r'href="#([^"]+)"', text)
-    assert "area-street" in targets and "area-north-facade" in targets
+    assert "area-street" in targets and f"area-{file_slug('north facade')}" in targets
     for t in targets:
         assert f'id="{t}"' in text, t
 
@@ -219,7 +221,7 @@ def test_report_draws_photometry_polar_diagrams(report):
 
     _, out, files = report
     polars = [k for k in files if k.startswith("polar_")]
-    assert polars == ["polar_1_isotropic-point-source.png"]
+    assert polars == [f"polar_1_{file_slug('isotropic point source')}.png"]
     img = imread(files[polars[0]])[..., :3]
     assert (img.std(axis=2) > 0.1).sum() > 200  # coloured curves drawn, not a blank chart
 
