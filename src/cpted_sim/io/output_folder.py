@@ -177,10 +177,11 @@ def _read_manifest(folder: Path) -> dict:
     return doc
 
 
-def verify_output(folder) -> dict:
+def verify_output(folder, *, recover: bool = True) -> dict:
     """Check an output folder against its manifest; return the manifest.
 
-    Runs :func:`recover_output` first (a run killed mid-swap is finished).
+    With ``recover`` (default), :func:`recover_output` runs first (a run killed mid-swap is
+    finished or undone).
 
     Raises
     ------
@@ -189,7 +190,8 @@ def verify_output(folder) -> dict:
         content, or a file the manifest does not list.
     """
     folder = Path(folder)
-    recover_output(folder)
+    if recover:
+        recover_output(folder)
     if not folder.is_dir():
         raise OutputFolderError(f"{folder}: no such output folder")
     doc = _read_manifest(folder)
