@@ -116,3 +116,22 @@ class CptedWarning(UserWarning):
     Warnings of this class are collected by a scenario run, printed by the CLI and shown in the
     report; ``cpted-sim run --strict`` turns them into errors.
     """
+
+
+# ---------------------------------------------------------------- outputs, memory (issue 11)
+class ResultsFormatError(CptedError, ValueError):
+    """A results file (``metrics.csv``, ``fields.npz``, ``manifest.json``) is malformed; the
+    message names the file and the row, column or key."""
+
+
+class OutputFolderError(CptedError, OSError):
+    """An output folder cannot be written, is not one of ours (not empty and no
+    ``manifest.json``), or does not match its manifest."""
+
+
+class MemoryLimitError(CptedError, MemoryError):
+    """A computation would need more memory than ``max_memory_gb`` allows; the message gives
+    the estimate and the setting to change."""
+
+
+__all__ += ["ResultsFormatError", "OutputFolderError", "MemoryLimitError"]

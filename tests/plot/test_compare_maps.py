@@ -82,5 +82,7 @@ def test_empty_inputs_raise(tmp_path):
 
 
 def test_slug_makes_file_names():
-    assert pc.slug("C (hedge trimmed, wall opened)") == "C-hedge-trimmed-wall-opened"
-    assert pc.slug("///") == "x"
+    # lossy slugs carry a hash of the exact name, so that punctuation variants stay apart
+    assert pc.slug("C (hedge trimmed, wall opened)").startswith("C-hedge-trimmed-wall-opened-")
+    assert pc.slug("///").startswith("x-")
+    assert pc.slug("street_1") == "street_1"

@@ -21,6 +21,8 @@ import html
 import importlib
 import logging
 import math
+import os
+import re
 import time
 from pathlib import Path
 
@@ -31,10 +33,12 @@ from ..errors import EngineUnavailableError, GridError
 from ..plot.compare import comparison_maps, luminaire_distributions, slug
 from ..plot.style import save_figure, shared_scale
 from .colored_mesh import face_colors, face_values_from_field, write_ply
+from .output_folder import MANIFEST, OutputFolder
 from .raster import GIS_HINT, rasterio_available, write_geotiff
 from .results import write_fields_npz, write_metrics_csv, write_metrics_json
 
-__all__ = ["write_report", "metric_rows", "judge_row", "no_change", "format_value"]
+__all__ = ["write_report", "metric_rows", "judge_row", "no_change", "format_value", "md_escape",
+           "one_line"]
 
 log = logging.getLogger(__name__)
 
@@ -327,9 +331,9 @@ def _html(comparison, images, polars, files, summary) -> str:
     base = comparison.base
     out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{e(base.scenario_name)}: CPTED variant comparison</title>",
+           f"<title>{e(one_line(base.scenario_name))}: CPTED variant comparison</title>",
            f"<style>{_CSS}</style></head><body>",
-           f"<h1>{e(base.scenario_name)}: lighting and sightlines by variant</h1>",
+           f"<h1>{e(one_line(base.scenario_name))}: lighting and sightlines by variant</h1>",
            f'<p class="meta">Base <b>{e(base.variant)}</b>; variants: '
            f"{e(', '.join(r.variant for r in comparison.variants) or 'none')}. "
            f"cpted_sim {e(__version__)}, {e(summary['created'])}.</p>",
@@ -401,79 +405,71 @@ def _html(comparison, images, polars, files, summary) -> str:
     return "\n".join(out) + "\n"
 
 
+#: Markdown punctuation that means something inside a line (``#``, ``-``, ``1.`` only at the
+#: start of one, where our text never stands; ``<`` and ``&`` become HTML entities).
+#: ``_`` between two letters or digits (``E_h``) is literal in CommonMark and stays as is.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def one_line(text) -> str:
+    """``text`` on one line: newlines, tabs and other control characters become one space."""
+    return _CONTROL.sub(" ", str(text)).strip()
+
+
+def md_escape(text) -> str:
+    """``text`` as literal Markdown on one line: ``<`` (``<script>``) and ``&`` as entities, Markdown's
+    punctuation backslash-escaped, newlines and control characters as spaces."""
+    t = one_line(text).replace("&", "&amp;").replace("<", "&lt;")  # no tag can start
+    return _MD_SPECIAL.sub(r"\\\1", t)
+
+
 def _markdown(comparison, images, polars, files, summary) -> str:
     base = comparison.base
+    md = md_escape
 
-    def cell(s) -> str:
-        return str(s).replace("|", "\\|")
-
-    out = [f"# {base.scenario_name}: lighting and sightlines by variant", "",
-           f"Base **{base.variant}**; variants: "
-           f"{', '.join(r.variant for r in comparison.variants) or 'none'}. "
-           f"cpted_sim {__version__}, {summary['created']}.", "", "## Verdict", ""]
+    out = [f"# {md(base.scenario_name)}: lighting and sightlines by variant", "",
+           f"Base **{md(base.variant)}**; variants: "
+           f"{', '.join(md(r.variant) for r in comparison.variants) or 'none'}. "
+           f"cpted_sim {md(__version__)}, {md(summary['created'])}.", "", "## Verdict", ""]
     verdicts = _verdicts(comparison)
-    out += [f"- **{name}**: {rest}" for name, rest in verdicts]
+    out += [f"- **{md(name)}**: {md(rest)}" for name, rest in verdicts]
     if not verdicts:
-        out.append(f"- {_NO_VERDICT}")
+        out.append(f"- {md(_NO_VERDICT)}")
     variants, rows = metric_rows(comparison)
     out += ["", "## Metrics", "",
-            f"| area | metric | {cell(base.variant)} |"
-            + "".join(f" {cell(v)} | change |" for v in variants),
+            f"| area | metric | {md(base.variant)} |"
+            + "".join(f" {md(v)} | change |" for v in variants),
             "|---|---|--:|" + "--:|--:|" * len(variants)]
     marks = {"better": " ▲", "worse": " ▼", "": ""}
     for r in rows:
-        line = f"| {cell(r['area'])} | {cell(r['metric'])} | {cell(r['base'])} |"
+        line = f"| {md(r['area'])} | {md(r['metric'])} | {md(r['base'])} |"
         for v in variants:
             val, change, judgement = r["cells"].get(v, ("–", "–", ""))
-            line += f" {cell(val)} | {cell(change)}{marks[judgement]} |"
+            line += f" {md(val)} | {md(change)}{marks[judgement]} |"
         out.append(line)
     out += ["", "▲ the change goes the way the metric should go; ▼ the other way.", "", "## Maps", ""]
     area = None
     for im in images:
         if im.area != area:
             area = im.area
-            out += [f"### {area}", ""]
+            out += [f"### {md(area)}", ""]
         if im.path is None:
-            out += [f"*{im.caption}.*", ""]
+            out += [f"*{md(im.caption)}.*", ""]
             continue
-        alt = im.caption.replace("[", "(").replace("]", ")")
-        out += [f"![{alt}]({im.path.name})", "", f"*{im.caption}*", ""]
+        alt = str(im.caption).replace("[", "(").replace("]", ")")
+        out += [f"![{md(alt)}]({im.path.name})", "", f"*{md(im.caption)}*", ""]
     if polars:
         out += ["## Luminaires", ""]
         for name, path in polars:
-            out += [f"![{name}]({path.name})", ""]
+            out += [f"![{md(name)}]({path.name})", ""]
     out += ["## Files", ""] + [f"- [`{n}`]({n})" for n in sorted(files)] + [""]
     return "\n".join(out)
 
 
-def write_report(comparison, out_dir, *, dpi: int = 110, maps: bool = True,
-                 meshes: bool = True, geotiff: bool = True) -> dict[str, Path]:
-    """Write the report of a comparison into ``out_dir`` (see the module docstring).
-
-    Parameters
-    ----------
-    comparison : Comparison
-        ``base``, ``variants``, ``deltas``, ``table`` and ``verdicts``.
-    out_dir : path-like
-        Folder (created when missing); existing files of the same names are replaced.
-    dpi : int
-        Resolution of the PNG maps.
-    maps : bool
-        Draw the maps (False: tables and data files only, a fast report).
-    meshes : bool
-        Write ``scene_<variant>.ply``.
-    geotiff : bool
-        Write GeoTIFFs when the scene has an EPSG code and rasterio is installed.
-
-    Returns
-    -------
-    dict of str -> pathlib.Path
-        Every file written, keyed by its path relative to ``out_dir``
-        (``"report.html"``, ``"metrics.csv"``, ``"map_street_E_h.png"``, ...).
-    """
-    t0 = time.perf_counter()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
+               geotiff: bool) -> list[str]:
+    """Write every file of the report into ``out``; their paths relative to ``out``."""
     files: dict[str, Path] = {}
     summary = _summary(comparison)
     files["metrics.csv"] = write_metrics_csv(comparison.table, out / "metrics.csv")
@@ -489,6 +485,7 @@ def write_report(comparison, out_dir, *, dpi: int = 110, maps: bool = True,
         files.update(_write_geotiffs(comparison, out))
     listed = dict(files)
     listed["report.md"] = out / "report.md"
+    listed[MANIFEST] = out / MANIFEST
     (out / "report.html").write_text(_html(comparison, images, polars, listed, summary),
                                      encoding="utf-8")
     files["report.html"] = out / "report.html"
@@ -497,6 +494,47 @@ def write_report(comparison, out_dir, *, dpi: int = 110, maps: bool = True,
     (out / "report.md").write_text(_markdown(comparison, images, polars, listed, summary),
                                    encoding="utf-8")
     files["report.md"] = out / "report.md"
+    return list(files)
+
+
+def write_report(comparison, out_dir, *, dpi: int = 110, maps: bool = True,
+                 meshes: bool = True, geotiff: bool = True, swap: str = "auto"
+                 ) -> dict[str, Path]:
+    """Write the report of a comparison into ``out_dir`` (see the module docstring).
+
+    Parameters
+    ----------
+    comparison : Comparison
+        ``base``, ``variants``, ``deltas``, ``table`` and ``verdicts``.
+    out_dir : path-like
+        Folder (created when missing). The report is written into a temporary folder beside
+        it and swapped into place with a ``manifest.json``
+        (:class:`cpted_sim.io.output_folder.OutputFolder`): files of an earlier report that
+        this one does not write are gone; a folder that is not empty and has no manifest is
+        refused (:class:`~cpted_sim.errors.OutputFolderError`).
+    dpi : int
+        Resolution of the PNG maps.
+    maps : bool
+        Draw the maps (False: tables and data files only, a fast report).
+    meshes : bool
+        Write ``scene_<variant>.ply``.
+    geotiff : bool
+        Write GeoTIFFs when the scene has an EPSG code and rasterio is installed.
+    swap : {"auto", "exchange", "rename"}
+        How the new folder replaces the old one (:mod:`cpted_sim.io.output_folder`).
+
+    Returns
+    -------
+    dict of str -> pathlib.Path
+        Every file written, keyed by its path relative to ``out_dir``
+        (``"report.html"``, ``"metrics.csv"``, ``"map_street_E_h.png"``, ...).
+    """
+    t0 = time.perf_counter()
+    with OutputFolder(out_dir, method=swap) as tmp:
+        written = _write_all(comparison, tmp, dpi=dpi, maps=maps, meshes=meshes,
+                             geotiff=geotiff)
+    out = Path(os.path.abspath(os.fspath(out_dir)))
+    files = {rel: out / rel for rel in [*written, MANIFEST]}
     log.info("report of %s written to %s in %.1f s (%d files)", comparison.base.scenario_name,
              out, time.perf_counter() - t0, len(files))
     return files

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError
+from ..names import file_slug
 from .maps import add_colorbar, dark_unseen_values, panel_layout as _layout, plan_map
 from .style import BOOLEAN_QUANTITIES, MapScale, difference_scale, new_figure, save_figure, shared_scale
 
@@ -36,9 +36,8 @@ class MapImage:
 
 
 def slug(text: str) -> str:
-    """A file-name-safe version of ``text`` (letters, digits, ``_ . -``)."""
-    s = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(text)).strip("-")
-    return s or "x"
+    """A file-name-safe, unique version of ``text`` (:func:`cpted_sim.names.file_slug`)."""
+    return file_slug(text)
 
 
 def _as_seq(x, labels):
