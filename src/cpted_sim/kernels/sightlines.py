@@ -79,7 +79,7 @@ def _required_lux(d, thr_table, thr_step):
 
 @pjit
 def surveillance_kernel(bvh, face_tr, use_tr, obs, obs_dir, obs_cos, obs_range, obs_w, pts,
-                        offset, night, e_table, dir_cos, dir_sin, thr_table, thr_step,
+                        ends, offset, night, e_table, dir_cos, dir_sin, thr_table, thr_step,
                         out_count, out_weight, out_near):
     """Observers seeing each point: summed sight transmittance, summed weight, nearest distance.
 
@@ -88,7 +88,8 @@ def surveillance_kernel(bvh, face_tr, use_tr, obs, obs_dir, obs_cos, obs_range, 
     point and observer: range test (``d <= obs_range``), field-of-view test
     (``dot(obs_dir, p - o) >= obs_cos * d``; ``obs_cos <= -1`` sees all round), then, at
     night only, the recognition test (``e_table[p, k] >= thr(d)`` with ``k`` the facing
-    direction closest to the observer), and finally the sightline.
+    direction closest to the observer), and finally the sightline, which ends at ``ends[p]``
+    (the point on its own side of a surface it lies on, ``CalculationGrid.side_lift``).
     """
     n = pts.shape[0]
     n_obs = obs.shape[0]
@@ -157,7 +158,8 @@ def surveillance_kernel(bvh, face_tr, use_tr, obs, obs_dir, obs_cos, obs_range, 
                                 k_best = k
                     if not e_table[i, k_best] >= need:
                         continue
-                tr = sightline(bvh, stack, face_tr, use_tr, ox, oy, oz, px, py, pz, offset)
+                tr = sightline(bvh, stack, face_tr, use_tr, ox, oy, oz, ends[i, 0], ends[i, 1],
+                               ends[i, 2], offset)
                 if tr > 0.0:
                     out_count[i] += tr
                     out_weight[i] += tr * obs_w[j]
