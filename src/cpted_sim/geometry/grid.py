@@ -9,7 +9,11 @@ import numpy as np
 from .._validate import as_float, as_points
 from ..errors import GridError, ParameterError
 
-__all__ = ["CalculationGrid", "GRID_KINDS", "points_in_polygon"]
+__all__ = ["CalculationGrid", "GRID_KINDS", "SIDE_LIFT", "points_in_polygon"]
+
+#: A point is moved this many ray offsets to its own side of a surface it lies on.
+SIDE_LIFT = 2.0
+_UP = np.array([0.0, 0.0, 1.0])
 
 GRID_KINDS = ("generic", "horizontal", "vertical", "plane", "semicylindrical", "cylindrical",
               "hemispherical", "observer")
@@ -54,6 +58,9 @@ class CalculationGrid:
         fractions; ``None`` means equal weights.
     face_index : (n,) int64 or None
         Scene face each point lies on (grids made by :meth:`on_faces`).
+    sides : (n, 3) float or None
+        Unit vector towards the side of the surface a point lying on a surface belongs to
+        (:meth:`side_normals`); ``None``: derived from the kind and the normals.
     """
 
     points: np.ndarray
@@ -65,6 +72,7 @@ class CalculationGrid:
     name: str = "grid"
     areas: np.ndarray | None = None
     face_index: np.ndarray | None = None
+    sides: np.ndarray | None = None
 
     def __post_init__(self):
         if self.kind not in GRID_KINDS:
@@ -292,7 +300,8 @@ class CalculationGrid:
         pts[:, 2] += height
         tang = np.column_stack([seg[i, :2] / horiz[i, None], np.zeros(n)])
         return cls(np.ascontiguousarray(pts), np.ascontiguousarray(tang), kind, name=name,
-                   areas=np.full(n, step))
+                   areas=np.full(n, step),
+                   sides=np.ascontiguousarray(np.broadcast_to(_UP, (n, 3))))
 
     # ------------------------------------------------------------------ helpers
     def point_weights(self) -> np.ndarray:
@@ -300,6 +309,41 @@ class CalculationGrid:
         if self.areas is None:
             return np.ones(self.n_points)
         return np.asarray(self.areas, dtype=np.float64)
+
+    def side_normals(self) -> np.ndarray:
+        """Unit vector (n, 3) pointing to the side of the surface each point belongs to.
+
+        A point lying exactly on a surface (a plan grid at the height of the ground, a point
+        on a zero-thickness wall) is lit and seen only from this side, never through the
+        surface. The side is ``sides`` when given; else the normals of a grid on surfaces
+        (made by :meth:`on_faces`, or of kind ``"plane"`` or ``"vertical"``); else straight
+        up (+Z): plan grids, paths and observers stand on the ground.
+        """
+        if self.sides is not None:
+            return np.ascontiguousarray(self.sides, dtype=np.float64)
+        if self.normals is not None and (self.face_index is not None
+                                         or self.kind in ("plane", "vertical")):
+            return np.ascontiguousarray(self.normals, dtype=np.float64)
+        return np.ascontiguousarray(np.broadcast_to(_UP, (self.n_points, 3)))
+
+    def side_lift(self, scene) -> np.ndarray:
+        """Offsets (n, 3) [m] that put each point on its own side of a surface it lies on.
+
+        ``SIDE_LIFT`` times the scene's :attr:`~Scene.ray_offset` along
+        :meth:`side_normals`. Rays leaving a point ignore their first ``ray_offset``; a ray
+        that starts at the lifted point therefore always hits a surface through the original
+        point when it goes to the surface's back side (at ``2 ray_offset / |cos|`` or more),
+        and never when it goes to its front: a point on a surface is never lit or seen from
+        behind it. Kernels start shadow rays and end sightlines at ``point + side_lift`` and
+        keep the original point for distances and angles, so points off surfaces are not
+        changed at all.
+        """
+        lift = SIDE_LIFT * float(scene.ray_offset)
+        return lift * self.side_normals()
+
+    def local_points(self, scene) -> np.ndarray:
+        """Scene-local points [m] moved by :meth:`side_lift` (for ray origins and ends)."""
+        return np.ascontiguousarray(scene.to_local(self.points) + self.side_lift(scene))
 
     @property
     def n_points(self) -> int:
@@ -361,7 +405,8 @@ class CalculationGrid:
                        normals=None if self.normals is None else self.normals[hit],
                        raster_index=None if self.raster_index is None else self.raster_index[hit],
                        areas=None if self.areas is None else self.areas[hit],
-                       face_index=None if self.face_index is None else self.face_index[hit])
+                       face_index=None if self.face_index is None else self.face_index[hit],
+                       sides=None if self.sides is None else self.sides[hit])
 
     def at_height(self, dz: float) -> CalculationGrid:
         """The same grid lifted by ``dz`` metres.

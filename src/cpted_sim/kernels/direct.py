@@ -132,8 +132,8 @@ def intensity_envelope(lum, n_bands):
 
 
 @pjit
-def direct_illuminance(bvh, face_transmittance, lum, peaks, envelope, tail, points, normals, kind,
-                       cutoff, max_distance, offset, shadows, out, pairs, rays):
+def direct_illuminance(bvh, face_transmittance, lum, peaks, envelope, tail, points, starts,
+                       normals, kind, cutoff, max_distance, offset, shadows, out, pairs, rays):
     """Direct illuminance [lx] at ``points`` from every luminaire in range.
 
     Parameters
@@ -151,7 +151,10 @@ def direct_illuminance(bvh, face_transmittance, lum, peaks, envelope, tail, poin
     tail : (l, b) float
         ``tail[i, b] = max(envelope[i, b:])``: the bound for every gamma beyond band ``b``.
     points : (n, 3) float
-        Scene-local points [m].
+        Scene-local points [m] (distances and angles).
+    starts : (n, 3) float
+        Where each point's shadow rays start [m]: the point moved to its own side of a surface
+        it lies on (``CalculationGrid.side_lift``), so it is never lit through that surface.
     normals : (n, 3) float
         Unit normals (plane) or horizontal unit facing directions (semicylindrical).
     kind : int
@@ -289,7 +292,7 @@ def direct_illuminance(bvh, face_transmittance, lum, peaks, envelope, tail, poin
                 if shadows:
                     n_rays += 1
                     contrib *= segment_transmittance(
-                        bvh, stack, face_transmittance, px, py, pz,
+                        bvh, stack, face_transmittance, starts[k, 0], starts[k, 1], starts[k, 2],
                         lum.position[i, 0], lum.position[i, 1], lum.position[i, 2], offset)
                 e += contrib
             out[k] = e

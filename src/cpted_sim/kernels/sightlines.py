@@ -19,6 +19,7 @@ from .bvh_query import (
     segment_transmittance,
     segment_transmittance_floor,
 )
+from .occlusivity import fan_occlusivity, fan_traces
 
 __all__ = [
     "PBLOCK",
@@ -79,7 +80,7 @@ def _required_lux(d, thr_table, thr_step):
 
 @pjit
 def surveillance_kernel(bvh, face_tr, use_tr, obs, obs_dir, obs_cos, obs_range, obs_w, pts,
-                        offset, night, e_table, dir_cos, dir_sin, thr_table, thr_step,
+                        ends, offset, night, e_table, dir_cos, dir_sin, thr_table, thr_step,
                         out_count, out_weight, out_near):
     """Observers seeing each point: summed sight transmittance, summed weight, nearest distance.
 
@@ -88,7 +89,8 @@ def surveillance_kernel(bvh, face_tr, use_tr, obs, obs_dir, obs_cos, obs_range, 
     point and observer: range test (``d <= obs_range``), field-of-view test
     (``dot(obs_dir, p - o) >= obs_cos * d``; ``obs_cos <= -1`` sees all round), then, at
     night only, the recognition test (``e_table[p, k] >= thr(d)`` with ``k`` the facing
-    direction closest to the observer), and finally the sightline.
+    direction closest to the observer), and finally the sightline, which ends at ``ends[p]``
+    (the point on its own side of a surface it lies on, ``CalculationGrid.side_lift``).
     """
     n = pts.shape[0]
     n_obs = obs.shape[0]
@@ -157,7 +159,8 @@ def surveillance_kernel(bvh, face_tr, use_tr, obs, obs_dir, obs_cos, obs_range, 
                                 k_best = k
                     if not e_table[i, k_best] >= need:
                         continue
-                tr = sightline(bvh, stack, face_tr, use_tr, ox, oy, oz, px, py, pz, offset)
+                tr = sightline(bvh, stack, face_tr, use_tr, ox, oy, oz, ends[i, 0], ends[i, 1],
+                               ends[i, 2], offset)
                 if tr > 0.0:
                     out_count[i] += tr
                     out_weight[i] += tr * obs_w[j]
@@ -196,18 +199,15 @@ def fan_radii_kernel(bvh, eyes, cos_t, sin_t, tmin, rmax, out_r):
 
 
 @jit
-def isovist_measures(r, cos_t, sin_t, sin_step, cos_step, tan_occl, n_open, out):
+def isovist_measures(r, cos_t, sin_t, n_open, out):
     """Benedikt's measures of the isovist polygon whose vertices are the fan's hit points.
 
-    ``out``: area [m2], perimeter [m], occlusivity [m], min / mean / max radial [m], drift [m],
-    open fraction. An edge between consecutive rays is an occluding radial when it lies within
-    the occlusion angle of the ray through its nearer end, i.e. when
-    ``r_far cos(dθ) - r_near > r_far sin(dθ) / tan(occlusion angle)``.
+    ``out``: area [m2], perimeter [m], occlusivity [m] (0 here: it needs the surfaces, see
+    ``kernels.occlusivity``), min / mean / max radial [m], drift [m], open fraction.
     """
     n = r.shape[0]
     area = 0.0
     perim = 0.0
-    occl = 0.0
     cx = 0.0
     cy = 0.0
     rmin = np.inf
@@ -231,16 +231,12 @@ def isovist_measures(r, cos_t, sin_t, sin_step, cos_step, tan_occl, n_open, out)
         ey = y2 - y1
         seg = np.sqrt(ex * ex + ey * ey)
         perim += seg
-        near = min(r1, r2)
-        far = max(r1, r2)
-        if (far * cos_step - near) * tan_occl > far * sin_step:
-            occl += seg
         rsum += r1
         rmin = min(rmin, r1)
         rmx = max(rmx, r1)
     out[0] = area
     out[1] = perim
-    out[2] = occl
+    out[2] = 0.0
     out[3] = rmin
     out[4] = rsum / n
     out[5] = rmx
@@ -252,24 +248,33 @@ def isovist_measures(r, cos_t, sin_t, sin_step, cos_step, tan_occl, n_open, out)
 
 
 @pjit
-def isovist_kernel(bvh, eyes, cos_t, sin_t, sin_step, cos_step, tmin, rmax, tan_occl, out):
-    """Isovist measures (``N_ISOVIST`` columns, see :func:`isovist_measures`) of each eye."""
+def isovist_kernel(bvh, eyes, cos_t, sin_t, step, tmin, rmax, levels, tol, out):
+    """Isovist measures (``N_ISOVIST`` columns, see :func:`isovist_measures`) of each eye,
+    occlusivity from the occluding edges (``kernels.occlusivity.fan_occlusivity``)."""
     n = eyes.shape[0]
     n_rays = cos_t.shape[0]
     n_blocks = (n + PBLOCK - 1) // PBLOCK
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
         r = np.empty(n_rays)
+        lx = np.empty(n_rays)
+        ly = np.empty(n_rays)
+        hit = np.empty(n_rays)
         for i in range(b * PBLOCK, min(n, (b + 1) * PBLOCK)):
-            n_open = _fan(bvh, stack, eyes[i, 0], eyes[i, 1], eyes[i, 2], cos_t, sin_t, tmin,
-                          rmax, r)
-            isovist_measures(r, cos_t, sin_t, sin_step, cos_step, tan_occl, n_open, out[i])
+            ox = eyes[i, 0]
+            oy = eyes[i, 1]
+            oz = eyes[i, 2]
+            n_open = fan_traces(bvh, stack, ox, oy, oz, cos_t, sin_t, tmin, rmax, r, lx, ly,
+                                hit)
+            isovist_measures(r, cos_t, sin_t, n_open, out[i])
+            out[i, 2] = fan_occlusivity(bvh, stack, ox, oy, oz, step, r, lx, ly, hit, tmin,
+                                        rmax, levels, tol)
 
 
 @jit
-def isovist_kernel_from_radii(radii, cos_t, sin_t, sin_step, cos_step, tan_occl, out):
+def isovist_kernel_from_radii(radii, cos_t, sin_t, out):
     """Isovist measures of fans whose radii are given (open rays equal to the max radius
-    count as open)."""
+    count as open); without surfaces there is no occluding edge (occlusivity 0)."""
     rmax = 0.0
     for i in range(radii.shape[0]):
         for k in range(radii.shape[1]):
@@ -279,7 +284,7 @@ def isovist_kernel_from_radii(radii, cos_t, sin_t, sin_step, cos_step, tan_occl,
         for k in range(radii.shape[1]):
             if radii[i, k] >= rmax:
                 n_open += 1
-        isovist_measures(radii[i], cos_t, sin_t, sin_step, cos_step, tan_occl, n_open, out[i])
+        isovist_measures(radii[i], cos_t, sin_t, n_open, out[i])
 
 
 @pjit

@@ -233,6 +233,8 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
         local = scene.to_local(grid.points)
         order = _morton_order(local)
         pts = np.ascontiguousarray(local[order])
+        # shadow rays start on the point's own side of a surface it lies on (grid.side_lift)
+        starts = np.ascontiguousarray(pts + grid.side_lift(scene)[order])
         nrm = np.ascontiguousarray(normals[order])
         packed = pack_luminaires(lums, origin=scene.origin)
         peaks = direct.luminaire_peaks(packed)
@@ -258,7 +260,7 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
                     pairs = np.empty(n_tiles, dtype=np.int64)
                     rays = np.empty(n_tiles, dtype=np.int64)
                     direct.direct_illuminance(scene.bvh, trans, packed, peaks, envelope, tail,
-                                              pts[start:stop],
+                                              pts[start:stop], starts[start:stop],
                                               nrm[start:stop], kkind, cutoff, md, offset,
                                               bool(shadows), out, pairs, rays)
                     sorted_vals[start:stop] = out

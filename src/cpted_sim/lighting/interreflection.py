@@ -444,7 +444,7 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
                              f"{scene.n_faces})")
     t_gather = time.perf_counter()
     pt = solution.patches
-    pts = scene.to_local(grid.points)
+    pts = grid.local_points(scene)
     nrm = np.ascontiguousarray(nrm)
     n = pts.shape[0]
     out = [np.empty(n) for _ in range(4)]

@@ -152,7 +152,7 @@ def visibility_graph(scene: Scene, grid: CalculationGrid, *, height: float = DEF
     md = np.inf if max_distance is None else as_float(max_distance, "max_distance", lo=0.0,
                                                       lo_open=True, allow_inf=True)
     min_tr = as_float(min_transmittance, "min_transmittance", lo=0.0, hi=1.0, lo_open=True)
-    pts = scene.to_local(grid.points)
+    pts = grid.local_points(scene)
     pts[:, 2] += height
     order = spatial_order(pts[:, :2])
     pts_s = np.ascontiguousarray(pts[order])

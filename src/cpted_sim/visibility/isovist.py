@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 import weakref
 from dataclasses import dataclass, field
 
@@ -20,10 +21,15 @@ from .observers import DEFAULT_EYE_HEIGHT
 from .surveillance import blocks, spatial_order
 
 __all__ = ["isovist", "IsovistResult", "fan_radii", "ISOVIST_UNITS", "DEFAULT_MAX_RADIUS",
-           "DEFAULT_OCCLUSION_ANGLE"]
+           "DEFAULT_OCCLUSION_ANGLE", "OCCLUSIVITY_LEVELS", "TRACE_TOLERANCE"]
 
 DEFAULT_MAX_RADIUS = 100.0
+#: No longer used: occlusivity comes from the occluding edges (kept for old callers).
 DEFAULT_OCCLUSION_ANGLE = 3.0
+#: Bisection steps that place an occluding edge between two rays (2**-12 of a ray step).
+OCCLUSIVITY_LEVELS = 12
+#: An end lies on a surface trace within this fraction of its distance (float rounding).
+TRACE_TOLERANCE = 1e-6
 
 ISOVIST_UNITS = {"area": "m2", "perimeter": "m", "occlusivity": "m", "min_radial": "m",
                  "mean_radial": "m", "max_radial": "m", "drift": "m", "compactness": "1",
@@ -53,7 +59,7 @@ class IsovistResult:
     eyes : (n, 3) float
         The viewpoints [m] (world).
     settings : dict
-        ``n_rays``, ``max_radius``, ``occlusion_angle``, ``height``.
+        ``n_rays``, ``max_radius``, ``occlusivity_levels``, ``height``.
     """
 
     area: np.ndarray
@@ -215,7 +221,7 @@ def fan_radii(scene: Scene, eyes_local: np.ndarray, n_rays: int, max_radius: flo
 
 def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None, *,
             max_radius: float = DEFAULT_MAX_RADIUS,
-            occlusion_angle: float = DEFAULT_OCCLUSION_ANGLE,
+            occlusion_angle: float | None = None,
             quiet: bool | None = None) -> IsovistResult:
     """Isovist measures of viewpoints from a horizontal fan of rays at eye height.
 
@@ -233,10 +239,9 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
         Eye height above each point [m]; default 1.6 m. Pass 0 when the points are eyes.
     max_radius : float
         Longest ray [m]; rays meeting nothing end there and count as open.
-    occlusion_angle : float
-        An isovist edge between consecutive rays is an occluding radial when it lies within
-        this angle [deg] of the ray through its nearer end (a surface would have to be seen
-        at more than ``90 - occlusion_angle`` deg from its normal).
+    occlusion_angle : float, optional
+        Deprecated and ignored: occluding radials are found from the surfaces themselves
+        (see Notes); passing it warns.
     quiet : bool, optional
         Turn the progress bar off.
 
@@ -252,12 +257,19 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
 
     - area ``A = 1/2 sum_k r_k r_{k+1} sin dtheta`` (shoelace),
     - perimeter ``P = sum_k |p_{k+1} - p_k|``,
-    - occlusivity ``= sum |p_{k+1} - p_k|`` over edges with
-      ``(r_far cos dtheta - r_near) tan(occlusion_angle) > r_far sin dtheta``,
+    - occlusivity: the summed length of the occluding radial boundaries, the depth
+      discontinuities of ``r(theta)``. Two neighbouring rays bracket one unless either end
+      lies on the other end's surface (a wall seen obliquely is a surface, however far apart
+      its hits) or both are open; a bracket that is neither is bisected with extra rays
+      ``OCCLUSIVITY_LEVELS`` times towards the discontinuity, and counts when the jump in
+      ``r`` does not shrink with the bracket (a corner's does). Its length is the final jump,
+      from the occluding edge to the surface (or ``max_radius``) behind it
+      (``kernels.occlusivity``),
     - compactness ``4 pi A / P^2``, drift ``|sum_k a_k (p_k + p_{k+1}) / 3| / A`` with
       ``a_k`` the signed area of triangle (0, p_k, p_{k+1}).
 
-    All converge to the exact isovist's values as ``n_rays`` grows (error O(dtheta)).
+    All converge to the exact isovist's values as ``n_rays`` grows (error O(dtheta));
+    occlusivity is within 0.02 % at 3,600 rays 0.35 m from a 60 m wall (tests).
 
     References
     ----------
@@ -270,23 +282,25 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
     eyes = _eyes(scene, points, height)
     cos_t, sin_t, step = _directions(n_rays)
     max_radius = as_float(max_radius, "max_radius", lo=0.0, lo_open=True)
-    occlusion_angle = as_float(occlusion_angle, "occlusion_angle", lo=0.0, hi=45.0, lo_open=True)
+    if occlusion_angle is not None:
+        warnings.warn("isovist: occlusion_angle is deprecated and ignored; occlusivity now "
+                      "comes from the occluding edges themselves", DeprecationWarning,
+                      stacklevel=2)
     out = np.empty((eyes.shape[0], K.N_ISOVIST))
-    tan_occl = np.tan(np.radians(occlusion_angle))
 
     def run(bvh, idx):
         order = idx[spatial_order(eyes[idx, :2])]
         part = np.empty((order.size, K.N_ISOVIST))
         if bvh is None:  # nothing at this height: every ray is open
             radii = np.full((1, cos_t.shape[0]), max_radius)
-            K.isovist_kernel_from_radii(radii, cos_t, sin_t, np.sin(step), np.cos(step),
-                                        tan_occl, part[:1])
+            K.isovist_kernel_from_radii(radii, cos_t, sin_t, part[:1])
             part[:] = part[0]
         else:
             e_s = np.ascontiguousarray(eyes[order])
             for a, b in blocks(order.size, BLOCK_EYES, quiet, "isovists"):
-                K.isovist_kernel(bvh, e_s[a:b], cos_t, sin_t, np.sin(step), np.cos(step),
-                                 float(scene.ray_offset), max_radius, tan_occl, part[a:b])
+                K.isovist_kernel(bvh, e_s[a:b], cos_t, sin_t, float(step),
+                                 float(scene.ray_offset), max_radius, OCCLUSIVITY_LEVELS,
+                                 TRACE_TOLERANCE, part[a:b])
         out[order] = part
 
     _fans(scene, eyes, int(n_rays), max_radius, run)
@@ -294,7 +308,7 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
     with np.errstate(divide="ignore", invalid="ignore"):
         compact = np.where(perim > 0, 4.0 * np.pi * area / perim ** 2, np.nan)
     settings = {"n_rays": int(n_rays), "max_radius": max_radius,
-                "occlusion_angle": occlusion_angle,
+                "occlusivity_levels": OCCLUSIVITY_LEVELS,
                 "height": DEFAULT_EYE_HEIGHT if height is None else float(height),
                 "threads": get_threads(), "elapsed_s": time.perf_counter() - t0}
     c = [np.ascontiguousarray(out[:, k]) for k in range(K.N_ISOVIST)]

@@ -210,7 +210,7 @@ def concealment(scene: Scene, path, grid: CalculationGrid, *, distance: float = 
     if idx.size:
         from scipy.spatial import cKDTree
 
-        tg = scene.to_local(grid.points[idx])
+        tg = grid.local_points(scene)[idx]
         tg[:, 2] += as_float(target_height, "target_height")
         closest = cKDTree(st[:, :2]).query(grid.points[idx, :2])[1].astype(np.int64)
         order = spatial_order(tg[:, :2])

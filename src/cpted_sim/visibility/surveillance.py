@@ -116,6 +116,8 @@ def run_surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGrid
     pts[:, 2] += target_height
     order = spatial_order(pts[:, :2])
     pts_s = np.ascontiguousarray(pts[order])
+    # sightlines end on the point's own side of a surface it lies on
+    ends_s = np.ascontiguousarray(pts_s + grid.side_lift(scene)[order])
     obs, odir, ocos, orange, ow = observer_arrays(scene, observers)
     face_tr = np.ascontiguousarray(scene.sight_transmittance)
     use_tr = bool(np.any(face_tr > 0.0))
@@ -137,7 +139,7 @@ def run_surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGrid
     for a, b in blocks(n, BLOCK_POINTS, quiet, "night surveillance" if is_night else
                        "surveillance"):
         K.surveillance_kernel(scene.bvh, face_tr, use_tr, obs, odir, ocos, orange, ow,
-                              pts_s[a:b], float(scene.ray_offset), is_night,
+                              pts_s[a:b], ends_s[a:b], float(scene.ray_offset), is_night,
                               e_tab[a:b] if is_night else e_tab, dcos, dsin, thr, float(step),
                               count[a:b], weight[a:b], near[a:b])
     out = [np.empty(n) for _ in range(3)]
