@@ -113,6 +113,10 @@ def load_scene(path, *, origin=None, group_by: str = "material",
         raise ParameterError(f"lod: only CityJSON files have levels of detail, not {p.suffix}")
     if kind == "obj":
         vertices, faces, groups = read_obj(p, group_by=group_by)
+        if group_by == "material":  # .mtl Kd as reflectance; explicit materials win
+            from .mtl import obj_materials
+
+            materials = {**obj_materials(p, sorted(set(groups))), **(materials or {})}
     else:
         vertices, faces, groups = _read_with_trimesh(p, kind, group_by)
     return _build(p, vertices, faces, groups, origin, materials, epsg)
