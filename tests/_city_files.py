@@ -59,7 +59,7 @@ class CityBuilder:
             v = box_vertices(lo, hi)
             surfaces, values = [], []
             for wall, (u0, z0, u1, z1) in windows:
-                ring = BOX_RINGS["WallSurface"][wall][0]
+                ring = BOX_RINGS["WallSurface"][wall]
                 a, b = v[ring[0]], v[ring[1]]
                 d = (b - a) / np.linalg.norm(b - a)
                 quad = np.array([a + u0 * d, a + u1 * d, a + u1 * d, a + u0 * d])
