@@ -400,8 +400,30 @@ class Scene:
         Parameters
         ----------
         materials : mapping str -> Material
-            Materials by group name.
+            Materials by group name; every name must be a group of the scene.
+
+        Raises
+        ------
+        ParameterError
+            A name that is not a group of the scene (the message suggests the nearest group
+            names), or a value that is not a :class:`Material`.
         """
+        unknown = [g for g in materials if g not in self.groups]
+        if unknown:
+            import difflib
+
+            hints = []
+            for g in unknown:
+                near = difflib.get_close_matches(str(g), self.groups, n=3, cutoff=0.6)
+                hints.append(f"{g!r}" + (f" (did you mean {' or '.join(map(repr, near))}?)"
+                                         if near else ""))
+            shown = list(self.groups[:20]) + (["..."] if len(self.groups) > 20 else [])
+            raise ParameterError(f"materials: {len(unknown)} group name(s) match no group of "
+                                 f"the scene: {', '.join(hints)}; groups: {shown}")
+        for key, mat in materials.items():
+            if not isinstance(mat, Material):
+                raise ParameterError(f"materials[{key!r}]: expected a Material, got "
+                                     f"{type(mat).__name__}")
         merged = dict(self.materials)
         merged.update(materials)
         new = replace(self, materials=merged)

@@ -132,6 +132,10 @@ def load_scene(path, *, origin=None, group_by: str = "material",
         raise ParameterError(f"lod: only CityJSON files have levels of detail, not {p.suffix}")
     if kind == "obj":
         vertices, faces, groups = read_obj(p, group_by=group_by)
+        if group_by == "material":  # .mtl Kd as reflectance; explicit materials win
+            from .mtl import obj_materials
+
+            materials = {**obj_materials(p, sorted(set(groups))), **(materials or {})}
     elif kind == "ply":
         vertices, faces, groups = read_ply(p)
     elif kind == "stl":
