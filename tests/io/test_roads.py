@@ -9,7 +9,8 @@ import pytest
 shapely = pytest.importorskip("shapely")
 
 from cpted_sim.errors import ParameterError  # noqa: E402
-from cpted_sim.io.roads import centre_line, half_width, kerb_distance  # noqa: E402
+from cpted_sim.io.roads import centre_line, half_width, kerb_along, kerb_distance  # noqa: E402
+from cpted_sim.scenario.poles import poles_along_road  # noqa: E402
 from cpted_sim.io.vector import polygon_parts, read_vector  # noqa: E402
 
 
@@ -58,3 +59,12 @@ def test_bgt_carriageway_centre_lines_stay_inside_and_have_plausible_length(shar
         assert line.length >= 0.25 * g.exterior.length - 4 * hw
         checked += 1
     assert checked >= 10
+
+
+def test_kerb_along_follows_a_road_that_widens():
+    road = shapely.Polygon([(0, -2), (100, -5), (100, 5), (0, 2)])   # 4 m wide to 10 m
+    lay = poles_along_road([[0, 0], [100, 0]], 20.0, "opposite", setback=0.5, overhang=0.0,
+                           half_width=kerb_along(road), ground_z=lambda xy: np.zeros(len(xy)))
+    x = lay.feet[:, 0]
+    kerb = 2.0 + 3.0 * x / 100.0
+    assert np.allclose(np.abs(lay.feet[:, 1]), kerb + 0.5, atol=1e-9)

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import ParameterError
 from .vector import require_gis
 
-__all__ = ["centre_line", "kerb_distance", "half_width"]
+__all__ = ["centre_line", "kerb_distance", "half_width", "kerb_along"]
 
 
 def _polygon(polygon, holes=()):
@@ -162,3 +162,44 @@ def half_width(polygon, axis, holes=()) -> float:
     s = np.linspace(0.1 * length, 0.9 * length, max(3, int(0.8 * length) + 1))
     xy = np.column_stack([np.interp(s, cum, a[:, 0]), np.interp(s, cum, a[:, 1])])
     return float(np.median(kerb_distance(polygon, xy, holes)))
+
+
+def kerb_along(polygon, holes=(), *, reach: float = 50.0):
+    """A ``half_width`` callable for :func:`cpted_sim.scenario.poles.poles_along_road`: the
+    distance from each axis point along its outward normal to the first crossing of the road
+    polygon's boundary (the kerb on that side).
+
+    Parameters
+    ----------
+    polygon : (n, 2) float or shapely Polygon
+    holes : sequence of (k, 2) float
+    reach : float
+        Longest distance searched [m]; where no kerb lies within it, the distance to the
+        nearest edge is used.
+
+    Returns
+    -------
+    callable
+        ``f(xy (k, 2), normal (k, 2)) -> (k,)`` [m].
+    """
+    shapely = require_gis("kerb distances")[0]
+    g = _polygon(polygon, holes)
+    boundary = g.boundary
+
+    def f(xy, normal):
+        xy = np.asarray(xy, dtype=np.float64)
+        nrm = np.asarray(normal, dtype=np.float64)
+        rays = shapely.linestrings(np.stack([xy, xy + reach * nrm], axis=1))
+        hits = shapely.intersection(rays, boundary)
+        out = np.empty(len(xy))
+        for i, h in enumerate(hits):
+            c = shapely.get_coordinates(h)
+            dist = np.hypot(*(c - xy[i]).T)
+            dist = dist[dist > 1e-6]     # an end edge the ray runs along starts at the axis
+            if len(dist):
+                out[i] = dist.min()
+            else:
+                out[i] = shapely.distance(boundary, shapely.Point(xy[i]))
+        return out
+
+    return f

@@ -25,6 +25,7 @@ from ..errors import CptedError, ScenarioFileError
 from ..geometry.scene import Material
 from ..scenario import model as m
 from ._toml import LineIndex
+from .scenario_gis import expand_gis
 from .scenario_writer import dumps_scenario, save_scenario
 
 __all__ = ["load_scenario", "loads_scenario", "save_scenario", "dumps_scenario"]
@@ -368,6 +369,7 @@ def _array(r: _Reader, data: dict, key: str) -> list:
 
 
 def _scenario(r: _Reader, data: dict) -> m.Scenario:
+    data = expand_gis(r, data)  # GIS sources, [[lamp_registers]], [[pole_rows]]
     r.table(data, "", TOP_KEYS, ("scene",))
     sd = r.table(data["scene"], "scene", SCENE_KEYS)
     geometry = _geometry(r, {k: v for k, v in sd.items() if k in GEOMETRY_KEYS}, "scene")

@@ -131,9 +131,10 @@ def poles_along_road(axis, spacing: float, arrangement: str = "single", setback:
         Horizontal distance from the foot to the lamp head, towards the road [m].
     height : float
         Mounting height of the photometric centre above the foot [m].
-    half_width : float
+    half_width : float or callable
         Distance from the axis to the kerb [m] (half the carriageway when the axis is the
-        centre line; :func:`cpted_sim.io.roads.kerb_distance` measures it).
+        centre line), or ``half_width(xy (k, 2), outward normal (k, 2)) -> (k,)`` giving it
+        at each pole (:func:`cpted_sim.io.roads.kerb_along` measures it on a road polygon).
     side : {"left", "right"}
         Side of a single row, first side of a staggered one (seen along the axis).
     tilt : float
@@ -154,7 +155,8 @@ def poles_along_road(axis, spacing: float, arrangement: str = "single", setback:
                              f"got {arrangement!r}")
     if side not in ("left", "right"):
         raise ParameterError(f"side: expected 'left' or 'right', got {side!r}")
-    for name, v in (("spacing", spacing), ("height", height), ("half_width", half_width)):
+    for name, v in (("spacing", spacing), ("height", height),
+                    ("half_width", 1.0 if callable(half_width) else half_width)):
         if not (np.isfinite(v) and v > (0 if name != "half_width" else -1e-12)):
             raise ParameterError(f"{name}: expected a number > 0 [m], got {v}")
     length = float(np.hypot(*np.diff(a, axis=0).T).sum())
@@ -177,7 +179,14 @@ def poles_along_road(axis, spacing: float, arrangement: str = "single", setback:
         sides = np.tile([first, -first], n)
     xy, tan = polyline_stations(a, st)
     normal = np.column_stack([-tan[:, 1], tan[:, 0]]) * sides[:, None]   # away from the axis
-    feet_xy = xy + normal * (half_width + setback)
+    if callable(half_width):
+        hw = np.asarray(half_width(xy, normal), dtype=np.float64).reshape(-1)
+        if hw.shape != (len(xy),) or not np.isfinite(hw).all():
+            raise ParameterError(f"half_width: the callable gave {hw.shape} values for "
+                                 f"{len(xy)} poles, or non-finite ones")
+    else:
+        hw = float(half_width)
+    feet_xy = xy + normal * (np.reshape(hw, (-1, 1)) + setback)
     head_xy = feet_xy - normal * overhang
     z = (_flat_ground(feet_xy) if ground_z is None
          else np.asarray(ground_z(feet_xy), dtype=np.float64).reshape(-1))
