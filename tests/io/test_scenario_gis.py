@@ -287,3 +287,28 @@ def test_source_errors_name_key_and_layer(tmp_path, lamps):
             height = 6.0
             photometry = { builtin = "isotropic" }
             """, tmp_path)
+
+
+def test_expanded_scenario_round_trips_through_the_writer(axis_wgs84, tmp_path):
+    from cpted_sim.io.scenario_file import dumps_scenario
+
+    sc = _load("""
+        [[pole_rows]]
+        name = "row"
+        axis = { file = "axis.geojson" }
+        spacing = 30.0
+        half_width = 3.0
+        height = 7.0
+        foot_z = 0.0
+        photometry = { builtin = "street_light_optic" }
+
+        [[areas]]
+        name = "walk"
+        kind = "route"
+        source = { file = "axis.geojson" }
+        """, tmp_path)
+    again = loads_scenario(dumps_scenario(sc), path=tmp_path / "t.toml", load_assets=False)
+    assert [lu.name for lu in again.luminaires] == [lu.name for lu in sc.luminaires]
+    assert np.allclose([lu.position for lu in again.luminaires],
+                       [lu.position for lu in sc.luminaires])
+    assert np.allclose(again.areas[0].path, sc.areas[0].path)
