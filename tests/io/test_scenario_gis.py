@@ -312,3 +312,32 @@ def test_expanded_scenario_round_trips_through_the_writer(axis_wgs84, tmp_path):
     assert np.allclose([lu.position for lu in again.luminaires],
                        [lu.position for lu in sc.luminaires])
     assert np.allclose(again.areas[0].path, sc.areas[0].path)
+
+
+def test_the_documented_examples_load(shared_data, tmp_path):
+    """Every TOML example of the GIS section of docs/scenario_files.md, together."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "scenario_files.md").read_text(
+        encoding="utf-8")
+    section = doc[doc.index("## GIS layers"):]
+    blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
+    assert len(blocks) == 3
+    city = shared_data / "city/delft_3dfier"
+    (tmp_path / "bgt_wegdeel.geojson").symlink_to(city / "bgt_wegdeel.geojson")
+    (tmp_path / "testarea.obj").symlink_to(city / "testarea.obj")
+    ies = Path(__file__).resolve().parents[2] / "src/cpted_sim/data/demo_street_light.ies"
+    (tmp_path / "street.ies").symlink_to(ies)
+    _write(tmp_path / "street_axis.geojson",
+           [shapely.LineString([(84900.0, 447500.0), (84950.0, 447520.0)])], id=np.array([1]))
+    pts = [shapely.Point(84900.0 + 10 * i, 447505.0) for i in range(3)]
+    _write(tmp_path / "lamp_posts.gpkg", pts, layer="masten",
+           nummer=np.array(["1", "2", "3"], dtype=object), hoogte=np.array([6.0, 8.0, 6.0]),
+           armatuur=np.array(["LED-A", "LED-B", "LED-A"], dtype=object))
+    text = 'name = "doc"\n' + "\n".join(blocks)
+    with pytest.warns(CptedWarning):   # footpath holes, pole feet at z = 0
+        sc = loads_scenario(text, path=tmp_path / "doc.toml", load_assets=False)
+    names = [lu.name for lu in sc.luminaires]
+    assert names[:3] == ["mast:1", "mast:2", "mast:3"] and "row:1" in names
+    assert len(sc.areas) == 79 and sc.observers[0].path is not None

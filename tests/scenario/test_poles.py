@@ -107,3 +107,12 @@ def test_aim_at_polyline_points_c90_at_the_nearest_point():
     on_y = (np.abs(foot[:, 0]) < 1e-9) & (foot[:, 1] > 30 - 1e-9) & (foot[:, 1] < 80 + 1e-9)
     assert (on_x | on_y).all()
     assert (np.abs(dist - d.min(1)) < 0.006).all()  # brute-force sample spacing 0.01 m
+
+
+def test_aim_at_polylines_of_different_lengths():
+    lines = [np.array([[0.0, 0.0], [50.0, 0.0], [100.0, 0.0]]), [[0.0, 30.0], [0.0, 80.0]]]
+    az, dist = aim_at_polyline([[10.0, 5.0], [-4.0, 50.0]], lines)
+    assert np.allclose(dist, [5.0, 4.0])
+    assert np.allclose(_c90_world(az)[:, :2], [[0.0, -1.0], [1.0, 0.0]], atol=1e-12)
+    with pytest.raises(ParameterError, match="no lines"):
+        aim_at_polyline([[0.0, 0.0]], [])

@@ -223,10 +223,14 @@ def aim_at_polyline(points, polylines) -> tuple[np.ndarray, np.ndarray]:
     if p.ndim != 2 or p.shape[1] not in (2, 3):
         raise ParameterError(f"points: expected (n, 2|3), got shape {p.shape}")
     p = p[:, :2]
-    lines = [polylines] if np.ndim(polylines) == 2 and not isinstance(polylines, list) \
-        else list(polylines)
-    if lines and np.ndim(lines[0]) == 1:   # a single polyline given as a list of vertices
-        lines = [np.asarray(lines)]
+    if isinstance(polylines, np.ndarray):
+        lines = [polylines]
+    else:
+        lines = list(polylines)
+        if lines and np.ndim(lines[0]) == 1:   # one polyline given as a list of vertices
+            lines = [np.asarray(lines, dtype=np.float64)]
+    if not lines:
+        raise ParameterError("polylines: no lines given")
     a = np.vstack([_polyline(ln, "polylines")[:-1] for ln in lines])
     b = np.vstack([_polyline(ln, "polylines")[1:] for ln in lines])
     ab = b - a
