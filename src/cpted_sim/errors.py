@@ -18,6 +18,7 @@ __all__ = [
     "ScenarioFileError",
     "InputFileError",
     "CptedWarning",
+    "VectorLayerError",
 ]
 
 
@@ -135,3 +136,33 @@ class MemoryLimitError(CptedError, MemoryError):
 
 
 __all__ += ["ResultsFormatError", "OutputFolderError", "MemoryLimitError"]
+
+
+class VectorLayerError(CptedError, ValueError):
+    """A GIS vector layer (GeoPackage, GeoJSON, Shapefile) cannot be read or used: a missing
+    layer or field, a filter that matches nothing, a geometry of the wrong type, a CRS that
+    cannot be reconciled with the scene's, or the ``gis`` extra not installed.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and the remedy.
+    path, layer, field : str or None
+        The file, the layer in it and the attribute field, when known.
+    """
+
+    def __init__(self, message: str, path: str | None = None, layer: str | None = None,
+                 field: str | None = None):
+        self.path = None if path is None else str(path)
+        self.layer = layer
+        self.field = field
+        self.reason = message
+        parts = []
+        if self.path is not None:
+            parts.append(self.path.replace("\\", "/").rsplit("/", 1)[-1])
+        if layer is not None:
+            parts.append(f"layer {layer!r}")
+        if field is not None:
+            parts.append(f"field {field!r}")
+        prefix = " ".join(parts)
+        super().__init__(f"{prefix}: {message}" if prefix else message)

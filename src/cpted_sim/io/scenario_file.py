@@ -27,6 +27,7 @@ from ..geometry.scene import Material
 from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
 from ._toml import LineIndex
+from .scenario_gis import expand_gis
 from .scenario_writer import dumps_scenario, save_scenario
 
 __all__ = ["load_scenario", "loads_scenario", "save_scenario", "dumps_scenario"]
@@ -389,6 +390,7 @@ def _array(r: _Reader, data: dict, key: str) -> list:
 
 
 def _scenario(r: _Reader, data: dict) -> m.Scenario:
+    data = expand_gis(r, data)  # GIS sources, [[lamp_registers]], [[pole_rows]]
     r.table(data, "", TOP_KEYS, ("scene",))
     sd = r.table(data["scene"], "scene", SCENE_KEYS)
     geometry = _geometry(r, {k: v for k, v in sd.items() if k in GEOMETRY_KEYS}, "scene")
