@@ -18,6 +18,7 @@ __all__ = [
     "ScenarioFileError",
     "InputFileError",
     "CptedWarning",
+    "StrictWarningsError",
 ]
 
 
@@ -116,3 +117,8 @@ class CptedWarning(UserWarning):
     Warnings of this class are collected by a scenario run, printed by the CLI and shown in the
     report; ``cpted-sim run --strict`` turns them into errors.
     """
+
+
+class StrictWarningsError(CptedError, RuntimeError):
+    """``--strict`` (or ``strict=True``) was asked for and a run raised CptedWarnings; the
+    message gives their count and the first of them."""

@@ -17,11 +17,12 @@ is never taken for the street. *Deck* (``reference="deck"``): the highest walkab
 cast down from above the scene), for routes over a bridge or a podium; name the walkable groups
 so that roofs do not count.
 
-*Inside* (:func:`inside_volumes`): a point is inside closed geometry when five rays (one
-nearly straight up, four nearly horizontal, turned off the axes) **all** cross the faces an odd
-number of times. A single ray's parity is fooled by an open sheet (the terrain, a bridge deck):
-the sheet is crossed once going up but not sideways, so the vote keeps it out; a point on a
-boundary has a ray that leaves at once, so it counts as outside. Hits nearer than the scene's
+*Inside* (:func:`inside_volumes`): a point is inside closed geometry when a ray (nearly) straight
+up crosses the faces an odd number of times **and** at least three of four nearly horizontal
+rays (turned off the axes, tilted up 0.6 deg so none grazes an axis-aligned wall or the ground)
+do too. A single ray's parity is fooled by an open sheet (the terrain, a bridge deck, a bank):
+the sheet is crossed once going up but not sideways, and one sheet crossed sideways costs one
+vote only. A point on a boundary has rays that leave at once, so it mostly counts as outside. Hits nearer than the scene's
 ray offset to a previous hit count once (a ray through a shared edge).
 """
 
@@ -236,8 +237,8 @@ def inside_volumes(scene: Scene, points, *, groups: Sequence[str] | None = None,
 
     Notes
     -----
-    Parity vote: inside when all five rays (nearly up, four nearly horizontal) cross the faces
-    an odd number of times (module notes).
+    Parity vote: inside when the ray up and at least three of four nearly horizontal rays
+    cross the faces an odd number of times (module notes).
     """
     scene = _check_scene(scene)
     pts = np.asarray(points, dtype=np.float64)
@@ -252,13 +253,14 @@ def inside_volumes(scene: Scene, points, *, groups: Sequence[str] | None = None,
     out = np.zeros(pts.shape[0], dtype=bool)
     if pts.shape[0] == 0 or not in_set.any():
         return out
-    cand = np.arange(pts.shape[0])
-    for d in _VOTE_DIRECTIONS:
-        odd = _crossings(scene, pts[cand], d, in_set, engine) % 2 == 1
-        cand = cand[odd]
-        if cand.size == 0:
-            break
-    out[cand] = True
+    up = _crossings(scene, pts, _VOTE_DIRECTIONS[0], in_set, engine) % 2 == 1
+    cand = np.nonzero(up)[0]
+    if cand.size == 0:
+        return out
+    votes = np.zeros(cand.size, dtype=np.int64)
+    for d in _VOTE_DIRECTIONS[1:]:
+        votes += _crossings(scene, pts[cand], d, in_set, engine) % 2
+    out[cand[votes >= 3]] = True
     return out
 
 
