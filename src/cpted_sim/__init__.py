@@ -24,6 +24,7 @@ from .config import get_threads, set_threads, threads
 from .field import Field
 from .geometry.engines import engines_available
 from .geometry.grid import CalculationGrid
+from .geometry.drape import drape_grid, inside_volumes, surface_below
 from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
 from .photometry import IntensityDistribution, Luminaire, load_photometry
@@ -62,6 +63,9 @@ __all__ = [
     "Material",
     "Scene",
     "closest_hit",
+    "drape_grid",
+    "inside_volumes",
+    "surface_below",
     "engines_available",
     "occluded",
     "visibility_matrix",

@@ -37,21 +37,60 @@ def _say(args, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def _run_and_report(args, base, variants, out) -> int:
+def _loaded(load, *a, **kw):
+    """``load(*a, **kw)`` and the messages of the CptedWarnings it raised (not shown by Python)."""
+    import warnings
+
+    from .errors import CptedWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = load(*a, **kw)
+    for w in caught:
+        if not issubclass(w.category, CptedWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return out, tuple(dict.fromkeys(str(w.message) for w in caught
+                                    if issubclass(w.category, CptedWarning)))
+
+
+def _check_warnings(args, results) -> None:
+    """Print every run's warnings on stderr with their count; with --strict, stop."""
+    from .errors import StrictWarningsError
+
+    found = [(r.variant, w) for r in results for w in r.warnings]
+    if not found:
+        return
+    print(f"cpted-sim: {len(found)} warning{'s' if len(found) != 1 else ''}:", file=sys.stderr)
+    for variant, w in found:
+        print(f"  warning [{variant}]: {w}", file=sys.stderr)
+    if getattr(args, "strict", False):
+        raise StrictWarningsError(f"--strict: {len(found)} warnings (first: [{found[0][0]}] "
+                                  f"{found[0][1]}); no report written")
+
+
+def _run_and_report(args, base, variants, out, load_warnings=()) -> int:
     """Run the base and the variants with a progress bar, compare, write the report."""
     import time
+    import warnings
+    from dataclasses import replace
 
     from tqdm import tqdm
 
+    from .errors import CptedWarning
     from .scenario import compare, run
 
     t0 = time.perf_counter()
     todo = [base, *variants]
     results = []
     bar = tqdm(todo, desc="scenarios", unit="variant", disable=args.quiet, file=sys.stderr)
-    for sc in bar:
-        bar.set_postfix_str(sc.variant)
-        results.append(run(sc, threads=args.threads, quiet=args.quiet))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CptedWarning)   # printed below, from the results
+        for sc in bar:
+            bar.set_postfix_str(sc.variant)
+            results.append(run(sc, threads=args.threads, quiet=args.quiet))
+    if load_warnings:
+        results[0] = replace(results[0], warnings=(*load_warnings, *results[0].warnings))
+    _check_warnings(args, results)
     cmp = compare(results[0], *results[1:])
     _say(args, f"writing the report into {out}")
     files = cmp.to_report(out)
@@ -84,9 +123,10 @@ def _cmd_demo(args) -> int:
 def _cmd_run(args) -> int:
     from .io.scenario_file import load_scenario
 
-    sc = load_scenario(args.scenario, allow_outside_files=args.allow_outside_files)
+    sc, load_warnings = _loaded(load_scenario, args.scenario,
+                                allow_outside_files=args.allow_outside_files)
     variants = [] if args.base_only else _pick_variants(sc, args.variant)
-    return _run_and_report(args, sc, variants, args.out)
+    return _run_and_report(args, sc, variants, args.out, load_warnings)
 
 
 def _cmd_compare(args) -> int:
@@ -97,14 +137,16 @@ def _cmd_compare(args) -> int:
 
     if len(args.scenarios) < 2:
         raise ScenarioFileError("compare: give at least two scenario files (the first is the base)")
-    scenarios = [load_scenario(p, allow_outside_files=args.allow_outside_files)
-                 for p in args.scenarios]
+    loaded = [_loaded(load_scenario, p, allow_outside_files=args.allow_outside_files)
+              for p in args.scenarios]
+    scenarios = [sc for sc, _ in loaded]
     labels = [Path(p).stem for p in args.scenarios]
     if len(set(labels)) != len(labels):
         raise ScenarioFileError(f"compare: the files need different names, got {labels}")
     base = replace(scenarios[0], variant="base")
     others = [replace(sc, variant=label) for sc, label in zip(scenarios[1:], labels[1:])]
-    return _run_and_report(args, base, others, args.out)
+    return _run_and_report(args, base, others, args.out,
+                           tuple(w for _, ws in loaded for w in ws))
 
 
 # ----------------------------------------------------------------------------- warmup, bench
@@ -341,6 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only this variant (repeatable; default: every variant)")
     s.add_argument("--base-only", action="store_true", help="run the base scenario only")
     s.add_argument("--allow-outside-files", action="store_true", help=_OUTSIDE_HELP)
+    s.add_argument("--strict", action="store_true",
+                   help="treat warnings (points under or inside geometry, ...) as errors")
     s.set_defaults(func=_cmd_run)
     s = sub.add_parser("compare", parents=[common],
                        help="compare scenario files: the first is the base")
@@ -348,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="two or more scenario files (their base scenarios are compared)")
     s.add_argument("--out", required=True, help="output folder")
     s.add_argument("--allow-outside-files", action="store_true", help=_OUTSIDE_HELP)
+    s.add_argument("--strict", action="store_true",
+                   help="treat warnings (points under or inside geometry, ...) as errors")
     s.set_defaults(func=_cmd_compare)
     s = sub.add_parser("warmup", parents=[common],
                        help="compile and cache every kernel (first use is then fast)")

@@ -19,6 +19,7 @@ __all__ = [
     "InputFileError",
     "CptedWarning",
     "VectorLayerError",
+    "StrictWarningsError",
 ]
 
 
@@ -166,3 +167,8 @@ class VectorLayerError(CptedError, ValueError):
             parts.append(f"field {field!r}")
         prefix = " ".join(parts)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class StrictWarningsError(CptedError, RuntimeError):
+    """``--strict`` (or ``strict=True``) was asked for and a run raised CptedWarnings; the
+    message gives their count and the first of them."""

@@ -289,12 +289,29 @@ def _summary(comparison) -> dict:
         "lighting_class": {a: area.lighting_class for a, area in comparison.base.areas.items()},
         "settings": {r.variant: r.settings for r in results},
         "elapsed_s": {r.variant: r.elapsed_s for r in results},
+        "warnings": [{"variant": v, "message": t} for v, t in _warnings(comparison)],
+        "excluded_points": {r.variant: {a: getattr(area, "excluded", 0)
+                                        for a, area in r.areas.items()} for r in results},
         "version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
 
 _NO_VERDICT = "No variant to compare with the base."
+_NO_WARNINGS = "No warnings: nothing lay under or inside geometry, nothing matched nothing."
+
+
+def _warnings(comparison) -> list[tuple[str, str]]:
+    """(variant, message) of every run's CptedWarning and of the points left out."""
+    items = []
+    for r in (comparison.base, *comparison.variants):
+        items += [(r.variant, str(w)) for w in getattr(r, "warnings", ())]
+        for name, area in r.areas.items():
+            k = getattr(area, "excluded", 0)
+            if k:
+                items.append((r.variant, f"area {name!r}: {k} points inside buildings are left "
+                                         "out of the statistics"))
+    return list(dict.fromkeys(items))
 
 
 def _verdict_parts(variant: str, text: str) -> tuple[str, str]:
@@ -343,6 +360,9 @@ def _html(comparison, images, polars, files, summary) -> str:
     out += [f"<li><b>{e(name)}</b>: {e(rest)}</li>" for name, rest in verdicts]
     if not verdicts:
         out.append(f"<li>{_NO_VERDICT}</li>")
+    warns = _warnings(comparison)
+    out += ["</ul></section>", f'<section id="warnings"><h2>Warnings ({len(warns)})</h2><ul>']
+    out += [f"<li><b>{e(v)}</b>: {e(t)}</li>" for v, t in warns] or [f"<li>{_NO_WARNINGS}</li>"]
     variants, rows = metric_rows(comparison)
     out += ["</ul></section>", '<section id="metrics"><h2>Metrics</h2>',
             '<table id="metric-table"><thead><tr><th class="t">area</th><th class="t">metric</th>'
@@ -436,6 +456,9 @@ def _markdown(comparison, images, polars, files, summary) -> str:
     out += [f"- **{md(name)}**: {md(rest)}" for name, rest in verdicts]
     if not verdicts:
         out.append(f"- {md(_NO_VERDICT)}")
+    warns = _warnings(comparison)
+    out += ["", f"## Warnings ({len(warns)})", ""]
+    out += [f"- **{md(v)}**: {md(t)}" for v, t in warns] or [f"- {md(_NO_WARNINGS)}"]
     variants, rows = metric_rows(comparison)
     out += ["", "## Metrics", "",
             f"| area | metric | {md(base.variant)} |"

@@ -26,6 +26,7 @@ from ..errors import CptedError, ScenarioFileError
 from ..geometry.scene import Material
 from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
+from ._scenario_terrain import apply_terrain_keys, split_terrain_keys
 from ._toml import LineIndex
 from .scenario_gis import expand_gis
 from .scenario_writer import dumps_scenario, save_scenario
@@ -391,6 +392,7 @@ def _array(r: _Reader, data: dict, key: str) -> list:
 
 def _scenario(r: _Reader, data: dict) -> m.Scenario:
     data = expand_gis(r, data)  # GIS sources, [[lamp_registers]], [[pole_rows]]
+    data, terrain = split_terrain_keys(r, data)
     r.table(data, "", TOP_KEYS, ("scene",))
     sd = r.table(data["scene"], "scene", SCENE_KEYS)
     geometry = _geometry(r, {k: v for k, v in sd.items() if k in GEOMETRY_KEYS}, "scene")
@@ -445,12 +447,12 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
                 raise r.error(f"{what}[{i}].name", f"the name {it.name!r} is used twice "
                               f"(also by {what}[{seen[it.name]}])")
             seen[it.name] = i
-    return m.Scenario(
+    return apply_terrain_keys(terrain, m.Scenario(
         name=r.str(data.get("name", "scenario"), "name"),
         description=r.str(data.get("description", ""), "description"),
         scene=scene, materials=mats, luminaires=tuple(luminaires), areas=tuple(areas),
         observers=tuple(observers), thresholds=thresholds, settings=m.RunSettings(**run_kw),
-        variants=tuple(variants))
+        variants=tuple(variants)))
 
 
 def loads_scenario(text: str, path=None, base_dir=None, *, load_assets: bool = True,

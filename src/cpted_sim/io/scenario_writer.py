@@ -48,13 +48,15 @@ def _area_out(a: m.AreaSpec) -> dict:
     return {"name": a.name, "kind": a.kind, "class": a.lighting_class, "polygon": _pts(a.polygon),
             "path": _pts(a.path), "groups": list(a.groups) or None, "spacing": a.spacing,
             "height": a.height, "quantities": list(a.quantities) or None,
-            "facing": list(a.facing) if a.facing else None, "dark_lx": a.dark_lx}
+            "facing": list(a.facing) if a.facing else None, "dark_lx": a.dark_lx,
+            "height_reference": a.height_reference}
 
 
 def _obs_out(o: m.ObserverSpec) -> dict:
     return {"name": o.name, "kind": o.kind, "tag": o.tag, "groups": list(o.groups) or None,
             "points": _pts(o.points), "path": _pts(o.path), "weight": o.weight, "fov": o.fov,
-            "range": o.range, "spacing": o.spacing, "height": o.height}
+            "range": o.range, "spacing": o.spacing, "height": o.height,
+            "height_reference": o.height_reference}
 
 
 def _mat_out(mat: Material) -> dict:
@@ -100,7 +102,9 @@ def dumps_scenario(scenario: m.Scenario, base_dir=None) -> str:
     sc = scenario
     scene = {**_geom_out(sc.scene.geometry, base),
              "origin": list(sc.scene.origin) if sc.scene.origin else None,
-             "epsg": sc.scene.epsg, "name": sc.scene.name}
+             "epsg": sc.scene.epsg, "name": sc.scene.name,
+             "walkable": None if sc.scene.walkable is None else list(sc.scene.walkable),
+             "max_slope_deg": sc.scene.max_slope_deg}
     data = {
         "name": sc.name, "description": sc.description or None, "scene": scene,
         "materials": {g: _mat_out(mat) for g, mat in sc.materials.items()} or None,

@@ -53,6 +53,15 @@ BUILTIN_PHOTOMETRY = ("street_light_optic", "isotropic", "lambertian_downlight",
 BUILTIN_SCENES = ("demo_street", "ground_plane", "street_canyon", "district", "box", "quads")
 
 
+HEIGHT_REFERENCES = ("surface", "deck", "absolute")
+
+
+def _check_reference(ref, what: str) -> None:
+    if ref is not None and ref not in HEIGHT_REFERENCES:
+        raise ParameterError(f"{what}: height_reference must be one of {HEIGHT_REFERENCES}, "
+                             f"got {ref!r}")
+
+
 # ---------------------------------------------------------------------------- specs
 @dataclass(frozen=True)
 class PhotometrySpec:
@@ -131,12 +140,22 @@ class GeometrySpec:
 
 @dataclass(frozen=True)
 class SceneSpec:
-    """The scene of a scenario: its geometry, local origin [m] and EPSG code."""
+    """The scene: geometry, local origin [m], EPSG code, the ``walkable`` groups (default all)
+    and the steepest walkable face ``max_slope_deg`` [deg] (default 30; geometry.drape)."""
 
     geometry: GeometrySpec
     origin: tuple[float, float, float] | None = None
     epsg: int | None = None
     name: str | None = None
+    walkable: tuple[str, ...] | None = None
+    max_slope_deg: float | None = None
+
+    def __post_init__(self):
+        if self.walkable is not None:
+            object.__setattr__(self, "walkable", tuple(self.walkable))
+        if self.max_slope_deg is not None and not 0 <= self.max_slope_deg <= 90:
+            raise ParameterError(f"scene.max_slope_deg: expected 0..90 deg, "
+                                 f"got {self.max_slope_deg}")
 
 
 @dataclass(frozen=True)
@@ -197,7 +216,12 @@ class AreaSpec:
     spacing : float
         Point spacing [m] (grid cell size, step along a route, facade sampling).
     height : float
-        Height of the calculation plane [m] (z of the points; routes and grids on the ground).
+        Height of the calculation plane [m] above ``height_reference`` (0: on the ground;
+        semicylindrical and surveillance targets are ``Thresholds.target_height`` above it).
+    height_reference : str or None
+        ``"surface"`` (the walkable surface below each point), ``"deck"`` (the highest
+        walkable surface, a bridge) or ``"absolute"`` (z = ``height``). Default: ``"surface"``
+        for mesh files, ``"absolute"`` for built-in scenes.
     quantities : tuple of str
         Which of ``QUANTITIES`` to compute; empty: the kind's defaults.
     facing : (2,) tuple or None
@@ -219,8 +243,10 @@ class AreaSpec:
     quantities: tuple[str, ...] = ()
     facing: tuple[float, float] | None = None
     dark_lx: float | None = None
+    height_reference: str | None = None
 
     def __post_init__(self):
+        _check_reference(self.height_reference, f"area {self.name!r}")
         if self.kind not in AREA_KINDS:
             raise ParameterError(f"area {self.name!r}: kind must be one of {AREA_KINDS}, "
                                  f"got {self.kind!r}")
@@ -277,6 +303,9 @@ class ObserverSpec:
         Eye height [m] above a path (default 1.6) or added to listed points (default 0:
         the points are the eyes). Openings (tag, groups) put one eye 0.1 m in front of
         each window or door, at its centre.
+    height_reference : str or None
+        For a path: ``"surface"``, ``"deck"`` or ``"absolute"`` (as for areas; default
+        ``"surface"`` for mesh files, ``"absolute"`` for built-in scenes).
     """
 
     name: str
@@ -290,8 +319,10 @@ class ObserverSpec:
     range: float = 50.0
     spacing: float = 2.0
     height: float | None = None
+    height_reference: str | None = None
 
     def __post_init__(self):
+        _check_reference(self.height_reference, f"observers {self.name!r}")
         if self.kind not in OBSERVER_KINDS:
             raise ParameterError(f"observers {self.name!r}: kind must be one of "
                                  f"{OBSERVER_KINDS}, got {self.kind!r}")
@@ -531,7 +562,8 @@ class Metric:
 
 @dataclass(frozen=True)
 class AreaResult:
-    """Fields and metrics of one calculation area."""
+    """Fields and metrics of one area; ``excluded`` counts the points inside buildings, left
+    out of the grid, the fields and the statistics."""
 
     name: str
     kind: str
@@ -539,11 +571,16 @@ class AreaResult:
     fields: Mapping[str, Field]
     metrics: Mapping[str, Metric]
     lighting_class: str | None = None
+    excluded: int = 0
 
 
 @dataclass(frozen=True)
 class ScenarioResult:
-    """What :func:`cpted_sim.run` returns for one scenario (base or variant)."""
+    """What :func:`cpted_sim.run` returns for one scenario (base or variant).
+
+    ``warnings`` holds the messages of the :class:`~cpted_sim.errors.CptedWarning` raised
+    during the run (each once, in order).
+    """
 
     scenario_name: str
     variant: str
@@ -552,6 +589,7 @@ class ScenarioResult:
     areas: Mapping[str, AreaResult]
     settings: Mapping[str, Any]
     elapsed_s: float
+    warnings: tuple[str, ...] = ()
 
 
 def spec_fields(obj) -> dict[str, Any]:

@@ -11,16 +11,18 @@ import contextlib
 import logging
 import math
 import time
+import warnings
 from dataclasses import replace
 
 import numpy as np
 
 from ..config import progress_enabled, threads as thread_context
-from ..errors import ParameterError
+from ..errors import CptedWarning, ParameterError
 from ..field import Field
 from ..geometry.grid import CalculationGrid
 from ..geometry.scene import Scene
 from . import model as m
+from . import terrain
 from .metrics import area_metrics, below, both, dark_threshold
 
 __all__ = ["run", "build_scene", "build_luminaires", "build_observers", "build_grid"]
@@ -163,9 +165,12 @@ def build_observers(scenario: m.Scenario, scene: Scene):
             sets.append(ObserverSet.from_points(pts, None if o.fov >= 360 else _no_dir(o),
                                                 kind=o.kind, **common))
         else:
-            sets.append(ObserverSet.from_paths([np.array(o.path)], spacing=o.spacing,
-                                               eye_height=1.6 if o.height is None else o.height,
-                                               **common))
+            obs = ObserverSet.from_paths([np.array(o.path)], spacing=o.spacing,
+                                         eye_height=1.6 if o.height is None else o.height,
+                                         **common)
+            obs = terrain.place_path_observers(o, obs, scene, scenario)
+            if obs.n:
+                sets.append(obs)
     if not sets:
         return None
     out = sets[0]
@@ -336,10 +341,14 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
 def _compute(scenario: m.Scenario, quiet: bool):
     """Scene, luminaires, observers and every area's result (threads already set)."""
     scene = build_scene(scenario)
+    terrain.check_names(scenario, scene)
+    terrain.check_extent(scenario, scene)
+    terrain.check_luminaires(scenario, scene)
     lums = build_luminaires(scenario)
     wants_sight = any(q in a.computed_quantities for a in scenario.areas
                       for q in ("surveillance", "night_surveillance"))
     observers = build_observers(scenario, scene) if wants_sight else None
+    observers = terrain.check_observers(observers, scene, scenario)
     routes = [a.path for a in scenario.areas if a.kind == "route"]
     solution = None
     if scenario.settings.bounces and lums:
@@ -350,12 +359,12 @@ def _compute(scenario: m.Scenario, quiet: bool):
     areas = {}
     for area in scenario.areas:
         ta = time.perf_counter()
-        grid = build_grid(area, scene)
+        grid, excluded = terrain.place_grid(area, build_grid(area, scene), scene, scenario)
         fields = _area_fields(area, scene, lums, observers, routes, scenario, grid, quiet,
                               solution)
         metrics = area_metrics(area, fields, point_weights(grid, area), scenario.thresholds)
         areas[area.name] = m.AreaResult(area.name, area.kind, grid, fields, metrics,
-                                        area.lighting_class)
+                                        area.lighting_class, excluded=excluded)
         log.info("%s / %s / %s: %d points in %.2f s", scenario.name, scenario.variant,
                  area.name, grid.n_points, time.perf_counter() - ta)
     return scene, lums, observers, areas
@@ -399,7 +408,10 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
             stack.enter_context(thread_context(n_threads))
         except ParameterError as exc:
             raise ParameterError(f"run.threads (or the threads argument): {exc}") from None
+        caught = stack.enter_context(warnings.catch_warnings(record=True))
+        warnings.simplefilter("always")
         scene, lums, observers, areas = _compute(scenario, quiet)
+    found = _replay(caught)
     settings = {
         "threads": n_threads, "engine": scenario.settings.engine,
         "max_distance": scenario.settings.max_distance, "bounces": scenario.settings.bounces,
@@ -408,4 +420,17 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         "n_observers": 0 if observers is None else observers.n,
     }
     return m.ScenarioResult(scenario.name, scenario.variant, scene, lums, areas, settings,
-                            time.perf_counter() - t0)
+                            time.perf_counter() - t0, warnings=found)
+
+
+def _replay(caught) -> tuple[str, ...]:
+    """Re-issue the warnings a run recorded; the CptedWarning messages, each once, in order."""
+    found: list[str] = []
+    for w in caught:
+        if issubclass(w.category, CptedWarning):
+            msg = str(w.message)
+            if msg in found:
+                continue
+            found.append(msg)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return tuple(found)
