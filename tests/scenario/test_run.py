@@ -285,3 +285,22 @@ def test_bounces_add_the_light_a_bright_wall_reflects():
     assert np.all(total >= direct - 1e-9) and total.mean() > direct.mean() * 1.001
     with pytest.raises(ParameterError, match="run.bounces"):
         m.RunSettings(bounces=-1)
+
+
+def test_material_of_a_group_only_a_variant_adds_is_kept_and_a_misspelt_one_stops():
+    from dataclasses import replace as _replace
+
+    from cpted_sim.errors import ParameterError as _ParameterError
+    from cpted_sim.io.scenario_file import load_scenario as _load
+    from cpted_sim.scenario.demo import demo_scenario_path
+    from cpted_sim.scenario.run import build_scene as _build
+
+    sc = _load(demo_scenario_path())
+    assert "new_window" in sc.variant_groups()
+    assert "new_window" not in _build(sc).groups          # base: deferred, no error
+    added = [v for v in sc.all_variants() if "new_window" in _build(v).groups]
+    assert added and all(_build(v).materials["new_window"].reflectance == pytest.approx(0.10)
+                         for v in added)
+    bad = _replace(sc, materials={**sc.materials, "windw": sc.materials["new_window"]})
+    with pytest.raises(_ParameterError, match="windw"):
+        _build(bad)

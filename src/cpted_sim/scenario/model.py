@@ -476,6 +476,10 @@ class Scenario:
             variant = self.get_variant(variant)
         return variant.apply(self)
 
+    def variant_groups(self) -> set[str]:
+        """Group names that this scenario's variants add with ``add_geometry``."""
+        return set().union(*(_added_groups(v.changes) for v in self.variants))
+
     def all_variants(self) -> list[Scenario]:
         """Every variant of the file applied to this base, in file order."""
         return [v.apply(self) for v in self.variants]
@@ -531,7 +535,15 @@ class Variant:
                 sc = ch.apply(sc)
             except ParameterError as exc:
                 raise ParameterError(f"variant {self.name!r} change {k} ({ch.op}): {exc}") from None
-        return replace(sc, variant=self.name, variants=())
+        # materials of groups that only the base's other variants add are not this one's
+        others = base.variant_groups() - _added_groups(self.changes)
+        mats = {k: v for k, v in sc.materials.items() if k not in others}
+        return replace(sc, variant=self.name, variants=(), materials=mats)
+
+
+def _added_groups(changes) -> set[str]:
+    return {ch.geometry.group for ch in changes
+            if getattr(ch, "op", None) == "add_geometry" and ch.geometry.group is not None}
 
 
 # ---------------------------------------------------------------------------- results

@@ -103,7 +103,10 @@ def build_scene(scenario: m.Scenario) -> Scene:
             raise ParameterError(f"remove_geometry: groups {missing} are not in the scene; "
                                  f"groups: {list(scene.groups)}")
         scene = scene.without_groups(list(scenario.removed_groups))
-    scene = scene.with_materials(scenario.materials)
+    # a material may name a group that only a variant adds (add_geometry); every other name
+    # must match a group of this scene (with_materials says which do not)
+    later = scenario.variant_groups() - set(scene.groups)
+    scene = scene.with_materials({k: v for k, v in scenario.materials.items() if k not in later})
     return replace(scene, epsg=spec.epsg if spec.epsg is not None else scene.epsg,
                    name=spec.name or scenario.name)
 
