@@ -40,8 +40,9 @@ def _write(path, geoms, crs="EPSG:28992", layer=None, **fields):
 
 
 def _load(text, tmp_path):
+    # the layers are read from ../shared, outside the scenario's folder: allowed on purpose
     return loads_scenario(HEAD + textwrap.dedent(text), path=tmp_path / "s.toml",
-                          load_assets=False)
+                          load_assets=False, allow_outside_files=True)
 
 
 @pytest.fixture
@@ -337,7 +338,8 @@ def test_the_documented_examples_load(shared_data, tmp_path):
            armatuur=np.array(["LED-A", "LED-B", "LED-A"], dtype=object))
     text = 'name = "doc"\n' + "\n".join(blocks)
     with pytest.warns(CptedWarning):   # footpath holes, pole feet at z = 0
-        sc = loads_scenario(text, path=tmp_path / "doc.toml", load_assets=False)
+        sc = loads_scenario(text, path=tmp_path / "doc.toml", load_assets=False,
+                            allow_outside_files=True)  # the links point into ../shared
     names = [lu.name for lu in sc.luminaires]
     assert names[:3] == ["mast:1", "mast:2", "mast:3"] and "row:1" in names
     assert len(sc.areas) == 79 and sc.observers[0].path is not None
