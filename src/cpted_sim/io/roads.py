@@ -92,7 +92,10 @@ def centre_line(polygon, holes=(), *, step: float | None = None,
     if len(lines) == 0:
         raise ParameterError("polygon: too small or too thin for a centre line at step "
                              f"{step} m")
-    segs = np.array([np.asarray(ln.coords)[[0, -1], :2] for ln in lines])   # (m, 2, 2)
+    ncoord = shapely.get_num_coordinates(lines)
+    coords = shapely.get_coordinates(lines)
+    ends = np.cumsum(ncoord)
+    segs = np.stack([coords[ends - ncoord], coords[ends - 1]], axis=1)   # (m, 2, 2)
     key = np.round(segs.reshape(-1, 2) / 1e-6).astype(np.int64)
     uniq, inv = np.unique(key, axis=0, return_inverse=True)
     inv = inv.reshape(-1)

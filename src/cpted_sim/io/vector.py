@@ -21,6 +21,7 @@ numpy arrays, splitting multi-geometries or refusing them (``split``).
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -165,8 +166,19 @@ def _describe(crs) -> str:
     return f"EPSG:{e} ({crs.name})" if e is not None else repr(crs.name)
 
 
-def _transformer(src, dst, path, layer):
-    """A transformer src -> dst (horizontal CRSs, x/y order), or None when they are the same."""
+@functools.lru_cache(maxsize=32)
+def _cached_transformer(src_wkt: str, dst_wkt: str):
+    import pyproj
+
+    return pyproj.Transformer.from_crs(pyproj.CRS.from_wkt(src_wkt), pyproj.CRS.from_wkt(dst_wkt),
+                                       always_xy=True)
+
+
+def _transformer(src, dst, path, layer, probe=None):
+    """A transformer src -> dst (horizontal CRSs, x/y order), or None when they are the same.
+
+    ``probe`` is one (x, y) of the layer: PROJ picks the operation on the first use, so the
+    "ballpark" check runs after transforming it."""
     import pyproj
 
     src_h, dst_h = _horizontal(src), _horizontal(dst)
@@ -186,10 +198,12 @@ def _transformer(src, dst, path, layer):
         raise VectorLayerError(f"the scene's CRS {_describe(dst_h)} is not projected; scenes "
                                "work in metres", path, layer)
     try:
-        tr = pyproj.Transformer.from_crs(src_h, dst_h, always_xy=True)
+        tr = _cached_transformer(src_h.to_wkt(), dst_h.to_wkt())
     except pyproj.exceptions.ProjError as exc:
         raise VectorLayerError(f"no transformation from {_describe(src_h)} to "
                                f"{_describe(dst_h)}: {exc}", path, layer) from None
+    if probe is not None:
+        tr.transform(*probe)
     if "ballpark" in (tr.description or "").lower():
         raise VectorLayerError(f"pyproj knows no datum transformation from {_describe(src_h)} "
                                f"to {_describe(dst_h)} (only a ballpark one, off by up to "
@@ -290,7 +304,8 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
         keep = _apply_filter(attrs, filter, spath, layer)
         geoms, ids = geoms[keep], ids[keep]
         attrs = {k: v[keep] for k, v in attrs.items()}
-    present = np.array([g is not None and not shapely.is_empty(g) for g in geoms], dtype=bool)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if len(geoms) else \
+        np.zeros(0, dtype=bool)
     if not present.all():
         warnings.warn(f"{os.path.basename(spath)} layer {layer!r}: {int((~present).sum())} of "
                       f"{len(geoms)} features have no geometry and were skipped",
@@ -316,7 +331,9 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
                                        "scene.epsg", spath, layer)
             epsg = _epsg_of(_horizontal(src_crs))
         else:
-            tr = _transformer(src_crs, pyproj.CRS.from_epsg(int(target_epsg)), spath, layer)
+            probe = tuple(shapely.get_coordinates(geoms[0])[0, :2])
+            tr = _transformer(src_crs, pyproj.CRS.from_epsg(int(target_epsg)), spath, layer,
+                              probe)
             if tr is not None:
                 geoms = _transform(shapely, tr, geoms, spath, layer)
     return VectorLayer(path=spath, layer=layer, geometries=geoms, attributes=attrs, epsg=epsg,
