@@ -341,3 +341,52 @@ def test_the_documented_examples_load(shared_data, tmp_path):
     names = [lu.name for lu in sc.luminaires]
     assert names[:3] == ["mast:1", "mast:2", "mast:3"] and "row:1" in names
     assert len(sc.areas) == 79 and sc.observers[0].path is not None
+
+
+def test_pole_row_lights_an_area_from_a_layer_end_to_end(axis_wgs84, tmp_path):
+    """A scenario whose poles and area come from layers runs; E_h matches the closed form of
+    the generated isotropic sources (inverse square, cosine) on a bare ground."""
+    from cpted_sim.scenario.run import run
+
+    area = shapely.Polygon([(X0, Y0 - 4), (X0 + 60, Y0 - 4), (X0 + 60, Y0 + 4), (X0, Y0 + 4)])
+    _write(tmp_path / "area.gpkg", [area], id=np.array([1]))
+    q = [[X0 - 20, Y0 - 20, 0], [X0 + 120, Y0 - 20, 0], [X0 + 120, Y0 + 20, 0],
+         [X0 - 20, Y0 + 20, 0]]
+    text = textwrap.dedent(f"""\
+        name = "e2e"
+        [scene]
+        builtin = "quads"
+        group = "ground"
+        params = {{ quads = [{q}] }}
+        epsg = 28992
+
+        [[pole_rows]]
+        name = "row"
+        axis = {{ file = "axis.geojson" }}
+        spacing = 27.5
+        arrangement = "staggered"
+        half_width = 3.0
+        height = 6.0
+        foot_z = 0.0
+        photometry = {{ builtin = "isotropic", intensity_cd = 1000.0 }}
+        maintenance_factor = 1.0
+
+        [[areas]]
+        name = "street"
+        kind = "grid"
+        spacing = 2.0
+        quantities = ["E_h"]
+        source = {{ file = "area.gpkg" }}
+        """)
+    sc = loads_scenario(text, path=tmp_path / "e2e.toml")
+    res = run(sc, threads=1, quiet=True)
+    ar = res.areas["street"]
+    pts = np.asarray(ar.grid.points)
+    assert np.abs(pts[:, 0] - X0).max() < 100    # world coordinates
+    lum = np.array([lu.position for lu in sc.luminaires])
+    d = lum[None, :, :] - pts[:, None, :]
+    r2 = (d ** 2).sum(2)
+    expect = (1000.0 * d[..., 2] / np.sqrt(r2) / r2).sum(1)
+    got = np.asarray(ar.fields["E_h"].values)
+    assert len(got) > 50
+    assert np.allclose(got, expect, rtol=1e-3)
