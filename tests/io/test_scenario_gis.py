@@ -104,7 +104,7 @@ def test_observer_points_and_luminaires_from_a_point_layer(lamps, tmp_path):
             [[observers]]
             name = "posts"
             kind = "person"
-            height = 1.6
+            height = 1.5
             source = { file = "lamps.gpkg", layer = "masten" }
 
             [[luminaires]]
@@ -114,6 +114,16 @@ def test_observer_points_and_luminaires_from_a_point_layer(lamps, tmp_path):
             source = { file = "lamps.gpkg", name_field = "nummer" }
             """, tmp_path)
     assert np.allclose(np.array(sc.observers[0].points)[:, 2], 0.0)
+    assert sc.observers[0].height == 1.5
+    with pytest.warns(CptedWarning, match=r"the 4 points of 'masten' have no z; eyes placed "
+                      "1.6 m above z = 0"):
+        sc2 = _load("""
+            [[observers]]
+            name = "posts"
+            kind = "person"
+            source = { file = "lamps.gpkg" }
+            """, tmp_path)
+    assert sc2.observers[0].height == 1.6
     assert [lu.name for lu in sc.luminaires] == ["L:M1", "L:M2", "L:M3", "L:M4"]
     assert np.allclose([lu.position[2] for lu in sc.luminaires], 5.0)
 
@@ -390,3 +400,33 @@ def test_pole_row_lights_an_area_from_a_layer_end_to_end(axis_wgs84, tmp_path):
     got = np.asarray(ar.fields["E_h"].values)
     assert len(got) > 50
     assert np.allclose(got, expect, rtol=1e-3)
+
+
+def test_layers_in_different_crss_without_scene_epsg(lamps, tmp_path):
+    tr = pyproj.Transformer.from_crs(28992, 32631, always_xy=True)
+    _write(tmp_path / "utm.gpkg",
+           [shapely.LineString([tr.transform(X0, Y0), tr.transform(X0 + 50, Y0)])],
+           "EPSG:32631", id=np.array([1]))
+    text = textwrap.dedent("""\
+        [scene]
+        builtin = "ground_plane"
+
+        [[observers]]
+        name = "posts"
+        height = 1.6
+        source = { file = "lamps.gpkg" }
+
+        [[areas]]
+        name = "walk"
+        kind = "route"
+        source = { file = "utm.gpkg" }
+        """)
+    with pytest.warns(CptedWarning, match=r"scene.epsg is not set.*EPSG:32631"):
+        with pytest.raises(ScenarioFileError, match=r"\[observers\[0\]\.source\]: layers "
+                           r"in different CRSs: EPSG:28992 in lamps.gpkg and EPSG:32631 in "
+                           r"utm.gpkg \(areas\[0\]\.source\).*set scene.epsg"):
+            loads_scenario(text, path=tmp_path / "s.toml", load_assets=False)
+    # with scene.epsg both are taken into it
+    sc = loads_scenario(text.replace('"ground_plane"', '"ground_plane"\nepsg = 28992'),
+                        path=tmp_path / "s.toml", load_assets=False)
+    assert np.allclose(sc.areas[0].path, [[X0, Y0], [X0 + 50, Y0]], atol=0.01)

@@ -87,12 +87,29 @@ class _Ctx:
         ck = (src.file, src.layer, src.where, repr(sorted(src.filter.items())))
         if ck not in self.layers:
             try:
-                self.layers[ck] = read_vector(src.file, layer=src.layer, where=src.where,
-                                              filter=src.filter or None,
-                                              target_epsg=self.epsg)
+                lay = read_vector(src.file, layer=src.layer, where=src.where,
+                                  filter=src.filter or None, target_epsg=self.epsg)
             except VectorLayerError as exc:
                 raise self.r.error(key, str(exc)) from None
+            if self.epsg is None and lay.source_crs is not None:
+                self._own_crs(lay, key)
+            self.layers[ck] = lay
         return self.layers[ck]
+
+    def _own_crs(self, lay, key: str) -> None:
+        """Without scene.epsg every layer stays in its own CRS: they must all agree."""
+        first = getattr(self, "first_crs", None)
+        if first is None:
+            self.first_crs = (lay.epsg, lay.path, key)
+            warnings.warn(f"{key}: scene.epsg is not set; the GIS layers are used in their own "
+                          f"CRS (EPSG:{lay.epsg}, from {lay.path.rsplit('/', 1)[-1]}); set "
+                          "scene.epsg so that they are checked against the scene",
+                          CptedWarning, stacklevel=5)
+        elif first[0] != lay.epsg:
+            raise self.r.error(key, f"layers in different CRSs: EPSG:{lay.epsg} in "
+                               f"{lay.path.rsplit('/', 1)[-1]} and EPSG:{first[0]} in "
+                               f"{first[1].rsplit('/', 1)[-1]} ({first[2]}), and no scene.epsg "
+                               "to transform them to; set scene.epsg")
 
     def names(self, base: str, src: VectorSource, layer, features, key: str) -> list[str]:
         try:
@@ -172,6 +189,11 @@ def _observers(ctx: _Ctx, items: list) -> list:
             xyz, _ = ctx.parts(point_coords, layer, src, f"{key}.source")
             if xyz.shape[1] == 2:
                 xyz = np.column_stack([xyz, np.zeros(len(xyz))])
+                if "height" not in rest:   # eyes, not feet: 1.6 m above z = 0 (DESIGN §4)
+                    rest["height"] = 1.6
+                    warnings.warn(f"{key}: the {len(xyz)} points of {layer.layer!r} have no z; "
+                                  "eyes placed 1.6 m above z = 0 (give height, or z in the "
+                                  "layer)", CptedWarning, stacklevel=4)
             out.append({**rest, "points": xyz.tolist()})
             continue
         parts = ctx.parts(line_parts, layer, src, f"{key}.source")
