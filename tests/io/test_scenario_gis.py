@@ -430,3 +430,51 @@ def test_layers_in_different_crss_without_scene_epsg(lamps, tmp_path):
     sc = loads_scenario(text.replace('"ground_plane"', '"ground_plane"\nepsg = 28992'),
                         path=tmp_path / "s.toml", load_assets=False)
     assert np.allclose(sc.areas[0].path, [[X0, Y0], [X0 + 50, Y0]], atol=0.01)
+
+
+def test_register_azimuth_far_roads_and_misplaced_keys(lamps, tmp_path):
+    sc = _load("""
+        [[lamp_registers]]
+        name = "mast"
+        source = { file = "lamps.gpkg" }
+        height = 6.0
+        azimuth = 45.0
+        foot_z = 0.0
+        photometry = { builtin = "isotropic" }
+        """, tmp_path)
+    assert [lu.azimuth for lu in sc.luminaires] == [45.0] * 4
+    far = shapely.LineString([(X0, Y0 + 100), (X0 + 60, Y0 + 100)])
+    _write(tmp_path / "far.gpkg", [far], id=np.array([1]))
+    with pytest.warns(CptedWarning, match=r"4 of 4 lamp posts lie more than 30 m from the "
+                      r"nearest road axis \(up to 92 m\)"):
+        _load("""
+            [[lamp_registers]]
+            name = "mast"
+            source = { file = "lamps.gpkg" }
+            height = 6.0
+            foot_z = 0.0
+            aim = "nearest_road"
+            roads = { file = "far.gpkg" }
+            photometry = { builtin = "isotropic" }
+            """, tmp_path)
+    with pytest.raises(ScenarioFileError, match=r"\[lamp_registers\[0\]\.roads\]: roads "
+                       "are used with aim"):
+        _load("""
+            [[lamp_registers]]
+            name = "mast"
+            source = { file = "lamps.gpkg" }
+            height = 6.0
+            roads = { file = "far.gpkg" }
+            photometry = { builtin = "isotropic" }
+            """, tmp_path)
+    with pytest.raises(ScenarioFileError, match=r"give one of azimuth, orientation_field and "
+                       "aim"):
+        _load("""
+            [[lamp_registers]]
+            name = "mast"
+            source = { file = "lamps.gpkg" }
+            height = 6.0
+            azimuth = 3.0
+            orientation_field = "richting"
+            photometry = { builtin = "isotropic" }
+            """, tmp_path)

@@ -35,6 +35,8 @@ LAMP_REGISTER_KEYS = ("name", "source", "photometry", "fitting_field", "fittings
 POLE_ROW_KEYS = ("name", "axis", "road", "spacing", "arrangement", "side", "half_width",
                  "setback", "overhang", "height", "start", "photometry", "foot_z",
                  "tilt", "maintenance_factor", "flux_scale")
+#: A lamp post aimed at the nearest road further than this from it gets a warning [m].
+FAR_FROM_ROAD_M = 30.0
 #: Extra keys a ``[[luminaires]]`` table with a ``source`` may have.
 _LUM_SOURCE_KEYS = ("height", "foot_z")
 
@@ -330,7 +332,13 @@ def _lamp_register(ctx: _Ctx, d, key: str) -> list:
             raise r.error(key, "aim = \"nearest_road\" needs roads = { file = ... } (a line "
                           "layer of road axes or a polygon layer of roads)")
         axes, _ = _road_axes(ctx, d["roads"], f"{key}.roads")
-        az, _dist = aim_at_polyline(xyz[:, :2], axes)
+        az, dist = aim_at_polyline(xyz[:, :2], axes)
+        far = dist > FAR_FROM_ROAD_M
+        if far.any():
+            warnings.warn(f"{key}: {int(far.sum())} of {n} lamp posts lie more than "
+                          f"{FAR_FROM_ROAD_M:.0f} m from the nearest road axis (up to "
+                          f"{dist.max():.0f} m); check the roads layer and its filter",
+                          CptedWarning, stacklevel=4)
     elif "orientation_field" in d:
         col = column("orientation_field")
         try:
