@@ -219,3 +219,11 @@ def test_missing_gis_extra_is_one_clear_error():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert "ERR" in out.stdout and "pip install cpted_sim[gis]" in out.stdout
+
+
+def test_projected_coordinates_in_a_geojson_without_crs_are_refused(tmp_path):
+    p = _write(tmp_path / "rd_no_crs.geojson", _pts(), None, id=np.arange(5))
+    assert "4326" in pyogrio.read_info(str(p))["crs"]   # GDAL: GeoJSON is WGS84 by default
+    with pytest.raises(VectorLayerError, match=r"rd_no_crs.geojson layer .*x = 85040, "
+                       r"y = 447512, which are not degrees"):
+        read_vector(p, target_epsg=28992)

@@ -324,6 +324,8 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
                       CptedWarning, stacklevel=2)
     else:
         src_crs = pyproj.CRS.from_user_input(src)
+        if _horizontal(src_crs).is_geographic:
+            _check_degrees(shapely, geoms, src_crs, spath, layer)
         if target_epsg is None:
             if not _horizontal(src_crs).is_projected:
                 raise VectorLayerError(f"the layer is in {_describe(src_crs)}, not in metres, "
@@ -338,6 +340,19 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
                 geoms = _transform(shapely, tr, geoms, spath, layer)
     return VectorLayer(path=spath, layer=layer, geometries=geoms, attributes=attrs, epsg=epsg,
                        source_crs=None if src is None else str(src), feature_ids=ids)
+
+
+def _check_degrees(shapely, geoms, crs, path, layer) -> None:
+    """A layer that says it is in degrees must hold degrees: a GeoJSON file without a
+    ``crs`` member is WGS84 by definition, and projected coordinates in one are a common
+    slip."""
+    c = shapely.get_coordinates(geoms)
+    lon, lat = np.abs(c[:, 0]).max(), np.abs(c[:, 1]).max()
+    if lon > 360.0 or lat > 90.0:
+        raise VectorLayerError(f"the layer is in {_describe(crs)} (degrees; a GeoJSON file "
+                               "without a 'crs' member is WGS84 by definition) but holds "
+                               f"coordinates up to x = {lon:.6g}, y = {lat:.6g}, which are "
+                               "not degrees: write the file with its real CRS", path, layer)
 
 
 def _transform(shapely, tr, geoms, path, layer):
