@@ -295,8 +295,12 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
         what = f"where {where!r} cannot be applied" if where else "cannot be read"
         raise VectorLayerError(f"{what} ({msg})", spath, layer) from None
     attrs = {str(k): np.asarray(v) for k, v in zip(meta["fields"], values)}
-    geoms = np.asarray(shapely.from_wkb(wkb) if len(wkb) else np.empty(0, dtype=object),
-                       dtype=object)
+    try:
+        geoms = np.asarray(shapely.from_wkb(wkb) if len(wkb) else np.empty(0, dtype=object),
+                           dtype=object)
+    except shapely.errors.GEOSException as exc:
+        raise VectorLayerError(f"a geometry in the file is malformed ({exc})", spath,
+                               layer) from None
     ids = np.arange(len(geoms))
     if where and len(geoms) == 0:
         raise VectorLayerError(f"where {where!r} matches no feature", spath, layer)
