@@ -150,3 +150,17 @@ def test_layout_properties_on_random_polylines():
         _check_layout(axis, spacing, arrangement, hw, setback, overhang)
 
     check()
+
+
+def test_layout_luminaires_light_the_road_side():
+    from cpted_sim.photometry.builtin import street_light_optic
+
+    lay = poles_along_road(STRAIGHT, 50.0, "staggered", height=8.0, tilt=10.0, ground_z=FLAT)
+    lums = lay.luminaires(street_light_optic(8000.0), "p", maintenance_factor=0.9)
+    assert [lu.name for lu in lums] == ["p:1", "p:2", "p:3"]
+    assert all(lu.maintenance_factor == 0.9 and lu.tilt == 10.0 for lu in lums)
+    for lu in lums:   # the asymmetric optic throws more light over the road than behind it
+        road = lu.position + np.array([0.0, -np.sign(lu.position[1]) * 6.0, -8.0])
+        behind = lu.position + np.array([0.0, np.sign(lu.position[1]) * 6.0, -8.0])
+        i_road, i_behind = lu.intensity_towards(np.array([road, behind]))
+        assert i_road > 1.5 * i_behind
