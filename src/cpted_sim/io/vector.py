@@ -224,7 +224,9 @@ def _apply_filter(attrs: dict, filt: dict, path, layer) -> np.ndarray:
         wanted = list(want) if isinstance(want, (list, tuple, set)) else [want]
         m = np.zeros(n, dtype=bool)
         for w in wanted:
-            m |= np.array([v == w for v in col], dtype=bool)
+            eq = col == w
+            m |= (np.asarray(eq, dtype=bool) if np.shape(eq) == (n,)
+                  else np.array([v == w for v in col], dtype=bool))
         if not m.any():
             values = sorted({str(v) for v in col})
             raise VectorLayerError(f"filter {name} = {want!r} matches none of the {n} "
