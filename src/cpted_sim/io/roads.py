@@ -125,8 +125,14 @@ def centre_line(polygon, holes=(), *, step: float | None = None,
     if len(ok) >= 2:
         axis = axis[ok[0]:ok[-1] + 1]
     tol = width / 4.0 if simplify is None else float(simplify)
-    if tol > 0:
-        axis = np.asarray(shapely.simplify(shapely.LineString(axis), tol).coords)[:, :2]
+    line = shapely.LineString(axis)
+    inside = g.buffer(1e-6)
+    while tol > 1e-3:    # simplify, but never so much that the axis leaves the road
+        simple = shapely.simplify(line, tol)
+        if inside.covers(simple):
+            axis = np.asarray(simple.coords)[:, :2]
+            break
+        tol /= 2.0
     return np.ascontiguousarray(axis, dtype=np.float64)
 
 
