@@ -478,3 +478,32 @@ def test_register_azimuth_far_roads_and_misplaced_keys(lamps, tmp_path):
             orientation_field = "richting"
             photometry = { builtin = "isotropic" }
             """, tmp_path)
+
+
+def test_bbox_keeps_the_features_in_the_study_area(shared_data, tmp_path):
+    bgt = shared_data / "city/delft_3dfier/bgt_wegdeel.geojson"
+    box = [84900.0, 447450.0, 84960.0, 447520.0]
+    with pytest.warns(CptedWarning):
+        sc = _load(f"""
+            [[areas]]
+            name = "footpath"
+            kind = "grid"
+            source = {{ file = "{bgt.as_posix()}", filter = {{ function = "voetpad" }}, bbox = {box} }}
+            """, tmp_path)
+    every = [shapely.Polygon(a.polygon) for a in sc.areas]
+    assert 0 < len(every) < 78
+    assert all(g.intersects(shapely.box(*box)) for g in every)
+    with pytest.raises(ScenarioFileError, match=r"none of the 78 features meets the bbox"):
+        _load(f"""
+            [[areas]]
+            name = "footpath"
+            kind = "grid"
+            source = {{ file = "{bgt.as_posix()}", filter = {{ function = "voetpad" }}, bbox = [0, 0, 10, 10] }}
+            """, tmp_path)
+    with pytest.raises(ScenarioFileError, match=r"bbox\]: expected \[xmin, ymin, xmax, ymax\]"):
+        _load(f"""
+            [[areas]]
+            name = "footpath"
+            kind = "grid"
+            source = {{ file = "{bgt.as_posix()}", bbox = [10, 0, 0, 10] }}
+            """, tmp_path)

@@ -227,3 +227,14 @@ def test_projected_coordinates_in_a_geojson_without_crs_are_refused(tmp_path):
     with pytest.raises(VectorLayerError, match=r"rd_no_crs.geojson layer .*x = 85040, "
                        r"y = 447512, which are not degrees"):
         read_vector(p, target_epsg=28992)
+
+
+def test_bbox_is_in_the_scene_crs_after_transforming(tmp_path):
+    tr = pyproj.Transformer.from_crs(28992, 4326, always_xy=True)
+    pts = [shapely.Point(*tr.transform(85000.0 + 10 * i, 447500.0)) for i in range(5)]
+    p = _write(tmp_path / "ll.gpkg", pts, "EPSG:4326", id=np.arange(5))
+    lay = read_vector(p, target_epsg=28992, bbox=(85005.0, 447490.0, 85025.0, 447510.0))
+    assert list(lay.field("id")) == [1, 2]
+    assert list(lay.feature_ids) == [1, 2]
+    with pytest.raises(VectorLayerError, match="bbox: expected"):
+        read_vector(p, target_epsg=28992, bbox=(1, 2, 3))

@@ -27,7 +27,7 @@ from ..scenario.sources import VectorSource, item_names, map_fittings, mounting_
 
 __all__ = ["expand_gis", "SOURCE_KEYS", "LAMP_REGISTER_KEYS", "POLE_ROW_KEYS"]
 
-SOURCE_KEYS = ("file", "layer", "where", "filter", "split", "name_field")
+SOURCE_KEYS = ("file", "layer", "where", "filter", "bbox", "split", "name_field")
 _LUM_COMMON = ("tilt", "spin", "maintenance_factor", "flux_scale")
 LAMP_REGISTER_KEYS = ("name", "source", "photometry", "fitting_field", "fittings", "height",
                       "height_field", "azimuth", "orientation_field", "aim", "roads",
@@ -74,8 +74,14 @@ class _Ctx:
                         raise r.error(f"{key}.filter.{k}", "expected a value or a list of "
                                       f"values, got {type(x).__name__}")
                 filt[k] = val
+        bbox = None
+        if "bbox" in d:
+            bbox = r.vec(d["bbox"], f"{key}.bbox", 4)
+            if not (bbox[2] > bbox[0] and bbox[3] > bbox[1]):
+                raise r.error(f"{key}.bbox", f"expected [xmin, ymin, xmax, ymax] with max > "
+                              f"min, got {list(bbox)}")
         return VectorSource(
-            file=r.file(d["file"], f"{key}.file"),
+            file=r.file(d["file"], f"{key}.file"), bbox=bbox,
             layer=r.str(d["layer"], f"{key}.layer") if "layer" in d else None,
             where=r.str(d["where"], f"{key}.where") if "where" in d else None,
             filter=filt,
@@ -86,11 +92,12 @@ class _Ctx:
     def read(self, src: VectorSource, key: str):
         from .vector import read_vector
 
-        ck = (src.file, src.layer, src.where, repr(sorted(src.filter.items())))
+        ck = (src.file, src.layer, src.where, repr(sorted(src.filter.items())), src.bbox)
         if ck not in self.layers:
             try:
                 lay = read_vector(src.file, layer=src.layer, where=src.where,
-                                  filter=src.filter or None, target_epsg=self.epsg)
+                                  filter=src.filter or None, target_epsg=self.epsg,
+                                  bbox=src.bbox)
             except VectorLayerError as exc:
                 raise self.r.error(key, str(exc)) from None
             if self.epsg is None and lay.source_crs is not None:

@@ -238,7 +238,7 @@ def _apply_filter(attrs: dict, filt: dict, path, layer) -> np.ndarray:
 
 def read_vector(path, layer: str | None = None, where: str | None = None,
                 filter: dict | None = None, target_epsg: int | None = None, *,
-                base_dir=None) -> VectorLayer:
+                bbox=None, base_dir=None) -> VectorLayer:
     """Read one layer of a GeoPackage, GeoJSON or Shapefile into the scene's CRS.
 
     Parameters
@@ -255,6 +255,9 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
     target_epsg : int, optional
         The scene's EPSG code. None: keep a projected layer's own CRS (a geographic layer
         is then an error).
+    bbox : (4,) float, optional
+        ``(xmin, ymin, xmax, ymax)`` in the scene's CRS [m]: keep only the features that
+        meet this box (after the transformation); none left is an error.
     base_dir : str or path-like, optional
         Folder of relative paths (the scenario file's).
 
@@ -344,6 +347,18 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
                               probe)
             if tr is not None:
                 geoms = _transform(shapely, tr, geoms, spath, layer)
+    if bbox is not None:
+        box = np.asarray(bbox, dtype=np.float64).reshape(-1)
+        if box.shape != (4,) or not np.isfinite(box).all() or not (box[2] > box[0] and
+                                                                   box[3] > box[1]):
+            raise VectorLayerError(f"bbox: expected (xmin, ymin, xmax, ymax) with max > min, "
+                                   f"got {bbox!r}", spath, layer)
+        keep = shapely.intersects(geoms, shapely.box(*box))
+        if not keep.any():
+            raise VectorLayerError(f"none of the {len(geoms)} features meets the bbox "
+                                   f"{tuple(float(v) for v in box)} (scene CRS)", spath, layer)
+        geoms, ids = geoms[keep], ids[keep]
+        attrs = {k: v[keep] for k, v in attrs.items()}
     return VectorLayer(path=spath, layer=layer, geometries=geoms, attributes=attrs, epsg=epsg,
                        source_crs=None if src is None else str(src), feature_ids=ids)
 
