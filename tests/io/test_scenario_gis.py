@@ -94,7 +94,7 @@ def test_route_and_observer_path_from_a_wgs84_line(axis_wgs84, tmp_path):
         """, tmp_path)
     (route,) = sc.areas
     assert route.name == "walk:Straat"
-    assert np.allclose(route.path, [[X0 - 10, Y0], [X0 + 100, Y0]], atol=0.01)  # ~1e-9 m
+    assert np.allclose(route.path, [[X0 - 10, Y0], [X0 + 100, Y0]], atol=0.01)  # measured 0.44 mm
     assert sc.observers[0].name == "walkers"
     assert np.allclose(sc.observers[0].path, route.path)
 
@@ -105,7 +105,7 @@ def test_observer_points_and_luminaires_from_a_point_layer(lamps, tmp_path):
             [[observers]]
             name = "posts"
             kind = "person"
-            height = 1.6
+            height = 1.5
             source = { file = "lamps.gpkg", layer = "masten" }
 
             [[luminaires]]
@@ -115,6 +115,16 @@ def test_observer_points_and_luminaires_from_a_point_layer(lamps, tmp_path):
             source = { file = "lamps.gpkg", name_field = "nummer" }
             """, tmp_path)
     assert np.allclose(np.array(sc.observers[0].points)[:, 2], 0.0)
+    assert sc.observers[0].height == 1.5
+    with pytest.warns(CptedWarning, match=r"the 4 points of 'masten' have no z; eyes placed "
+                      "1.6 m above z = 0"):
+        sc2 = _load("""
+            [[observers]]
+            name = "posts"
+            kind = "person"
+            source = { file = "lamps.gpkg" }
+            """, tmp_path)
+    assert sc2.observers[0].height == 1.6
     assert [lu.name for lu in sc.luminaires] == ["L:M1", "L:M2", "L:M3", "L:M4"]
     assert np.allclose([lu.position[2] for lu in sc.luminaires], 5.0)
 
@@ -343,3 +353,159 @@ def test_the_documented_examples_load(shared_data, tmp_path):
     names = [lu.name for lu in sc.luminaires]
     assert names[:3] == ["mast:1", "mast:2", "mast:3"] and "row:1" in names
     assert len(sc.areas) == 79 and sc.observers[0].path is not None
+
+
+def test_pole_row_lights_an_area_from_a_layer_end_to_end(axis_wgs84, tmp_path):
+    """A scenario whose poles and area come from layers runs; E_h matches the closed form of
+    the generated isotropic sources (inverse square, cosine) on a bare ground."""
+    from cpted_sim.scenario.run import run
+
+    area = shapely.Polygon([(X0, Y0 - 4), (X0 + 60, Y0 - 4), (X0 + 60, Y0 + 4), (X0, Y0 + 4)])
+    _write(tmp_path / "area.gpkg", [area], id=np.array([1]))
+    q = [[X0 - 20, Y0 - 20, 0], [X0 + 120, Y0 - 20, 0], [X0 + 120, Y0 + 20, 0],
+         [X0 - 20, Y0 + 20, 0]]
+    text = textwrap.dedent(f"""\
+        name = "e2e"
+        [scene]
+        builtin = "quads"
+        group = "ground"
+        params = {{ quads = [{q}] }}
+        epsg = 28992
+
+        [[pole_rows]]
+        name = "row"
+        axis = {{ file = "axis.geojson" }}
+        spacing = 27.5
+        arrangement = "staggered"
+        half_width = 3.0
+        height = 6.0
+        foot_z = 0.0
+        photometry = {{ builtin = "isotropic", intensity_cd = 1000.0 }}
+        maintenance_factor = 1.0
+
+        [[areas]]
+        name = "street"
+        kind = "grid"
+        spacing = 2.0
+        quantities = ["E_h"]
+        source = {{ file = "area.gpkg" }}
+        """)
+    sc = loads_scenario(text, path=tmp_path / "e2e.toml")
+    res = run(sc, threads=1, quiet=True)
+    ar = res.areas["street"]
+    pts = np.asarray(ar.grid.points)
+    assert np.abs(pts[:, 0] - X0).max() < 100    # world coordinates
+    lum = np.array([lu.position for lu in sc.luminaires])
+    d = lum[None, :, :] - pts[:, None, :]
+    r2 = (d ** 2).sum(2)
+    expect = (1000.0 * d[..., 2] / np.sqrt(r2) / r2).sum(1)
+    got = np.asarray(ar.fields["E_h"].values)
+    assert len(got) > 50
+    assert np.allclose(got, expect, rtol=1e-3)
+
+
+def test_layers_in_different_crss_without_scene_epsg(lamps, tmp_path):
+    tr = pyproj.Transformer.from_crs(28992, 32631, always_xy=True)
+    _write(tmp_path / "utm.gpkg",
+           [shapely.LineString([tr.transform(X0, Y0), tr.transform(X0 + 50, Y0)])],
+           "EPSG:32631", id=np.array([1]))
+    text = textwrap.dedent("""\
+        [scene]
+        builtin = "ground_plane"
+
+        [[observers]]
+        name = "posts"
+        height = 1.6
+        source = { file = "lamps.gpkg" }
+
+        [[areas]]
+        name = "walk"
+        kind = "route"
+        source = { file = "utm.gpkg" }
+        """)
+    with pytest.warns(CptedWarning, match=r"scene.epsg is not set.*EPSG:32631"):
+        with pytest.raises(ScenarioFileError, match=r"\[observers\[0\]\.source\]: layers "
+                           r"in different CRSs: EPSG:28992 in lamps.gpkg and EPSG:32631 in "
+                           r"utm.gpkg \(areas\[0\]\.source\).*set scene.epsg"):
+            loads_scenario(text, path=tmp_path / "s.toml", load_assets=False)
+    # with scene.epsg both are taken into it
+    sc = loads_scenario(text.replace('"ground_plane"', '"ground_plane"\nepsg = 28992'),
+                        path=tmp_path / "s.toml", load_assets=False)
+    assert np.allclose(sc.areas[0].path, [[X0, Y0], [X0 + 50, Y0]], atol=0.01)
+
+
+def test_register_azimuth_far_roads_and_misplaced_keys(lamps, tmp_path):
+    sc = _load("""
+        [[lamp_registers]]
+        name = "mast"
+        source = { file = "lamps.gpkg" }
+        height = 6.0
+        azimuth = 45.0
+        foot_z = 0.0
+        photometry = { builtin = "isotropic" }
+        """, tmp_path)
+    assert [lu.azimuth for lu in sc.luminaires] == [45.0] * 4
+    far = shapely.LineString([(X0, Y0 + 100), (X0 + 60, Y0 + 100)])
+    _write(tmp_path / "far.gpkg", [far], id=np.array([1]))
+    with pytest.warns(CptedWarning, match=r"4 of 4 lamp posts lie more than 30 m from the "
+                      r"nearest road axis \(up to 92 m\)"):
+        _load("""
+            [[lamp_registers]]
+            name = "mast"
+            source = { file = "lamps.gpkg" }
+            height = 6.0
+            foot_z = 0.0
+            aim = "nearest_road"
+            roads = { file = "far.gpkg" }
+            photometry = { builtin = "isotropic" }
+            """, tmp_path)
+    with pytest.raises(ScenarioFileError, match=r"\[lamp_registers\[0\]\.roads\]: roads "
+                       "are used with aim"):
+        _load("""
+            [[lamp_registers]]
+            name = "mast"
+            source = { file = "lamps.gpkg" }
+            height = 6.0
+            roads = { file = "far.gpkg" }
+            photometry = { builtin = "isotropic" }
+            """, tmp_path)
+    with pytest.raises(ScenarioFileError, match=r"give one of azimuth, orientation_field and "
+                       "aim"):
+        _load("""
+            [[lamp_registers]]
+            name = "mast"
+            source = { file = "lamps.gpkg" }
+            height = 6.0
+            azimuth = 3.0
+            orientation_field = "richting"
+            photometry = { builtin = "isotropic" }
+            """, tmp_path)
+
+
+def test_bbox_keeps_the_features_in_the_study_area(shared_data, tmp_path):
+    bgt = shared_data / "city/delft_3dfier/bgt_wegdeel.geojson"
+    box = [84900.0, 447450.0, 84960.0, 447520.0]
+    with pytest.warns(CptedWarning):
+        sc = _load(f"""
+            [[areas]]
+            name = "footpath"
+            kind = "grid"
+            source = {{ file = "{bgt.as_posix()}", filter = {{ function = "voetpad" }}, bbox = {box} }}
+            """, tmp_path)
+    every = [shapely.Polygon(a.polygon) for a in sc.areas]
+    assert 0 < len(every) < 78
+    assert all(g.intersects(shapely.box(*box)) for g in every)
+    with pytest.raises(ScenarioFileError, match=r"none of the 78 features meets the bbox"):
+        _load(f"""
+            [[areas]]
+            name = "footpath"
+            kind = "grid"
+            source = {{ file = "{bgt.as_posix()}", filter = {{ function = "voetpad" }}, bbox = [0, 0, 10, 10] }}
+            """, tmp_path)
+    with pytest.raises(ScenarioFileError, match=r"bbox\]: expected \[xmin, ymin, xmax, ymax\]"):
+        _load(f"""
+            [[areas]]
+            name = "footpath"
+            kind = "grid"
+            source = {{ file = "{bgt.as_posix()}", bbox = [10, 0, 0, 10] }}
+            """, tmp_path)

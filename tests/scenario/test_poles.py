@@ -116,3 +116,51 @@ def test_aim_at_polylines_of_different_lengths():
     assert np.allclose(_c90_world(az)[:, :2], [[0.0, -1.0], [1.0, 0.0]], atol=1e-12)
     with pytest.raises(ParameterError, match="no lines"):
         aim_at_polyline([[0.0, 0.0]], [])
+
+
+def _check_layout(axis, spacing, arrangement, hw, setback, overhang):
+    from cpted_sim.scenario.poles import polyline_stations
+
+    lay = poles_along_road(axis, spacing, arrangement, setback=setback, overhang=overhang,
+                           half_width=hw, ground_z=FLAT)
+    xy, tan = polyline_stations(axis, lay.station)
+    off = lay.feet[:, :2] - xy
+    normal = np.column_stack([-tan[:, 1], tan[:, 0]])
+    # the foot is hw + setback out along the side's normal, the head overhang back
+    assert np.allclose(off, normal * lay.side[:, None] * (hw + setback), atol=1e-9)
+    assert np.allclose(np.hypot(*(lay.positions[:, :2] - lay.feet[:, :2]).T), abs(overhang),
+                       atol=1e-9)
+    st = np.unique(lay.station)
+    assert np.allclose(np.diff(st), spacing, atol=1e-9)
+    return lay
+
+
+def test_layout_properties_on_random_polylines():
+    from hypothesis import given, settings
+    from hypothesis import strategies as hs
+
+    @settings(max_examples=60, derandomize=True, deadline=None)
+    @given(hs.integers(2, 12), hs.floats(2.0, 40.0), hs.sampled_from(
+        ["single", "staggered", "opposite"]), hs.floats(0.0, 8.0), hs.floats(-1.0, 3.0),
+        hs.floats(0.0, 3.0), hs.integers(0, 2**31 - 1))
+    def check(nv, spacing, arrangement, hw, setback, overhang, seed):
+        rng = np.random.default_rng(seed)
+        axis = np.cumsum(rng.uniform(1.0, 30.0, size=(nv, 2)) * rng.choice([-1, 1], (nv, 2)),
+                         axis=0)
+        _check_layout(axis, spacing, arrangement, hw, setback, overhang)
+
+    check()
+
+
+def test_layout_luminaires_light_the_road_side():
+    from cpted_sim.photometry.builtin import street_light_optic
+
+    lay = poles_along_road(STRAIGHT, 50.0, "staggered", height=8.0, tilt=10.0, ground_z=FLAT)
+    lums = lay.luminaires(street_light_optic(8000.0), "p", maintenance_factor=0.9)
+    assert [lu.name for lu in lums] == ["p:1", "p:2", "p:3"]
+    assert all(lu.maintenance_factor == 0.9 and lu.tilt == 10.0 for lu in lums)
+    for lu in lums:   # the asymmetric optic throws more light over the road than behind it
+        road = lu.position + np.array([0.0, -np.sign(lu.position[1]) * 6.0, -8.0])
+        behind = lu.position + np.array([0.0, np.sign(lu.position[1]) * 6.0, -8.0])
+        i_road, i_behind = lu.intensity_towards(np.array([road, behind]))
+        assert i_road > 1.5 * i_behind

@@ -92,7 +92,10 @@ def centre_line(polygon, holes=(), *, step: float | None = None,
     if len(lines) == 0:
         raise ParameterError("polygon: too small or too thin for a centre line at step "
                              f"{step} m")
-    segs = np.array([np.asarray(ln.coords)[[0, -1], :2] for ln in lines])   # (m, 2, 2)
+    ncoord = shapely.get_num_coordinates(lines)
+    coords = shapely.get_coordinates(lines)
+    ends = np.cumsum(ncoord)
+    segs = np.stack([coords[ends - ncoord], coords[ends - 1]], axis=1)   # (m, 2, 2)
     key = np.round(segs.reshape(-1, 2) / 1e-6).astype(np.int64)
     uniq, inv = np.unique(key, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
@@ -122,8 +125,14 @@ def centre_line(polygon, holes=(), *, step: float | None = None,
     if len(ok) >= 2:
         axis = axis[ok[0]:ok[-1] + 1]
     tol = width / 4.0 if simplify is None else float(simplify)
-    if tol > 0:
-        axis = np.asarray(shapely.simplify(shapely.LineString(axis), tol).coords)[:, :2]
+    line = shapely.LineString(axis)
+    inside = g.buffer(1e-6)
+    while tol > 1e-3:    # simplify, but never so much that the axis leaves the road
+        simple = shapely.simplify(line, tol)
+        if inside.covers(simple):
+            axis = np.asarray(simple.coords)[:, :2]
+            break
+        tol /= 2.0
     return np.ascontiguousarray(axis, dtype=np.float64)
 
 

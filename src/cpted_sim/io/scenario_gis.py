@@ -27,7 +27,7 @@ from ..scenario.sources import VectorSource, item_names, map_fittings, mounting_
 
 __all__ = ["expand_gis", "SOURCE_KEYS", "LAMP_REGISTER_KEYS", "POLE_ROW_KEYS"]
 
-SOURCE_KEYS = ("file", "layer", "where", "filter", "split", "name_field")
+SOURCE_KEYS = ("file", "layer", "where", "filter", "bbox", "split", "name_field")
 _LUM_COMMON = ("tilt", "spin", "maintenance_factor", "flux_scale")
 LAMP_REGISTER_KEYS = ("name", "source", "photometry", "fitting_field", "fittings", "height",
                       "height_field", "azimuth", "orientation_field", "aim", "roads",
@@ -35,6 +35,8 @@ LAMP_REGISTER_KEYS = ("name", "source", "photometry", "fitting_field", "fittings
 POLE_ROW_KEYS = ("name", "axis", "road", "spacing", "arrangement", "side", "half_width",
                  "setback", "overhang", "height", "start", "photometry", "foot_z",
                  "tilt", "maintenance_factor", "flux_scale")
+#: A lamp post aimed at the nearest road further than this from it gets a warning [m].
+FAR_FROM_ROAD_M = 30.0
 #: Extra keys a ``[[luminaires]]`` table with a ``source`` may have.
 _LUM_SOURCE_KEYS = ("height", "foot_z")
 
@@ -72,8 +74,14 @@ class _Ctx:
                         raise r.error(f"{key}.filter.{k}", "expected a value or a list of "
                                       f"values, got {type(x).__name__}")
                 filt[k] = val
+        bbox = None
+        if "bbox" in d:
+            bbox = r.vec(d["bbox"], f"{key}.bbox", 4)
+            if not (bbox[2] > bbox[0] and bbox[3] > bbox[1]):
+                raise r.error(f"{key}.bbox", f"expected [xmin, ymin, xmax, ymax] with max > "
+                              f"min, got {list(bbox)}")
         return VectorSource(
-            file=r.file(d["file"], f"{key}.file"),
+            file=r.file(d["file"], f"{key}.file"), bbox=bbox,
             layer=r.str(d["layer"], f"{key}.layer") if "layer" in d else None,
             where=r.str(d["where"], f"{key}.where") if "where" in d else None,
             filter=filt,
@@ -84,15 +92,33 @@ class _Ctx:
     def read(self, src: VectorSource, key: str):
         from .vector import read_vector
 
-        ck = (src.file, src.layer, src.where, repr(sorted(src.filter.items())))
+        ck = (src.file, src.layer, src.where, repr(sorted(src.filter.items())), src.bbox)
         if ck not in self.layers:
             try:
-                self.layers[ck] = read_vector(src.file, layer=src.layer, where=src.where,
-                                              filter=src.filter or None,
-                                              target_epsg=self.epsg)
+                lay = read_vector(src.file, layer=src.layer, where=src.where,
+                                  filter=src.filter or None, target_epsg=self.epsg,
+                                  bbox=src.bbox)
             except VectorLayerError as exc:
                 raise self.r.error(key, str(exc)) from None
+            if self.epsg is None and lay.source_crs is not None:
+                self._own_crs(lay, key)
+            self.layers[ck] = lay
         return self.layers[ck]
+
+    def _own_crs(self, lay, key: str) -> None:
+        """Without scene.epsg every layer stays in its own CRS: they must all agree."""
+        first = getattr(self, "first_crs", None)
+        if first is None:
+            self.first_crs = (lay.epsg, lay.path, key)
+            warnings.warn(f"{key}: scene.epsg is not set; the GIS layers are used in their own "
+                          f"CRS (EPSG:{lay.epsg}, from {lay.path.rsplit('/', 1)[-1]}); set "
+                          "scene.epsg so that they are checked against the scene",
+                          CptedWarning, stacklevel=5)
+        elif first[0] != lay.epsg:
+            raise self.r.error(key, f"layers in different CRSs: EPSG:{lay.epsg} in "
+                               f"{lay.path.rsplit('/', 1)[-1]} and EPSG:{first[0]} in "
+                               f"{first[1].rsplit('/', 1)[-1]} ({first[2]}), and no scene.epsg "
+                               "to transform them to; set scene.epsg")
 
     def names(self, base: str, src: VectorSource, layer, features, key: str) -> list[str]:
         try:
@@ -172,6 +198,11 @@ def _observers(ctx: _Ctx, items: list) -> list:
             xyz, _ = ctx.parts(point_coords, layer, src, f"{key}.source")
             if xyz.shape[1] == 2:
                 xyz = np.column_stack([xyz, np.zeros(len(xyz))])
+                if "height" not in rest:   # eyes, not feet: 1.6 m above z = 0 (DESIGN §4)
+                    rest["height"] = 1.6
+                    warnings.warn(f"{key}: the {len(xyz)} points of {layer.layer!r} have no z; "
+                                  "eyes placed 1.6 m above z = 0 (give height, or z in the "
+                                  "layer)", CptedWarning, stacklevel=4)
             out.append({**rest, "points": xyz.tolist()})
             continue
         parts = ctx.parts(line_parts, layer, src, f"{key}.source")
@@ -308,7 +339,13 @@ def _lamp_register(ctx: _Ctx, d, key: str) -> list:
             raise r.error(key, "aim = \"nearest_road\" needs roads = { file = ... } (a line "
                           "layer of road axes or a polygon layer of roads)")
         axes, _ = _road_axes(ctx, d["roads"], f"{key}.roads")
-        az, _dist = aim_at_polyline(xyz[:, :2], axes)
+        az, dist = aim_at_polyline(xyz[:, :2], axes)
+        far = dist > FAR_FROM_ROAD_M
+        if far.any():
+            warnings.warn(f"{key}: {int(far.sum())} of {n} lamp posts lie more than "
+                          f"{FAR_FROM_ROAD_M:.0f} m from the nearest road axis (up to "
+                          f"{dist.max():.0f} m); check the roads layer and its filter",
+                          CptedWarning, stacklevel=4)
     elif "orientation_field" in d:
         col = column("orientation_field")
         try:

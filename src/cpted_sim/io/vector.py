@@ -21,6 +21,7 @@ numpy arrays, splitting multi-geometries or refusing them (``split``).
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -165,8 +166,19 @@ def _describe(crs) -> str:
     return f"EPSG:{e} ({crs.name})" if e is not None else repr(crs.name)
 
 
-def _transformer(src, dst, path, layer):
-    """A transformer src -> dst (horizontal CRSs, x/y order), or None when they are the same."""
+@functools.lru_cache(maxsize=32)
+def _cached_transformer(src_wkt: str, dst_wkt: str):
+    import pyproj
+
+    return pyproj.Transformer.from_crs(pyproj.CRS.from_wkt(src_wkt), pyproj.CRS.from_wkt(dst_wkt),
+                                       always_xy=True)
+
+
+def _transformer(src, dst, path, layer, probe=None):
+    """A transformer src -> dst (horizontal CRSs, x/y order), or None when they are the same.
+
+    ``probe`` is one (x, y) of the layer: PROJ picks the operation on the first use, so the
+    "ballpark" check runs after transforming it."""
     import pyproj
 
     src_h, dst_h = _horizontal(src), _horizontal(dst)
@@ -186,10 +198,12 @@ def _transformer(src, dst, path, layer):
         raise VectorLayerError(f"the scene's CRS {_describe(dst_h)} is not projected; scenes "
                                "work in metres", path, layer)
     try:
-        tr = pyproj.Transformer.from_crs(src_h, dst_h, always_xy=True)
+        tr = _cached_transformer(src_h.to_wkt(), dst_h.to_wkt())
     except pyproj.exceptions.ProjError as exc:
         raise VectorLayerError(f"no transformation from {_describe(src_h)} to "
                                f"{_describe(dst_h)}: {exc}", path, layer) from None
+    if probe is not None:
+        tr.transform(*probe)
     if "ballpark" in (tr.description or "").lower():
         raise VectorLayerError(f"pyproj knows no datum transformation from {_describe(src_h)} "
                                f"to {_describe(dst_h)} (only a ballpark one, off by up to "
@@ -210,7 +224,9 @@ def _apply_filter(attrs: dict, filt: dict, path, layer) -> np.ndarray:
         wanted = list(want) if isinstance(want, (list, tuple, set)) else [want]
         m = np.zeros(n, dtype=bool)
         for w in wanted:
-            m |= np.array([v == w for v in col], dtype=bool)
+            eq = col == w
+            m |= (np.asarray(eq, dtype=bool) if np.shape(eq) == (n,)
+                  else np.array([v == w for v in col], dtype=bool))
         if not m.any():
             values = sorted({str(v) for v in col})
             raise VectorLayerError(f"filter {name} = {want!r} matches none of the {n} "
@@ -222,7 +238,7 @@ def _apply_filter(attrs: dict, filt: dict, path, layer) -> np.ndarray:
 
 def read_vector(path, layer: str | None = None, where: str | None = None,
                 filter: dict | None = None, target_epsg: int | None = None, *,
-                base_dir=None) -> VectorLayer:
+                bbox=None, base_dir=None) -> VectorLayer:
     """Read one layer of a GeoPackage, GeoJSON or Shapefile into the scene's CRS.
 
     Parameters
@@ -239,6 +255,9 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
     target_epsg : int, optional
         The scene's EPSG code. None: keep a projected layer's own CRS (a geographic layer
         is then an error).
+    bbox : (4,) float, optional
+        ``(xmin, ymin, xmax, ymax)`` in the scene's CRS [m]: keep only the features that
+        meet this box (after the transformation); none left is an error.
     base_dir : str or path-like, optional
         Folder of relative paths (the scenario file's).
 
@@ -281,8 +300,12 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
         what = f"where {where!r} cannot be applied" if where else "cannot be read"
         raise VectorLayerError(f"{what} ({msg})", spath, layer) from None
     attrs = {str(k): np.asarray(v) for k, v in zip(meta["fields"], values)}
-    geoms = np.asarray(shapely.from_wkb(wkb) if len(wkb) else np.empty(0, dtype=object),
-                       dtype=object)
+    try:
+        geoms = np.asarray(shapely.from_wkb(wkb) if len(wkb) else np.empty(0, dtype=object),
+                           dtype=object)
+    except shapely.errors.GEOSException as exc:
+        raise VectorLayerError(f"a geometry in the file is malformed ({exc})", spath,
+                               layer) from None
     ids = np.arange(len(geoms))
     if where and len(geoms) == 0:
         raise VectorLayerError(f"where {where!r} matches no feature", spath, layer)
@@ -290,7 +313,8 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
         keep = _apply_filter(attrs, filter, spath, layer)
         geoms, ids = geoms[keep], ids[keep]
         attrs = {k: v[keep] for k, v in attrs.items()}
-    present = np.array([g is not None and not shapely.is_empty(g) for g in geoms], dtype=bool)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if len(geoms) else \
+        np.zeros(0, dtype=bool)
     if not present.all():
         warnings.warn(f"{os.path.basename(spath)} layer {layer!r}: {int((~present).sum())} of "
                       f"{len(geoms)} features have no geometry and were skipped",
@@ -309,6 +333,8 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
                       CptedWarning, stacklevel=2)
     else:
         src_crs = pyproj.CRS.from_user_input(src)
+        if _horizontal(src_crs).is_geographic:
+            _check_degrees(shapely, geoms, src_crs, spath, layer)
         if target_epsg is None:
             if not _horizontal(src_crs).is_projected:
                 raise VectorLayerError(f"the layer is in {_describe(src_crs)}, not in metres, "
@@ -316,11 +342,38 @@ def read_vector(path, layer: str | None = None, where: str | None = None,
                                        "scene.epsg", spath, layer)
             epsg = _epsg_of(_horizontal(src_crs))
         else:
-            tr = _transformer(src_crs, pyproj.CRS.from_epsg(int(target_epsg)), spath, layer)
+            probe = tuple(shapely.get_coordinates(geoms[0])[0, :2])
+            tr = _transformer(src_crs, pyproj.CRS.from_epsg(int(target_epsg)), spath, layer,
+                              probe)
             if tr is not None:
                 geoms = _transform(shapely, tr, geoms, spath, layer)
+    if bbox is not None:
+        box = np.asarray(bbox, dtype=np.float64).reshape(-1)
+        if box.shape != (4,) or not np.isfinite(box).all() or not (box[2] > box[0] and
+                                                                   box[3] > box[1]):
+            raise VectorLayerError(f"bbox: expected (xmin, ymin, xmax, ymax) with max > min, "
+                                   f"got {bbox!r}", spath, layer)
+        keep = shapely.intersects(geoms, shapely.box(*box))
+        if not keep.any():
+            raise VectorLayerError(f"none of the {len(geoms)} features meets the bbox "
+                                   f"{tuple(float(v) for v in box)} (scene CRS)", spath, layer)
+        geoms, ids = geoms[keep], ids[keep]
+        attrs = {k: v[keep] for k, v in attrs.items()}
     return VectorLayer(path=spath, layer=layer, geometries=geoms, attributes=attrs, epsg=epsg,
                        source_crs=None if src is None else str(src), feature_ids=ids)
+
+
+def _check_degrees(shapely, geoms, crs, path, layer) -> None:
+    """A layer that says it is in degrees must hold degrees: a GeoJSON file without a
+    ``crs`` member is WGS84 by definition, and projected coordinates in one are a common
+    slip."""
+    c = shapely.get_coordinates(geoms)
+    lon, lat = np.abs(c[:, 0]).max(), np.abs(c[:, 1]).max()
+    if lon > 360.0 or lat > 90.0:
+        raise VectorLayerError(f"the layer is in {_describe(crs)} (degrees; a GeoJSON file "
+                               "without a 'crs' member is WGS84 by definition) but holds "
+                               f"coordinates up to x = {lon:.6g}, y = {lat:.6g}, which are "
+                               "not degrees: write the file with its real CRS", path, layer)
 
 
 def _transform(shapely, tr, geoms, path, layer):

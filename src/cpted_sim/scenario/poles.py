@@ -58,6 +58,27 @@ class PoleLayout:
     def __len__(self) -> int:
         return len(self.positions)
 
+    def luminaires(self, distribution, name: str = "pole", *, maintenance_factor: float = 0.8,
+                   flux_scale: float = 1.0, spin: float = 0.0) -> list:
+        """One :class:`~cpted_sim.photometry.Luminaire` per pole, named ``"<name>:<k>"``
+        (1-based), placed and aimed as laid out.
+
+        Parameters
+        ----------
+        distribution : IntensityDistribution
+            The photometry of every pole.
+        maintenance_factor, flux_scale : float
+            [-], as for :class:`~cpted_sim.photometry.Luminaire`.
+        spin : float
+            [deg].
+        """
+        from ..photometry.luminaire import Luminaire
+
+        return [Luminaire(distribution, self.positions[k], azimuth=float(self.azimuth[k]),
+                          tilt=float(self.tilt[k]), spin=spin,
+                          maintenance_factor=maintenance_factor, flux_scale=flux_scale,
+                          name=f"{name}:{k + 1}") for k in range(len(self))]
+
 
 def _polyline(axis, name: str = "axis") -> np.ndarray:
     a = np.asarray(axis, dtype=np.float64)

@@ -33,6 +33,8 @@ class VectorSource:
         OGR SQL ``WHERE`` clause.
     filter : dict
         ``{field: value or [values]}``; every entry must hold.
+    bbox : (4,) tuple of float or None
+        ``(xmin, ymin, xmax, ymax)`` in the scene's CRS [m]: only features meeting it.
     split : bool
         Take each part of a multi-geometry on its own (False: multi-geometries are an error).
     name_field : str or None
@@ -45,6 +47,7 @@ class VectorSource:
     where: str | None = None
     filter: Mapping[str, Any] = field(default_factory=dict)
     split: bool = False
+    bbox: tuple[float, float, float, float] | None = None
     name_field: str | None = None
 
     def __post_init__(self):
