@@ -119,3 +119,15 @@ def test_3dbag_files_together_at_a_chosen_lod(shared_data):
     assert "BuildingPart/WallSurface" in m.scene.groups
     with pytest.raises(MeshError, match=r"LoD 3.*has LoD 2\.2"):
         read_city_model(d / "3dbag_b2.city.json", lod="3")
+
+
+def test_objects_without_the_lod_keep_their_finest(tmp_path):
+    b = CityBuilder().ground("terrain", (84990, 446990), (85030, 447020))
+    b.box("A", (85000, 447000, 0), (85010, 447010, 5), lods=("1.2", "2.2"), heights=(6.0, 9.0))
+    b.box("old", (85015, 447000, 0), (85020, 447010, 5), lods=("1.2",))
+    p = b.write(tmp_path / "m.json")
+    with pytest.warns(CptedWarning, match=r"LoD 2.2: 2 CityObjects .* \(1 Building, 1 LandUse\)"):
+        m = read_city_model(p, lod="2.2")
+    assert sorted(set(m.face_object)) == ["A", "old", "terrain"]
+    top = m.scene.face_centroids[m.face_object == "A", 2].max()
+    assert top == pytest.approx(9.0)

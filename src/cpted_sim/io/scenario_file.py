@@ -24,6 +24,7 @@ except ModuleNotFoundError:  # Python 3.10
 from ..errors import CptedError, ScenarioFileError
 from ..geometry.scene import Material
 from ..scenario import model as m
+from . import _scenario_city
 from ._toml import LineIndex
 from .scenario_writer import dumps_scenario, save_scenario
 
@@ -285,6 +286,8 @@ def _area(r: _Reader, d, key: str) -> m.AreaSpec:
 
 
 def _observers(r: _Reader, d, key: str) -> m.ObserverSpec:
+    if isinstance(d, dict) and ("semantic" in d or "generate" in d):  # city-model windows
+        return _scenario_city.observer_spec(r, d, key)
     r.table(d, key, OBSERVER_KEYS, ("name",))
     kw: dict[str, Any] = dict(name=r.str(d["name"], _join(key, "name")))
     if "kind" in d:
@@ -369,8 +372,9 @@ def _array(r: _Reader, data: dict, key: str) -> list:
 
 def _scenario(r: _Reader, data: dict) -> m.Scenario:
     r.table(data, "", TOP_KEYS, ("scene",))
-    sd = r.table(data["scene"], "scene", SCENE_KEYS)
-    geometry = _geometry(r, {k: v for k, v in sd.items() if k in GEOMETRY_KEYS}, "scene")
+    sd = r.table(data["scene"], "scene", SCENE_KEYS + _scenario_city.SCENE_KEYS)
+    geometry = (_scenario_city.scene_geometry(r, sd)
+                or _geometry(r, {k: v for k, v in sd.items() if k in GEOMETRY_KEYS}, "scene"))
     scene = m.SceneSpec(
         geometry=geometry,
         origin=r.vec(sd["origin"], "scene.origin", 3) if "origin" in sd else None,
@@ -536,4 +540,5 @@ def _load_assets(sc: m.Scenario, r: _Reader) -> m.Scenario:
                 assets[akey] = load_photometry(fpath)
         except CptedError as exc:
             raise r.error(key, f"cannot load {os.path.basename(fpath)}: {exc}") from None
+    assets.update(_scenario_city.load_city_assets(sc, r, assets))
     return m.Scenario(**{**m.spec_fields(sc), "assets": assets})

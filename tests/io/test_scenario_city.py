@@ -1,0 +1,121 @@
+"""Scenario-file keys for city models: [scene] cityjson / lod / crop, material overrides per
+group, [[observers]] semantic / generate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _city_files import CityBuilder
+
+from cpted_sim.errors import ScenarioFileError
+from cpted_sim.io.scenario_file import load_scenario
+from cpted_sim.scenario.run import build_observers, build_scene, run
+
+
+def _city(tmp_path):
+    b = CityBuilder()
+    b.ground("terrain", (84950, 446950), (85080, 447060))
+    b.box("A", (85000, 447000, 0), (85010, 447006, 9), lods=("1.2", "2.2"), heights=(7.0, 9.0))
+    b.box("B", (85010, 447000, 0), (85020, 447006, 9), lods=("1.2", "2.2"), heights=(7.0, 9.0))
+    b.box("far", (85060, 447040, 0), (85070, 447050, 9))
+    b.write(tmp_path / "tile.city.json")
+
+
+SCENARIO = '''
+name = "city"
+[scene]
+cityjson = ["tile.city.json"]
+lod = "2.2"
+crop = { bbox = [84990, 446980, 85030, 447010], margin = 10 }
+[materials."Building/WallSurface"]
+reflectance = 0.35
+[[luminaires]]
+name = "L1"
+photometry = { builtin = "street_light_optic", flux = 6000.0 }
+position = [85010.0, 446992.0, 6.0]
+[[areas]]
+name = "street"
+kind = "grid"
+polygon = [[84995, 446985], [85025, 446985], [85025, 446995], [84995, 446995]]
+quantities = ["E_h", "surveillance"]
+[[observers]]
+name = "windows"
+semantic = ["Window"]
+generate = { storey_height = 3, spacing = 4, ground_floor = true, facing = "street", max_distance = 30 }
+'''
+
+
+def test_city_scenario_loads_crops_and_generates_windows(tmp_path):
+    _city(tmp_path)
+    (tmp_path / "s.toml").write_text(SCENARIO)
+    sc = load_scenario(tmp_path / "s.toml")
+    scene = build_scene(sc)
+    assert scene.epsg == 28992
+    assert scene.bounds[1, 2] == pytest.approx(9.0)                # LoD 2.2, not 1.2 (7 m)
+    walls = np.asarray(scene.groups)[scene.face_group] == "Building/WallSurface"
+    assert scene.face_centroids[walls, 0].max() < 85060            # "far" cropped away
+    assert "LandUse" in scene.groups                               # terrain kept at LoD 1
+    assert np.all(scene.reflectance[walls] == 0.35)
+    obs = build_observers(sc, scene)
+    # only the joint 20 m south front faces the street: 5 bays x 3 storeys
+    assert obs.n == 15 and np.all(obs.directions[:, 1] < -0.99)
+    res = run(sc, quiet=True)
+    assert res.settings["n_observers"] == 15
+    assert res.areas["street"].fields["surveillance_count"].values.max() > 0
+
+
+@pytest.mark.parametrize("old,new,match", [
+    ('lod = "2.2"', 'lod = "3"', r"line 4 \[scene.cityjson\].*no geometry at LoD 3.*has LoD "
+                                 r"1, 1.2, 2.2"),
+    ('facing = "street"', 'facing = "stret"', r"observers\[0\].generate.facing.*no area is "
+                                               r"named 'stret' \(did you mean 'street'\?\)"),
+    ("crop = { bbox", "crop = { box", r"scene.crop.box.*unknown key 'box'"),
+    ("storey_height = 3", "storey_height = 0", r"generate.storey_height.*expected a number > 0"),
+    ('[materials."Building/WallSurface"]', '[materials."Building/Wallsurface"]',
+     r"did you mean 'Building/WallSurface'"),
+    ('cityjson = ["tile.city.json"]', 'cityjson = ["tile.city.json"]\nmesh = "tile.city.json"',
+     r"scene.mesh.*either cityjson or mesh"),
+])
+def test_city_scenario_mistakes_name_the_key(tmp_path, old, new, match):
+    _city(tmp_path)
+    assert old in SCENARIO
+    (tmp_path / "s.toml").write_text(SCENARIO.replace(old, new))
+    with pytest.raises(Exception, match=match):
+        sc = load_scenario(tmp_path / "s.toml")
+        build_scene(sc)
+
+
+def test_semantic_windows_from_a_lod3_model(tmp_path):
+    b = CityBuilder().box("A", (85000, 447000, 0), (85010, 447006, 9),
+                          windows=[(0, (1, 1, 2, 2.5)), (0, (5, 4, 6, 5.5))])
+    b.write(tmp_path / "tile.city.json")
+    (tmp_path / "s.toml").write_text('''
+[scene]
+cityjson = "tile.city.json"
+[[observers]]
+name = "openings"
+semantic = ["Window", "Door"]
+''')
+    sc = load_scenario(tmp_path / "s.toml")
+    obs = build_observers(sc, build_scene(sc))
+    assert obs.n == 2 and set(obs.kind) == {"window"}
+
+
+def test_semantic_without_openings_or_rule_is_an_error(tmp_path):
+    _city(tmp_path)
+    (tmp_path / "s.toml").write_text('''
+[scene]
+cityjson = "tile.city.json"
+[[observers]]
+name = "openings"
+semantic = ["Window"]
+''')
+    sc = load_scenario(tmp_path / "s.toml")
+    with pytest.raises(Exception, match="no Window surfaces.*add generate"):
+        build_observers(sc, build_scene(sc))
+
+
+def test_lod_without_cityjson_is_an_error(tmp_path):
+    (tmp_path / "s.toml").write_text('[scene]\nbuiltin = "demo_street"\nlod = "2.2"\n')
+    with pytest.raises(ScenarioFileError, match=r"line 3 \[scene.lod\]: lod and crop apply"):
+        load_scenario(tmp_path / "s.toml")
