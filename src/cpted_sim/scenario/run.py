@@ -105,9 +105,28 @@ def build_scene(scenario: m.Scenario) -> Scene:
             raise ParameterError(f"remove_geometry: groups {missing} are not in the scene; "
                                  f"groups: {list(scene.groups)}")
         scene = scene.without_groups(list(scenario.removed_groups))
-    scene = scene.with_materials(scenario.materials)
+    scene = scene.with_materials(_known_materials(scenario, scene))
     return replace(scene, epsg=spec.epsg if spec.epsg is not None else scene.epsg,
                    name=spec.name or scenario.name)
+
+
+def _known_materials(scenario: m.Scenario, scene: Scene) -> dict:
+    """The scenario's materials for groups the scene has; names that match no group warn
+    (with did-you-mean), unless a variant adds geometry that may bring them."""
+    unknown = [g for g in scenario.materials if g not in scene.groups]
+    adds = any(isinstance(c, m.AddGeometry) for v in scenario.variants for c in v.changes)
+    if unknown and not adds:
+        import difflib
+        import warnings
+
+        from ..errors import CptedWarning
+
+        hints = [g + "".join(f" (did you mean {n!r}?)" for n in
+                             difflib.get_close_matches(g, scene.groups, n=1, cutoff=0.6))
+                 for g in unknown]
+        warnings.warn(f"materials: {len(unknown)} group names match no group of the scene and "
+                      f"are ignored: {', '.join(hints[:5])}", CptedWarning, stacklevel=3)
+    return {g: mat for g, mat in scenario.materials.items() if g in scene.groups}
 
 
 # ---------------------------------------------------------------------------- luminaires
