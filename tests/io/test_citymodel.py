@@ -15,7 +15,8 @@ from cpted_sim.io.citymodel import horizontal_epsg, load_city_model, read_city_m
 
 
 def _two_tiles(tmp_path, crs_b="https://www.opengis.net/def/crs/EPSG/0/7415"):
-    a = CityBuilder(translate=(85000.0, 447000.0, 0.0)).box("A", (85010, 447010, 0), (85020, 447020, 9))
+    a = CityBuilder(translate=(85000.0, 447000.0, 0.0))
+    a.box("A", (85010, 447010, 0), (85020, 447020, 9))
     b = CityBuilder(crs=crs_b, scale=0.01, translate=(84000.0, 446000.0, -5.0))
     b.box("B", (85040, 447010, 0), (85050, 447030, 12))
     return a.write(tmp_path / "a.city.json"), b.write(tmp_path / "b.city.json")

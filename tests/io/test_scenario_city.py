@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from _city_files import CityBuilder
 
-from cpted_sim.errors import ScenarioFileError
+from cpted_sim.errors import CptedWarning, ScenarioFileError
 from cpted_sim.io.scenario_file import load_scenario
 from cpted_sim.scenario.run import build_observers, build_scene, run
 
@@ -41,7 +41,8 @@ quantities = ["E_h", "surveillance"]
 [[observers]]
 name = "windows"
 semantic = ["Window"]
-generate = { storey_height = 3, spacing = 4, ground_floor = true, facing = "street", max_distance = 30 }
+generate = { storey_height = 3, spacing = 4, ground_floor = true, facing = "street", \
+max_distance = 30 }
 '''
 
 
@@ -123,9 +124,37 @@ def test_a_misspelt_material_group_warns_with_a_hint(tmp_path):
     from cpted_sim.errors import CptedWarning
 
     _city(tmp_path)
-    text = SCENARIO.replace('[materials."Building/WallSurface"]', '[materials."Building/Wallsurface"]')
+    text = SCENARIO.replace('"Building/WallSurface"]', '"Building/Wallsurface"]')
     (tmp_path / "s.toml").write_text(text)
     sc = load_scenario(tmp_path / "s.toml")
     with pytest.warns(CptedWarning, match=r"1 group names match no group.*Building/Wallsurface "
                                           r"\(did you mean 'Building/WallSurface'\?\)"):
         build_scene(sc)
+
+
+def test_delft_street_from_a_scenario_file(tmp_path, shared_data):
+    delft = (shared_data / "city/delft_3dfier/delft.json").resolve()
+    (tmp_path / "s.toml").write_text(f'''
+[scene]
+cityjson = ["{delft.as_posix()}"]
+crop = {{ polygon = "street", margin = 30 }}
+[[areas]]
+name = "street"
+kind = "grid"
+polygon = [[84850, 447540], [84950, 447540], [84950, 447560], [84850, 447560]]
+quantities = ["E_h"]
+[[observers]]
+name = "windows"
+generate = {{ storey_height = 3, spacing = 4, facing = "street", max_distance = 30 }}
+''')
+    sc = load_scenario(tmp_path / "s.toml")
+    scene = build_scene(sc)
+    assert scene.epsg == 28992 and scene.n_faces < 36271          # cropped (README: 36,271)
+    with pytest.warns(CptedWarning, match="positions lie inside a building"):
+        obs = build_observers(sc, scene)
+    assert 100 < obs.n < 500                       # measured: 243 of 804 (387 away, 174 inside)
+    # every eye faces the street: its normal points toward the strip y 447540..447560
+    y = obs.positions[:, 1]
+    toward = np.where(y < 447540, obs.directions[:, 1] > 0,
+                      np.where(y > 447560, obs.directions[:, 1] < 0, True))
+    assert np.mean(toward) > 0.92       # measured 0.971 (the rest face it from the strip's ends)

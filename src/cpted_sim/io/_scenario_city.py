@@ -41,8 +41,11 @@ def scene_geometry(r, sd: dict):
             raise r.error(_join("scene", other), "give either cityjson or mesh / builtin, "
                           "not both")
     raw = sd["cityjson"]
-    files = [r.file(f, f"scene.cityjson[{i}]") for i, f in enumerate(r.strs(raw, "scene.cityjson"))] \
-        if isinstance(raw, list) else [r.file(raw, "scene.cityjson")]
+    if isinstance(raw, list):
+        files = [r.file(f, f"scene.cityjson[{i}]")
+                 for i, f in enumerate(r.strs(raw, "scene.cityjson"))]
+    else:
+        files = [r.file(raw, "scene.cityjson")]
     if not files:
         raise r.error("scene.cityjson", "expected at least one CityJSON file")
     lod = None

@@ -18,7 +18,8 @@ import numpy as np
 from ..errors import ParameterError
 from ..geometry.scene import Scene
 
-__all__ = ["CITY_MODEL", "RULE_KEYS", "GENERATE_KEYS", "city_params", "city_asset_key", "city_scene",
+__all__ = ["CITY_MODEL", "RULE_KEYS", "GENERATE_KEYS", "city_params", "city_asset_key",
+           "city_scene",
            "city_observers", "facing_polygon"]
 
 #: ``GeometrySpec.builtin`` of a scene read from city-model files.

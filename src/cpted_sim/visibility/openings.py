@@ -295,7 +295,8 @@ def window_layout(scene: Scene, rule: WindowRule | None = None, *, groups=None,
     elif max_distance is not None:
         raise ParameterError("max_distance: needs a facing area")
     inside = _inside_buildings(scene, world)
-    return WindowLayout(np.ascontiguousarray(world[~inside]), np.ascontiguousarray(normals[~inside]),
+    return WindowLayout(np.ascontiguousarray(world[~inside]),
+                        np.ascontiguousarray(normals[~inside]),
                         n_cand, n_not_facing, int(inside.sum()))
 
 
