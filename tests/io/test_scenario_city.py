@@ -158,3 +158,17 @@ generate = {{ storey_height = 3, spacing = 4, facing = "street", max_distance = 
     toward = np.where(y < 447540, obs.directions[:, 1] > 0,
                       np.where(y > 447560, obs.directions[:, 1] < 0, True))
     assert np.mean(toward) > 0.92       # measured 0.971 (the rest face it from the strip's ends)
+
+
+def test_city_scenario_round_trips_through_the_writer(tmp_path):
+    from cpted_sim.io.scenario_file import dumps_scenario, loads_scenario
+
+    _city(tmp_path)
+    (tmp_path / "s.toml").write_text(SCENARIO)
+    sc = load_scenario(tmp_path / "s.toml")
+    text = dumps_scenario(sc, base_dir=tmp_path)
+    assert 'cityjson = ["tile.city.json"]' in text
+    again = loads_scenario(text, base_dir=tmp_path)
+    assert again.scene.geometry == sc.scene.geometry
+    assert again.observers == sc.observers
+    assert build_observers(again, build_scene(again)).n == 15

@@ -163,3 +163,33 @@ def load_city_assets(sc: m.Scenario, r, assets) -> dict:
         except CptedError as exc:
             raise r.error(key, f"cannot load the city model: {exc}") from None
     return out
+
+
+# ---------------------------------------------------------------------- writing
+def geometry_out(g: m.GeometrySpec, rel) -> dict | None:
+    """The ``[scene]`` keys of a city-model geometry (None for any other geometry); ``rel``
+    makes a path relative to where the file is written."""
+    if g.builtin != CITY_MODEL:
+        return None
+    p = g.params
+    crop: dict[str, Any] = {}
+    if "crop_bbox" in p:
+        crop["bbox"] = list(p["crop_bbox"])
+    elif "crop_polygon" in p:
+        crop["polygon"] = [list(q) for q in p["crop_polygon"]]
+    elif "crop_area" in p:
+        crop["polygon"] = p["crop_area"]
+    if crop and p.get("margin"):
+        crop["margin"] = p["margin"]
+    return {"cityjson": [rel(f) for f in p["files"]], "lod": p.get("lod"),
+            "crop": crop or None, "group": g.group}
+
+
+def observer_out(o: m.ObserverSpec) -> dict | None:
+    """The ``[[observers]]`` keys of a city-model observer set (None for any other)."""
+    if not (o.semantic or o.generate is not None):
+        return None
+    gen = None if o.generate is None else {
+        k: list(v) if isinstance(v, tuple) else v for k, v in o.generate.items()}
+    return {"name": o.name, "kind": o.kind, "semantic": list(o.semantic) or None,
+            "generate": gen, "weight": o.weight, "fov": o.fov, "range": o.range}
