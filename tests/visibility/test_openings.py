@@ -87,7 +87,7 @@ def test_bad_rule_values():
 def test_delft_windows_are_on_facades_and_outside_buildings(shared_data):
     sc = load_city_model(shared_data / "city/delft_3dfier/delft.json")
     lay = window_layout(sc, WindowRule())
-    # measured: 1403 positions on the Building walls, 545 in party walls, 858 kept
+    # measured: 1420 positions on the Building walls, 554 in party walls, 866 kept
     assert 1000 < lay.n_candidates < 2000 and 300 < lay.n_inside < 800
     assert len(lay.positions) == lay.n_candidates - lay.n_inside
     dist, face = closest_hit(sc, lay.positions, -lay.normals, max_distance=1.0)
@@ -106,3 +106,16 @@ def test_delft_windows_are_on_facades_and_outside_buildings(shared_data):
         back[f >= 0] = sc.face_normals[f[f >= 0]] @ np.array(d, dtype=float) > 0
         behind &= back
     assert not behind.any()
+
+
+def test_storeys_count_from_the_foot_of_the_building(tmp_path):
+    b = CityBuilder().box("low", (85000, 447000, 0), (85010, 447006, 4))
+    b.box("setback", (85000, 447000, 4), (85010, 447003, 10))    # upper floors, set back
+    sc = _scene(tmp_path, b)
+    obs = generate_windows(sc, WindowRule(storey_height=3, spacing=4))
+    north = obs.positions[obs.directions[:, 1] > 0.5]
+    upper = north[north[:, 1] < 447004]                           # on the setback's north wall
+    # floors at 0, 3, 6 m: eyes at 4.6 and 7.6 m on the setback, not 5.6 and 8.6 m
+    np.testing.assert_allclose(np.unique(np.round(upper[:, 2], 9)), [4.6, 7.6])
+    lower = north[north[:, 1] > 447005]
+    np.testing.assert_allclose(np.unique(np.round(lower[:, 2], 9)), [1.6])
