@@ -20,7 +20,8 @@ __all__ = ["SCENE_KEYS", "CITY_OBSERVER_KEYS", "scene_geometry", "observer_spec"
 
 SCENE_KEYS = ("cityjson", "lod", "crop")
 CROP_KEYS = ("bbox", "polygon", "margin")
-CITY_OBSERVER_KEYS = ("name", "kind", "semantic", "generate", "weight", "fov", "range")
+#: No ``kind``: semantic surfaces give "window" / "door" by their type, generated ones "window".
+CITY_OBSERVER_KEYS = ("name", "semantic", "generate", "weight", "fov", "range")
 
 
 def _join(key: str, k) -> str:
@@ -80,8 +81,6 @@ def observer_spec(r, d: dict, key: str) -> m.ObserverSpec:
     """An ``[[observers]]`` table with ``semantic`` and / or ``generate``."""
     r.table(d, key, CITY_OBSERVER_KEYS, ("name",))
     kw: dict[str, Any] = dict(name=r.str(d["name"], _join(key, "name")))
-    if "kind" in d:
-        kw["kind"] = r.str(d["kind"], _join(key, "kind"), ("window", "door"))
     if "semantic" in d:
         sem = r.strs(d["semantic"], _join(key, "semantic"))
         for i, s in enumerate(sem):
@@ -191,5 +190,5 @@ def observer_out(o: m.ObserverSpec) -> dict | None:
         return None
     gen = None if o.generate is None else {
         k: list(v) if isinstance(v, tuple) else v for k, v in o.generate.items()}
-    return {"name": o.name, "kind": o.kind, "semantic": list(o.semantic) or None,
+    return {"name": o.name, "semantic": list(o.semantic) or None,
             "generate": gen, "weight": o.weight, "fov": o.fov, "range": o.range}

@@ -296,7 +296,7 @@ class ObserverSpec:
 
     def __post_init__(self):
         object.__setattr__(self, "semantic", tuple(self.semantic))
-        if self.semantic or self.generate is not None:  # windows of a city model
+        if (self.semantic or self.generate is not None) and self.kind in OBSERVER_KINDS:
             if any([self.tag is not None, bool(self.groups), self.points is not None,
                     self.path is not None]):
                 raise ParameterError(f"observers {self.name!r}: semantic / generate take no "
