@@ -172,3 +172,27 @@ def test_city_scenario_round_trips_through_the_writer(tmp_path):
     assert again.scene.geometry == sc.scene.geometry
     assert again.observers == sc.observers
     assert build_observers(again, build_scene(again)).n == 15
+
+
+def test_a_material_for_a_group_a_variant_adds_does_not_warn(tmp_path):
+    import warnings
+
+    _city(tmp_path)
+    text = SCENARIO + '''
+[materials.new_wall]
+reflectance = 0.5
+[[variants]]
+name = "wall"
+[[variants.changes]]
+op = "add_geometry"
+builtin = "box"
+group = "new_wall"
+params = { min = [85000, 446990, 0], max = [85001, 446991, 2] }
+'''
+    (tmp_path / "s.toml").write_text(text)
+    sc = load_scenario(tmp_path / "s.toml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CptedWarning)
+        build_scene(sc)
+        scene = build_scene(sc.apply("wall"))
+    assert scene.materials["new_wall"].reflectance == 0.5

@@ -112,10 +112,11 @@ def build_scene(scenario: m.Scenario) -> Scene:
 
 def _known_materials(scenario: m.Scenario, scene: Scene) -> dict:
     """The scenario's materials for groups the scene has; names that match no group warn
-    (with did-you-mean), unless a variant adds geometry that may bring them."""
+    (with did-you-mean) in the base run, unless a variant adds geometry that may bring them
+    (an applied variant keeps no record of the others, so it does not warn again)."""
     unknown = [g for g in scenario.materials if g not in scene.groups]
     adds = any(isinstance(c, m.AddGeometry) for v in scenario.variants for c in v.changes)
-    if unknown and not adds:
+    if unknown and not adds and scenario.variant == "base":
         import difflib
         import warnings
 
