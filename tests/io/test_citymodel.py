@@ -132,3 +132,17 @@ def test_objects_without_the_lod_keep_their_finest(tmp_path):
     assert sorted(set(m.face_object)) == ["A", "old", "terrain"]
     top = m.scene.face_centroids[m.face_object == "A", 2].max()
     assert top == pytest.approx(9.0)
+
+
+def test_triangle_box_overlap_matches_shapely(rng):
+    shapely = pytest.importorskip("shapely")
+    from cpted_sim.io.citymodel import _triangles_in_bbox
+
+    tri = rng.uniform(-10, 10, size=(4000, 3, 2))
+    tri[:500, 2] = tri[:500, 0] + 0.5 * (tri[:500, 1] - tri[:500, 0])   # flat (wall) triangles
+    box = np.array([-2.0, -1.0, 3.0, 2.5])
+    ours = _triangles_in_bbox(tri, box)
+    polys = shapely.polygons(np.concatenate([tri, tri[:, :1]], axis=1))
+    theirs = shapely.intersects(shapely.box(*box), polys)
+    assert np.array_equal(ours, theirs)
+    assert 0 < ours.sum() < len(ours)

@@ -140,9 +140,11 @@ def _triangles_in_bbox(tri_xy: np.ndarray, box: np.ndarray) -> np.ndarray:
         n = np.column_stack([-(b[:, 1] - a[:, 1]), b[:, 0] - a[:, 0]])
         side_c = np.einsum("ij,ij->i", n, c - a)
         proj = np.einsum("ij,ikj->ik", n, corners[None, :, :] - a[:, None, :])
-        # the box lies wholly beyond this edge, on the side away from the third corner
-        away = np.where(side_c[:, None] > 0, proj < 0, proj > 0).all(axis=1)
-        hit &= ~(away & (side_c != 0))
+        # the box lies wholly beyond this edge, on the side away from the third corner; for a
+        # flat triangle (a vertical wall seen from above) on either side of its line
+        below, above = (proj < 0).all(axis=1), (proj > 0).all(axis=1)
+        away = np.where(side_c > 0, below, np.where(side_c < 0, above, below | above))
+        hit &= ~away
     return hit
 
 
