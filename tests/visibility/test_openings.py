@@ -119,3 +119,26 @@ def test_storeys_count_from_the_foot_of_the_building(tmp_path):
     np.testing.assert_allclose(np.unique(np.round(upper[:, 2], 9)), [4.6, 7.6])
     lower = north[north[:, 1] > 447005]
     np.testing.assert_allclose(np.unique(np.round(lower[:, 2], 9)), [1.6])
+
+
+def test_facing_rule_matches_shapely(rng):
+    shapely = pytest.importorskip("shapely")
+    from cpted_sim.visibility.openings import _facing
+
+    poly = np.array([[0, 0], [10, 0], [12, 6], [5, 9], [-2, 5]], dtype=float)
+    pts = rng.uniform(-20, 30, size=(500, 2))
+    ang = rng.uniform(0, 2 * np.pi, 500)
+    nrm = np.column_stack([np.cos(ang), np.sin(ang)])
+    ours = _facing(pts, nrm, poly, 12.0)
+    region = shapely.Polygon(poly)
+    ring = region.exterior
+    expect = []
+    for p, n in zip(pts, nrm):
+        pt = shapely.Point(p)
+        if region.contains(pt):
+            expect.append(True)
+            continue
+        q = ring.interpolate(ring.project(pt))
+        expect.append(bool(np.dot([q.x - p[0], q.y - p[1]], n) > 0 and pt.distance(ring) <= 12))
+    assert np.array_equal(ours, expect)
+    assert 0 < ours.sum() < len(ours)
