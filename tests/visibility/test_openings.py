@@ -31,6 +31,17 @@ def test_semantic_windows_sit_03m_out_along_the_outward_normal(tmp_path):
     np.testing.assert_allclose(obs.positions[:, 1], 447000 - 0.3, atol=1e-9)
 
 
+def test_doors_are_door_observers(tmp_path):
+    b = CityBuilder().box("A", (85000, 447000, 0), (85010, 447006, 9),
+                          windows=[(1, (2, 0, 3, 2.2), "Door"), (0, (1, 1, 2, 2.5))])
+    sc = _scene(tmp_path, b)
+    obs = semantic_openings(sc)
+    assert sorted(obs.kind) == ["door", "window"]
+    door = obs.positions[obs.kind == "door"][0]
+    np.testing.assert_allclose(door, [85010.3, 447002.5, 1.1], atol=1e-9)   # east wall
+    assert semantic_openings(sc, ["Window"]).n == 1
+
+
 def test_no_semantic_openings_is_an_error(tmp_path):
     sc = _scene(tmp_path, CityBuilder().box("A", (85000, 447000, 0), (85010, 447006, 9)))
     with pytest.raises(ParameterError, match="no such semantic surfaces"):
