@@ -213,7 +213,6 @@ def _read_file(p, want, group_by, fallback: dict):
     ``fallback``). Returns (mesh, the reader's message when the file lacks ``want``)."""
     if want is None:
         return read_cityjson(p, group_by=group_by), None
-    finest = read_cityjson(p, group_by=group_by)
     try:
         at = read_cityjson(p, lod=want, group_by=group_by)
     except MeshError as exc:
@@ -222,6 +221,9 @@ def _read_file(p, want, group_by, fallback: dict):
         at, miss = None, str(exc)
     else:
         miss = None
+        if tuple(at.available_lods) == (want,):  # every object has only this LoD
+            return at, None
+    finest = read_cityjson(p, group_by=group_by)
     have = set() if at is None else set(np.asarray(at.objects).tolist())
     extra = ~np.isin(np.asarray(finest.objects, dtype=object), list(have)) if have else \
         np.ones(len(finest.objects), dtype=bool)
