@@ -196,3 +196,9 @@ params = { min = [85000, 446990, 0], max = [85001, 446991, 2] }
         build_scene(sc)
         scene = build_scene(sc.apply("wall"))
     assert scene.materials["new_wall"].reflectance == 0.5
+
+
+def test_city_model_is_not_a_builtin_in_files(tmp_path):
+    (tmp_path / "s.toml").write_text('[scene]\nbuiltin = "city_model"\n')
+    with pytest.raises(ScenarioFileError, match=r"scene.builtin.*cityjson = \["):
+        load_scenario(tmp_path / "s.toml")

@@ -163,6 +163,8 @@ def _join(key: str, k) -> str:
 def _geometry(r: _Reader, d: dict, key: str) -> m.GeometrySpec:
     if ("mesh" in d) == ("builtin" in d):
         raise r.error(key, "give exactly one of 'mesh' (a file) and 'builtin' (a built-in scene)")
+    if d.get("builtin") == "city_model":  # written as [scene] cityjson = [...], lod, crop
+        raise r.error(_join(key, "builtin"), "a city model is given as cityjson = [\"...\"]")
     spec = dict(
         mesh=r.file(d["mesh"], _join(key, "mesh")) if "mesh" in d else None,
         builtin=(r.str(d["builtin"], _join(key, "builtin"), m.BUILTIN_SCENES)
