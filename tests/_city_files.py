@@ -58,7 +58,9 @@ class CityBuilder:
         if windows:
             v = box_vertices(lo, hi)
             surfaces, values = [], []
-            for wall, (u0, z0, u1, z1) in windows:
+            for entry in windows:
+                wall, (u0, z0, u1, z1) = entry[:2]
+                stype = entry[2] if len(entry) > 2 else "Window"
                 ring = BOX_RINGS["WallSurface"][wall]
                 a, b = v[ring[0]], v[ring[1]]
                 d = (b - a) / np.linalg.norm(b - a)
@@ -66,9 +68,10 @@ class CityBuilder:
                 quad[:, 2] = [z0, z0, z1, z1]
                 base = self._add_vertices(quad)
                 surfaces.append([[base, base + 1, base + 2, base + 3]])
-                values.append(0)
+                values.append(0 if stype == "Window" else 1)
             geoms.append({"type": "MultiSurface", "lod": "3", "boundaries": surfaces,
-                          "semantics": {"surfaces": [{"type": "Window"}], "values": values}})
+                          "semantics": {"surfaces": [{"type": "Window"}, {"type": "Door"}],
+                                        "values": values}})
         self.objects[oid] = {"type": otype, "geometry": geoms}
         return self
 

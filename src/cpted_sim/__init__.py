@@ -29,6 +29,7 @@ from .geometry.query import closest_hit, occluded, visibility_matrix
 from .geometry.scene import Material, Scene
 from .photometry import IntensityDistribution, Luminaire, load_photometry
 from .io.mesh import load_scene
+from .io.citymodel import load_city_model
 from .lighting import illuminance
 from .lighting import indirect_illuminance, surface_luminance, urban_material
 from .metrics import FacialRecognition, en13201_grid, facial_recognition, lighting_class, summary
@@ -42,6 +43,7 @@ from .visibility import (
     surveillance,
     visibility_graph,
 )
+from .visibility.openings import WindowRule, generate_windows, semantic_openings
 from .io.scenario_file import load_scenario, save_scenario
 from .scenario import Comparison, Scenario, ScenarioResult, Variant, compare, run
 
@@ -73,6 +75,7 @@ __all__ = [
     "Luminaire",
     "load_photometry",
     "load_scene",
+    "load_city_model",
     "illuminance",
     "indirect_illuminance",
     "surface_luminance",
@@ -90,6 +93,9 @@ __all__ = [
     "route_prospect",
     "concealment",
     "entrapment",
+    "WindowRule",
+    "generate_windows",
+    "semantic_openings",
     "load_scenario",
     "save_scenario",
     "Scenario",

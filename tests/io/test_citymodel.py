@@ -15,7 +15,8 @@ from cpted_sim.io.citymodel import horizontal_epsg, load_city_model, read_city_m
 
 
 def _two_tiles(tmp_path, crs_b="https://www.opengis.net/def/crs/EPSG/0/7415"):
-    a = CityBuilder(translate=(85000.0, 447000.0, 0.0)).box("A", (85010, 447010, 0), (85020, 447020, 9))
+    a = CityBuilder(translate=(85000.0, 447000.0, 0.0))
+    a.box("A", (85010, 447010, 0), (85020, 447020, 9))
     b = CityBuilder(crs=crs_b, scale=0.01, translate=(84000.0, 446000.0, -5.0))
     b.box("B", (85040, 447010, 0), (85050, 447030, 12))
     return a.write(tmp_path / "a.city.json"), b.write(tmp_path / "b.city.json")
@@ -119,3 +120,29 @@ def test_3dbag_files_together_at_a_chosen_lod(shared_data):
     assert "BuildingPart/WallSurface" in m.scene.groups
     with pytest.raises(MeshError, match=r"LoD 3.*has LoD 2\.2"):
         read_city_model(d / "3dbag_b2.city.json", lod="3")
+
+
+def test_objects_without_the_lod_keep_their_finest(tmp_path):
+    b = CityBuilder().ground("terrain", (84990, 446990), (85030, 447020))
+    b.box("A", (85000, 447000, 0), (85010, 447010, 5), lods=("1.2", "2.2"), heights=(6.0, 9.0))
+    b.box("old", (85015, 447000, 0), (85020, 447010, 5), lods=("1.2",))
+    p = b.write(tmp_path / "m.json")
+    with pytest.warns(CptedWarning, match=r"LoD 2.2: 2 CityObjects .* \(1 Building, 1 LandUse\)"):
+        m = read_city_model(p, lod="2.2")
+    assert sorted(set(m.face_object)) == ["A", "old", "terrain"]
+    top = m.scene.face_centroids[m.face_object == "A", 2].max()
+    assert top == pytest.approx(9.0)
+
+
+def test_triangle_box_overlap_matches_shapely(rng):
+    shapely = pytest.importorskip("shapely")
+    from cpted_sim.io.citymodel import _triangles_in_bbox
+
+    tri = rng.uniform(-10, 10, size=(4000, 3, 2))
+    tri[:500, 2] = tri[:500, 0] + 0.5 * (tri[:500, 1] - tri[:500, 0])   # flat (wall) triangles
+    box = np.array([-2.0, -1.0, 3.0, 2.5])
+    ours = _triangles_in_bbox(tri, box)
+    polys = shapely.polygons(np.concatenate([tri, tri[:, :1]], axis=1))
+    theirs = shapely.intersects(shapely.box(*box), polys)
+    assert np.array_equal(ours, theirs)
+    assert 0 < ours.sum() < len(ours)

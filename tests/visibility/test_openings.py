@@ -31,6 +31,17 @@ def test_semantic_windows_sit_03m_out_along_the_outward_normal(tmp_path):
     np.testing.assert_allclose(obs.positions[:, 1], 447000 - 0.3, atol=1e-9)
 
 
+def test_doors_are_door_observers(tmp_path):
+    b = CityBuilder().box("A", (85000, 447000, 0), (85010, 447006, 9),
+                          windows=[(1, (2, 0, 3, 2.2), "Door"), (0, (1, 1, 2, 2.5))])
+    sc = _scene(tmp_path, b)
+    obs = semantic_openings(sc)
+    assert sorted(obs.kind) == ["door", "window"]
+    door = obs.positions[obs.kind == "door"][0]
+    np.testing.assert_allclose(door, [85010.3, 447002.5, 1.1], atol=1e-9)   # east wall
+    assert semantic_openings(sc, ["Window"]).n == 1
+
+
 def test_no_semantic_openings_is_an_error(tmp_path):
     sc = _scene(tmp_path, CityBuilder().box("A", (85000, 447000, 0), (85010, 447006, 9)))
     with pytest.raises(ParameterError, match="no such semantic surfaces"):
@@ -87,7 +98,7 @@ def test_bad_rule_values():
 def test_delft_windows_are_on_facades_and_outside_buildings(shared_data):
     sc = load_city_model(shared_data / "city/delft_3dfier/delft.json")
     lay = window_layout(sc, WindowRule())
-    # measured: 1403 positions on the Building walls, 545 in party walls, 858 kept
+    # measured: 1420 positions on the Building walls, 554 in party walls, 866 kept
     assert 1000 < lay.n_candidates < 2000 and 300 < lay.n_inside < 800
     assert len(lay.positions) == lay.n_candidates - lay.n_inside
     dist, face = closest_hit(sc, lay.positions, -lay.normals, max_distance=1.0)
@@ -106,3 +117,39 @@ def test_delft_windows_are_on_facades_and_outside_buildings(shared_data):
         back[f >= 0] = sc.face_normals[f[f >= 0]] @ np.array(d, dtype=float) > 0
         behind &= back
     assert not behind.any()
+
+
+def test_storeys_count_from_the_foot_of_the_building(tmp_path):
+    b = CityBuilder().box("low", (85000, 447000, 0), (85010, 447006, 4))
+    b.box("setback", (85000, 447000, 4), (85010, 447003, 10))    # upper floors, set back
+    sc = _scene(tmp_path, b)
+    obs = generate_windows(sc, WindowRule(storey_height=3, spacing=4))
+    north = obs.positions[obs.directions[:, 1] > 0.5]
+    upper = north[north[:, 1] < 447004]                           # on the setback's north wall
+    # floors at 0, 3, 6 m: eyes at 4.6 and 7.6 m on the setback, not 5.6 and 8.6 m
+    np.testing.assert_allclose(np.unique(np.round(upper[:, 2], 9)), [4.6, 7.6])
+    lower = north[north[:, 1] > 447005]
+    np.testing.assert_allclose(np.unique(np.round(lower[:, 2], 9)), [1.6])
+
+
+def test_facing_rule_matches_shapely(rng):
+    shapely = pytest.importorskip("shapely")
+    from cpted_sim.visibility.openings import _facing
+
+    poly = np.array([[0, 0], [10, 0], [12, 6], [5, 9], [-2, 5]], dtype=float)
+    pts = rng.uniform(-20, 30, size=(500, 2))
+    ang = rng.uniform(0, 2 * np.pi, 500)
+    nrm = np.column_stack([np.cos(ang), np.sin(ang)])
+    ours = _facing(pts, nrm, poly, 12.0)
+    region = shapely.Polygon(poly)
+    ring = region.exterior
+    expect = []
+    for p, n in zip(pts, nrm):
+        pt = shapely.Point(p)
+        if region.contains(pt):
+            expect.append(True)
+            continue
+        q = ring.interpolate(ring.project(pt))
+        expect.append(bool(np.dot([q.x - p[0], q.y - p[1]], n) > 0 and pt.distance(ring) <= 12))
+    assert np.array_equal(ours, expect)
+    assert 0 < ours.sum() < len(ours)

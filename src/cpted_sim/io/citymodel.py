@@ -140,9 +140,11 @@ def _triangles_in_bbox(tri_xy: np.ndarray, box: np.ndarray) -> np.ndarray:
         n = np.column_stack([-(b[:, 1] - a[:, 1]), b[:, 0] - a[:, 0]])
         side_c = np.einsum("ij,ij->i", n, c - a)
         proj = np.einsum("ij,ikj->ik", n, corners[None, :, :] - a[:, None, :])
-        # the box lies wholly beyond this edge, on the side away from the third corner
-        away = np.where(side_c[:, None] > 0, proj < 0, proj > 0).all(axis=1)
-        hit &= ~(away & (side_c != 0))
+        # the box lies wholly beyond this edge, on the side away from the third corner; for a
+        # flat triangle (a vertical wall seen from above) on either side of its line
+        below, above = (proj < 0).all(axis=1), (proj > 0).all(axis=1)
+        away = np.where(side_c > 0, below, np.where(side_c < 0, above, below | above))
+        hit &= ~away
     return hit
 
 
@@ -206,6 +208,45 @@ def _common_epsg(names, codes, epsg) -> int | None:
     return next(iter(known)) if known else None
 
 
+def _read_file(p, want, group_by, fallback: dict):
+    """One file at LoD ``want``; objects without that LoD at their finest (counted by type in
+    ``fallback``). Returns (mesh, the reader's message when the file lacks ``want``)."""
+    if want is None:
+        return read_cityjson(p, group_by=group_by), None
+    try:
+        at = read_cityjson(p, lod=want, group_by=group_by)
+    except MeshError as exc:
+        if "no geometry at LoD" not in str(exc):
+            raise
+        at, miss = None, str(exc)
+    else:
+        miss = None
+        if tuple(at.available_lods) == (want,):  # every object has only this LoD
+            return at, None
+    finest = read_cityjson(p, group_by=group_by)
+    have = set() if at is None else set(np.asarray(at.objects).tolist())
+    extra = ~np.isin(np.asarray(finest.objects, dtype=object), list(have)) if have else \
+        np.ones(len(finest.objects), dtype=bool)
+    if extra.any():
+        first = {}
+        for o, g in zip(np.asarray(finest.objects)[extra], np.asarray(finest.groups)[extra]):
+            first.setdefault(o, str(g).split("/", 1)[0])
+        for t in first.values():
+            fallback[t] = fallback.get(t, 0) + 1
+    if at is None:
+        return finest, miss
+    n_at = len(at.vertices)
+    lods = dict(at.lods)
+    return at._replace(
+        vertices=np.vstack([at.vertices, finest.vertices]),
+        faces=np.vstack([at.faces, finest.faces[extra] + n_at]),
+        groups=np.concatenate([np.asarray(at.groups, dtype=object),
+                               np.asarray(finest.groups, dtype=object)[extra]]),
+        objects=np.concatenate([np.asarray(at.objects, dtype=object),
+                                np.asarray(finest.objects, dtype=object)[extra]]),
+        lods=lods), None
+
+
 def read_city_model(paths, *, lod=None, crop=None, margin: float = 0.0, origin=None,
                     group_by: str = "material", materials: Mapping[str, Material] | None = None,
                     epsg: int | None = None, name: str | None = None) -> CityModel:
@@ -223,21 +264,22 @@ def read_city_model(paths, *, lod=None, crop=None, margin: float = 0.0, origin=N
         raise ParameterError(f"margin: expected a distance >= 0 [m], got {margin}")
     region = _crop_region(crop, margin)
     want = None if lod is None else lod_key(lod)
-    meshes, missing = [], []
+    meshes, missing, fallback = [], [], {}
     for p in files:
-        try:
-            meshes.append((p, read_cityjson(p, lod=want, group_by=group_by)))
-        except MeshError as exc:
-            if want is not None and "no geometry at LoD" in str(exc):
-                missing.append(str(exc))
-                continue
-            raise
-    if not meshes:
+        mesh, miss = _read_file(p, want, group_by, fallback)
+        meshes.append((p, mesh))
+        if miss:
+            missing.append(miss)
+    if want is not None and len(missing) == len(files):
         raise MeshError(f"no file has geometry at LoD {want}: " + "; ".join(missing))
-    if missing:
-        warnings.warn(f"{len(missing)} of {len(files)} city-model files have no geometry at LoD "
-                      f"{want} and were skipped: " + "; ".join(missing[:3]), CptedWarning,
-                      stacklevel=2)
+    if fallback:
+        shown = ", ".join(f"{n} {t}" for t, n in sorted(fallback.items()))
+        msg = (f"LoD {want}: {sum(fallback.values())} CityObjects have no geometry at LoD "
+               f"{want} and are kept at their finest LoD ({shown})")
+        if any(t.startswith("Building") for t in fallback):
+            warnings.warn(msg, CptedWarning, stacklevel=2)
+        else:  # terrain, roads, water: 3D BAG's LoDs are building LoDs
+            log.info(msg)
     names = [p.name for p, _ in meshes]
     codes = [mesh.epsg for _, mesh in meshes]
     scene_epsg = _common_epsg(names, codes, epsg)

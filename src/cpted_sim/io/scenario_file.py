@@ -26,6 +26,7 @@ from ..errors import CptedError, ScenarioFileError
 from ..geometry.scene import Material
 from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
+from . import _scenario_city
 from ._scenario_terrain import apply_terrain_keys, split_terrain_keys
 from ._toml import LineIndex
 from .scenario_gis import expand_gis
@@ -184,6 +185,8 @@ def _join(key: str, k) -> str:
 def _geometry(r: _Reader, d: dict, key: str) -> m.GeometrySpec:
     if ("mesh" in d) == ("builtin" in d):
         raise r.error(key, "give exactly one of 'mesh' (a file) and 'builtin' (a built-in scene)")
+    if d.get("builtin") == "city_model":  # written as [scene] cityjson = [...], lod, crop
+        raise r.error(_join(key, "builtin"), "a city model is given as cityjson = [\"...\"]")
     spec = dict(
         mesh=(r.file(d["mesh"], _join(key, "mesh"), MAX_MESH_BYTES) if "mesh" in d
               else None),
@@ -308,6 +311,8 @@ def _area(r: _Reader, d, key: str) -> m.AreaSpec:
 
 
 def _observers(r: _Reader, d, key: str) -> m.ObserverSpec:
+    if isinstance(d, dict) and ("semantic" in d or "generate" in d):  # city-model windows
+        return _scenario_city.observer_spec(r, d, key)
     r.table(d, key, OBSERVER_KEYS, ("name",))
     kw: dict[str, Any] = dict(name=r.str(d["name"], _join(key, "name")))
     if "kind" in d:
@@ -394,8 +399,9 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
     data = expand_gis(r, data)  # GIS sources, [[lamp_registers]], [[pole_rows]]
     data, terrain = split_terrain_keys(r, data)
     r.table(data, "", TOP_KEYS, ("scene",))
-    sd = r.table(data["scene"], "scene", SCENE_KEYS)
-    geometry = _geometry(r, {k: v for k, v in sd.items() if k in GEOMETRY_KEYS}, "scene")
+    sd = r.table(data["scene"], "scene", SCENE_KEYS + _scenario_city.SCENE_KEYS)
+    geometry = (_scenario_city.scene_geometry(r, sd)
+                or _geometry(r, {k: v for k, v in sd.items() if k in GEOMETRY_KEYS}, "scene"))
     scene = m.SceneSpec(
         geometry=geometry,
         origin=r.vec(sd["origin"], "scene.origin", 3) if "origin" in sd else None,
@@ -574,4 +580,5 @@ def _load_assets(sc: m.Scenario, r: _Reader) -> m.Scenario:
                 assets[akey] = load_photometry(fpath)
         except CptedError as exc:
             raise r.error(key, f"cannot load {os.path.basename(fpath)}: {exc}") from None
+    assets.update(_scenario_city.load_city_assets(sc, r, assets))
     return m.Scenario(**{**m.spec_fields(sc), "assets": assets})

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import ScenarioFileError
 from ..geometry.scene import Material
 from ..scenario import model as m
+from . import _scenario_city
 from ._toml import dumps
 
 __all__ = ["dumps_scenario", "save_scenario"]
@@ -29,6 +30,9 @@ def _phot_out(ps: m.PhotometrySpec, base: Path):
 
 
 def _geom_out(g: m.GeometrySpec, base: Path) -> dict:
+    city = _scenario_city.geometry_out(g, lambda f: _rel(f, base))
+    if city is not None:
+        return city
     return {"mesh": _rel(g.mesh, base) if g.mesh else None, "builtin": g.builtin,
             "params": dict(g.params) if g.params else None, "group": g.group}
 
@@ -53,6 +57,9 @@ def _area_out(a: m.AreaSpec) -> dict:
 
 
 def _obs_out(o: m.ObserverSpec) -> dict:
+    city = _scenario_city.observer_out(o)
+    if city is not None:
+        return city
     return {"name": o.name, "kind": o.kind, "tag": o.tag, "groups": list(o.groups) or None,
             "points": _pts(o.points), "path": _pts(o.path), "weight": o.weight, "fov": o.fov,
             "range": o.range, "spacing": o.spacing, "height": o.height,

@@ -50,7 +50,8 @@ DEFAULT_QUANTITIES = {
 }
 BUILTIN_PHOTOMETRY = ("street_light_optic", "isotropic", "lambertian_downlight",
                       "cosine_distribution", "canary")
-BUILTIN_SCENES = ("demo_street", "ground_plane", "street_canyon", "district", "box", "quads")
+BUILTIN_SCENES = ("demo_street", "ground_plane", "street_canyon", "district", "box", "quads",
+                  "city_model")  # city_model: CityJSON files, see scenario.city_spec
 
 
 HEIGHT_REFERENCES = ("surface", "deck", "absolute")
@@ -320,9 +321,20 @@ class ObserverSpec:
     spacing: float = 2.0
     height: float | None = None
     height_reference: str | None = None
+    semantic: tuple[str, ...] = ()     # city models: see scenario.city_spec.city_observers
+    generate: Mapping[str, Any] | None = None
 
     def __post_init__(self):
         _check_reference(self.height_reference, f"observers {self.name!r}")
+        object.__setattr__(self, "semantic", tuple(self.semantic))
+        if (self.semantic or self.generate is not None) and self.kind in OBSERVER_KINDS:
+            if any([self.tag is not None, bool(self.groups), self.points is not None,
+                    self.path is not None]):
+                raise ParameterError(f"observers {self.name!r}: semantic / generate take no "
+                                     "tag, groups, points or path")
+            if self.generate is not None:
+                object.__setattr__(self, "generate", dict(self.generate))
+            return
         if self.kind not in OBSERVER_KINDS:
             raise ParameterError(f"observers {self.name!r}: kind must be one of "
                                  f"{OBSERVER_KINDS}, got {self.kind!r}")

@@ -36,6 +36,10 @@ _NIGHT_FACINGS = (0.0, 90.0, 180.0, 270.0)
 
 # ---------------------------------------------------------------------------- scene
 def _geometry_scene(g: m.GeometrySpec, assets, origin=None) -> Scene:
+    if g.builtin == "city_model":  # CityJSON files, loaded by io._scenario_city
+        from .city_spec import city_scene
+
+        return city_scene(g, assets, origin)
     if g.mesh is not None:
         if g.asset_key not in assets:
             raise ParameterError(f"mesh file {g.mesh} is not loaded; read the scenario with "
@@ -154,7 +158,11 @@ def build_observers(scenario: m.Scenario, scene: Scene):
     sets = []
     for o in scenario.observers:
         common = dict(fov=o.fov, max_distance=o.range, weight=o.weight)
-        if o.tag is not None or o.groups:
+        if o.semantic or o.generate is not None:  # windows of a city model
+            from .city_spec import city_observers
+
+            sets.append(city_observers(o, scene, scenario))
+        elif o.tag is not None or o.groups:
             groups = scene.tagged_groups(o.tag) if o.tag is not None else list(o.groups)
             if not groups:
                 log.info("observers %r: no group is tagged %r", o.name, o.tag)

@@ -212,6 +212,30 @@ def _inside_buildings(scene: Scene, eyes: np.ndarray) -> np.ndarray:
     return inside
 
 
+def _building_base(faces, scene: Scene, plane, n_planes: int, plane_zmin) -> np.ndarray:
+    """(n_planes,) lowest z of the connected wall faces (one building or a terraced block)
+    each wall plane belongs to [m, local]."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    m = faces.size
+    corners = scene.faces[faces].ravel()
+    key = np.round(scene.vertices[corners] * 1000).astype(np.int64)
+    _, vid = np.unique(key, axis=0, return_inverse=True)
+    vid = vid.ravel()
+    n_v = int(vid.max()) + 1
+    # faces to their welded corners, and each face to its plane (so a plane is one piece)
+    rows = np.concatenate([np.repeat(np.arange(m), 3), np.arange(m)])
+    cols = np.concatenate([m + vid, m + n_v + plane])
+    size = m + n_v + n_planes
+    g = coo_matrix((np.ones(rows.size), (rows, cols)), shape=(size, size))
+    _, lab = connected_components(g, directed=False)
+    comp_of_plane = lab[m + n_v:]
+    low = np.full(int(lab.max()) + 1, np.inf)
+    np.minimum.at(low, comp_of_plane, plane_zmin)
+    return low[comp_of_plane]
+
+
 def window_layout(scene: Scene, rule: WindowRule | None = None, *, groups=None,
                   facing=None, max_distance: float | None = None,
                   min_tilt: float = 80.0) -> WindowLayout:
@@ -254,16 +278,20 @@ def window_layout(scene: Scene, rule: WindowRule | None = None, *, groups=None,
     n_u = np.where(width >= rule.min_width, np.maximum(1, np.floor(width / rule.spacing)), 0)
     n_u = n_u.astype(np.int64)
     eye = rule.sill_height + EYE_ABOVE_SILL
+    # storeys count from the foot of the whole building (its walls welded at shared corners),
+    # so a wall above a lower roof gets the upper floors, not a ground floor of its own
+    base = _building_base(faces[order], scene, plane, n_planes, zmin)
     k0 = 0 if rule.ground_floor else 1
-    n_z = np.floor((zmax - zmin - eye) / rule.storey_height).astype(np.int64) + 1 - k0
-    n_z = np.maximum(n_z, 0)
+    k_lo = np.maximum(k0, np.ceil((zmin - base - eye) / rule.storey_height - 1e-9))
+    k_hi = np.floor((zmax - base - eye) / rule.storey_height)
+    n_z = np.maximum(k_hi - k_lo + 1, 0).astype(np.int64)
     per = n_u * n_z
     cand_plane = np.repeat(np.arange(n_planes), per)
     idx = _ranges(np.zeros(n_planes, dtype=np.int64), per)       # 0..per-1 within each plane
     iu = idx % np.repeat(np.maximum(n_u, 1), per)
-    iz = idx // np.repeat(np.maximum(n_u, 1), per) + k0
+    iz = idx // np.repeat(np.maximum(n_u, 1), per) + k_lo[cand_plane]
     cu = umin[cand_plane] + (iu + 0.5) * (width[cand_plane] / n_u[cand_plane])
-    cz = zmin[cand_plane] + iz * rule.storey_height + eye
+    cz = base[cand_plane] + iz * rule.storey_height + eye
     keep = cz < zmax[cand_plane]
     cand_plane, cu, cz = cand_plane[keep], cu[keep], cz[keep]
     n_cand = int(cand_plane.size)
@@ -295,7 +323,8 @@ def window_layout(scene: Scene, rule: WindowRule | None = None, *, groups=None,
     elif max_distance is not None:
         raise ParameterError("max_distance: needs a facing area")
     inside = _inside_buildings(scene, world)
-    return WindowLayout(np.ascontiguousarray(world[~inside]), np.ascontiguousarray(normals[~inside]),
+    return WindowLayout(np.ascontiguousarray(world[~inside]),
+                        np.ascontiguousarray(normals[~inside]),
                         n_cand, n_not_facing, int(inside.sum()))
 
 
@@ -305,7 +334,8 @@ def generate_windows(scene: Scene, rule: WindowRule | None = None, *, groups=Non
     """Window observers generated on building walls, facing an area.
 
     Each wall plane (coplanar vertical faces of ``groups``) gets windows on storeys
-    ``zmin + k * storey_height + sill_height + 1.2`` (``k`` from 0, or 1 without a ground
+    ``base + k * storey_height + sill_height + 1.2`` (``base`` the foot of the building: the
+    lowest point of the walls connected to it; ``k`` from 0, or 1 without a ground
     floor, while below the top of the wall) and ``floor(width / spacing)`` evenly spread bays;
     a position counts only where it lies on a face of the wall. Each eye is ``eye_offset``
     metres out along the wall's outward normal and looks along it.
