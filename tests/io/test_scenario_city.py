@@ -129,7 +129,7 @@ def test_a_misspelt_material_group_stops_with_a_hint(tmp_path):
     sc = load_scenario(tmp_path / "s.toml")
     with pytest.raises(ParameterError, match=r"1 group name\(s\) match no group.*"
                                              r"'Building/Wallsurface' \(did you mean "
-                                             r"'Building/WallSurface'\?\)"):
+                                             r"'Building/WallSurface'"):
         build_scene(sc)
 
 
@@ -148,7 +148,7 @@ quantities = ["E_h"]
 name = "windows"
 generate = {{ storey_height = 3, spacing = 4, facing = "street", max_distance = 30 }}
 ''')
-    sc = load_scenario(tmp_path / "s.toml")
+    sc = load_scenario(tmp_path / "s.toml", allow_outside_files=True)  # ../shared
     scene = build_scene(sc)
     assert scene.epsg == 28992 and scene.n_faces < 36271          # cropped (README: 36,271)
     with pytest.warns(CptedWarning, match="positions lie inside a building"):
@@ -166,7 +166,7 @@ def test_city_scenario_round_trips_through_the_writer(tmp_path):
 
     _city(tmp_path)
     (tmp_path / "s.toml").write_text(SCENARIO)
-    sc = load_scenario(tmp_path / "s.toml")
+    sc = load_scenario(tmp_path / "s.toml", allow_outside_files=True)  # ../shared
     text = dumps_scenario(sc, base_dir=tmp_path)
     assert 'cityjson = ["tile.city.json"]' in text
     again = loads_scenario(text, base_dir=tmp_path)
