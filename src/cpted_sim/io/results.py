@@ -94,7 +94,7 @@ def write_metrics_csv(rows, path) -> Path:
     cols = _columns(rows)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=[_neutralise(str(c)) for c in cols],
-                           lineterminator="\n")
+                           lineterminator="\r\n")  # RFC 4180; a CR in a cell is quoted
         w.writeheader()
         for r in rows:
             w.writerow({_neutralise(str(k)): _cell(r.get(k)) for k in cols})
