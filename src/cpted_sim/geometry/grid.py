@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._validate import as_float, as_points
+from ..config import check_memory
 from ..errors import GridError, ParameterError
 
 __all__ = ["CalculationGrid", "GRID_KINDS", "points_in_polygon"]
@@ -27,6 +28,13 @@ def points_in_polygon(xy: np.ndarray, polygon: np.ndarray) -> np.ndarray:
         xi = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
     return np.count_nonzero(crosses & (x < xi), axis=1) % 2 == 1
 
+
+#: Bytes [B] that building a plan grid takes per candidate point (coordinates, masks, normals;
+#: peak of :meth:`CalculationGrid.regular` measured with tracemalloc: 108 B clipped to a
+#: polygon, 72 B without), for the memory check (:func:`cpted_sim.config.check_memory`).
+GRID_BYTES_PER_POINT = 128
+#: Bytes [B] per point that :meth:`CalculationGrid.along_path` takes (peak measured: 96 B).
+PATH_BYTES_PER_POINT = 112
 
 @dataclass(frozen=True, eq=False)
 class CalculationGrid:
@@ -139,6 +147,8 @@ class CalculationGrid:
             raise GridError(f"regular grid: empty rectangle x {xmin}..{xmax}, y {ymin}..{ymax}")
         nx = max(1, int(np.floor((xmax - xmin) / spacing + 1e-9)))
         ny = max(1, int(np.floor((ymax - ymin) / spacing + 1e-9)))
+        check_memory(nx * ny * GRID_BYTES_PER_POINT, f"grid {name!r}: {nx} x {ny} points",
+                     "use a larger spacing")
         if nx * ny > 50_000_000:
             raise GridError(f"regular grid: {nx} x {ny} points is too many; use a larger spacing")
         x0 = xmin + 0.5 * (xmax - xmin - (nx - 1) * spacing)
@@ -284,6 +294,8 @@ class CalculationGrid:
         cum = np.concatenate([[0.0], np.cumsum(seg_len)])
         total = cum[-1]
         n = max(1, int(np.ceil(total / spacing - 1e-9)))
+        check_memory(n * PATH_BYTES_PER_POINT, f"path {name!r}: {n:,} points ({total:.1f} m "
+                     f"every {spacing:g} m)", "use a larger spacing")
         step = total / n
         s = step * (np.arange(n) + 0.5)
         i = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, seg.shape[0] - 1)

@@ -15,15 +15,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..config import progress_enabled, threads as thread_context
+from ..config import max_memory, progress_enabled, threads as thread_context
 from ..errors import ParameterError
 from ..field import Field
 from ..geometry.grid import CalculationGrid
 from ..geometry.scene import Scene
 from . import model as m
 from .metrics import area_metrics, below, both, dark_threshold
+from .preflight import check_scenario
 
-__all__ = ["run", "build_scene", "build_luminaires", "build_observers", "build_grid"]
+__all__ = ["run", "check_scenario", "build_scene", "build_luminaires", "build_observers", "build_grid"]
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +362,8 @@ def _compute(scenario: m.Scenario, quiet: bool):
     return scene, lums, observers, areas
 
 
-def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None = None):
+def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None = None,
+        max_memory_gb: float | None = None):
     """Compute everything a scenario asks for.
 
     Parameters
@@ -372,6 +374,10 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         Kernel threads (default: ``scenario.settings.threads``, else the session setting).
     quiet : bool, optional
         Turn progress bars off (default: ``scenario.settings.quiet`` or the session setting).
+    max_memory_gb : float, optional
+        Memory limit [GB] (default: ``scenario.settings.max_memory_gb``, else
+        :func:`cpted_sim.config.get_max_memory_gb`); estimated before anything is allocated
+        (:func:`~cpted_sim.scenario.preflight.check_scenario`).
 
     Returns
     -------
@@ -383,10 +389,16 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
     Raises
     ------
     ParameterError
-        A variant removes a group the scene lacks, a builtin gets bad parameters, ...
+        A variant removes a group the scene lacks, a builtin gets bad parameters, a name is
+        empty or holds ``/``, ...
+    MemoryLimitError
+        The run would need more memory than the limit allows (checked before computing).
     """
     if not isinstance(scenario, m.Scenario):
         raise ParameterError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
+    if max_memory_gb is None:
+        max_memory_gb = scenario.settings.max_memory_gb
+    check_scenario(scenario, max_memory_gb=max_memory_gb)
     if scenario.settings.engine != "numba":
         raise ParameterError(f"run.engine: {scenario.settings.engine!r} is not supported; the "
                              "lighting and sightline kernels run on the 'numba' engine")
@@ -399,6 +411,7 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
             stack.enter_context(thread_context(n_threads))
         except ParameterError as exc:
             raise ParameterError(f"run.threads (or the threads argument): {exc}") from None
+        stack.enter_context(max_memory(max_memory_gb))
         scene, lums, observers, areas = _compute(scenario, quiet)
     settings = {
         "threads": n_threads, "engine": scenario.settings.engine,
