@@ -62,7 +62,8 @@ def test_check_name_refuses_bad_names_naming_the_item(name, match):
 
 
 def test_check_unique_slugs():
-    assert check_unique_slugs(["North side", "North-side"], "variants")["North-side"] == "North-side"
+    slugs = check_unique_slugs(["North side", "North-side"], "variants")
+    assert slugs["North-side"] == "North-side"
     with pytest.raises(ParameterError, match="'street' is given twice"):
         check_unique_slugs(["street", "street"], "areas")
     with pytest.raises(ParameterError, match="'Street' and 'street' would share the file name"):

@@ -111,7 +111,8 @@ def test_bad_area_names_fail_before_computing(name, match):
 
 def test_variant_names_that_clash_after_slugging_are_refused():
     sc = _scenario()
-    with pytest.raises(ParameterError, match="variant names: 'base' and 'Base' would share the file name"):
+    with pytest.raises(ParameterError,
+                       match="variant names: 'base' and 'Base' would share the file name"):
         check_scenario(sc, variants=[m.Variant("Base", ())])
     check_scenario(sc, variants=[m.Variant("North side", ()), m.Variant("North-side", ())])
 

@@ -418,8 +418,8 @@ def one_line(text) -> str:
 
 
 def md_escape(text) -> str:
-    """``text`` as literal Markdown on one line: ``<`` (``<script>``) and ``&`` as entities, Markdown's
-    punctuation backslash-escaped, newlines and control characters as spaces."""
+    """``text`` as literal Markdown on one line: ``<`` (``<script>``) and ``&`` as entities,
+    Markdown's punctuation backslash-escaped, newlines and control characters as spaces."""
     t = one_line(text).replace("&", "&amp;").replace("<", "&lt;")  # no tag can start
     return _MD_SPECIAL.sub(r"\\\1", t)
 

@@ -31,7 +31,8 @@ from .._files import MAX_MESH_BYTES, MAX_TEXT_BYTES, checked_input, read_text_ch
 from ..errors import ParameterError, ResultsFormatError
 from ..names import check_name
 
-__all__ = ["TABLE_COLUMNS", "CSV_DIGITS", "write_metrics_csv", "read_metrics_csv", "write_metrics_json",
+__all__ = ["TABLE_COLUMNS", "CSV_DIGITS", "write_metrics_csv", "read_metrics_csv",
+           "write_metrics_json",
            "write_fields_npz", "read_fields_npz", "field_arrays"]
 
 log = logging.getLogger(__name__)
