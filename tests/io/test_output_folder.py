@@ -134,9 +134,22 @@ def test_recover_output_brings_back_an_old_folder_left_aside(tmp_path):
     aside = tmp_path / ".out.old-123456"
     os.rename(out, aside)  # what a run killed between the two renames leaves
     (tmp_path / ".out.tmp-abcdef").mkdir()
+    live = tmp_path / f".out.tmp-{os.getpid()}-abc"  # a running writer's: left alone
+    live.mkdir()
     recover_output(out)
     assert (out / "a.txt").read_bytes() == b"old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "out"]
+
+
+def test_symlinked_and_nul_targets(tmp_path):
+    real = tmp_path / "real"
+    _write(real, {"a.txt": b"1"})
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    _write(link, {"a.txt": b"2"})
+    assert link.is_symlink() and (real / "a.txt").read_bytes() == b"2"
+    with pytest.raises(OutputFolderError, match="NUL byte"):
+        check_output_folder(str(tmp_path / "a\x00b"))
 
 
 # ----------------------------------------------------------------------------- kill test
