@@ -225,6 +225,7 @@ def two_reports():
     return old, new
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the kill test forks a writer (POSIX)")
 @pytest.mark.parametrize("method", METHODS)
 def test_report_killed_while_writing_leaves_old_or_new_never_a_mix(tmp_path, method,
                                                                    two_reports):
@@ -244,7 +245,7 @@ def test_report_killed_while_writing_leaves_old_or_new_never_a_mix(tmp_path, met
     counter = count_dir / "n.txt"
     assert os.WEXITSTATUS(_child_write(new, target, method, -1, counter)) == 0
     n_steps = int(counter.read_text())
-    assert n_steps > 20  # measured: 60 or so (opens, renames, unlinks, named steps)
+    assert n_steps > 20  # measured: 29 with exchange (opens, renames, unlinks, named steps)
     rng = np.random.default_rng(20261203)
     points = sorted(set(rng.choice(np.arange(1, n_steps + 1), size=8, replace=False).tolist())
                     | set(range(max(1, n_steps - 12), n_steps + 1)))  # all around the swap

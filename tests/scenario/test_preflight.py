@@ -131,3 +131,17 @@ def test_scenario_file_run_max_memory_gb(tmp_path):
     check_scenario(sc, max_memory_gb=4.0)  # an explicit limit (the CLI's) wins
     with pytest.raises(ScenarioFileError, match=r"run\.max_memory_gb"):
         loads_scenario(text.replace("0.5", "-2"), base_dir=tmp_path)
+
+
+def test_area_names_whose_file_names_would_collide_are_refused():
+    sc = _scenario()
+    a = sc.areas[0]
+    clash = m.Scenario(sc.name, sc.scene, areas=(a, m.AreaSpec(
+        "plaza_night", "grid", polygon=a.polygon, quantities=("E_h",))))
+    # map_plaza_night_surveillance_count.png: area plaza + night_surveillance_count, or
+    # area plaza_night + surveillance_count
+    with pytest.raises(ParameterError, match="area names 'plaza' and 'plaza_night' would share"):
+        check_scenario(clash)
+    ok = m.Scenario(sc.name, sc.scene, areas=(a, m.AreaSpec(
+        "plaza night", "grid", polygon=a.polygon, quantities=("E_h",))))
+    check_scenario(ok)  # its slug carries a hash

@@ -16,7 +16,7 @@ import numpy as np
 from ..config import check_memory, format_bytes, get_max_memory_gb, max_memory
 from ..errors import ParameterError
 from ..geometry.grid import GRID_BYTES_PER_POINT
-from ..names import check_unique_slugs
+from ..names import check_unique_slugs, file_slug
 from . import model as m
 from .synthetic import GROUND_BYTES_PER_CELL
 
@@ -52,6 +52,33 @@ def check_names(scenario: m.Scenario, variants=()) -> None:
     names = [scenario.variant, *(v.variant if isinstance(v, m.Scenario) else v.name
                                  for v in variants)]
     check_unique_slugs(names, "variant names")
+    _check_composed(list(dict.fromkeys(names + ["base", *(v.name for v in scenario.variants)])),
+                    [a.name for a in scenario.areas])
+
+
+#: Field names a run may write (``map_<area>_<field>.png``, ``geotiff/<variant>_<area>_<field>``).
+FIELD_NAMES = ("E_h", "E_sc", "E_v", "surveillance_count", "surveillance_weight",
+               "night_surveillance_count", "night_surveillance_weight", "dark", "unobserved",
+               "dark_and_unseen", "concealment", "isovist_area")
+
+
+def _check_composed(variants: list[str], areas: list[str]) -> None:
+    """File names joined from several names (``<area>_<field>``) must not coincide either:
+    areas ``street`` and ``street_night`` would both give
+    ``map_street_night_surveillance_count.png``."""
+    seen: dict[str, tuple] = {}
+    for v in variants or [""]:
+        for a in areas:
+            for q in FIELD_NAMES:
+                key = f"{file_slug(v)}_{file_slug(a)}_{q}".casefold()
+                item = (v, a, q)
+                other = seen.setdefault(key, item)
+                if other[:2] != item[:2]:
+                    raise ParameterError(
+                        f"area names {other[1]!r} and {a!r}"
+                        + (f" (variants {other[0]!r}, {v!r})" if v != other[0] else "")
+                        + f" would share the file name of fields {other[2]!r} and {q!r}; "
+                        "rename one")
 
 
 def _area_points(area: m.AreaSpec) -> int | None:
