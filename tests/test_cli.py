@@ -199,7 +199,7 @@ def test_bad_input_fails_before_computing_with_no_output(small, tmp_path, capsys
     assert text != SMALL, edit
     small.write_text(text, encoding="utf-8")
     _no_compute(monkeypatch)
-    out = tmp_path / "out"
+    out = tmp_path / "new" / "out"  # not even its parent may be created
     t0 = time.perf_counter()
     assert main(["--quiet", "run", str(small), "--out", str(out)]) == 2
     elapsed = time.perf_counter() - t0

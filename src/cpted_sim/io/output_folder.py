@@ -299,14 +299,14 @@ def check_output_folder(target) -> Path:
             raise OutputFolderError(f"output folder {target}: not empty and has no {MANIFEST}, "
                                     "so it was not written by cpted_sim; choose a new or empty "
                                     "folder")
-    parent = target.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    ancestor = target.parent  # nothing is created here: the nearest existing folder decides
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
         raise OutputFolderError(f"output folder {target}: its parent cannot be created "
-                                f"({exc.strerror or exc})") from None
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputFolderError(f"output folder {target}: {parent} is not writable")
+                                f"({ancestor} is not a folder)")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputFolderError(f"output folder {target}: {ancestor} is not writable")
     return target
 
 
@@ -340,6 +340,7 @@ class OutputFolder:
         self.target = check_output_folder(self.target)
         tmp = _sibling_name(self.target, "tmp")
         try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
             tmp.mkdir()
         except OSError as exc:
             raise OutputFolderError(f"output folder {self.target}: cannot create {tmp.name} "

@@ -74,9 +74,9 @@ def preflight(scenarios, out=None, *, max_memory_gb: float | None = None) -> lis
     """
     scenarios = list(scenarios)
     notes: list[str] = []
-    if out is not None:
-        check_output_folder(out)
     if not scenarios:
+        if out is not None:
+            check_output_folder(out)
         return notes
     base, variants = scenarios[0], scenarios[1:]
     if max_memory_gb is None:
@@ -93,4 +93,6 @@ def preflight(scenarios, out=None, *, max_memory_gb: float | None = None) -> lis
             if note:
                 log.info(note)
                 notes.append(note)
+    if out is not None:  # last: it looks at the disk but creates nothing
+        check_output_folder(out)
     return notes
