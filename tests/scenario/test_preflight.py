@@ -145,3 +145,14 @@ def test_area_names_whose_file_names_would_collide_are_refused():
     ok = m.Scenario(sc.name, sc.scene, areas=(a, m.AreaSpec(
         "plaza night", "grid", polygon=a.polygon, quantities=("E_h",))))
     check_scenario(ok)  # its slug carries a hash
+
+
+def test_facade_grid_with_tiny_spacing_is_refused():
+    from cpted_sim.scenario.synthetic import street_canyon
+
+    scene = street_canyon(30.0, 12.0, 6.4).scene
+    for spacing, match in ((1e-3, r"on_faces: [\d,]+ points needs about [\d.]+ [GT]iB"),
+                           (1e-300, r"on_faces: inf points")):  # no integer overflow
+        with pytest.raises(MemoryLimitError, match=match):
+            CalculationGrid.on_faces(scene, ["facade"], spacing)
+    assert CalculationGrid.on_faces(scene, ["facade"], 1.0).n_points > 1000  # measured 13216

@@ -224,7 +224,12 @@ class CalculationGrid:
             edges = np.stack([np.linalg.norm(tri[:, 1] - tri[:, 0], axis=1),
                               np.linalg.norm(tri[:, 2] - tri[:, 1], axis=1),
                               np.linalg.norm(tri[:, 0] - tri[:, 2], axis=1)], axis=1)
-            k = np.maximum(1, np.ceil(edges.max(axis=1) / spacing - 1e-9)).astype(np.int64)
+            kf = np.maximum(1.0, np.ceil(edges.max(axis=1) / spacing - 1e-9))
+            with np.errstate(over="ignore"):  # floats: no int64 overflow for tiny spacings
+                n_est = float(np.sum(kf * kf))
+            check_memory(n_est * GRID_BYTES_PER_POINT, f"on_faces: {n_est:,.0f} points",
+                         "use a larger spacing")
+            k = kf.astype(np.int64)
         total = int(np.sum(k * k))
         if total > 50_000_000:
             raise GridError(f"on_faces: {total} points is too many; use a larger spacing")
