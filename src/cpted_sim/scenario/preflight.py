@@ -105,8 +105,10 @@ def estimate_memory(scenario: m.Scenario) -> dict[str, float]:
     out: dict[str, float] = {}
     g = scenario.scene.geometry
     if g.builtin == "ground_plane":
-        cells = int(dict(g.params).get("cells", 1))
-        out["scene"] = float(cells) * cells * GROUND_BYTES_PER_CELL
+        cells = dict(g.params).get("cells", 1)
+        if isinstance(cells, (int, float)) and not isinstance(cells, bool) and cells >= 1:
+            out["scene"] = float(cells) * float(cells) * GROUND_BYTES_PER_CELL
+        # anything else: ground_plane() itself says what is wrong
     for area in scenario.areas:
         n = _area_points(area)
         if n is None:
