@@ -129,6 +129,10 @@ def test_scenario_file_run_max_memory_gb(tmp_path):
     with pytest.raises(MemoryLimitError, match=r"more than max_memory_gb = 0\.5 GB"):
         check_scenario(sc)  # 16 M points x 180 B = 2.7 GiB
     check_scenario(sc, max_memory_gb=4.0)  # an explicit limit (the CLI's) wins
+    from cpted_sim.io.scenario_file import dumps_scenario
+
+    again = loads_scenario(dumps_scenario(sc, base_dir=tmp_path), base_dir=tmp_path)
+    assert again.settings.max_memory_gb == 0.5  # written back by the scenario writer
     with pytest.raises(ScenarioFileError, match=r"run\.max_memory_gb"):
         loads_scenario(text.replace("0.5", "-2"), base_dir=tmp_path)
 
