@@ -90,11 +90,12 @@ def test_run_runs_base_and_variants_and_prints_verdicts(small, tmp_path, fake_re
 
 
 def test_run_base_only_and_chosen_variants(small, tmp_path, fake_report, capsys):
-    assert main(["--quiet", "run", str(small), "--out", str(tmp_path), "--base-only"]) == 0
+    out = str(tmp_path / "out")
+    assert main(["--quiet", "run", str(small), "--out", out, "--base-only"]) == 0
     assert fake_report[-1]["comparison"].variants == ()
-    assert main(["--quiet", "run", str(small), "--out", str(tmp_path), "--variant", "B"]) == 0
+    assert main(["--quiet", "run", str(small), "--out", out, "--variant", "B"]) == 0
     assert [v.variant for v in fake_report[-1]["comparison"].variants] == ["B"]
-    assert main(["--quiet", "run", str(small), "--out", str(tmp_path), "--variant", "Z"]) == 2
+    assert main(["--quiet", "run", str(small), "--out", out, "--variant", "Z"]) == 2
     assert "variant 'Z' is not in scenario" in capsys.readouterr().err
 
 
@@ -102,7 +103,8 @@ def test_compare_takes_files_and_labels_them_by_name(small, tmp_path, fake_repor
     other = tmp_path / "brighter.toml"
     other.write_text(SMALL.replace("intensity_cd = 400.0 }\nposition = [5.0",
                                    "intensity_cd = 800.0 }\nposition = [5.0"), encoding="utf-8")
-    assert main(["--quiet", "compare", str(small), str(other), "--out", str(tmp_path)]) == 0
+    assert main(["--quiet", "compare", str(small), str(other), "--out",
+                 str(tmp_path / "out")]) == 0
     cmp = fake_report[-1]["comparison"]
     assert [v.variant for v in cmp.variants] == ["brighter"]
     assert cmp.metric("brighter", "yard", "E_avg")["delta_pct"] == pytest.approx(100.0)
@@ -168,3 +170,66 @@ def test_demo_writes_the_full_report_and_the_readme_shows_its_numbers(tmp_path, 
     assert shown == pytest.approx(actual, rel=0.01, abs=0.05)
     for text in verdicts.values():
         assert text in readme
+
+
+# ----------------------------------------------------------------------------- preflight
+def _no_compute(monkeypatch):
+    """Make any computation fail loudly: preflight errors must come before it."""
+    import cpted_sim.scenario as scenario_pkg
+
+    def boom(*a, **k):
+        raise AssertionError("computed before the preflight check")
+
+    monkeypatch.setattr(scenario_pkg, "run", boom)
+
+
+@pytest.mark.parametrize("edit,match", [
+    (('name = "yard"\nkind', 'name = "a/b"\nkind'), r"areas\[0\]\.name 'a/b'"),
+    (('name = "yard"\nkind', 'name = ""\nkind'), r"must not be empty"),
+    (('name = "B"', 'name = "x/y"'), r"variants\[0\]\.name 'x/y'"),
+    (('[[luminaires]]', '[run]\nmax_memory_gb = 0.000001\n\n[[luminaires]]'),
+     r"needs about .* more than max_memory_gb = 1e-06 GB; use a larger spacing in area 'yard'"),
+])
+def test_bad_input_fails_before_computing_with_no_output(small, tmp_path, capsys, monkeypatch,
+                                                         edit, match):
+    import re
+    import time
+
+    text = SMALL.replace(edit[0], edit[1], 1)
+    assert text != SMALL, edit
+    small.write_text(text, encoding="utf-8")
+    _no_compute(monkeypatch)
+    out = tmp_path / "new" / "out"  # not even its parent may be created
+    t0 = time.perf_counter()
+    assert main(["--quiet", "run", str(small), "--out", str(out)]) == 2
+    elapsed = time.perf_counter() - t0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.search(match, err[0]), err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["yard.toml"]
+    print(f"failed in {elapsed:.3f} s")  # measured: about 0.01 s (no timing assertion)
+
+
+def test_bad_out_folder_and_memory_flag_fail_before_computing(small, tmp_path, capsys,
+                                                              monkeypatch):
+    _no_compute(monkeypatch)
+    # tmp_path holds yard.toml and no manifest: not ours
+    assert main(["--quiet", "run", str(small), "--out", str(tmp_path)]) == 2
+    assert "not empty and has no manifest.json" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert main(["--quiet", "run", str(small), "--out", str(tmp_path / "file")]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
+    assert main(["--quiet", "--max-memory-gb", "1e-6", "run", str(small), "--out",
+                 str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "more than max_memory_gb = 1e-06 GB" in err and "--max-memory-gb" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_epsg_fails_before_computing(small, tmp_path, capsys, monkeypatch):
+    pytest.importorskip("pyproj", reason="the EPSG check needs pyproj (gis extra)")
+    _no_compute(monkeypatch)
+    small.write_text(SMALL.replace('group = "ground"', 'group = "ground"\nepsg = 999999', 1),
+                     encoding="utf-8")
+    assert main(["--quiet", "run", str(small), "--out", str(tmp_path / "out")]) == 2
+    assert "scene.epsg = 999999: PROJ knows no such EPSG code" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

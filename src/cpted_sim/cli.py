@@ -77,17 +77,23 @@ def _run_and_report(args, base, variants, out, load_warnings=()) -> int:
     from tqdm import tqdm
 
     from .errors import CptedWarning
+    from .io.preflight import preflight
     from .scenario import compare, run
 
     t0 = time.perf_counter()
     todo = [base, *variants]
+    gb = getattr(args, "max_memory_gb", None)
+    # names, EPSG code, memory and the output folder, before anything is computed
+    for note in preflight(todo, out, max_memory_gb=gb):
+        _say(args, f"note: {note}")
     results = []
     bar = tqdm(todo, desc="scenarios", unit="variant", disable=args.quiet, file=sys.stderr)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CptedWarning)   # printed below, from the results
         for sc in bar:
             bar.set_postfix_str(sc.variant)
-            results.append(run(sc, threads=args.threads, quiet=args.quiet))
+            results.append(run(sc, threads=args.threads, quiet=args.quiet,
+                               max_memory_gb=gb))
     if load_warnings:
         results[0] = replace(results[0], warnings=(*load_warnings, *results[0].warnings))
     _check_warnings(args, results)
@@ -361,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None, help="kernel threads (default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--max-memory-gb", type=float, default=None, metavar="GB",
+                   help="memory limit, checked before computing (default: [run] max_memory_gb, "
+                        "else CPTED_SIM_MAX_MEMORY_GB, else 4)")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("info", help="version, threads and available ray engines")
     s.set_defaults(func=_cmd_info)
@@ -370,6 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)
+    common.add_argument("--max-memory-gb", type=float, default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)
     s = sub.add_parser("demo", parents=[common],
                        help="run the built-in demo street and write its report")
@@ -412,13 +423,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        from .config import set_progress, set_threads
+        from .config import max_memory, set_progress, set_threads
 
         if args.threads is not None:
             set_threads(args.threads)
         if args.quiet:
             set_progress(False)
-        return int(args.func(args) or 0)
+        with max_memory(args.max_memory_gb):  # restored afterwards (main runs in tests too)
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("cpted-sim: interrupted", file=sys.stderr)
         return 130

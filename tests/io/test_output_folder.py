@@ -134,9 +134,22 @@ def test_recover_output_brings_back_an_old_folder_left_aside(tmp_path):
     aside = tmp_path / ".out.old-123456"
     os.rename(out, aside)  # what a run killed between the two renames leaves
     (tmp_path / ".out.tmp-abcdef").mkdir()
+    live = tmp_path / f".out.tmp-{os.getpid()}-abc"  # a running writer's: left alone
+    live.mkdir()
     recover_output(out)
     assert (out / "a.txt").read_bytes() == b"old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "out"]
+
+
+def test_symlinked_and_nul_targets(tmp_path):
+    real = tmp_path / "real"
+    _write(real, {"a.txt": b"1"})
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    _write(link, {"a.txt": b"2"})
+    assert link.is_symlink() and (real / "a.txt").read_bytes() == b"2"
+    with pytest.raises(OutputFolderError, match="NUL byte"):
+        check_output_folder(str(tmp_path / "a\x00b"))
 
 
 # ----------------------------------------------------------------------------- kill test
@@ -212,6 +225,7 @@ def two_reports():
     return old, new
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the kill test forks a writer (POSIX)")
 @pytest.mark.parametrize("method", METHODS)
 def test_report_killed_while_writing_leaves_old_or_new_never_a_mix(tmp_path, method,
                                                                    two_reports):
@@ -231,7 +245,7 @@ def test_report_killed_while_writing_leaves_old_or_new_never_a_mix(tmp_path, met
     counter = count_dir / "n.txt"
     assert os.WEXITSTATUS(_child_write(new, target, method, -1, counter)) == 0
     n_steps = int(counter.read_text())
-    assert n_steps > 20  # measured: 60 or so (opens, renames, unlinks, named steps)
+    assert n_steps > 20  # measured: 29 with exchange (opens, renames, unlinks, named steps)
     rng = np.random.default_rng(20261203)
     points = sorted(set(rng.choice(np.arange(1, n_steps + 1), size=8, replace=False).tolist())
                     | set(range(max(1, n_steps - 12), n_steps + 1)))  # all around the swap

@@ -8,6 +8,7 @@ import json
 import math
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -240,8 +241,6 @@ def test_no_polar_section_without_plot_polar(tmp_path, monkeypatch):
 
 
 def test_verdicts_do_not_repeat_the_variant_name(tmp_path):
-    from dataclasses import replace
-
     c = make_comparison(spacing=4.0)
     c = replace(c, verdicts={"more lights": "Variant more lights: dark and unseen area 3 -> 0 m2",
                              "high poles": "no change in the dark and unseen area"})
@@ -306,3 +305,28 @@ def test_demo_report_maps_every_area(demo_report):
     assert "map_street_E_h.png" in files and "map_street_dark_and_unseen.png" in files
     assert any(k.startswith("polar_") for k in files)  # the demo's IES optic
     assert {f"scene_{r.variant}" for r in (c.base,)} <= {Path(k).stem for k in files}
+
+
+def test_report_escapes_names_in_markdown_and_html(tmp_path):
+    from cpted_sim.io.output_folder import verify_output
+    from cpted_sim.io.report import md_escape
+
+    c = make_comparison(spacing=2.0)
+    evil = "Evil <script>alert(1)</script> | *bold* [x](http://e)\n# not a heading"
+    c = replace(c, base=replace(c.base, scenario_name=evil),
+                verdicts={"more lights": "<img src=x onerror=alert(1)> better",
+                          "high poles": "same"})
+    files = write_report(c, tmp_path / "out", maps=False, meshes=False)
+    verify_output(tmp_path / "out")
+    md = files["report.md"].read_text(encoding="utf-8")
+    assert "<script" not in md and "<img" not in md
+    assert "&lt;script&gt;" in md or "&lt;script>" in md
+    title = md.splitlines()[0]
+    assert title.startswith("# Evil ") and title.endswith("lighting and sightlines by variant")
+    assert "\\# not a heading" not in title and "# not a heading" in title  # one line
+    assert not any(line.startswith("# not a heading") for line in md.splitlines())
+    assert "\\|" in title and "\\*bold\\*" in title and "\\[x\\]" in title
+    html_text = files["report.html"].read_text(encoding="utf-8")
+    assert "<script" not in html_text.lower() and "<img src=x" not in html_text
+    assert "&lt;script&gt;" in html_text
+    assert md_escape("E_h a_b _x_ 3 -> 0") == "E_h a_b \\_x\\_ 3 -> 0"

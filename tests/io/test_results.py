@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -180,3 +181,112 @@ def test_report_logs_and_skips_geotiff_without_rasterio(tmp_path, monkeypatch, c
         files = write_report(c, tmp_path, maps=False, meshes=False)
     assert not any(k.startswith("geotiff/") for k in files)
     assert "rasterio is missing" in caplog.text and "EPSG:28992" in caplog.text
+
+
+# ----------------------------------------------------------------------------- issue 11
+def _row(**kw):
+    r = {"variant": "B", "area": "a", "metric": "E_min", "unit": "lx", "base": 1.0,
+         "value": 2.0, "delta": 1.0, "delta_pct": 100.0, "better": "higher"}
+    r.update(kw)
+    return r
+
+
+def test_metrics_csv_neutralises_formulas_but_keeps_numbers(tmp_path):
+    evil = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "'=quoted",
+            "plain", "a=b"]
+    rows = [_row(variant=v, value=-3.5, delta=-0.25) for v in evil]
+    rows.append(_row(note="=HYPERLINK(\"http://x\")"))
+    p = write_metrics_csv(rows, tmp_path / "m.csv")
+    import csv
+    with p.open(newline="", encoding="utf-8") as fh:
+        cells = list(csv.reader(fh))
+    header, body = cells[0], cells[1:]
+    for line in body:
+        for c, col in zip(line, header):
+            if col in ("base", "value", "delta", "delta_pct"):
+                float(c)  # numbers stay numbers, even negative ones
+            else:
+                assert not c.startswith(("=", "+", "-", "@", "\t", "\r")), (col, c)
+    assert [line[0] for line in body[:len(evil)]] == [
+        "'=cmd|' /C calc'!A0", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tTAB", "'\rCR", "''=quoted",
+        "plain", "a=b"]
+    assert body[0][header.index("value")] == "-3.5"
+    back = read_metrics_csv(p)
+    assert [r["variant"] for r in back[:len(evil)]] == evil  # exact round trip
+    assert back[-1]["note"] == "=HYPERLINK(\"http://x\")"
+
+
+def test_metrics_csv_numbers_have_fixed_precision(tmp_path):
+    p = write_metrics_csv([_row(value=0.1 + 0.2, base=1e-300, delta=float("inf"),
+                                delta_pct=float("nan"))], tmp_path / "m.csv")
+    line = p.read_text().splitlines()[1]
+    assert ",0.3," in line and "0.30000000000000004" not in line  # 10 digits, not repr
+    assert "1e-300" in line and ",inf," in line and line.count("nan") == 1
+
+
+@pytest.mark.parametrize("text,match", [
+    ("", "empty file"),
+    ("variant,area\nB,a\n", "header lacks the columns"),
+    ("variant,area,metric,unit,base,value,delta,delta_pct,better\nB,a,m,lx,1,2\n",
+     "line 2: 6 cells, the header has 9"),
+    ("variant,area,metric,unit,base,value,delta,delta_pct,better\nB,a,m,lx,1,two,1,1,higher\n",
+     "line 2 column value: expected a number, found 'two'"),
+    ("variant,area,metric,unit,base,value,delta,delta_pct,better\nB,\"a,m\n",
+     "not a valid CSV table"),
+    ("variant,variant,area,metric,unit,base,value,delta,delta_pct,better\n", "repeated column"),
+])
+def test_read_metrics_csv_raises_results_format_error(tmp_path, text, match):
+    from cpted_sim.errors import ResultsFormatError
+
+    p = tmp_path / "metrics.csv"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(ResultsFormatError, match=match) as exc:
+        read_metrics_csv(p)
+    assert str(exc.value).startswith("metrics.csv") or "metrics.csv" in str(exc.value)
+    p.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ResultsFormatError, match="not utf-8 text"):
+        read_metrics_csv(p)
+    with pytest.raises(ResultsFormatError):
+        read_metrics_csv(tmp_path / "missing.csv")
+
+
+def test_read_fields_npz_refuses_damaged_and_hostile_files(tmp_path):
+    import io
+    import zipfile
+
+    from cpted_sim.errors import ResultsFormatError
+
+    good = tmp_path / "good.npz"
+    np.savez_compressed(good, **{"base/street/E_h": np.arange(4.0),
+                                 "grid/street/shape": np.array([2, 2])})
+    back = read_fields_npz(good)
+    np.testing.assert_array_equal(back["base/street/E_h"], np.arange(4.0))
+    raw = good.read_bytes()
+    cases = {"truncated": raw[: len(raw) // 2], "not a zip": b"PK\x03\x04 nonsense",
+             "empty": b""}
+    # an object array (would need pickle) and a header claiming 1e12 elements
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        hdr = io.BytesIO()
+        np.lib.format.write_array_header_1_0(hdr, {"descr": "<f8", "fortran_order": False,
+                                                   "shape": (10**12,)})
+        zf.writestr("huge.npy", hdr.getvalue() + b"\0" * 64)
+    cases["huge shape"] = buf.getvalue()
+    buf = io.BytesIO()
+    np.savez(buf, obj=np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    cases["object dtype"] = buf.getvalue()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("notes.txt", b"hello")
+    cases["not npy"] = buf.getvalue()
+    for label, data in cases.items():
+        p = tmp_path / f"{label}.npz"
+        p.write_bytes(data)
+        with pytest.raises(ResultsFormatError, match=rf"{re.escape(p.name)}"):
+            read_fields_npz(p)
+    with pytest.raises(ResultsFormatError, match="more than the 16 bytes accepted"):
+        read_fields_npz(good, max_bytes=16)  # the file itself
+    zeros = tmp_path / "zeros.npz"
+    np.savez_compressed(zeros, z=np.zeros(100_000))  # 800 kB unpacked, ~1 kB packed
+    with pytest.raises(ResultsFormatError, match="the arrays hold more than 100000 bytes"):
+        read_fields_npz(zeros, max_bytes=100_000)

@@ -213,12 +213,39 @@ def verify_output(folder, *, recover: bool = True) -> dict:
 
 
 # ---------------------------------------------------------------- recovery and checks
+def _sibling_name(target: Path, kind: str) -> Path:
+    """``.<name>.<kind>-<pid>-<random>`` beside ``target``."""
+    return target.parent / f".{target.name}.{kind}-{os.getpid()}-{secrets.token_hex(6)}"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
 def _siblings(target: Path, kind: str) -> list[Path]:
+    """Our temporary (``tmp``) or set-aside (``old``) folders of ``target`` whose writer is
+    gone (another live process's are left alone)."""
     parent = target.parent
     if not parent.is_dir():
         return []
     prefix = f".{target.name}.{kind}-"
-    return sorted(p for p in parent.iterdir() if p.name.startswith(prefix) and p.is_dir())
+    out = []
+    for p in sorted(parent.iterdir()):
+        if not p.name.startswith(prefix) or not p.is_dir() or p.is_symlink():
+            continue
+        pid = p.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        out.append(p)
+    return out
 
 
 def recover_output(target) -> None:
@@ -226,7 +253,8 @@ def recover_output(target) -> None:
 
     A target that is missing while a complete old folder (``.<name>.old-*`` with a valid
     manifest) lies beside it gets that folder back. Left-over temporary and old folders of
-    our own naming are deleted.
+    our own naming are deleted, unless the process that made them (its id is in the name) is
+    still running: two runs writing the same folder do not delete each other's work.
     """
     target = Path(target)
     olds = _siblings(target, "old")
@@ -253,9 +281,12 @@ def check_output_folder(target) -> Path:
         is not empty and has no ``manifest.json`` (not written by cpted_sim: refused rather
         than deleted).
     """
-    target = Path(os.path.abspath(os.fspath(target)))
-    if "\x00" in str(target):
-        raise OutputFolderError(f"output folder {str(target)!r}: the path contains a NUL byte")
+    text = os.fspath(target)
+    if "\x00" in str(text):
+        raise OutputFolderError(f"output folder {str(text)!r}: the path contains a NUL byte")
+    target = Path(os.path.abspath(text))
+    if target.is_symlink():  # write beside the real folder, and replace it, not the link
+        target = Path(os.path.realpath(target))
     if target.exists() and not target.is_dir():
         raise OutputFolderError(f"output folder {target}: exists and is not a folder")
     if target.is_dir() and not (target / MANIFEST).is_file():
@@ -268,14 +299,14 @@ def check_output_folder(target) -> Path:
             raise OutputFolderError(f"output folder {target}: not empty and has no {MANIFEST}, "
                                     "so it was not written by cpted_sim; choose a new or empty "
                                     "folder")
-    parent = target.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    ancestor = target.parent  # nothing is created here: the nearest existing folder decides
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
         raise OutputFolderError(f"output folder {target}: its parent cannot be created "
-                                f"({exc.strerror or exc})") from None
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputFolderError(f"output folder {target}: {parent} is not writable")
+                                f"({ancestor} is not a folder)")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputFolderError(f"output folder {target}: {ancestor} is not writable")
     return target
 
 
@@ -307,8 +338,9 @@ class OutputFolder:
     def __enter__(self) -> Path:
         recover_output(self.target)
         self.target = check_output_folder(self.target)
-        tmp = self.target.parent / f".{self.target.name}.tmp-{secrets.token_hex(6)}"
+        tmp = _sibling_name(self.target, "tmp")
         try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
             tmp.mkdir()
         except OSError as exc:
             raise OutputFolderError(f"output folder {self.target}: cannot create {tmp.name} "
@@ -355,7 +387,7 @@ class OutputFolder:
                 shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old output
                 _step("old removed")
                 return
-        old = target.parent / f".{target.name}.old-{secrets.token_hex(6)}"
+        old = _sibling_name(target, "old")
         os.rename(target, old)
         _step("old moved aside")
         os.rename(tmp, target)

@@ -11,7 +11,13 @@
 - ``map_*.png`` and ``diff_*.png``: the maps;
 - ``scene_<variant>.ply``: the scene with faces coloured by illuminance, for Blender or Rhino;
 - ``geotiff/*.tif`` when the scene has an EPSG code and rasterio is installed (else a logged
-  note).
+  note);
+- ``manifest.json``: every file with its size and SHA-256.
+
+The folder is written atomically (:mod:`cpted_sim.io.output_folder`): into a temporary folder
+beside ``out_dir``, then swapped into place, so that a run killed at any moment leaves the
+old complete report or the new one. Names become file names through
+:func:`cpted_sim.names.file_slug`; Markdown and HTML escape every name and verdict.
 """
 
 from __future__ import annotations
@@ -438,8 +444,8 @@ def one_line(text) -> str:
 
 
 def md_escape(text) -> str:
-    """``text`` as literal Markdown on one line: ``<`` (``<script>``) and ``&`` as entities, Markdown's
-    punctuation backslash-escaped, newlines and control characters as spaces."""
+    """``text`` as literal Markdown on one line: ``<`` (``<script>``) and ``&`` as entities,
+    Markdown's punctuation backslash-escaped, newlines and control characters as spaces."""
     t = one_line(text).replace("&", "&amp;").replace("<", "&lt;")  # no tag can start
     return _MD_SPECIAL.sub(r"\\\1", t)
 

@@ -20,17 +20,19 @@ import json
 import logging
 import math
 import struct
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from .._files import MAX_MESH_BYTES, MAX_TEXT_BYTES, read_bytes_checked, read_text_checked
+from .._files import MAX_MESH_BYTES, MAX_TEXT_BYTES, checked_input, read_text_checked
 from ..errors import ParameterError, ResultsFormatError
 from ..names import check_name
 
-__all__ = ["TABLE_COLUMNS", "CSV_DIGITS", "write_metrics_csv", "read_metrics_csv", "write_metrics_json",
+__all__ = ["TABLE_COLUMNS", "CSV_DIGITS", "write_metrics_csv", "read_metrics_csv",
+           "write_metrics_json",
            "write_fields_npz", "read_fields_npz", "field_arrays"]
 
 log = logging.getLogger(__name__)
@@ -94,7 +96,7 @@ def write_metrics_csv(rows, path) -> Path:
     cols = _columns(rows)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=[_neutralise(str(c)) for c in cols],
-                           lineterminator="\n")
+                           lineterminator="\r\n")  # RFC 4180; a CR in a cell is quoted
         w.writeheader()
         for r in rows:
             w.writerow({_neutralise(str(k)): _cell(r.get(k)) for k in cols})
@@ -268,8 +270,14 @@ def read_fields_npz(path, *, max_bytes: int = MAX_MESH_BYTES) -> dict[str, np.nd
         also for a file that is missing or not a regular file.
     """
     name = Path(str(path)).name
-    raw = read_bytes_checked(path, what="fields file", error=ResultsFormatError,
-                             max_bytes=max_bytes)
+    p = checked_input(path, what="fields file", error=ResultsFormatError, max_bytes=max_bytes)
+    try:
+        with open(p, "rb") as fh:  # read what is there, not max_bytes up front
+            raw = fh.read(min(p.stat().st_size, max_bytes) + 1)
+    except OSError as exc:
+        raise ResultsFormatError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > max_bytes:
+        raise ResultsFormatError(f"{name}: more than the {max_bytes} bytes accepted")
     out: dict[str, np.ndarray] = {}
     total = 0
     try:
@@ -290,7 +298,8 @@ def read_fields_npz(path, *, max_bytes: int = MAX_MESH_BYTES) -> dict[str, np.nd
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
             ValueError, NotImplementedError, RuntimeError, struct.error, OverflowError,
-            KeyError, UnicodeDecodeError) as exc:
+            KeyError, UnicodeDecodeError, SyntaxError, TypeError, tokenize.TokenError,
+            RecursionError) as exc:  # what numpy's .npy header parser and zipfile raise
         raise ResultsFormatError(f"{name}: not a valid .npz file ({type(exc).__name__}: "
                                  f"{str(exc)[:120]})") from None
     return out

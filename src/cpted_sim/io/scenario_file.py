@@ -46,7 +46,7 @@ OBSERVER_KEYS = ("name", "kind", "tag", "groups", "points", "path", "weight", "f
                  "spacing", "height")
 THRESHOLD_KEYS = ("dark_lx", "min_surveillance", "night_lit_lx", "target_height",
                   "concealment_distance")
-RUN_KEYS = ("threads", "engine", "max_distance", "quiet", "bounces")
+RUN_KEYS = ("threads", "engine", "max_distance", "quiet", "bounces", "max_memory_gb")
 VARIANT_KEYS = ("name", "description", "changes")
 GEOMETRY_KEYS = ("mesh", "builtin", "params", "group")
 CHANGE_KEYS = {
@@ -425,6 +425,9 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
         run_kw["max_distance"] = r.num(rd["max_distance"], "run.max_distance", lo=0.0, lo_open=True)
     if "quiet" in rd:
         run_kw["quiet"] = r.bool(rd["quiet"], "run.quiet")
+    if "max_memory_gb" in rd:  # issue 11: memory limit, checked before computing
+        run_kw["max_memory_gb"] = r.num(rd["max_memory_gb"], "run.max_memory_gb", lo=0.0,
+                                        lo_open=True)
     if "bounces" in rd:
         b = rd["bounces"]
         run_kw["bounces"] = (r.str(b, "run.bounces", ("converged",)) if isinstance(b, str)

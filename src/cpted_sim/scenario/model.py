@@ -16,6 +16,8 @@ The result types shared with the report writer, :class:`Metric`, :class:`AreaRes
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -400,6 +402,10 @@ class RunSettings:
         reflected up to N times by the scene's surfaces (their material reflectance);
         ``"converged"`` until the remaining energy is below 0.1 %. One radiosity solution is
         shared by every area of a run.
+    max_memory_gb : float or None
+        Memory limit of the run [GB = 2**30 B] (default:
+        :func:`cpted_sim.config.get_max_memory_gb`, 4 GB unless ``CPTED_SIM_MAX_MEMORY_GB``
+        says otherwise).
     """
 
     threads: int | None = None
@@ -407,12 +413,16 @@ class RunSettings:
     max_distance: float = 100.0
     quiet: bool = False
     bounces: int | str = 0
+    max_memory_gb: float | None = None
 
     def __post_init__(self):
         b = self.bounces
         if not (b == "converged" or (isinstance(b, int) and not isinstance(b, bool) and b >= 0)):
             raise ParameterError(f"run.bounces: expected a whole number >= 0 or 'converged', "
                                  f"got {b!r}")
+        gb = self.max_memory_gb
+        if gb is not None and not (isinstance(gb, (int, float)) and 0 < gb < math.inf):
+            raise ParameterError(f"run.max_memory_gb: expected a number of GB > 0, got {gb!r}")
 
 
 # ---------------------------------------------------------------------------- scenario

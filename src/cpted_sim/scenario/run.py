@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..config import progress_enabled, threads as thread_context
+from ..config import max_memory, progress_enabled, threads as thread_context
 from ..errors import CptedWarning, ParameterError
 from ..field import Field
 from ..geometry.grid import CalculationGrid
@@ -24,8 +24,10 @@ from ..geometry.scene import Scene
 from . import model as m
 from . import terrain
 from .metrics import area_metrics, below, both, dark_threshold
+from .preflight import check_scenario
 
-__all__ = ["run", "build_scene", "build_luminaires", "build_observers", "build_grid"]
+__all__ = ["run", "check_scenario", "build_scene", "build_luminaires", "build_observers",
+           "build_grid"]
 
 log = logging.getLogger(__name__)
 
@@ -381,7 +383,8 @@ def _compute(scenario: m.Scenario, quiet: bool):
     return scene, lums, observers, areas
 
 
-def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None = None):
+def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None = None,
+        max_memory_gb: float | None = None):
     """Compute everything a scenario asks for.
 
     Parameters
@@ -392,6 +395,10 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         Kernel threads (default: ``scenario.settings.threads``, else the session setting).
     quiet : bool, optional
         Turn progress bars off (default: ``scenario.settings.quiet`` or the session setting).
+    max_memory_gb : float, optional
+        Memory limit [GB] (default: ``scenario.settings.max_memory_gb``, else
+        :func:`cpted_sim.config.get_max_memory_gb`); estimated before anything is allocated
+        (:func:`~cpted_sim.scenario.preflight.check_scenario`).
 
     Returns
     -------
@@ -403,10 +410,16 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
     Raises
     ------
     ParameterError
-        A variant removes a group the scene lacks, a builtin gets bad parameters, ...
+        A variant removes a group the scene lacks, a builtin gets bad parameters, a name is
+        empty or holds ``/``, ...
+    MemoryLimitError
+        The run would need more memory than the limit allows (checked before computing).
     """
     if not isinstance(scenario, m.Scenario):
         raise ParameterError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
+    if max_memory_gb is None:
+        max_memory_gb = scenario.settings.max_memory_gb
+    check_scenario(scenario, max_memory_gb=max_memory_gb)
     if scenario.settings.engine != "numba":
         raise ParameterError(f"run.engine: {scenario.settings.engine!r} is not supported; the "
                              "lighting and sightline kernels run on the 'numba' engine")
@@ -419,6 +432,7 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
             stack.enter_context(thread_context(n_threads))
         except ParameterError as exc:
             raise ParameterError(f"run.threads (or the threads argument): {exc}") from None
+        stack.enter_context(max_memory(max_memory_gb))
         caught = stack.enter_context(warnings.catch_warnings(record=True))
         warnings.simplefilter("always")
         scene, lums, observers, areas = _compute(scenario, quiet)
