@@ -333,6 +333,7 @@ def test_the_documented_examples_load(shared_data, tmp_path):
     doc = (Path(__file__).resolve().parents[2] / "docs" / "scenario_files.md").read_text(
         encoding="utf-8")
     section = doc[doc.index("## GIS layers"):]
+    section = section[:section.find("\n## ", 3)] if "\n## " in section[3:] else section
     blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
     assert len(blocks) == 3
     city = shared_data / "city/delft_3dfier"
