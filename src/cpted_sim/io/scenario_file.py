@@ -66,12 +66,21 @@ MAX_SCENARIO_BYTES = 8 * 2**20
 class _Reader:
     """Typed access to the parsed TOML, raising errors that name key and line."""
 
-    def __init__(self, path: str | None, index: LineIndex, base_dir: Path,
+    def __init__(self, path: str | None, text: str, base_dir: Path,
                  allow_outside: bool = False):
         self.path = path
-        self.index = index
+        self.text = text
+        self._index: LineIndex | None = None
         self.base_dir = base_dir
         self.allow_outside = allow_outside
+
+    @property
+    def index(self) -> LineIndex:
+        """The key -> line index, built when the first error needs it (a valid file never
+        pays for the scan)."""
+        if self._index is None:
+            self._index = LineIndex(self.text)
+        return self._index
 
     def error(self, key: str, message: str) -> ScenarioFileError:
         return ScenarioFileError(message, path=self.path, key=key, line=self.index.line_of(key))
@@ -98,7 +107,11 @@ class _Reader:
     def num(self, value, key: str, lo=None, hi=None, lo_open=False) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(key, f"expected a number, got {_tname(value)}")
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:
+            raise self.error(key, f"expected a number, got a whole number of {len(str(value))} "
+                             "digits") from None
         if not math.isfinite(x):
             raise self.error(key, f"expected a finite number, got {x}")
         if lo is not None and (x < lo or (lo_open and x == lo)):
@@ -489,7 +502,11 @@ def loads_scenario(text: str, path=None, base_dir=None, *, load_assets: bool = T
     except RecursionError:
         raise ScenarioFileError("invalid TOML: arrays or tables nested too deeply",
                                 path=spath) from None
-    r = _Reader(spath, LineIndex(text), Path(base_dir), allow_outside_files)
+    except ValueError as exc:  # Python refuses whole numbers of more than 4300 digits
+        reason = ("a whole number has more digits than can be read" if "digits" in str(exc)
+                  else str(exc)[:120])
+        raise ScenarioFileError(f"invalid TOML: {reason}", path=spath) from None
+    r = _Reader(spath, text, Path(base_dir), allow_outside_files)
     try:
         sc = _scenario(r, data)
     except ScenarioFileError:
