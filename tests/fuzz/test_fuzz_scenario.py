@@ -162,8 +162,8 @@ PATHS = ["../lamp.ies", "/dev/zero", "/dev/urandom", "/proc/self/environ", "/etc
          "C:\\lamp.ies", "~/lamp.ies", "secret.ies"]
 VALUES = PATHS + [
     "x", "ñandú 💡", "\u202e\u0301", "\t", "\x7f", "名前", "base", "P3", "M2", "window",
-    0, -1, 1, 2, 10**18, -(2**63), 10**400, "b" * 200_000, 1.5, -0.0, 1e-320, 1e308, -1e308, float("nan"),
-    float("inf"), float("-inf"), True, False, [], [1], [1.0, 2.0, 3.0], [[1, 2], [3, 4]],
+    0, -1, 1, 2, 10**18, -(2**63), 10**400, "b" * 200_000, 1.5, -0.0, 1e-320, 1e308, -1e308,
+    float("nan"), float("inf"), float("-inf"), True, False, [], [1], [1.0, 2.0, 3.0], [[1, 2], [3, 4]],
     ["x", "y"], [[1, 2, 3]] * 3, {}, {"a": 1}, {"builtin": "isotropic"}, {"op": "nope"},
 ]
 UNKNOWN = ["colour", "Name", "name ", "op", "builtin", "mesh", "π", "", "a.b", "[x]"]
@@ -269,7 +269,8 @@ def mutate_text(text: str, rng: random.Random) -> str:
             text = "\n".join(lines)
         else:
             lines.insert(k, rng.choice(["名前 = 1", "\"ñ\" = \"💡\"", "x = \"\u202e\"",
-                                        "[\"π\"]", "name = \"\\u0000\""]))
+                                        "[\"π\"]", "name = \"\\u0000\"",
+                                        "name = \"\\u007f\\u0085\\u2028\\ud7ff\""]))
             text = "\n".join(lines)
     return text
 
@@ -309,8 +310,12 @@ def _reader(folder):
         for lum in sc.luminaires:
             if lum.photometry.file:
                 assert lum.photometry.file.startswith(str(folder)), lum.photometry.file
-        first = dumps_scenario(sc, base_dir=folder)
-        again = loads_scenario(first, path=path, load_assets=False)
+        try:
+            first = dumps_scenario(sc, base_dir=folder)
+            again = loads_scenario(first, path=path, load_assets=False)
+        except Exception as exc:  # noqa: BLE001 - any failure here is the writer's finding
+            raise AssertionError(f"a loaded scenario did not save and load again: "
+                                 f"{type(exc).__name__}: {exc}") from None
         assert dumps_scenario(again, base_dir=folder) == first, "save, load, save differs"
         return sc
 

@@ -156,7 +156,7 @@ def _scalar(v) -> str:
             text = "0"
         return text if any(ch in text for ch in ".e") else text + ".0"   # stays a TOML float
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        return _string(v)
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_scalar(x) for x in v) + "]"
     if isinstance(v, dict):
@@ -166,7 +166,12 @@ def _scalar(v) -> str:
 
 
 def _key(k: str) -> str:
-    return k if _BARE.match(k) else json.dumps(k, ensure_ascii=False)
+    return k if _BARE.match(k) else _string(k)
+
+
+def _string(text: str) -> str:
+    """A TOML basic string: JSON's escapes, plus DEL, which TOML forbids raw and JSON keeps."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _is_aot(v) -> bool:

@@ -21,11 +21,12 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from .._files import MAX_MESH_BYTES, MAX_TEXT_BYTES, checked_input, read_text_checked
+from .._files import MAX_MESH_BYTES, MAX_TEXT_BYTES, read_text_checked
 from ..errors import CptedError, ScenarioFileError
 from ..geometry.scene import Material
 from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
+from ._scenario_paths import scenario_file_path
 from ._toml import LineIndex
 from .scenario_writer import dumps_scenario, save_scenario
 
@@ -151,25 +152,10 @@ class _Reader:
         return tuple(self.str(v, f"{key}[{i}]") for i, v in enumerate(value))
 
     def file(self, value, key: str, max_bytes: int = MAX_TEXT_BYTES) -> str:
-        """The resolved path of a file key: an existing regular file of at most ``max_bytes``,
-        inside the scenario file's folder (links followed) unless outside files are allowed.
-        Every path key goes through here, so the rule holds for keys added later too."""
-        rel = self.str(value, key)
-        if rel.strip() and "\x00" not in rel and not os.path.exists(self.base_dir / rel):
-            raise self.error(key, f"file not found: {rel} (looked for "
-                             f"{os.path.abspath(self.base_dir / rel)})")
-
-        def refuse(message: str) -> ScenarioFileError:
-            if "outside the folder" in message:
-                message = (f"the file {rel!r} lies outside the scenario's folder "
-                           f"{self.base_dir.resolve()} (links followed); move it into that "
-                           "folder, or allow outside files: load_scenario(..., "
-                           "allow_outside_files=True), cpted-sim --allow-outside-files")
-            return self.error(key, message)
-
-        p = checked_input(rel, what="file", error=refuse, max_bytes=max_bytes,
-                          base_dir=self.base_dir, allow_outside=self.allow_outside)
-        return str(p)
+        """A file key's resolved path, by the rule of :mod:`._scenario_paths`."""
+        return scenario_file_path(self.str(value, key), self.base_dir, max_bytes=max_bytes,
+                                  allow_outside=self.allow_outside,
+                                  error=lambda msg: self.error(key, msg))
 
     def params(self, value, key: str) -> dict:
         if not isinstance(value, dict):
