@@ -162,6 +162,7 @@ def _reader(folder: Path, suffix: str):
             d = load_photometry(path)
         except PhotometryFormatError as exc:
             assert SECRET not in str(exc), f"an error quoted the secret: {exc}"
+            assert "\n" not in str(exc) and len(str(exc)) < 1000, f"a long error: {exc!r:.300}"
             assert f"case{suffix}" in str(exc) or "TILT" in str(exc) or "tlt" in str(exc), (
                 f"the error does not name the file: {exc}")
             raise

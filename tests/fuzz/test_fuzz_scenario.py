@@ -304,6 +304,7 @@ def _reader(folder):
             sc = loads_scenario(text, path=path)
         except ScenarioFileError as exc:
             assert SECRET not in str(exc), f"an error quoted the secret: {exc}"
+            assert len(str(exc)) < 1000, f"a long error: {exc!r:.300}"
             raise
         # what loads is inside the folder; saving it writes TOML that loads again and saves
         # as the same text (floats are written to 12 digits, so the first save may round)

@@ -423,3 +423,10 @@ def test_a_long_string_does_not_slow_the_line_index_down():
     with pytest.raises(ScenarioFileError) as exc:
         loads_scenario(text, load_assets=False)
     assert exc.value.line == 3
+
+
+def test_errors_quote_long_values_short():
+    text = '[scene]\nbuiltin = "' + "b" * 200_000 + '"\n'
+    with pytest.raises(ScenarioFileError, match="expected one of") as exc:
+        loads_scenario(text, load_assets=False)
+    assert len(str(exc.value)) < 450                        # measured 161

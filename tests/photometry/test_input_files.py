@@ -120,3 +120,14 @@ def test_a_eulumdat_file_is_still_read(tmp_path):
     p = tmp_path / "lum.ldt"
     p.write_text(ldt_text(1, c, g, smooth_c_table(c[:1], g, "axial")), encoding="latin-1")
     assert read_eulumdat(p).flux > 0
+
+
+def test_errors_stay_short_for_huge_tokens_and_paths(tmp_path):
+    text = ies_text([0.0], [0.0, 90.0], [[10, 0]])
+    text = text.replace("1 -1 1 2 1", "x" * 100_000 + " -1 1 2 1")
+    with pytest.raises(PhotometryFormatError, match="number of lamps, found 'xxx") as info:
+        parse_ies(text, path=tmp_path / "lum.ies")
+    assert len(str(info.value)) < 300                       # measured 105
+    with pytest.raises(PhotometryFormatError, match="TILT=a") as info:
+        read_ies(_ies(tmp_path, "a" * 5000))
+    assert len(str(info.value)) < 1000                      # measured 751

@@ -91,7 +91,7 @@ class _Reader:
             raise self.error(key, f"expected a table, got {_tname(value)}")
         for k in value:
             if k not in allowed:
-                raise self.error(_join(key, k), f"unknown key {k!r}; allowed here: "
+                raise self.error(_join(key, k), f"unknown key {_short(k)}; allowed here: "
                                  f"{', '.join(allowed)}")
         for k in required:
             if k not in value:
@@ -102,7 +102,7 @@ class _Reader:
         if not isinstance(value, str):
             raise self.error(key, f"expected a string, got {_tname(value)}")
         if choices is not None and value not in choices:
-            raise self.error(key, f"expected one of {', '.join(choices)}, got {value!r}")
+            raise self.error(key, f"expected one of {', '.join(choices)}, got {_short(value)}")
         return value
 
     def num(self, value, key: str, lo=None, hi=None, lo_open=False) -> float:
@@ -272,7 +272,7 @@ def _area(r: _Reader, d, key: str) -> m.AreaSpec:
     if "class" in d:
         c = r.str(d["class"], _join(key, "class"))
         if not LIGHTING_CLASS.match(c):
-            raise r.error(_join(key, "class"), f"expected an EN 13201-2 P class P1..P6, got {c!r}")
+            raise r.error(_join(key, "class"), f"expected an EN 13201-2 P class P1..P6, got {_short(c)}")
         kw["lighting_class"] = c
     need = {"en13201": ("polygon", "class"), "grid": ("polygon",), "route": ("path",),
             "facade": ("groups",)}[kind]
@@ -439,7 +439,7 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
         seen: dict[str, int] = {}
         for i, it in enumerate(items):
             if it.name in seen:
-                raise r.error(f"{what}[{i}].name", f"the name {it.name!r} is used twice "
+                raise r.error(f"{what}[{i}].name", f"the name {_short(it.name)} is used twice "
                               f"(also by {what}[{seen[it.name]}])")
             seen[it.name] = i
     return m.Scenario(

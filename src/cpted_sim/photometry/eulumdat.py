@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import PhotometryFormatError
 from .distribution import IntensityDistribution, expand_c_symmetry, extend_gamma
-from .ies import Tokens, make_distribution, read_file, split_lines
+from .ies import Tokens, make_distribution, read_file, shown, split_lines
 
 __all__ = ["read_eulumdat", "parse_eulumdat"]
 
@@ -78,7 +78,7 @@ class _Header:
         except ValueError:
             x = float("nan")
         if not np.isfinite(x):
-            raise PhotometryFormatError(f"expected a number for {what}, found {tok!r}",
+            raise PhotometryFormatError(f"expected a number for {what}, found {shown(tok)}",
                                         path=self.path, line=n)
         if lo is not None and x < lo:
             raise PhotometryFormatError(f"expected {what} >= {lo:g}, found {x:g}",

@@ -76,9 +76,22 @@ def read_file(path: Path) -> str:
     """:func:`read_text`; every refusal raised as :class:`PhotometryFormatError` naming the
     file (its ``path`` attribute set)."""
     def refuse(message: str) -> PhotometryFormatError:
-        return PhotometryFormatError(message, path=path)
+        return PhotometryFormatError(_cut(message), path=path)
 
     return read_text(path, what="cannot read the file", error=refuse)
+
+
+def shown(token: str, limit: int = 40) -> str:
+    """``repr(token)``, cut to about ``limit`` characters: an error stays one short line."""
+    text = repr(token)
+    return text if len(text) <= limit else text[:limit - 4] + "...'"
+
+
+def _cut(message: str, limit: int = 600) -> str:
+    """A message naming a very long path, cut in the middle to about ``limit`` characters
+    (its start names the file, its end says what is wrong)."""
+    half = limit // 2
+    return message if len(message) <= limit else message[:half] + " ... " + message[-half:]
 
 
 def split_lines(text: str) -> list[str]:
@@ -124,9 +137,9 @@ class Tokens:
         try:
             x = float(tok.replace(",", ".") if self.comma else tok)
         except ValueError:
-            raise self.error(f"expected a number for {what}, found {tok!r}", line) from None
+            raise self.error(f"expected a number for {what}, found {shown(tok)}", line) from None
         if not math.isfinite(x):
-            raise self.error(f"expected a finite number for {what}, found {tok!r}", line)
+            raise self.error(f"expected a finite number for {what}, found {shown(tok)}", line)
         return x
 
     def number(self, what: str) -> float:
@@ -162,7 +175,7 @@ class Tokens:
         bad = ~np.isfinite(arr)
         if bad.any():
             k = int(np.argmax(bad))
-            raise self.error(f"expected a finite number for {what}, found {chunk[k]!r}",
+            raise self.error(f"expected a finite number for {what}, found {shown(chunk[k])}",
                              self.where[self.i + k])
         self.i += n
         return arr
@@ -349,25 +362,25 @@ def _read_tilt(spec: str, toks: Tokens, path, line: int):
         return None
     if spec.upper() == "INCLUDE":
         return _tilt_block(toks)
-    shown = spec if len(spec) <= 80 else spec[:77] + "..."
+    spec_shown = spec if len(spec) <= 80 else spec[:77] + "..."
     if not spec:
         raise PhotometryFormatError("TILT= names nothing: expected NONE, INCLUDE or the name of "
                                     "a tilt file next to the photometric file", path=path,
                                     line=line)
     if path is None:
-        raise PhotometryFormatError(f"line {line}: TILT={shown} refers to a tilt file, but the "
-                                    "text was given without its file, so there is no folder to "
-                                    "look in (read the file itself, pass path=, or use "
+        raise PhotometryFormatError(f"line {line}: TILT={spec_shown} refers to a tilt file, but "
+                                    "the text was given without its file, so there is no folder "
+                                    "to look in (read the file itself, pass path=, or use "
                                     "TILT=INCLUDE)", line=line)
 
     def refuse(message: str) -> PhotometryFormatError:
-        return PhotometryFormatError(f"{message} (the tilt file must be a regular file of at "
+        return PhotometryFormatError(f"{_cut(message)} (the tilt file must be a regular file of at "
                                      f"most {MAX_TILT_BYTES} bytes in the photometric file's "
                                      "folder; or change the line to TILT=NONE)",
                                      path=path, line=line)
 
     folder = Path(path).parent
-    text = read_text(spec, what=f"TILT={shown}", max_bytes=MAX_TILT_BYTES, base_dir=folder,
+    text = read_text(spec, what=f"TILT={spec_shown}", max_bytes=MAX_TILT_BYTES, base_dir=folder,
                      error=refuse)
     tilt_path = (folder / spec) if not Path(spec).is_absolute() else Path(spec)
     return _tilt_block(Tokens(split_lines(text), 1, tilt_path, quote=False))
