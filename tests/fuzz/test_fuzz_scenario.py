@@ -163,8 +163,8 @@ PATHS = ["../lamp.ies", "/dev/zero", "/dev/urandom", "/proc/self/environ", "/etc
 VALUES = PATHS + [
     "x", "ñandú 💡", "\u202e\u0301", "\t", "\x7f", "名前", "base", "P3", "M2", "window",
     0, -1, 1, 2, 10**18, -(2**63), 10**400, "b" * 200_000, 1.5, -0.0, 1e-320, 1e308, -1e308,
-    float("nan"), float("inf"), float("-inf"), True, False, [], [1], [1.0, 2.0, 3.0], [[1, 2], [3, 4]],
-    ["x", "y"], [[1, 2, 3]] * 3, {}, {"a": 1}, {"builtin": "isotropic"}, {"op": "nope"},
+    float("nan"), float("inf"), float("-inf"), True, False, [], [1], [1.0, 2.0, 3.0],
+    [[1, 2], [3, 4]], ["x", "y"], [[1, 2, 3]] * 3, {}, {"a": 1}, {"builtin": "isotropic"}, {"op": "nope"},
 ]
 UNKNOWN = ["colour", "Name", "name ", "op", "builtin", "mesh", "π", "", "a.b", "[x]"]
 

@@ -272,7 +272,8 @@ def _area(r: _Reader, d, key: str) -> m.AreaSpec:
     if "class" in d:
         c = r.str(d["class"], _join(key, "class"))
         if not LIGHTING_CLASS.match(c):
-            raise r.error(_join(key, "class"), f"expected an EN 13201-2 P class P1..P6, got {_short(c)}")
+            raise r.error(_join(key, "class"),
+                          f"expected an EN 13201-2 P class P1..P6, got {_short(c)}")
         kw["lighting_class"] = c
     need = {"en13201": ("polygon", "class"), "grid": ("polygon",), "route": ("path",),
             "facade": ("groups",)}[kind]
