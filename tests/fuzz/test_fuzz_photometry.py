@@ -16,6 +16,7 @@ import os
 import random
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +160,9 @@ def _reader(folder: Path, suffix: str):
     def read(data: bytes):
         path.write_bytes(data)
         try:
-            d = load_photometry(path)
+            with warnings.catch_warnings():   # numpy overflow warnings are findings too
+                warnings.simplefilter("error", RuntimeWarning)
+                d = load_photometry(path)
         except PhotometryFormatError as exc:
             assert SECRET not in str(exc), f"an error quoted the secret: {exc}"
             assert "\n" not in str(exc) and len(str(exc)) < 1000, f"a long error: {exc!r:.300}"

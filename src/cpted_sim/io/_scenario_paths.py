@@ -41,15 +41,22 @@ def scenario_file_path(rel: str, base_dir: Path, *, allow_outside: bool, max_byt
         ``max_bytes``, or one outside ``base_dir`` when that is not allowed.
     """
     if rel.strip() and "\x00" not in rel and not os.path.exists(base_dir / rel):
-        raise error(f"file not found: {rel} (looked for {os.path.abspath(base_dir / rel)})")
+        raise error(_cut(f"file not found: {rel} (looked for "
+                         f"{os.path.abspath(base_dir / rel)})"))
 
     def refuse(message: str) -> Exception:
         if "outside the folder" in message:
-            message = (f"the file {rel!r} lies outside the scenario's folder "
+            message = (f"the file {_cut(repr(rel), 200)} lies outside the scenario's folder "
                        f"{base_dir.resolve()} (links followed); move it into that folder, or "
                        "allow outside files: load_scenario(..., allow_outside_files=True), "
                        "cpted-sim --allow-outside-files")
-        return error(message)
+        return error(_cut(message))
 
     return str(checked_input(rel, what="file", error=refuse, max_bytes=max_bytes,
                              base_dir=base_dir, allow_outside=allow_outside))
+
+
+def _cut(message: str, limit: int = 600) -> str:
+    """A message naming a very long path, cut in the middle to about ``limit`` characters."""
+    half = limit // 2
+    return message if len(message) <= limit else message[:half] + " ... " + message[-half:]

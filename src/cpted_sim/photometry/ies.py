@@ -27,7 +27,7 @@ from ..units import FOOT
 from .distribution import IntensityDistribution, expand_c_symmetry, extend_gamma
 
 __all__ = ["read_ies", "parse_ies", "write_ies", "read_text", "make_distribution",
-           "MAX_PHOTOMETRY_BYTES", "MAX_TILT_BYTES", "IES_SIGNIFICANT_DIGITS"]
+           "MAX_PHOTOMETRY_BYTES", "MAX_TILT_BYTES", "IES_SIGNIFICANT_DIGITS", "MAX_CANDELA"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ MAX_TILT_BYTES = 2**20
 #: Significant digits :func:`write_ies` writes: what LM-63 files carry (6), so a written file
 #: is the same on every machine even where the last bits of a computed table differ.
 IES_SIGNIFICANT_DIGITS = 6
+#: Largest intensity accepted after the file's multipliers [cd]: a thousand times the
+#: brightest searchlights (about 1e9 cd), far below where the flux integral would overflow.
+MAX_CANDELA = 1e12
 
 
 def _decode(data: bytes) -> str:
@@ -311,6 +314,7 @@ def parse_ies(text: str, path=None) -> IntensityDistribution:
                          f"{h[k // n_v]:g}, vertical angle {v[k % n_v]:g}", toks.where[start + k])
     # pre-2002 files carry a real ballast-lamp photometric factor; 2002+ call it "future use"
     factor = mult * ballast * (bl_factor if _year(version) < 2002 else 1.0)
+    check_peak(float(raw.max()) * factor, path, cd_line)
     cd = raw * factor
 
     if ptype == 1:
@@ -332,6 +336,16 @@ def parse_ies(text: str, path=None) -> IntensityDistribution:
     lamp_flux = None if lumens == -1 else n_lamps * lumens
     return make_distribution(c, g, table, path, lamp_flux=lamp_flux,
                              name=name.split("\n")[0].strip(), metadata=meta)
+
+
+def check_peak(peak: float, path, line: int | None) -> None:
+    """Refuse a table whose largest intensity [cd], multipliers applied, exceeds
+    :data:`MAX_CANDELA` (or is not finite): a wrong multiplier or unit, never a luminaire."""
+    if not peak <= MAX_CANDELA:
+        raise PhotometryFormatError(f"the largest intensity is {peak:.3g} cd once the file's "
+                                    f"multipliers are applied, more than the {MAX_CANDELA:g} cd "
+                                    "accepted (check the multiplier and the lamp flux)",
+                                    path=path, line=line)
 
 
 def make_distribution(c, g, table, path, **kwargs) -> IntensityDistribution:
