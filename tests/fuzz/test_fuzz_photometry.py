@@ -1,4 +1,4 @@
-"""Fuzzing the IES and EULUMDAT readers: 1,200 seeded mutations of each format, mutated from
+"""Fuzzing the IES and EULUMDAT readers: 1,000 seeded mutations of each format, mutated from
 the synthetic samples the tests write themselves and, where ``../shared`` is present, from real
 manufacturer files. Every case is written to a file and read through ``load_photometry``
 (the path a user's file takes), under the harness's rule: a sane distribution or a
@@ -30,7 +30,7 @@ from cpted_sim.photometry.ies import MAX_TILT_BYTES
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "photometry"))
 from photometry_samples import ies_text, ldt_text, smooth_c_table  # noqa: E402
 
-N_CASES = 1200
+N_CASES = 1000
 SECRET = "fuzz-secret-content"
 
 _C = np.arange(0.0, 181.0, 45.0)
