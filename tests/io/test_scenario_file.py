@@ -355,7 +355,9 @@ def test_line_index_handles_nested_arrays_of_tables_and_multiline_values():
 def test_writer_output_is_valid_toml_for_awkward_values():
     import tomllib
 
-    data = {"s": 'a "b" \\ c\n\té', "f": 1e-300, "i": -3, "t": True, "l": [1.5, "x", [2]],
+    # DEL (\x7f) must be escaped: TOML forbids it raw, JSON's escaping keeps it
+    data = {"s": 'a "b" \\ c\n\té\x7f\x00\x1f\u2028', "f": 1e-300, "k\x7f": 1, "i": -3,
+            "t": True, "l": [1.5, "x", [2]],
             "d": {"k k": 1.0}, "aot": [{"x": 1, "sub": [{"y": 2}]}, {"x": 2}]}
     assert tomllib.loads(dumps(data)) == data
 
@@ -391,3 +393,40 @@ def test_writer_prints_floats_with_a_fixed_precision():
     back = tomllib.loads(text)
     assert all(isinstance(back[k], float) for k in "abcdef")
     assert back["f"] == pytest.approx(2.5e20, rel=1e-12) and back["e"] == pytest.approx(1e-300)
+
+
+def test_line_index_survives_multiline_strings_and_odd_line_breaks():
+    # str.splitlines would also break at U+2028 inside the string and shift every line after it
+    text = ('description = """\n[[not a table\n[nor this\n"""\nname = "x\u2028y"\n'
+            '[scene]\nbuiltin = 3\n')
+    ix = LineIndex(text)
+    assert ix.line_of("name") == 5 and ix.line_of("scene.builtin") == 7
+    with pytest.raises(ScenarioFileError) as exc:
+        loads_scenario(text, load_assets=False)
+    assert exc.value.key == "scene.builtin" and exc.value.line == 7
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[scene]\nbuiltin = \"demo_street\"\nepsg = " + "1" * 5000, "more digits than can be read"),
+    ("[scene]\nbuiltin = \"demo_street\"\norigin = [0x" + "f" * 500 + ", 0, 0]",
+     "whole number of 603 digits"),
+])
+def test_numbers_too_long_for_python_are_scenario_errors(text, message):
+    with pytest.raises(ScenarioFileError, match=message):
+        loads_scenario(text, load_assets=False)
+
+
+def test_a_long_string_does_not_slow_the_line_index_down():
+    # the inline-key pattern once backtracked over every character of a long string
+    # (0.5 s for 5,000 characters, quadratic); 200,000 now take a few milliseconds
+    text = 'name = "' + "a" * 200_000 + '"\n[scene]\nbuiltin = 3\n'
+    with pytest.raises(ScenarioFileError) as exc:
+        loads_scenario(text, load_assets=False)
+    assert exc.value.line == 3
+
+
+def test_errors_quote_long_values_short():
+    text = '[scene]\nbuiltin = "' + "b" * 200_000 + '"\n'
+    with pytest.raises(ScenarioFileError, match="expected one of") as exc:
+        loads_scenario(text, load_assets=False)
+    assert len(str(exc.value)) < 450                        # measured 161

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 
 from cpted_sim.errors import PhotometryFormatError
 from cpted_sim.photometry import load_photometry, read_eulumdat, read_ies
-from cpted_sim.photometry.ies import MAX_PHOTOMETRY_BYTES, MAX_TILT_BYTES, parse_ies
+from cpted_sim.photometry.eulumdat import parse_eulumdat
+from cpted_sim.photometry.ies import MAX_CANDELA, MAX_PHOTOMETRY_BYTES, MAX_TILT_BYTES, parse_ies
 from photometry_samples import ies_text, ldt_text, smooth_c_table
 
 SECRET = "hunter2-do-not-print"
@@ -114,9 +116,31 @@ def test_photometric_files_must_be_regular_and_bounded(tmp_path, reader):
 
 
 def test_a_eulumdat_file_is_still_read(tmp_path):
-    import numpy as np
-
     c, g = np.arange(0.0, 360.0, 90.0), np.arange(0.0, 91.0, 15.0)
     p = tmp_path / "lum.ldt"
     p.write_text(ldt_text(1, c, g, smooth_c_table(c[:1], g, "axial")), encoding="latin-1")
     assert read_eulumdat(p).flux > 0
+
+
+def test_errors_stay_short_for_huge_tokens_and_paths(tmp_path):
+    text = ies_text([0.0], [0.0, 90.0], [[10, 0]])
+    text = text.replace("1 -1 1 2 1", "x" * 100_000 + " -1 1 2 1")
+    with pytest.raises(PhotometryFormatError, match="number of lamps, found 'xxx") as info:
+        parse_ies(text, path=tmp_path / "lum.ies")
+    assert len(str(info.value)) < 300                       # measured 105
+    with pytest.raises(PhotometryFormatError, match="TILT=a") as info:
+        read_ies(_ies(tmp_path, "a" * 5000))
+    assert len(str(info.value)) < 1000                      # measured 751
+
+
+def test_intensities_that_would_overflow_are_refused(tmp_path):
+    # found by the fuzz suite: 1e308 cd times a multiplier of 2 gave inf candela and flux
+    with pytest.raises(PhotometryFormatError, match="more than the 1e\\+12 cd") as info:
+        parse_ies(ies_text([0.0], [0.0, 90.0], [[1e308, 0]], mult=2.0), path=tmp_path / "a.ies")
+    assert info.value.line == 9                          # the first candela line
+    ok = parse_ies(ies_text([0.0], [0.0, 90.0], [[MAX_CANDELA, 0]]), path=tmp_path / "b.ies")
+    assert ok.intensity(0.0, 0.0) == MAX_CANDELA
+    c, g = np.arange(0.0, 360.0, 90.0), np.arange(0.0, 91.0, 15.0)
+    with pytest.raises(PhotometryFormatError, match="more than the 1e\\+12 cd"):
+        parse_eulumdat(ldt_text(1, c, g, np.full((1, g.size), 1e300), conv=1e10),
+                       path=tmp_path / "c.ldt")

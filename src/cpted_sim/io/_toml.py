@@ -14,6 +14,9 @@ import re
 __all__ = ["LineIndex", "dumps", "FLOAT_SIGNIFICANT_DIGITS"]
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+# a key inside an inline table; the look-behind makes a match start only where a word starts,
+# so a long run of word characters without "=" is scanned once, not once per character
+_INLINE_KEY = re.compile(r"(?<![A-Za-z0-9_-])([A-Za-z0-9_-]+)\s*=")
 #: Significant digits of every float the writer prints: a micrometre at a million metres
 #: (projected coordinates), and the same text on every machine even where the last bits of a
 #: computed value differ (Python's shortest repr would print those bits).
@@ -64,7 +67,16 @@ class LineIndex:
         aot_count: dict[str, int] = {}
         current = ""                  # resolved path of the current table
         depth = 0                     # bracket depth of a multi-line array or inline table
-        for lineno, raw in enumerate(text.splitlines(), start=1):
+        in_string = ""                # the delimiter of an open multi-line string
+        # TOML ends lines at LF (CRLF) only; str.splitlines would also split at \x0c, \u2028
+        for lineno, raw in enumerate(text.split("\n"), start=1):
+            if in_string:             # inside a multi-line string: nothing to index
+                if raw.count(in_string) % 2 == 1:
+                    in_string = ""
+                continue
+            for q in ('"""', "'''"):
+                if raw.split("#", 1)[0].count(q) % 2 == 1:
+                    in_string = q
             clean = _strip_strings_and_comment(raw)
             if depth > 0:
                 depth += clean.count("[") + clean.count("{") - clean.count("]") - clean.count("}")
@@ -76,6 +88,8 @@ class LineIndex:
             is_aot = s.startswith("[[")
             if s.startswith("["):
                 head = raw.strip()
+                if ("]]" if is_aot else "]") not in head:
+                    continue          # not a header after all (a scan, not a parser)
                 head = head[2:head.rindex("]]")] if is_aot else head[1:head.rindex("]")]
                 parts = _split_key(head)
                 if not parts:
@@ -98,7 +112,7 @@ class LineIndex:
             full = ".".join(([current] if current else []) + key_parts)
             self.lines.setdefault(full, lineno)
             rest = clean[eq + 1:]
-            for m in re.finditer(r"([A-Za-z0-9_-]+)\s*=", rest):
+            for m in _INLINE_KEY.finditer(rest):
                 self.lines.setdefault(f"{full}.{m.group(1)}", lineno)
             d = rest.count("[") + rest.count("{") - rest.count("]") - rest.count("}")
             if d > 0:
@@ -142,7 +156,7 @@ def _scalar(v) -> str:
             text = "0"
         return text if any(ch in text for ch in ".e") else text + ".0"   # stays a TOML float
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        return _string(v)
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_scalar(x) for x in v) + "]"
     if isinstance(v, dict):
@@ -152,7 +166,12 @@ def _scalar(v) -> str:
 
 
 def _key(k: str) -> str:
-    return k if _BARE.match(k) else json.dumps(k, ensure_ascii=False)
+    return k if _BARE.match(k) else _string(k)
+
+
+def _string(text: str) -> str:
+    """A TOML basic string: JSON's escapes, plus DEL, which TOML forbids raw and JSON keeps."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _is_aot(v) -> bool:

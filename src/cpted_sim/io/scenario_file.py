@@ -21,13 +21,14 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from .._files import MAX_MESH_BYTES, MAX_TEXT_BYTES, checked_input, read_text_checked
+from .._files import MAX_MESH_BYTES, MAX_TEXT_BYTES, read_text_checked
 from ..errors import CptedError, ScenarioFileError
 from ..geometry.scene import Material
 from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
 from . import _scenario_city
 from ._scenario_terrain import apply_terrain_keys, split_terrain_keys
+from ._scenario_paths import scenario_file_path
 from ._toml import LineIndex
 from .scenario_gis import expand_gis
 from .scenario_writer import dumps_scenario, save_scenario
@@ -69,12 +70,21 @@ MAX_SCENARIO_BYTES = 8 * 2**20
 class _Reader:
     """Typed access to the parsed TOML, raising errors that name key and line."""
 
-    def __init__(self, path: str | None, index: LineIndex, base_dir: Path,
+    def __init__(self, path: str | None, text: str, base_dir: Path,
                  allow_outside: bool = False):
         self.path = path
-        self.index = index
+        self.text = text
+        self._index: LineIndex | None = None
         self.base_dir = base_dir
         self.allow_outside = allow_outside
+
+    @property
+    def index(self) -> LineIndex:
+        """The key -> line index, built when the first error needs it (a valid file never
+        pays for the scan)."""
+        if self._index is None:
+            self._index = LineIndex(self.text)
+        return self._index
 
     def error(self, key: str, message: str) -> ScenarioFileError:
         return ScenarioFileError(message, path=self.path, key=key, line=self.index.line_of(key))
@@ -84,7 +94,7 @@ class _Reader:
             raise self.error(key, f"expected a table, got {_tname(value)}")
         for k in value:
             if k not in allowed:
-                raise self.error(_join(key, k), f"unknown key {k!r}; allowed here: "
+                raise self.error(_join(key, k), f"unknown key {_short(k)}; allowed here: "
                                  f"{', '.join(allowed)}")
         for k in required:
             if k not in value:
@@ -95,13 +105,17 @@ class _Reader:
         if not isinstance(value, str):
             raise self.error(key, f"expected a string, got {_tname(value)}")
         if choices is not None and value not in choices:
-            raise self.error(key, f"expected one of {', '.join(choices)}, got {value!r}")
+            raise self.error(key, f"expected one of {', '.join(choices)}, got {_short(value)}")
         return value
 
     def num(self, value, key: str, lo=None, hi=None, lo_open=False) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(key, f"expected a number, got {_tname(value)}")
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:
+            raise self.error(key, f"expected a number, got a whole number of {len(str(value))} "
+                             "digits") from None
         if not math.isfinite(x):
             raise self.error(key, f"expected a finite number, got {x}")
         if lo is not None and (x < lo or (lo_open and x == lo)):
@@ -141,25 +155,10 @@ class _Reader:
         return tuple(self.str(v, f"{key}[{i}]") for i, v in enumerate(value))
 
     def file(self, value, key: str, max_bytes: int = MAX_TEXT_BYTES) -> str:
-        """The resolved path of a file key: an existing regular file of at most ``max_bytes``,
-        inside the scenario file's folder (links followed) unless outside files are allowed.
-        Every path key goes through here, so the rule holds for keys added later too."""
-        rel = self.str(value, key)
-        if rel.strip() and "\x00" not in rel and not os.path.exists(self.base_dir / rel):
-            raise self.error(key, f"file not found: {rel} (looked for "
-                             f"{os.path.abspath(self.base_dir / rel)})")
-
-        def refuse(message: str) -> ScenarioFileError:
-            if "outside the folder" in message:
-                message = (f"the file {rel!r} lies outside the scenario's folder "
-                           f"{self.base_dir.resolve()} (links followed); move it into that "
-                           "folder, or allow outside files: load_scenario(..., "
-                           "allow_outside_files=True), cpted-sim --allow-outside-files")
-            return self.error(key, message)
-
-        p = checked_input(rel, what="file", error=refuse, max_bytes=max_bytes,
-                          base_dir=self.base_dir, allow_outside=self.allow_outside)
-        return str(p)
+        """A file key's resolved path, by the rule of :mod:`._scenario_paths`."""
+        return scenario_file_path(self.str(value, key), self.base_dir, max_bytes=max_bytes,
+                                  allow_outside=self.allow_outside,
+                                  error=lambda msg: self.error(key, msg))
 
     def params(self, value, key: str) -> dict:
         if not isinstance(value, dict):
@@ -278,7 +277,8 @@ def _area(r: _Reader, d, key: str) -> m.AreaSpec:
     if "class" in d:
         c = r.str(d["class"], _join(key, "class"))
         if not LIGHTING_CLASS.match(c):
-            raise r.error(_join(key, "class"), f"expected an EN 13201-2 P class P1..P6, got {c!r}")
+            raise r.error(_join(key, "class"),
+                          f"expected an EN 13201-2 P class P1..P6, got {_short(c)}")
         kw["lighting_class"] = c
     need = {"en13201": ("polygon", "class"), "grid": ("polygon",), "route": ("path",),
             "facade": ("groups",)}[kind]
@@ -453,7 +453,7 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
         seen: dict[str, int] = {}
         for i, it in enumerate(items):
             if it.name in seen:
-                raise r.error(f"{what}[{i}].name", f"the name {it.name!r} is used twice "
+                raise r.error(f"{what}[{i}].name", f"the name {_short(it.name)} is used twice "
                               f"(also by {what}[{seen[it.name]}])")
             seen[it.name] = i
     return apply_terrain_keys(terrain, m.Scenario(
@@ -502,7 +502,11 @@ def loads_scenario(text: str, path=None, base_dir=None, *, load_assets: bool = T
     except RecursionError:
         raise ScenarioFileError("invalid TOML: arrays or tables nested too deeply",
                                 path=spath) from None
-    r = _Reader(spath, LineIndex(text), Path(base_dir), allow_outside_files)
+    except ValueError as exc:  # Python refuses whole numbers of more than 4300 digits
+        reason = ("a whole number has more digits than can be read" if "digits" in str(exc)
+                  else str(exc)[:120])
+        raise ScenarioFileError(f"invalid TOML: {reason}", path=spath) from None
+    r = _Reader(spath, text, Path(base_dir), allow_outside_files)
     try:
         sc = _scenario(r, data)
     except ScenarioFileError:

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import PhotometryFormatError
 from .distribution import IntensityDistribution, expand_c_symmetry, extend_gamma
-from .ies import Tokens, make_distribution, read_file, split_lines
+from .ies import Tokens, check_peak, make_distribution, read_file, shown, split_lines
 
 __all__ = ["read_eulumdat", "parse_eulumdat"]
 
@@ -78,7 +78,7 @@ class _Header:
         except ValueError:
             x = float("nan")
         if not np.isfinite(x):
-            raise PhotometryFormatError(f"expected a number for {what}, found {tok!r}",
+            raise PhotometryFormatError(f"expected a number for {what}, found {shown(tok)}",
                                         path=self.path, line=n)
         if lo is not None and x < lo:
             raise PhotometryFormatError(f"expected {what} >= {lo:g}, found {x:g}",
@@ -179,6 +179,7 @@ def parse_eulumdat(text: str, path=None) -> IntensityDistribution:
         raise PhotometryFormatError(
             f"negative intensity {values.ravel()[k]:g} cd/klm at C = "
             f"{c[start + k // ng]:g}, gamma = {g[k % ng]:g}", path=path, line=toks.where[first + k])
+    check_peak(float(values.max()) * (lamp_flux / 1000.0) * conv, path, cd_line)
     cd = values * (lamp_flux / 1000.0) * conv
     c_stored = c[start:start + n_stored] if isym != 1 else c[:1]
     c_full, table = expand_c_symmetry(c_stored, cd, _SYM_KIND[isym])

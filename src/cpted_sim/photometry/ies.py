@@ -27,7 +27,7 @@ from ..units import FOOT
 from .distribution import IntensityDistribution, expand_c_symmetry, extend_gamma
 
 __all__ = ["read_ies", "parse_ies", "write_ies", "read_text", "make_distribution",
-           "MAX_PHOTOMETRY_BYTES", "MAX_TILT_BYTES", "IES_SIGNIFICANT_DIGITS"]
+           "MAX_PHOTOMETRY_BYTES", "MAX_TILT_BYTES", "IES_SIGNIFICANT_DIGITS", "MAX_CANDELA"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ MAX_TILT_BYTES = 2**20
 #: Significant digits :func:`write_ies` writes: what LM-63 files carry (6), so a written file
 #: is the same on every machine even where the last bits of a computed table differ.
 IES_SIGNIFICANT_DIGITS = 6
+#: Largest intensity accepted after the file's multipliers [cd]: a thousand times the
+#: brightest searchlights (about 1e9 cd), far below where the flux integral would overflow.
+MAX_CANDELA = 1e12
 
 
 def _decode(data: bytes) -> str:
@@ -76,9 +79,22 @@ def read_file(path: Path) -> str:
     """:func:`read_text`; every refusal raised as :class:`PhotometryFormatError` naming the
     file (its ``path`` attribute set)."""
     def refuse(message: str) -> PhotometryFormatError:
-        return PhotometryFormatError(message, path=path)
+        return PhotometryFormatError(_cut(message), path=path)
 
     return read_text(path, what="cannot read the file", error=refuse)
+
+
+def shown(token: str, limit: int = 40) -> str:
+    """``repr(token)``, cut to about ``limit`` characters: an error stays one short line."""
+    text = repr(token)
+    return text if len(text) <= limit else text[:limit - 4] + "...'"
+
+
+def _cut(message: str, limit: int = 600) -> str:
+    """A message naming a very long path, cut in the middle to about ``limit`` characters
+    (its start names the file, its end says what is wrong)."""
+    half = limit // 2
+    return message if len(message) <= limit else message[:half] + " ... " + message[-half:]
 
 
 def split_lines(text: str) -> list[str]:
@@ -124,9 +140,9 @@ class Tokens:
         try:
             x = float(tok.replace(",", ".") if self.comma else tok)
         except ValueError:
-            raise self.error(f"expected a number for {what}, found {tok!r}", line) from None
+            raise self.error(f"expected a number for {what}, found {shown(tok)}", line) from None
         if not math.isfinite(x):
-            raise self.error(f"expected a finite number for {what}, found {tok!r}", line)
+            raise self.error(f"expected a finite number for {what}, found {shown(tok)}", line)
         return x
 
     def number(self, what: str) -> float:
@@ -162,7 +178,7 @@ class Tokens:
         bad = ~np.isfinite(arr)
         if bad.any():
             k = int(np.argmax(bad))
-            raise self.error(f"expected a finite number for {what}, found {chunk[k]!r}",
+            raise self.error(f"expected a finite number for {what}, found {shown(chunk[k])}",
                              self.where[self.i + k])
         self.i += n
         return arr
@@ -298,6 +314,7 @@ def parse_ies(text: str, path=None) -> IntensityDistribution:
                          f"{h[k // n_v]:g}, vertical angle {v[k % n_v]:g}", toks.where[start + k])
     # pre-2002 files carry a real ballast-lamp photometric factor; 2002+ call it "future use"
     factor = mult * ballast * (bl_factor if _year(version) < 2002 else 1.0)
+    check_peak(float(raw.max()) * factor, path, cd_line)
     cd = raw * factor
 
     if ptype == 1:
@@ -319,6 +336,16 @@ def parse_ies(text: str, path=None) -> IntensityDistribution:
     lamp_flux = None if lumens == -1 else n_lamps * lumens
     return make_distribution(c, g, table, path, lamp_flux=lamp_flux,
                              name=name.split("\n")[0].strip(), metadata=meta)
+
+
+def check_peak(peak: float, path, line: int | None) -> None:
+    """Refuse a table whose largest intensity [cd], multipliers applied, exceeds
+    :data:`MAX_CANDELA` (or is not finite): a wrong multiplier or unit, never a luminaire."""
+    if not peak <= MAX_CANDELA:
+        raise PhotometryFormatError(f"the largest intensity is {peak:.3g} cd once the file's "
+                                    f"multipliers are applied, more than the {MAX_CANDELA:g} cd "
+                                    "accepted (check the multiplier and the lamp flux)",
+                                    path=path, line=line)
 
 
 def make_distribution(c, g, table, path, **kwargs) -> IntensityDistribution:
@@ -349,25 +376,25 @@ def _read_tilt(spec: str, toks: Tokens, path, line: int):
         return None
     if spec.upper() == "INCLUDE":
         return _tilt_block(toks)
-    shown = spec if len(spec) <= 80 else spec[:77] + "..."
+    spec_shown = spec if len(spec) <= 80 else spec[:77] + "..."
     if not spec:
         raise PhotometryFormatError("TILT= names nothing: expected NONE, INCLUDE or the name of "
                                     "a tilt file next to the photometric file", path=path,
                                     line=line)
     if path is None:
-        raise PhotometryFormatError(f"line {line}: TILT={shown} refers to a tilt file, but the "
-                                    "text was given without its file, so there is no folder to "
-                                    "look in (read the file itself, pass path=, or use "
+        raise PhotometryFormatError(f"line {line}: TILT={spec_shown} refers to a tilt file, but "
+                                    "the text was given without its file, so there is no folder "
+                                    "to look in (read the file itself, pass path=, or use "
                                     "TILT=INCLUDE)", line=line)
 
     def refuse(message: str) -> PhotometryFormatError:
-        return PhotometryFormatError(f"{message} (the tilt file must be a regular file of at "
+        return PhotometryFormatError(f"{_cut(message)} (the tilt file must be a regular file of at "
                                      f"most {MAX_TILT_BYTES} bytes in the photometric file's "
                                      "folder; or change the line to TILT=NONE)",
                                      path=path, line=line)
 
     folder = Path(path).parent
-    text = read_text(spec, what=f"TILT={shown}", max_bytes=MAX_TILT_BYTES, base_dir=folder,
+    text = read_text(spec, what=f"TILT={spec_shown}", max_bytes=MAX_TILT_BYTES, base_dir=folder,
                      error=refuse)
     tilt_path = (folder / spec) if not Path(spec).is_absolute() else Path(spec)
     return _tilt_block(Tokens(split_lines(text), 1, tilt_path, quote=False))
