@@ -108,7 +108,18 @@ def read_bytes_checked(path, **kwargs) -> bytes:
     limit = kwargs.get("max_bytes", MAX_TEXT_BYTES)
     try:
         with open(p, "rb") as fh:
-            data = fh.read(limit + 1)
+            # Ask for the size the file has, not the limit: read(limit) reserves the whole
+            # limit (4 GiB for meshes) up front. Growth since the check is read in chunks.
+            first = min(os.fstat(fh.fileno()).st_size, limit) + 1
+            parts = [fh.read(first)]
+            total = len(parts[0])
+            while total >= first and total <= limit:
+                more = fh.read(min(1 << 20, limit + 1 - total))
+                if not more:
+                    break
+                parts.append(more)
+                total += len(more)
+            data = b"".join(parts) if len(parts) > 1 else parts[0]
     except OSError as exc:
         raise error(f"{what}: {p}: cannot be read ({exc.strerror})") from None
     if len(data) > limit:  # grew since the check

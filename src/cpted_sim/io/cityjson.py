@@ -167,7 +167,12 @@ class _Collector:
             self.tri.append((a + base, b + base, c + base))
             self.tri_label.append(label)
             return
-        idx = np.fromiter((i for r in rings for i in r), dtype=np.int64)
+        try:
+            idx = np.fromiter((i for r in rings for i in r), dtype=np.int64)
+        except OverflowError:
+            raise MeshError(f"{self.name}: CityObject {obj!r} refers to vertex "
+                            f"{max(i for r in rings for i in r)} but the file has "
+                            f"{len(vertices)} vertices") from None
         if idx.size == 0:
             return
         if idx.min() < 0 or idx.max() >= len(vertices):
