@@ -17,6 +17,11 @@ from ..errors import MeshError
 __all__ = ["parse_stl"]
 
 _HEADER = 84
+#: ASCII grammar: the keywords each state accepts next.
+_EXPECTED = {
+    "outside": ("solid",), "solid": ("facet", "endsolid"), "facet": ("outer",),
+    "loop": ("vertex", "endloop"), "endloop": ("endfacet",), "done": ("solid",),
+}
 _RECORD = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
 
 
@@ -75,10 +80,7 @@ def _ascii(data: bytes, name: str) -> np.ndarray:
         if not tok:
             continue
         key = tok[0].lower()
-        expected = {
-            "outside": ("solid",), "solid": ("facet", "endsolid"), "facet": ("outer",),
-            "loop": ("vertex", "endloop"), "endloop": ("endfacet",), "done": ("solid",),
-        }[state]
+        expected = _EXPECTED[state]
         if key not in expected:
             raise MeshError(f"{name} line {lineno}: expected {' or '.join(map(repr, expected))} "
                             f"in ASCII STL, got {raw.strip()[:60]!r}")

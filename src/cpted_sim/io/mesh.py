@@ -285,7 +285,8 @@ def _parse_obj(text: str, fname: str, group_by: str):
 
 def _warn_dropped(fname: str, n_polygons: int, poly: np.ndarray) -> None:
     """Warn, with counts, about polygons that gave no triangle (no area)."""
-    n_lost = n_polygons - int(np.unique(poly).size)
+    n_kept = int(poly.size > 0) + int(np.count_nonzero(np.diff(poly)))  # poly is sorted
+    n_lost = n_polygons - n_kept
     if n_lost:
         warnings.warn(f"{fname}: skipped {n_lost} polygons of {n_polygons} that have no area",
                       CptedWarning, stacklevel=4)
@@ -352,8 +353,15 @@ def read_stl(path):
     if not np.all(np.isfinite(corners)):
         raise MeshError(f"{p.name}: {int((~np.isfinite(corners).all(axis=1)).sum())} triangle "
                         "corners have NaN or infinite coordinates")
-    vertices, inverse = np.unique(corners, axis=0, return_inverse=True)
-    faces = inverse.reshape(-1, 3).astype(np.int64)
+    # Share corners by exact position (np.unique(axis=0) is ~10x slower than a lexsort).
+    order = np.lexsort((corners[:, 2], corners[:, 1], corners[:, 0]))
+    ranked = corners[order]
+    new = np.ones(len(ranked), dtype=bool)
+    new[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
+    inverse = np.empty(len(ranked), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    vertices = ranked[new]
+    faces = inverse.reshape(-1, 3)
     return vertices, faces, np.full(len(faces), _stem(p), dtype=object)
 
 
