@@ -177,6 +177,14 @@ def read_obj(path, *, group_by: str = "material"):
         Triangles (polygons are triangulated).
     groups : (n,) str
         Group name of each face (``"default"`` before any ``usemtl`` / ``o``).
+
+    Raises
+    ------
+    MeshError
+        Naming the line: a vertex without three finite numbers, a face with fewer than three
+        corners, a vertex reference that is not an integer, is 0, or lies outside the
+        vertices (relative ones: before the first vertex). A leading UTF-8 byte-order mark is
+        skipped.
     """
     p = Path(path) if isinstance(path, (str, os.PathLike)) else _check_path(path)
     data = _read_checked(p)
