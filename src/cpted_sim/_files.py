@@ -101,30 +101,32 @@ def checked_input(path, *, what: str = "file", error: type[Exception] = InputFil
 
 
 def read_bytes_checked(path, **kwargs) -> bytes:
-    """Read a whole file after :func:`checked_input` (same keyword arguments)."""
+    """Read a whole file after :func:`checked_input` (same keyword arguments).
+
+    Memory is taken for what the file holds, never for the size limit: the first read asks for
+    the size the file had when checked (plus one byte, to see growth), later reads for 1 MiB
+    at a time until the end of the file or the limit.
+    """
     error = kwargs.get("error", InputFileError)
     what = kwargs.get("what", "file")
     p = checked_input(path, **kwargs)
     limit = kwargs.get("max_bytes", MAX_TEXT_BYTES)
     try:
         with open(p, "rb") as fh:
-            # Ask for the size the file has, not the limit: read(limit) reserves the whole
-            # limit (4 GiB for meshes) up front. Growth since the check is read in chunks.
-            first = min(os.fstat(fh.fileno()).st_size, limit) + 1
-            parts = [fh.read(first)]
+            size = os.fstat(fh.fileno()).st_size
+            parts = [fh.read(min(size, limit) + 1)]
             total = len(parts[0])
-            while total >= first and total <= limit:
-                more = fh.read(min(1 << 20, limit + 1 - total))
+            while total > size and total <= limit:  # grew since the check: read on, bounded
+                more = fh.read(min(2**20, limit + 1 - total))
                 if not more:
                     break
                 parts.append(more)
                 total += len(more)
-            data = b"".join(parts) if len(parts) > 1 else parts[0]
     except OSError as exc:
         raise error(f"{what}: {p}: cannot be read ({exc.strerror})") from None
-    if len(data) > limit:  # grew since the check
+    if total > limit:  # grew past the limit since the check
         raise error(f"{what}: {p}: more than the {limit} bytes accepted")
-    return data
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_text_checked(path, *, encoding: str = "utf-8", **kwargs) -> str:
