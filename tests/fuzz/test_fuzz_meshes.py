@@ -212,8 +212,12 @@ def cityjson_cases(seed: int):
             yield _mutate_bytes(text, rng, binary=False)
 
 
+MTL = b"newmtl stone\nKd 0.5 0.45 0.4\nnewmtl glass\nKd 0.1 0.1 0.12\n"
+
+
 def reader(tmp_path, suffix: str):
     path = tmp_path / f"fuzz{suffix}"
+    (tmp_path / "street.mtl").write_bytes(MTL)  # the OBJ sample's mtllib, where it is read
 
     def read(data: bytes):
         # Unlink, then write: truncating a written file costs ~6 ms on ext4 (it flushes).
@@ -243,6 +247,7 @@ def test_samples_load(tmp_path, fmt):
     suffix, sample, _ = FORMATS[fmt]
     path = tmp_path / f"sample{suffix}"
     path.write_bytes(sample())
+    (tmp_path / "street.mtl").write_bytes(MTL)
     assert load_scene(path).n_faces >= 2
 
 
