@@ -13,6 +13,7 @@ both outcomes occur (loads and MeshErrors), so it cannot pass by rejecting every
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 import warnings
@@ -75,23 +76,39 @@ def stl_sample(binary: bool) -> bytes:
     return ("\n".join(rows + ["endsolid part"]) + "\n").encode()
 
 
-def glb_sample() -> bytes:
+def gltf_doc(blob_length: int) -> dict:
+    return {"asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0]}],
+            "nodes": [{"mesh": 0, "name": "slab", "translation": [0, 0, 1]}],
+            "meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "indices": 1,
+                                        "material": 0}]}],
+            "materials": [{"name": "Stone"}],
+            "buffers": [{"byteLength": blob_length}],
+            "bufferViews": [{"buffer": 0, "byteOffset": 0, "byteLength": 48},
+                            {"buffer": 0, "byteOffset": 48, "byteLength": 12}],
+            "accessors": [{"bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3",
+                           "min": [0, 0, 0], "max": [1, 1, 0]},
+                          {"bufferView": 1, "componentType": 5123, "count": 6,
+                           "type": "SCALAR"}]}
+
+
+def _blob() -> bytes:
     pos = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], dtype="<f4")
     idx = np.array([0, 1, 2, 0, 2, 3], dtype="<u2")
-    blob = pos.tobytes() + idx.tobytes()
-    doc = {"asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0]}],
-           "nodes": [{"mesh": 0, "name": "slab", "translation": [0, 0, 1]}],
-           "meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "indices": 1,
-                                       "material": 0}]}],
-           "materials": [{"name": "Stone"}],
-           "buffers": [{"byteLength": len(blob)}],
-           "bufferViews": [{"buffer": 0, "byteOffset": 0, "byteLength": 48},
-                           {"buffer": 0, "byteOffset": 48, "byteLength": 12}],
-           "accessors": [{"bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3",
-                          "min": [0, 0, 0], "max": [1, 1, 0]},
-                         {"bufferView": 1, "componentType": 5123, "count": 6,
-                          "type": "SCALAR"}]}
-    js = json.dumps(doc).encode()
+    return pos.tobytes() + idx.tobytes()
+
+
+def gltf_sample_doc() -> dict:
+    """A .gltf whose buffer is a base64 data URI (no file beside it)."""
+    blob = _blob()
+    doc = gltf_doc(len(blob))
+    doc["buffers"][0]["uri"] = ("data:application/octet-stream;base64,"
+                                + base64.b64encode(blob).decode())
+    return doc
+
+
+def glb_sample() -> bytes:
+    blob = _blob()
+    js = json.dumps(gltf_doc(len(blob))).encode()
     js += b" " * (-len(js) % 4)
     blob += b"\0" * (-len(blob) % 4)
     chunks = struct.pack("<I4s", len(js), b"JSON") + js + struct.pack("<I4s", len(blob),
@@ -215,6 +232,16 @@ def cityjson_cases(seed: int):
 MTL = b"newmtl stone\nKd 0.5 0.45 0.4\nnewmtl glass\nKd 0.1 0.1 0.12\n"
 
 
+def gltf_cases(seed: int):
+    rng = np.random.default_rng(seed)
+    text = json.dumps(gltf_sample_doc()).encode()
+    for k in range(N_CASES):
+        if k % 2:
+            yield json.dumps(_mutate_json(gltf_sample_doc(), rng), allow_nan=True).encode()
+        else:
+            yield _mutate_bytes(text, rng, binary=False)
+
+
 def reader(tmp_path, suffix: str):
     path = tmp_path / f"fuzz{suffix}"
     (tmp_path / "street.mtl").write_bytes(MTL)  # the OBJ sample's mtllib, where it is read
@@ -266,5 +293,15 @@ def test_fuzz_cityjson(tmp_path):
     assert load_scene(path).n_faces > 10
     counts = assert_only_library_errors(reader(tmp_path, ".city.json"), cityjson_cases(29),
                                         label="CityJSON case")
+    assert sum(counts.values()) == N_CASES
+    assert counts.get("ok", 0) > 0 and counts.get("MeshError", 0) > 0, counts
+
+
+def test_fuzz_gltf(tmp_path):
+    path = tmp_path / "sample.gltf"
+    path.write_text(json.dumps(gltf_sample_doc()))
+    assert load_scene(path).n_faces == 2
+    counts = assert_only_library_errors(reader(tmp_path, ".gltf"), gltf_cases(31),
+                                        label="glTF case")
     assert sum(counts.values()) == N_CASES
     assert counts.get("ok", 0) > 0 and counts.get("MeshError", 0) > 0, counts

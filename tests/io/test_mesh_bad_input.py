@@ -169,6 +169,8 @@ def test_truncated_ply_gives_the_counts(tmp_path, fmt):
      r"no 'y' property"),
     (b"ply\nformat ascii 2.0\nend_header\n", r"line 2: expected 'format ascii"),
     (b"ply\nformat ascii 1.0\nelement vertex x\nend_header\n", r"line 3: expected 'element NAME"),
+    (b"ply\nformat ascii 1.0\nelement vertex " + b"9" * 5000 + b"\nend_header\n",
+     r"line 3: expected 'element NAME COUNT'"),
     (b"ply\nformat ascii 1.0\nelement face 0\nproperty list uchar int vertex_indices\n"
      b"end_header\n", r"no 'vertex' element"),
     (b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
@@ -241,6 +243,11 @@ def test_broken_glb_is_one_line(tmp_path):
     with pytest.raises(MeshError, match=r"broken\.glb: cannot be read as GLB") as exc:
         load_scene(path)
     assert "\n" not in str(exc.value)
+    deep = tmp_path / "deep.gltf"
+    deep.write_text('{"asset": {"version": "2.0"}, "extras": ' + "[" * 100_000 + "]" * 100_000
+                    + "}")
+    with pytest.raises(MeshError, match=r"deep\.gltf: cannot be read as GLTF"):
+        load_scene(deep)
 
 
 @pytest.mark.parametrize("uri, match", [("../outside.bin", "lies outside the folder"),
@@ -317,6 +324,7 @@ def _ms(boundaries, gtype="MultiSurface", **geom):
         **{"geometry-templates": {"templates": [], "vertices-templates": []}}),
      r"\.template: expected the index of one of the 0 geometry templates"),
     ("[" * 100_000 + "]" * 100_000, r"nested too deeply|not a CityJSON file"),
+    ('{"type": "CityJSON", "vertices": [[' + "7" * 5000 + ', 0, 0]]}', r"not valid JSON"),
 ])
 def test_malformed_cityjson_names_the_json_path(tmp_path, doc, match):
     path = tmp_path / "m.city.json"

@@ -89,7 +89,8 @@ def _header(data: bytes, name: str):
                                 f"binary_big_endian 1.0', got {line.strip()[:60]!r}")
             fmt = tok[1]
         elif tok[0] == "element":
-            if len(tok) != 3 or not tok[2].isdigit() or not tok[2].isascii():
+            if (len(tok) != 3 or not tok[2].isdigit() or not tok[2].isascii()
+                    or len(tok[2]) > 18):
                 raise MeshError(f"{where}: expected 'element NAME COUNT', got "
                                 f"{line.strip()[:60]!r}")
             if elements and not elements[-1].props:

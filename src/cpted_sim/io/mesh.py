@@ -8,6 +8,7 @@ projected coordinates (Dutch RD New, Swiss LV95) keep millimetres.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import math
 import os
@@ -389,10 +390,21 @@ def _read_gltf(p: Path, group_by: str):
                                       base_dir=folder)
 
     data = _read_checked(p)
+    if p.suffix.lower() == ".gltf":
+        # trimesh answers JSON it cannot parse by reading "model.gltf" from the folder instead
+        # (trimesh.exchange.gltf.load_gltf): parse it here first.
+        try:
+            json.loads(data)
+        except RecursionError:
+            raise MeshError(f"{p.name}: cannot be read as GLTF (JSON nested too deeply)") \
+                from None
+        except ValueError as exc:
+            raise MeshError(f"{p.name}: cannot be read as GLTF (not valid JSON: "
+                            f"{' '.join(str(exc).split())[:120]})") from None
     try:
         loaded = trimesh.load_scene(io.BytesIO(data), file_type=p.suffix.lstrip(".").lower(),
                                     resolver=_CheckedResolver(folder), process=False)
-    except (CptedError, MemoryError, RecursionError):
+    except (CptedError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - trimesh raises many kinds on bad content
         detail = " ".join(str(exc).split())[:160]
