@@ -237,6 +237,13 @@ def test_broken_stl_is_one_line(tmp_path, data, match):
     assert "\n" not in str(exc.value) and "charset" not in str(exc.value)
 
 
+def test_padded_binary_stl_with_a_solid_header(tmp_path):
+    path = tmp_path / "padded.stl"
+    data = stl_binary(SQUARE)
+    path.write_bytes(b"solid exported" + data[14:] + b"\0" * 16)
+    assert load_scene(path).face_areas.sum() == pytest.approx(4.0, rel=1e-15)  # exact
+
+
 def test_broken_glb_is_one_line(tmp_path):
     path = tmp_path / "broken.glb"
     path.write_bytes(b"glTF\x02\x00\x00\x00" + np.random.default_rng(1).bytes(300))

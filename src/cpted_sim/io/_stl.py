@@ -46,12 +46,19 @@ def parse_stl(data: bytes, name: str) -> np.ndarray:
         A binary file shorter than its triangle count says, an ASCII file that breaks the
         grammar (named by line) or ends early.
     """
+    n = -1
     if len(data) >= _HEADER:
         n = int(np.frombuffer(data, dtype="<u4", count=1, offset=80)[0])
         if len(data) == _HEADER + n * _RECORD.itemsize:
             return _binary(data, n)
     if data.lstrip()[:5].lower() == b"solid":
-        return _ascii(data, name)
+        try:
+            return _ascii(data, name)
+        except MeshError:
+            # Some writers start a binary header with "solid" and pad the file: binary then.
+            if not (0 < n and len(data) > _HEADER + n * _RECORD.itemsize
+                    and b"facet" not in data[:_HEADER + 200]):
+                raise
     if len(data) < _HEADER:
         raise MeshError(f"{name}: not an STL file ({len(data)} bytes: shorter than a binary "
                         "STL header and not ASCII 'solid ...')")
