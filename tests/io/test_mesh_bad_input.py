@@ -70,7 +70,7 @@ def test_obj_with_a_bom_keeps_its_first_vertex(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + TRI.encode())
     scene = load_scene(path, origin=[0, 0, 0])
     assert scene.n_faces == 1
-    assert scene.face_areas.sum() == pytest.approx(0.5)
+    assert scene.face_areas.sum() == pytest.approx(0.5, rel=1e-15)  # measured: exact
 
 
 @pytest.mark.parametrize("face, match", [
@@ -91,7 +91,7 @@ def test_obj_face_index_out_of_range_names_the_line(tmp_path, face, match):
 def test_obj_concave_polygon_has_its_true_area(tmp_path):
     path = tmp_path / "u.obj"
     path.write_text("".join(f"v {x} {y} {z}\n" for x, y, z in U_POLY) + "f 1 2 3 4 5 6 7 8\n")
-    assert load_scene(path).face_areas.sum() == pytest.approx(U_AREA, rel=1e-12)
+    assert load_scene(path).face_areas.sum() == pytest.approx(U_AREA, rel=1e-15)  # measured: exact
 
 
 # ---------------------------------------------------------------------- PLY
@@ -132,7 +132,7 @@ def test_ply_concave_polygon_has_its_true_area(tmp_path, fmt):
     path.write_bytes(ply_bytes(fmt, U_POLY, [list(range(8))], extra_vertex_prop=True))
     scene = load_scene(path)
     assert scene.groups == ("plaza",)
-    assert scene.face_areas.sum() == pytest.approx(U_AREA, rel=1e-12)
+    assert scene.face_areas.sum() == pytest.approx(U_AREA, rel=1e-15)  # measured: exact
     assert scene.n_faces == 6
 
 
@@ -146,7 +146,7 @@ def test_ply_mixed_triangles_concave_quads_and_polygons(tmp_path, fmt):
     path = tmp_path / "mixed.ply"
     path.write_bytes(ply_bytes(fmt, verts, faces, count_type="int", index_type="uint"))
     scene = load_scene(path)
-    assert scene.face_areas.sum() == pytest.approx(4.0 + U_AREA + 0.5, rel=1e-12)
+    assert scene.face_areas.sum() == pytest.approx(4.0 + U_AREA + 0.5, rel=1e-15)  # measured: exact
 
 
 @pytest.mark.parametrize("fmt", PLY_FORMATS)
@@ -169,6 +169,8 @@ def test_truncated_ply_gives_the_counts(tmp_path, fmt):
      r"no 'y' property"),
     (b"ply\nformat ascii 2.0\nend_header\n", r"line 2: expected 'format ascii"),
     (b"ply\nformat ascii 1.0\nelement vertex x\nend_header\n", r"line 3: expected 'element NAME"),
+    (b"ply\nformat ascii 1.0\nelement vertex " + b"9" * 5000 + b"\nend_header\n",
+     r"line 3: expected 'element NAME COUNT'"),
     (b"ply\nformat ascii 1.0\nelement face 0\nproperty list uchar int vertex_indices\n"
      b"end_header\n", r"no 'vertex' element"),
     (b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
@@ -214,7 +216,7 @@ def test_stl_reads_and_shares_corners(tmp_path, writer):
     path.write_bytes(writer(SQUARE))
     scene = load_scene(path)
     assert scene.n_faces == 2 and scene.vertices.shape == (4, 3)
-    assert scene.face_areas.sum() == pytest.approx(4.0)
+    assert scene.face_areas.sum() == pytest.approx(4.0, rel=1e-15)  # measured: exact
 
 
 @pytest.mark.parametrize("data, match", [
@@ -235,12 +237,24 @@ def test_broken_stl_is_one_line(tmp_path, data, match):
     assert "\n" not in str(exc.value) and "charset" not in str(exc.value)
 
 
+def test_padded_binary_stl_with_a_solid_header(tmp_path):
+    path = tmp_path / "padded.stl"
+    data = stl_binary(SQUARE)
+    path.write_bytes(b"solid exported" + data[14:] + b"\0" * 16)
+    assert load_scene(path).face_areas.sum() == pytest.approx(4.0, rel=1e-15)  # exact
+
+
 def test_broken_glb_is_one_line(tmp_path):
     path = tmp_path / "broken.glb"
     path.write_bytes(b"glTF\x02\x00\x00\x00" + np.random.default_rng(1).bytes(300))
     with pytest.raises(MeshError, match=r"broken\.glb: cannot be read as GLB") as exc:
         load_scene(path)
     assert "\n" not in str(exc.value)
+    deep = tmp_path / "deep.gltf"
+    deep.write_text('{"asset": {"version": "2.0"}, "extras": ' + "[" * 100_000 + "]" * 100_000
+                    + "}")
+    with pytest.raises(MeshError, match=r"deep\.gltf: cannot be read as GLTF"):
+        load_scene(deep)
 
 
 @pytest.mark.parametrize("uri, match", [("../outside.bin", "lies outside the folder"),
@@ -317,6 +331,7 @@ def _ms(boundaries, gtype="MultiSurface", **geom):
         **{"geometry-templates": {"templates": [], "vertices-templates": []}}),
      r"\.template: expected the index of one of the 0 geometry templates"),
     ("[" * 100_000 + "]" * 100_000, r"nested too deeply|not a CityJSON file"),
+    ('{"type": "CityJSON", "vertices": [[' + "7" * 5000 + ', 0, 0]]}', r"not valid JSON"),
 ])
 def test_malformed_cityjson_names_the_json_path(tmp_path, doc, match):
     path = tmp_path / "m.city.json"
@@ -335,19 +350,22 @@ def test_cityjson_2_without_transform_is_read_unscaled_with_a_warning(tmp_path):
                                           r"\"transform\".*its 4 vertices are read as "
                                           r"coordinates in metres, unscaled \(extent 1 x 1 x 0"):
         scene = load_scene(path)
-    np.testing.assert_allclose(scene.bounds, [[85000, 447000, 0], [85001, 447001, 0]])
-    assert scene.face_areas.sum() == pytest.approx(1.0)
+    # measured: exact (float64 all the way); tolerance 1e-9 m
+    np.testing.assert_allclose(scene.bounds, [[85000, 447000, 0], [85001, 447001, 0]], rtol=0,
+                               atol=1e-9)
+    assert scene.face_areas.sum() == pytest.approx(1.0, rel=1e-12)
     path.write_text(json.dumps(cj(vertices=verts, transform=False, version="1.0")))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # 1.0 makes transform optional: no warning
-        assert load_scene(path).face_areas.sum() == pytest.approx(1.0)
+        assert load_scene(path).face_areas.sum() == pytest.approx(1.0, rel=1e-12)
 
 
 def test_cityjson_with_transform_is_scaled(tmp_path):
     path = tmp_path / "t.city.json"
     path.write_text(json.dumps(cj()))
-    scene = load_scene(path)
-    np.testing.assert_allclose(scene.bounds, [[85000, 447000, 0], [85001, 447001, 0]])
+    scene = load_scene(path)  # stored mm x 0.001 + translate: measured exact, 1e-9 m allowed
+    np.testing.assert_allclose(scene.bounds, [[85000, 447000, 0], [85001, 447001, 0]], rtol=0,
+                               atol=1e-9)
 
 
 # ---------------------------------------------------------------------- Scene.from_arrays

@@ -89,7 +89,8 @@ def _header(data: bytes, name: str):
                                 f"binary_big_endian 1.0', got {line.strip()[:60]!r}")
             fmt = tok[1]
         elif tok[0] == "element":
-            if len(tok) != 3 or not tok[2].isdigit() or not tok[2].isascii():
+            if (len(tok) != 3 or not tok[2].isdigit() or not tok[2].isascii()
+                    or len(tok[2]) > 18):
                 raise MeshError(f"{where}: expected 'element NAME COUNT', got "
                                 f"{line.strip()[:60]!r}")
             if elements and not elements[-1].props:
@@ -178,24 +179,18 @@ def _read_ascii(data: bytes, body: int, elements, name: str) -> PlyMesh:
         raise MeshError(f"{name}: the ASCII PLY body holds a non-ASCII byte at byte "
                         f"{body + exc.start}") from None
     lines = text.splitlines()
-    header_lines = data[:body].count(b"\n")
-    pos = 0  # index of the next body line
+    first_line = data[:body].count(b"\n") + 1  # line number of lines[0]
+    filled = [i for i, line in enumerate(lines) if line and not line.isspace()]
+    pos = 0  # index into ``filled`` of the next element's first line
     vertices = np.empty((0, 3))
     indices = np.empty(0, dtype=np.int64)
     counts = np.empty(0, dtype=np.int64)
     for el in elements:
-        rows = []
-        found = 0
-        while found < el.count:
-            if pos >= len(lines):
-                raise MeshError(f"{name}: the file ends after {found} of the {el.count} "
-                                f"{el.name!r} elements its header announces (truncated)")
-            line = lines[pos]
-            pos += 1
-            if not line.strip():
-                continue
-            rows.append((header_lines + pos, line))
-            found += 1
+        if pos + el.count > len(filled):
+            raise MeshError(f"{name}: the file ends after {len(filled) - pos} of the {el.count} "
+                            f"{el.name!r} elements its header announces (truncated)")
+        rows = [(first_line + i, lines[i]) for i in filled[pos:pos + el.count]]
+        pos += el.count
         if el.name == "vertex":
             vertices = _ascii_vertices(rows, el, name)
         elif el.name == "face":
@@ -237,8 +232,16 @@ def _int_token(tok, lineno: int, name: str, what: str) -> int:
 
 def _ascii_vertices(rows, el: _Element, name: str) -> np.ndarray:
     cols = _vertex_columns(el, name)
-    out = np.empty((len(rows), 3))
     simple = all(p.count_dtype is None for p in el.props)
+    if simple:  # fast path: a table of numbers
+        toks = [line.split() for _, line in rows]
+        if all(len(t) == len(el.props) for t in toks):
+            try:
+                table = np.array(toks, dtype=np.float64).reshape(len(rows), len(el.props))
+                return np.ascontiguousarray(table[:, cols])
+            except ValueError:
+                pass  # the line-by-line reader below names the line
+    out = np.empty((len(rows), 3))
     for i, (lineno, line) in enumerate(rows):
         tok = line.split() if simple else _ascii_row(lineno, line, el, name)
         if simple and len(tok) != len(el.props):
@@ -254,6 +257,20 @@ def _ascii_vertices(rows, el: _Element, name: str) -> np.ndarray:
 
 def _ascii_faces(rows, el: _Element, name: str):
     col = _face_column(el, name)
+    if len(el.props) == 1 and rows:  # fast path: each line is "n i1 ... in"
+        toks = [line.split() for _, line in rows]
+        lens = np.fromiter(map(len, toks), dtype=np.int64, count=len(toks))
+        try:
+            flat = np.array([t for row in toks for t in row], dtype=np.int64)
+            starts = np.cumsum(lens) - lens
+            counts = flat[starts] if flat.size else np.zeros(0, np.int64)
+            ok = bool(np.all(counts == lens - 1))
+        except (ValueError, OverflowError, IndexError):
+            ok = False
+        if ok:
+            keep = np.ones(flat.size, dtype=bool)
+            keep[starts] = False
+            return flat[keep], counts
     indices: list[int] = []
     counts = np.empty(len(rows), dtype=np.int64)
     for i, (lineno, line) in enumerate(rows):

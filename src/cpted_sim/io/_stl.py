@@ -17,6 +17,11 @@ from ..errors import MeshError
 __all__ = ["parse_stl"]
 
 _HEADER = 84
+#: ASCII grammar: the keywords each state accepts next.
+_EXPECTED = {
+    "outside": ("solid",), "solid": ("facet", "endsolid"), "facet": ("outer",),
+    "loop": ("vertex", "endloop"), "endloop": ("endfacet",), "done": ("solid",),
+}
 _RECORD = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
 
 
@@ -41,12 +46,19 @@ def parse_stl(data: bytes, name: str) -> np.ndarray:
         A binary file shorter than its triangle count says, an ASCII file that breaks the
         grammar (named by line) or ends early.
     """
+    n = -1
     if len(data) >= _HEADER:
         n = int(np.frombuffer(data, dtype="<u4", count=1, offset=80)[0])
         if len(data) == _HEADER + n * _RECORD.itemsize:
             return _binary(data, n)
     if data.lstrip()[:5].lower() == b"solid":
-        return _ascii(data, name)
+        try:
+            return _ascii(data, name)
+        except MeshError:
+            # Some writers start a binary header with "solid" and pad the file: binary then.
+            if not (0 < n and len(data) > _HEADER + n * _RECORD.itemsize
+                    and b"facet" not in data[:_HEADER + 200]):
+                raise
     if len(data) < _HEADER:
         raise MeshError(f"{name}: not an STL file ({len(data)} bytes: shorter than a binary "
                         "STL header and not ASCII 'solid ...')")
@@ -75,10 +87,7 @@ def _ascii(data: bytes, name: str) -> np.ndarray:
         if not tok:
             continue
         key = tok[0].lower()
-        expected = {
-            "outside": ("solid",), "solid": ("facet", "endsolid"), "facet": ("outer",),
-            "loop": ("vertex", "endloop"), "endloop": ("endfacet",), "done": ("solid",),
-        }[state]
+        expected = _EXPECTED[state]
         if key not in expected:
             raise MeshError(f"{name} line {lineno}: expected {' or '.join(map(repr, expected))} "
                             f"in ASCII STL, got {raw.strip()[:60]!r}")

@@ -122,6 +122,8 @@ def triangulate_polygons(vertices, indices, counts) -> tuple[np.ndarray, np.ndar
     v = np.asarray(vertices, dtype=np.float64)
     idx = np.asarray(indices, dtype=np.int64)
     cnt = np.asarray(counts, dtype=np.int64)
+    if np.all(cnt == 3):  # a triangle mesh: nothing to do
+        return idx.reshape(-1, 3).copy(), np.arange(cnt.size, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(cnt)[:-1]]).astype(np.int64)
     out_f, out_p = [], []
     tri = np.nonzero(cnt == 3)[0]

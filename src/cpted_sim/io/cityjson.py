@@ -104,6 +104,9 @@ def _load_json(p: Path):
         raise MeshError(f"{p.name}: not a JSON text file ({exc.reason})") from None
     except RecursionError:
         raise MeshError(f"{p.name}: JSON nested too deeply to be a CityJSON file") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise MeshError(f"{p.name}: not valid JSON ({' '.join(str(exc).split())[:120]})") \
+            from None
     if not isinstance(data, dict) or data.get("type") != "CityJSON":
         found = data.get("type") if isinstance(data, dict) else type(data).__name__
         raise MeshError(f"{p.name}: not a CityJSON file (expected \"type\": \"CityJSON\", "
@@ -167,7 +170,12 @@ class _Collector:
             self.tri.append((a + base, b + base, c + base))
             self.tri_label.append(label)
             return
-        idx = np.fromiter((i for r in rings for i in r), dtype=np.int64)
+        try:
+            idx = np.fromiter((i for r in rings for i in r), dtype=np.int64)
+        except OverflowError:
+            raise MeshError(f"{self.name}: CityObject {obj!r} refers to vertex "
+                            f"{max(i for r in rings for i in r)} but the file has "
+                            f"{len(vertices)} vertices") from None
         if idx.size == 0:
             return
         if idx.min() < 0 or idx.max() >= len(vertices):

@@ -8,6 +8,7 @@ projected coordinates (Dutch RD New, Swiss LV95) keep millimetres.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import math
 import os
@@ -181,6 +182,14 @@ def read_obj(path, *, group_by: str = "material"):
         Triangles (polygons are triangulated).
     groups : (n,) str
         Group name of each face (``"default"`` before any ``usemtl`` / ``o``).
+
+    Raises
+    ------
+    MeshError
+        Naming the line: a vertex without three finite numbers, a face with fewer than three
+        corners, a vertex reference that is not an integer, is 0, or lies outside the
+        vertices (relative ones: before the first vertex). A leading UTF-8 byte-order mark is
+        skipped.
     """
     p = Path(path) if isinstance(path, (str, os.PathLike)) else _check_path(path)
     data = _read_checked(p)
@@ -289,7 +298,8 @@ def _parse_obj(text: str, fname: str, group_by: str):
 
 def _warn_dropped(fname: str, n_polygons: int, poly: np.ndarray) -> None:
     """Warn, with counts, about polygons that gave no triangle (no area)."""
-    n_lost = n_polygons - int(np.unique(poly).size)
+    n_kept = int(poly.size > 0) + int(np.count_nonzero(np.diff(poly)))  # poly is sorted
+    n_lost = n_polygons - n_kept
     if n_lost:
         warnings.warn(f"{fname}: skipped {n_lost} polygons of {n_polygons} that have no area",
                       CptedWarning, stacklevel=4)
@@ -356,8 +366,15 @@ def read_stl(path):
     if not np.all(np.isfinite(corners)):
         raise MeshError(f"{p.name}: {int((~np.isfinite(corners).all(axis=1)).sum())} triangle "
                         "corners have NaN or infinite coordinates")
-    vertices, inverse = np.unique(corners, axis=0, return_inverse=True)
-    faces = inverse.reshape(-1, 3).astype(np.int64)
+    # Share corners by exact position (np.unique(axis=0) is ~10x slower than a lexsort).
+    order = np.lexsort((corners[:, 2], corners[:, 1], corners[:, 0]))
+    ranked = corners[order]
+    new = np.ones(len(ranked), dtype=bool)
+    new[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
+    inverse = np.empty(len(ranked), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    vertices = ranked[new]
+    faces = inverse.reshape(-1, 3)
     return vertices, faces, np.full(len(faces), _stem(p), dtype=object)
 
 
@@ -377,10 +394,21 @@ def _read_gltf(p: Path, group_by: str):
                                       base_dir=folder)
 
     data = _read_checked(p)
+    if p.suffix.lower() == ".gltf":
+        # trimesh answers JSON it cannot parse by reading "model.gltf" from the folder instead
+        # (trimesh.exchange.gltf.load_gltf): parse it here first.
+        try:
+            json.loads(data)
+        except RecursionError:
+            raise MeshError(f"{p.name}: cannot be read as GLTF (JSON nested too deeply)") \
+                from None
+        except ValueError as exc:
+            raise MeshError(f"{p.name}: cannot be read as GLTF (not valid JSON: "
+                            f"{' '.join(str(exc).split())[:120]})") from None
     try:
         loaded = trimesh.load_scene(io.BytesIO(data), file_type=p.suffix.lstrip(".").lower(),
                                     resolver=_CheckedResolver(folder), process=False)
-    except (CptedError, MemoryError, RecursionError):
+    except (CptedError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - trimesh raises many kinds on bad content
         detail = " ".join(str(exc).split())[:160]
