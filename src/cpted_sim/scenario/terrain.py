@@ -94,6 +94,7 @@ def place_grid(area: m.AreaSpec, grid: CalculationGrid, scene: Scene,
     walk = _walk(scenario)
     if ref != "absolute":
         grid = drape_grid(grid, scene, area.height, reference=ref, **walk)
+        low = np.zeros(grid.n_points, dtype=bool)
     else:
         z = surface_below(scene, grid.points[:, :2], **walk)
         low = np.isfinite(z) & (grid.points[:, 2] < z - BELOW_TOLERANCE)
@@ -101,7 +102,9 @@ def place_grid(area: m.AreaSpec, grid: CalculationGrid, scene: Scene,
             _warn(f"area {area.name!r}: {_pct(int(low.sum()), grid.n_points)} points lie below "
                   f"the walkable surface (up to {float(np.max(z[low] - grid.points[low, 2])):.2f}"
                   " m); they get no light. Use height_reference = \"surface\"")
-    inside = inside_volumes(scene, grid.points, groups=volume_groups(scene, scenario))
+    # a point under the surface is reported above; the vote would take the ground for a roof
+    inside = np.zeros(grid.n_points, dtype=bool)
+    inside[~low] = inside_volumes(scene, grid.points[~low], groups=volume_groups(scene, scenario))
     k = int(inside.sum())
     if k == 0:
         return grid, 0
