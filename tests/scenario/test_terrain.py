@@ -208,3 +208,21 @@ def test_the_run_collects_its_warnings_once_each():
     assert res.warnings[0].startswith("area 'g': 150 of 150 (100 %) points lie below")
     clean = _run(_scenario((_grid(polygon=((1, 1), (19, 1), (19, 19), (1, 19))),)))
     assert clean.warnings == ()
+
+
+def test_observers_on_roofs_looking_up_warn():
+    # the road's faces as "openings": one eye 0.1 m above, looking straight up
+    area = m.AreaSpec("g", "grid", polygon=((1, 1), (19, 1), (19, 19), (1, 19)), spacing=3.0,
+                      quantities=("surveillance",))
+    with pytest.warns(CptedWarning, match=r"observers: 1 of 2 \(50 %\) eyes look up or down "
+                                          r"\(faces of roofs or floors\?\)"):
+        run(_scenario((area,), (m.ObserverSpec("roofs", groups=("road",)),
+                                m.ObserverSpec("w", tag="window"))), quiet=True)
+
+
+def test_a_tag_when_no_material_has_tags_says_how_to_give_them():
+    area = m.AreaSpec("g", "grid", polygon=((1, 1), (19, 1), (19, 19), (1, 19)), spacing=3.0,
+                      quantities=("surveillance",))
+    with pytest.raises(ParameterError, match=r"tag 'window' matches no material; no material of "
+                                             r"the scene has tags; give \[materials.<group>\]"):
+        run(_scenario((area,), (m.ObserverSpec("w", tag="window"),), materials={}), quiet=True)

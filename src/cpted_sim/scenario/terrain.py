@@ -156,6 +156,12 @@ def check_observers(obs, scene: Scene, scenario: m.Scenario, names=None):
     if inside.any():
         _warn(f"{what}: {_pct(int(inside.sum()), obs.n)} eyes lie inside buildings; they are "
               "left out (observers from groups sit at face centres: use windows or doors)")
+    d = np.asarray(obs.directions, dtype=np.float64)
+    steep = (np.abs(d[:, 2]) > np.cos(np.radians(45.0))) & (np.asarray(obs.fov) < 360.0) & ~below \
+        & ~inside
+    if steep.any():
+        _warn(f"{what}: {_pct(int(steep.sum()), obs.n)} eyes look up or down (faces of roofs or "
+              "floors?); they cannot watch the street. Windows and doors lie on walls")
     bad = below | inside
     if bad.all():
         raise ParameterError(f"{what}: all {obs.n} eyes lie inside buildings or below the "
@@ -181,8 +187,10 @@ def check_names(scenario: m.Scenario, scene: Scene) -> None:
                   | {t for mat in scenario.materials.values() for t in mat.tags})
     for o in scenario.observers:
         if o.tag is not None and o.tag not in tags:
+            hint = (f"the scene's tags: {tags}" if tags else "no material of the scene has "
+                    "tags; give [materials.<group>] tags = [\"window\"]")
             raise ParameterError(f"observers {o.name!r}: tag {o.tag!r} matches no material"
-                                 f"{did_you_mean(o.tag, tags)}; the scene's tags: {tags}")
+                                 f"{did_you_mean(o.tag, tags)}; {hint}")
         for g in o.groups:
             if g not in known:
                 raise ParameterError(f"observers {o.name!r}: group {g!r} is not in the scene"
