@@ -226,3 +226,20 @@ def test_a_tag_when_no_material_has_tags_says_how_to_give_them():
     with pytest.raises(ParameterError, match=r"tag 'window' matches no material; no material of "
                                              r"the scene has tags; give \[materials.<group>\]"):
         run(_scenario((area,), (m.ObserverSpec("w", tag="window"),), materials={}), quiet=True)
+
+
+def test_points_draped_onto_a_roof_over_a_hole_in_the_terrain_warn():
+    v = np.array([[0, 0, 0.1], [20, 0, 0.1], [20, 20, 0.1], [0, 20, 0.1],
+                  [24, 0, 6.0], [30, 0, 6.0], [30, 20, 6.0], [24, 20, 6.0]], dtype=np.float64)
+    f = np.array([[0, 1, 2], [0, 2, 3], [4, 5, 6], [4, 6, 7]])
+    scene = Scene.from_arrays(v, f, np.array(["ground"] * 2 + ["roof"] * 2),
+                              origin=(0.0, 0.0, 0.0))
+    sc = m.Scenario(name="hole", scene=m.SceneSpec(m.GeometrySpec(mesh=MESH)),
+                    luminaires=(m.LuminaireSpec("L1", ISO, (10.0, 10.0, 8.0)),),
+                    areas=(_grid(),), assets={MESH: scene})
+    with pytest.warns(CptedWarning) as rec:
+        run(sc, quiet=True)
+    msgs = " | ".join(str(w.message) for w in rec)
+    assert "area 'g': 30 of 130 (23 %) points lie on surfaces more than 2.5 m above the " \
+           "area's median (roofs over a hole in the terrain?)" in msgs, msgs
+    assert "grid 'g': 20 of 150 points have no walkable surface below" in msgs

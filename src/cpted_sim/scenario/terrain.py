@@ -31,6 +31,8 @@ __all__ = ["height_reference", "place_grid", "place_path_observers", "check_obse
 
 #: A point this far [m] under the walkable surface counts as below it.
 BELOW_TOLERANCE = 0.02
+#: A draped point this far [m] above its area's median surface is reported (a roof?).
+ROOF_STEP = 2.5
 #: A luminaire centre nearer than this [m] to a surface is reported.
 LUMINAIRE_CLEARANCE = 0.05
 
@@ -95,6 +97,12 @@ def place_grid(area: m.AreaSpec, grid: CalculationGrid, scene: Scene,
     if ref != "absolute":
         grid = drape_grid(grid, scene, area.height, reference=ref, **walk)
         low = np.zeros(grid.n_points, dtype=bool)
+        z = grid.points[:, 2] - area.height
+        high = z > np.median(z) + ROOF_STEP
+        if ref == "surface" and high.any():
+            _warn(f"area {area.name!r}: {_pct(int(high.sum()), grid.n_points)} points lie on "
+                  f"surfaces more than {ROOF_STEP:g} m above the area's median (roofs over a "
+                  "hole in the terrain?); name the ground in [scene] walkable")
     else:
         z = surface_below(scene, grid.points[:, :2], **walk)
         low = np.isfinite(z) & (grid.points[:, 2] < z - BELOW_TOLERANCE)
