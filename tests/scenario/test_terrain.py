@@ -243,3 +243,14 @@ def test_points_draped_onto_a_roof_over_a_hole_in_the_terrain_warn():
     assert "area 'g': 30 of 130 (23 %) points lie on surfaces more than 2.5 m above the " \
            "area's median (roofs over a hole in the terrain?)" in msgs, msgs
     assert "grid 'g': 20 of 150 points have no walkable surface below" in msgs
+
+
+def test_concealment_routes_follow_the_surface():
+    from cpted_sim.scenario.terrain import route_polyline
+
+    area = m.AreaSpec("walk", "route", path=((2, 2), (29, 2)), spacing=1.0)
+    line = route_polyline(area, SCENE, _scenario((area,)))
+    assert line.shape == (28, 3)
+    np.testing.assert_allclose(line[:, 2], np.where(line[:, 0] <= 20, 0.1, 0.3), atol=1e-9)
+    flat = route_polyline(area, SCENE, _scenario((area,), mesh=False))
+    assert flat.shape == (2, 2)

@@ -349,7 +349,8 @@ def _compute(scenario: m.Scenario, quiet: bool):
                       for q in ("surveillance", "night_surveillance"))
     observers = build_observers(scenario, scene) if wants_sight else None
     observers = terrain.check_observers(observers, scene, scenario)
-    routes = [a.path for a in scenario.areas if a.kind == "route"]
+    routes = [terrain.route_polyline(a, scene, scenario) for a in scenario.areas
+              if a.kind == "route"]
     solution = None
     if scenario.settings.bounces and lums:
         from ..lighting import radiosity

@@ -25,7 +25,7 @@ from ..geometry.query import closest_hit
 from ..geometry.scene import DEFAULT_MATERIAL, Scene
 from . import model as m
 
-__all__ = ["height_reference", "place_grid", "place_path_observers", "check_observers",
+__all__ = ["height_reference", "place_grid", "route_polyline", "place_path_observers", "check_observers",
            "check_names", "check_luminaires", "check_extent", "check_crs", "did_you_mean",
            "BELOW_TOLERANCE", "LUMINAIRE_CLEARANCE"]
 
@@ -130,6 +130,25 @@ def place_grid(area: m.AreaSpec, grid: CalculationGrid, scene: Scene,
                    normals=take(grid.normals), raster_index=take(grid.raster_index),
                    areas=take(grid.areas), face_index=take(grid.face_index))
     return grid, k
+
+
+def route_polyline(area: m.AreaSpec, scene: Scene, scenario: m.Scenario) -> np.ndarray:
+    """A route's polyline for concealment: (m, 2) as given for absolute heights, else (m, 3)
+    sampled every metre and put ``height`` above the walkable surface."""
+    path = np.asarray(area.path, dtype=np.float64)
+    ref = height_reference(area, scenario)
+    if ref == "absolute":
+        return path
+    pts = [path[:1]]
+    for a, b in zip(path[:-1], path[1:]):
+        n = max(1, int(np.ceil(np.linalg.norm(b - a))))
+        pts.append(a + (b - a) * (np.arange(1, n + 1) / n)[:, None])
+    xy = np.vstack(pts)
+    z = surface_below(scene, xy, reference=ref, **_walk(scenario))
+    ok = np.isfinite(z)
+    if ok.sum() < 2:
+        return path
+    return np.column_stack([xy[ok], z[ok] + area.height])
 
 
 def place_path_observers(spec: m.ObserverSpec, obs, scene: Scene, scenario: m.Scenario):
