@@ -51,6 +51,12 @@ def test_run_prints_the_warnings_with_counts_and_writes_them_into_the_report(low
     assert "## Warnings (1)" in md and "25 of 25 (100 %) points lie below" in md
     html = (out / "report.html").read_text(encoding="utf-8")
     assert '<section id="warnings"><h2>Warnings (1)</h2>' in html
+    import json
+
+    summary = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert summary["warnings"][0]["variant"] == "base"
+    assert "25 of 25 (100 %)" in summary["warnings"][0]["message"]
+    assert summary["excluded_points"] == {"base": {"yard": 0}}
 
 
 def test_strict_turns_warnings_into_exit_status_2_without_a_report(low, tmp_path, capsys):

@@ -254,3 +254,14 @@ def test_concealment_routes_follow_the_surface():
     np.testing.assert_allclose(line[:, 2], np.where(line[:, 0] <= 20, 0.1, 0.3), atol=1e-9)
     flat = route_polyline(area, SCENE, _scenario((area,), mesh=False))
     assert flat.shape == (2, 2)
+
+
+def test_the_demo_runs_without_warnings():
+    from cpted_sim.io.scenario_file import load_scenario
+    from cpted_sim.scenario.demo import demo_scenario_path
+
+    sc = load_scenario(demo_scenario_path())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CptedWarning)
+        res = run(sc, quiet=True)
+    assert res.warnings == () and all(a.excluded == 0 for a in res.areas.values())
