@@ -162,20 +162,22 @@ def test_unknown_groups_and_materials_are_errors_with_a_suggestion():
         run(_scenario((area,), walkable=["rod"]), quiet=True)
 
 
-def test_luminaire_inside_or_at_a_surface_warns():
+def test_luminaire_inside_or_just_behind_a_surface_warns():
     lums = (m.LuminaireSpec("in_house", ISO, (26.0, 6.0, 3.0)),
-            m.LuminaireSpec("on_wall", ISO, (23.97, 2.0, 3.0)),
-            m.LuminaireSpec("at_road", ISO, (10.0, 10.0, 0.13)),
+            m.LuminaireSpec("under_road", ISO, (10.0, 10.0, 0.07)),      # 3 cm below it
+            m.LuminaireSpec("behind_window", ISO, (23.99, 6.0, 2.5)),    # 1 cm behind
+            m.LuminaireSpec("at_window", ISO, (23.95, 6.0, 2.5)),        # 3 cm in front
             m.LuminaireSpec("ok", ISO, (10.0, 10.0, 6.0)))
     sc = _scenario((_grid(),), luminaires=lums)
     with pytest.warns(CptedWarning) as rec:
         run(sc, quiet=True)
     msgs = " | ".join(str(w.message) for w in rec)
-    assert "luminaires: 1 of 4 centres lie inside buildings, their light is blocked: " \
+    assert "luminaires: 1 of 5 centres lie inside buildings, their light is blocked: " \
            "['in_house']" in msgs
-    assert "luminaires: 1 of 4 centres lie within 5 cm of a surface" in msgs
-    assert "['at_road']" in msgs and "on_wall" not in msgs   # 3 cm from the wall plane's
-    # extension but beside the house: only the road's 3 cm counts
+    assert "luminaires: 1 of 5 centres lie below the walkable surface, their light is " \
+           "blocked: ['under_road']" in msgs
+    assert "luminaires: 1 of 5 centres lie within 5 cm behind a surface, their light is " \
+           "blocked on that side: ['behind_window']" in msgs
 
 
 def test_area_outside_the_scene_warns_or_stops():

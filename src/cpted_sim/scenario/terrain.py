@@ -246,7 +246,8 @@ def _directions() -> np.ndarray:
 
 
 def check_luminaires(scenario: m.Scenario, scene: Scene) -> None:
-    """Warn about luminaires whose centre is inside a building or within 5 cm of a surface."""
+    """Warn about luminaires whose centre is below the walkable surface, inside a building, or
+    within 5 cm behind a surface (on the side its normal points away from; 26 short rays)."""
     if not scenario.luminaires or scene.n_faces == 0:
         return
     pos = np.array([lum.position for lum in scenario.luminaires], dtype=np.float64)
@@ -254,18 +255,29 @@ def check_luminaires(scenario: m.Scenario, scene: Scene) -> None:
     dirs = _directions()
     o = np.repeat(pos, dirs.shape[0], axis=0)
     d = np.tile(dirs, (pos.shape[0], 1))
-    t, _ = closest_hit(scene, o, d, max_distance=LUMINAIRE_CLEARANCE, offset=0.0)
-    near = np.isfinite(t).reshape(pos.shape[0], -1).any(axis=1)
-    inside = inside_volumes(scene, pos, groups=volume_groups(scene, scenario))
+    t, f = closest_hit(scene, o, d, max_distance=LUMINAIRE_CLEARANCE, offset=0.0)
+    # behind a face: the ray leaves through its back (direction along the face's normal)
+    behind = np.zeros(t.shape[0], dtype=bool)
+    hit = f >= 0
+    behind[hit] = np.einsum("ij,ij->i", d[hit], scene.face_normals[f[hit]]) > 0.0
+    near = behind.reshape(pos.shape[0], -1).any(axis=1)
+    z = surface_below(scene, pos[:, :2], **_walk(scenario))
+    low = np.isfinite(z) & (pos[:, 2] < z - BELOW_TOLERANCE)
+    inside = np.zeros(pos.shape[0], dtype=bool)
+    inside[~low] = inside_volumes(scene, pos[~low], groups=volume_groups(scene, scenario))
+    bad_low = [n for n, b in zip(names, low) if b]
     bad_in = [n for n, b in zip(names, inside) if b]
-    bad_near = [n for n, b, i in zip(names, near, inside) if b and not i]
+    bad_near = [n for n, b, i in zip(names, near, inside | low) if b and not i]
+    if bad_low:
+        _warn(f"luminaires: {len(bad_low)} of {len(names)} centres lie below the walkable "
+              f"surface, their light is blocked: {bad_low[:10]}")
     if bad_in:
         _warn(f"luminaires: {len(bad_in)} of {len(names)} centres lie inside buildings, their "
               f"light is blocked: {bad_in[:10]}")
     if bad_near:
         _warn(f"luminaires: {len(bad_near)} of {len(names)} centres lie within "
-              f"{LUMINAIRE_CLEARANCE * 100:.0f} cm of a surface (inside or just behind it, "
-              f"their light may be blocked): {bad_near[:10]}")
+              f"{LUMINAIRE_CLEARANCE * 100:.0f} cm behind a surface, their light is blocked "
+              f"on that side: {bad_near[:10]}")
 
 
 def check_extent(scenario: m.Scenario, scene: Scene) -> None:
