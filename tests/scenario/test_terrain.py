@@ -267,3 +267,14 @@ def test_the_demo_runs_without_warnings():
         warnings.simplefilter("error", CptedWarning)
         res = run(sc, quiet=True)
     assert res.warnings == () and all(a.excluded == 0 for a in res.areas.values())
+
+
+def test_strict_run_raises_on_warnings():
+    from cpted_sim.errors import StrictWarningsError
+
+    sc = _scenario((_grid(height_reference="absolute", height=0.0),))
+    with pytest.raises(StrictWarningsError, match=r"strict: 1 warnings \(first: area 'g': 150 "
+                                                  r"of 150"):
+        run(sc, quiet=True, strict=True)
+    assert run(_scenario((_grid(),), walkable=["road", "pavement"]), quiet=True,
+               strict=False).areas["g"].excluded == 4

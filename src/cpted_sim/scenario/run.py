@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..config import progress_enabled, threads as thread_context
-from ..errors import CptedWarning, ParameterError
+from ..errors import CptedWarning, ParameterError, StrictWarningsError
 from ..field import Field
 from ..geometry.grid import CalculationGrid
 from ..geometry.scene import Scene
@@ -371,7 +371,8 @@ def _compute(scenario: m.Scenario, quiet: bool):
     return scene, lums, observers, areas
 
 
-def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None = None):
+def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None = None,
+        strict: bool = False):
     """Compute everything a scenario asks for.
 
     Parameters
@@ -382,6 +383,9 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         Kernel threads (default: ``scenario.settings.threads``, else the session setting).
     quiet : bool, optional
         Turn progress bars off (default: ``scenario.settings.quiet`` or the session setting).
+    strict : bool
+        Raise :class:`~cpted_sim.errors.StrictWarningsError` when the run raised any
+        :class:`~cpted_sim.errors.CptedWarning` (default: collect them in ``warnings``).
 
     Returns
     -------
@@ -393,7 +397,10 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
     Raises
     ------
     ParameterError
-        A variant removes a group the scene lacks, a builtin gets bad parameters, ...
+        A variant removes a group the scene lacks, a builtin gets bad parameters, a tag or
+        group matches nothing, ...
+    StrictWarningsError
+        ``strict`` and the run raised warnings.
     """
     if not isinstance(scenario, m.Scenario):
         raise ParameterError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
@@ -413,6 +420,8 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         warnings.simplefilter("always")
         scene, lums, observers, areas = _compute(scenario, quiet)
     found = _replay(caught)
+    if strict and found:
+        raise StrictWarningsError(f"strict: {len(found)} warnings (first: {found[0]})")
     settings = {
         "threads": n_threads, "engine": scenario.settings.engine,
         "max_distance": scenario.settings.max_distance, "bounces": scenario.settings.bounces,
