@@ -84,3 +84,27 @@ def test_a_clean_run_prints_no_warning_and_strict_passes(low, tmp_path, capsys):
     assert "warning" not in capsys.readouterr().err
     md = (tmp_path / "ok" / "report.md").read_text(encoding="utf-8")
     assert "## Warnings (0)" in md and "No warnings" in md
+
+
+def test_the_report_counts_points_left_out_inside_buildings(tmp_path):
+    from cpted_sim.io.report import write_report
+    from cpted_sim.io.scenario_file import loads_scenario
+    from cpted_sim.scenario import compare, run
+
+    text = LOW.replace('height = 0.0', 'height = 1.0') + textwrap.dedent('''\
+        [[variants]]
+        name = "B"
+        [[variants.changes]]
+        op = "add_geometry"
+        builtin = "box"
+        group = "kiosk"
+        params = { min = [7.0, 7.0, 0.2], max = [13.0, 13.0, 3.0] }
+        ''')
+    sc = loads_scenario(text, load_assets=False)
+    with pytest.warns(Warning):
+        cmp = compare(run(sc, quiet=True), run(sc.apply("B"), quiet=True))
+    assert cmp.variants[0].areas["yard"].excluded == 1       # the point at (10, 10)
+    write_report(cmp, tmp_path / "r", maps=False, meshes=False, geotiff=False)
+    md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+    assert md.count("points lie inside buildings; they are left out of the statistics") == 1
+    assert "**B**: area 'yard': 1 of 25 (4 %) points lie inside buildings" in md
