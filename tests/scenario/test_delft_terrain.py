@@ -27,18 +27,19 @@ def _ring(shared: object, index: int) -> list[list[float]]:
     return [[round(float(x), 3), round(float(y), 3)] for x, y in ring]
 
 
-def _toml(shared, *, area_extra="", observers='kind = "window"\ngroups = ["Building"]', scene_extra="") -> str:
+def _toml(shared, *, area_extra="", observers='kind = "window"\ngroups = ["Building"]',
+          scene_extra="", mesh=None, ies=None) -> str:
     road = _ring(shared, CARRIAGEWAY)
     mid = np.mean(np.asarray(road), axis=0)
     return textwrap.dedent(f'''\
         name = "delft street"
         [scene]
-        mesh = "{(shared / OBJ).as_posix()}"
+        mesh = "{mesh or (shared / OBJ).as_posix()}"
         {scene_extra}
 
         [[luminaires]]
         name = "L1"
-        photometry = "{(shared / IES).as_posix()}"
+        photometry = "{ies or (shared / IES).as_posix()}"
         position = [{mid[0]:.3f}, {mid[1]:.3f}, 6.0]
 
         [[areas]]
@@ -67,9 +68,17 @@ def _toml(shared, *, area_extra="", observers='kind = "window"\ngroups = ["Build
 
 @pytest.fixture
 def write(shared_data, tmp_path):
+    """A scenario file beside copies of the mesh and the IES file (scenario files may only
+    name files in their own folder), as a user would lay out a study."""
+    import shutil
+
+    for rel in (OBJ, OBJ.replace("testarea.obj", "3dfier.mtl"), IES):
+        shutil.copyfile(shared_data / rel, tmp_path / rel.rsplit("/", 1)[-1])
+
     def _write(name, **kw):
         p = tmp_path / name
-        p.write_text(_toml(shared_data, **kw), encoding="utf-8")
+        p.write_text(_toml(shared_data, mesh="testarea.obj", ies="rab_1.ies", **kw),
+                     encoding="utf-8")
         return p
     return _write
 
