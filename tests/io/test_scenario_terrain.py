@@ -17,6 +17,12 @@ TEXT = textwrap.dedent('''\
     walkable = ["ground"]
     max_slope_deg = 20.0
 
+    [[luminaires]]
+    name = "pole"
+    photometry = { builtin = "isotropic", intensity_cd = 100.0 }
+    position = [5.0, 5.0, 6.0]
+    height_reference = "surface"
+
     [[areas]]
     name = "street"
     kind = "grid"
@@ -39,6 +45,12 @@ TEXT = textwrap.dedent('''\
     [[variants]]
     name = "B"
     [[variants.changes]]
+    op = "add_luminaire"
+    name = "pole2"
+    photometry = { builtin = "isotropic", intensity_cd = 100.0 }
+    position = [8.0, 5.0, 6.0]
+    height_reference = "surface"
+    [[variants.changes]]
     op = "add_observers"
     name = "more"
     kind = "path"
@@ -52,7 +64,9 @@ def test_terrain_keys_are_read():
     assert sc.scene.walkable == ("ground",) and sc.scene.max_slope_deg == 20.0
     assert [a.height_reference for a in sc.areas] == ["surface", "deck"]
     assert sc.observers[0].height_reference == "surface"
-    assert sc.variants[0].changes[0].observers.height_reference == "absolute"
+    assert sc.luminaires[0].height_reference == "surface"
+    assert sc.variants[0].changes[0].luminaire.height_reference == "surface"
+    assert sc.variants[0].changes[1].observers.height_reference == "absolute"
     assert sc.apply("B").observers[1].height_reference == "absolute"
 
 
@@ -69,7 +83,7 @@ def test_unset_keys_stay_unset():
 
 @pytest.mark.parametrize("old,new,match", [
     ('height_reference = "deck"', 'height_reference = "ground"',
-     r"t\.toml line 17 \[areas\[1\]\.height_reference\]: expected one of surface, deck, absolute, "
+     r"t\.toml line 23 \[areas\[1\]\.height_reference\]: expected one of surface, deck, absolute, "
      r"got 'ground'"),
     ('max_slope_deg = 20.0', 'max_slope_deg = 95.0',
      r"\[scene\.max_slope_deg\]: expected a number <= 90"),

@@ -279,3 +279,21 @@ def test_strict_run_raises_on_warnings():
         run(sc, quiet=True, strict=True)
     assert run(_scenario((_grid(),), walkable=["road", "pavement"]), quiet=True,
                strict=False).areas["g"].excluded == 4
+
+
+def test_pole_feet_stand_on_the_surface():
+    from cpted_sim.scenario.run import build_luminaires
+
+    lums = (m.LuminaireSpec("road", ISO, (10.0, 10.0, 6.0), height_reference="surface"),
+            m.LuminaireSpec("pavement", ISO, (22.0, 2.0, 5.0), height_reference="surface"),
+            m.LuminaireSpec("fixed", ISO, (10.0, 12.0, 6.0)))
+    sc = _scenario((_grid(),), luminaires=lums, walkable=["road", "pavement"])
+    z = [lum.position[2] for lum in build_luminaires(sc)]
+    np.testing.assert_allclose(z, [6.1, 5.3, 6.0], atol=1e-9)
+    res = _run(sc)
+    np.testing.assert_allclose([lum.position[2] for lum in res.luminaires], [6.1, 5.3, 6.0],
+                               atol=1e-9)
+    off = (m.LuminaireSpec("off", ISO, (50.0, 10.0, 6.0), height_reference="surface"),)
+    with pytest.raises(ParameterError, match=r"luminaires \['off'\]: no walkable surface under "
+                                             r"the pole"):
+        build_luminaires(_scenario((_grid(),), luminaires=off))

@@ -127,16 +127,24 @@ def _distribution(p: m.PhotometrySpec, assets, cache: dict):
     return dist
 
 
-def build_luminaires(scenario: m.Scenario) -> tuple:
-    """The scenario's luminaires as :class:`cpted_sim.photometry.Luminaire` objects."""
+def build_luminaires(scenario: m.Scenario, scene: Scene | None = None) -> tuple:
+    """The scenario's luminaires as :class:`cpted_sim.photometry.Luminaire` objects.
+
+    Luminaires with a ``height_reference`` of ``"surface"`` or ``"deck"`` stand on the
+    walkable surface of ``scene`` (built here when not given).
+    """
     from ..photometry import Luminaire
 
+    specs = scenario.luminaires
+    if any(s.height_reference not in (None, "absolute") for s in specs):
+        specs = terrain.place_luminaires(scenario, scene if scene is not None
+                                         else build_scene(scenario))
     cache: dict = {}
     return tuple(
         Luminaire(_distribution(s.photometry, scenario.assets, cache), np.array(s.position),
                   azimuth=s.azimuth, tilt=s.tilt, spin=s.spin,
                   maintenance_factor=s.maintenance_factor, flux_scale=s.flux_scale, name=s.name)
-        for s in scenario.luminaires)
+        for s in specs)
 
 
 # ---------------------------------------------------------------------------- observers
@@ -343,8 +351,8 @@ def _compute(scenario: m.Scenario, quiet: bool):
     scene = build_scene(scenario)
     terrain.check_names(scenario, scene)
     terrain.check_extent(scenario, scene)
-    terrain.check_luminaires(scenario, scene)
-    lums = build_luminaires(scenario)
+    lums = build_luminaires(scenario, scene)
+    terrain.check_luminaires(scenario, scene, lums)
     wants_sight = any(q in a.computed_quantities for a in scenario.areas
                       for q in ("surveillance", "night_surveillance"))
     observers = build_observers(scenario, scene) if wants_sight else None

@@ -25,7 +25,8 @@ from ..geometry.query import closest_hit
 from ..geometry.scene import DEFAULT_MATERIAL, Scene
 from . import model as m
 
-__all__ = ["height_reference", "place_grid", "route_polyline", "place_path_observers", "check_observers",
+__all__ = ["height_reference", "place_grid", "route_polyline", "place_path_observers",
+           "place_luminaires", "check_observers",
            "check_names", "check_luminaires", "check_extent", "check_crs", "did_you_mean",
            "BELOW_TOLERANCE", "LUMINAIRE_CLEARANCE"]
 
@@ -245,13 +246,41 @@ def _directions() -> np.ndarray:
     return d / np.linalg.norm(d, axis=1)[:, None]
 
 
-def check_luminaires(scenario: m.Scenario, scene: Scene) -> None:
+def place_luminaires(scenario: m.Scenario, scene: Scene) -> tuple[m.LuminaireSpec, ...]:
+    """The luminaire specs with ``position[2]`` above the walkable surface turned into world z
+    for those whose ``height_reference`` is ``"surface"`` or ``"deck"`` (pole feet).
+
+    Raises
+    ------
+    ParameterError
+        A pole stands where there is no walkable surface (the message names the luminaires).
+    """
+    out = list(scenario.luminaires)
+    for ref in ("surface", "deck"):
+        idx = [i for i, s in enumerate(out) if s.height_reference == ref]
+        if not idx:
+            continue
+        xy = np.array([out[i].position[:2] for i in idx], dtype=np.float64)
+        z = surface_below(scene, xy, reference=ref, **_walk(scenario))
+        missing = [out[i].name for i, zi in zip(idx, z) if not np.isfinite(zi)]
+        if missing:
+            raise ParameterError(f"luminaires {missing[:10]}: no walkable surface under the "
+                                 f"pole ({len(missing)} of {len(idx)} with height_reference "
+                                 f"= {ref!r}); check their x, y and [scene] walkable")
+        for i, zi in zip(idx, z):
+            x, y, h = out[i].position
+            out[i] = replace(out[i], position=(x, y, float(zi) + h), height_reference="absolute")
+    return tuple(out)
+
+
+def check_luminaires(scenario: m.Scenario, scene: Scene, luminaires=None) -> None:
     """Warn about luminaires whose centre is below the walkable surface, inside a building, or
     within 5 cm behind a surface (on the side its normal points away from; 26 short rays)."""
-    if not scenario.luminaires or scene.n_faces == 0:
+    lums = scenario.luminaires if luminaires is None else luminaires
+    if not lums or scene.n_faces == 0:
         return
-    pos = np.array([lum.position for lum in scenario.luminaires], dtype=np.float64)
-    names = [lum.name for lum in scenario.luminaires]
+    pos = np.array([np.asarray(lum.position, dtype=np.float64) for lum in lums])
+    names = [lum.name for lum in lums]
     dirs = _directions()
     o = np.repeat(pos, dirs.shape[0], axis=0)
     d = np.tile(dirs, (pos.shape[0], 1))
