@@ -125,3 +125,62 @@ def test_drape_grid_follows_the_surface_and_drops_points_with_none(street):
     np.testing.assert_allclose(lifted.points[:, 2], 1.5)
     with pytest.raises(GridError, match="no walkable surface"):
         drape_grid(grid, street, walkable=["road"], missing="raise")
+
+
+def _heightfield(rng, n=8, cell=2.0):
+    """A random triangulated heightfield [m] and its exact height by barycentric interpolation."""
+    h = rng.uniform(-0.5, 1.5, (n + 1, n + 1))
+    gx, gy = np.meshgrid(np.arange(n + 1) * cell, np.arange(n + 1) * cell, indexing="ij")
+    v = np.column_stack([gx.ravel(), gy.ravel(), h.ravel()])
+    idx = np.arange((n + 1) ** 2).reshape(n + 1, n + 1)
+    a, b, c, d = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
+    f = np.vstack([np.column_stack([a, b, c]), np.column_stack([a, c, d])])
+
+    def exact(xy):
+        i = np.minimum((xy[:, 0] // cell).astype(int), n - 1)
+        j = np.minimum((xy[:, 1] // cell).astype(int), n - 1)
+        u, w = xy[:, 0] / cell - i, xy[:, 1] / cell - j
+        h00, h10, h11, h01 = h[i, j], h[i + 1, j], h[i + 1, j + 1], h[i, j + 1]
+        lower = u >= w      # triangle (a, b, c) below the diagonal
+        return np.where(lower, h00 + u * (h10 - h00) + w * (h11 - h10),
+                        h00 + w * (h01 - h00) + u * (h11 - h01))
+
+    return Scene.from_arrays(v, f, np.full(f.shape[0], "ground"), origin=(0.0, 0.0, 0.0)), exact
+
+
+def test_surface_below_matches_barycentric_heights_on_a_random_heightfield():
+    rng = np.random.default_rng(3)
+    scene, exact = _heightfield(rng)
+    xy = rng.uniform(0.01, 15.99, (2000, 2))
+    z = surface_below(scene, xy, max_slope_deg=89.0)
+    np.testing.assert_allclose(z, exact(xy), atol=1e-6)     # measured max 7e-16 m
+
+
+def test_inside_volumes_matches_a_box_test_among_random_boxes_on_terrain():
+    rng = np.random.default_rng(11)
+    ground, _ = _heightfield(rng, n=6, cell=5.0)            # an open sheet below everything
+    vs, fs, gs, boxes = [ground.to_world(ground.vertices)], [ground.faces], \
+        ["ground"] * ground.n_faces, []
+    off = vs[0].shape[0]
+    for k in range(6):                                      # disjoint boxes on a 3 x 2 layout
+        x0, y0 = 2.0 + 9.0 * (k % 3), 3.0 + 12.0 * (k // 3)
+        lo = np.array([x0, y0, -1.0]) + rng.uniform(0, 1, 3) * [1, 1, 0]
+        hi = lo + rng.uniform([3, 3, 4], [6, 8, 10])
+        v, f = _box(lo, hi)
+        vs.append(v)
+        fs.append(f + off)
+        gs += [f"b{k}"] * 12
+        off += 8
+        boxes.append((lo, hi))
+    scene = Scene.from_arrays(np.vstack(vs), np.vstack(fs), np.array(gs), origin=(0, 0, 0))
+    # above the terrain (< 1.5 m) plus what a tilted horizontal ray rises across the scene
+    pts = rng.uniform([0, 0, 2.0], [30, 30, 12], (3000, 3))
+    expected = np.zeros(pts.shape[0], dtype=bool)
+    margin = np.zeros(pts.shape[0], dtype=bool)            # too near a face to call
+    for lo, hi in boxes:
+        expected |= np.all((pts > lo) & (pts < hi), axis=1)
+        margin |= np.all((pts > lo - 1e-3) & (pts < hi + 1e-3), axis=1) & \
+            ~np.all((pts > lo + 1e-3) & (pts < hi - 1e-3), axis=1)
+    got = inside_volumes(scene, pts)
+    assert expected.sum() > 50                               # measured 99 inside, 0 wrong
+    np.testing.assert_array_equal(got[~margin], expected[~margin])

@@ -22,7 +22,10 @@ up crosses the faces an odd number of times **and** at least three of four nearl
 rays (turned off the axes, tilted up 0.6 deg so none grazes an axis-aligned wall or the ground)
 do too. A single ray's parity is fooled by an open sheet (the terrain, a bridge deck, a bank):
 the sheet is crossed once going up but not sideways, and one sheet crossed sideways costs one
-vote only. A point on a boundary has rays that leave at once, so it mostly counts as outside. Hits nearer than the scene's
+vote only. A point on a boundary has rays that leave at once, so it mostly counts as outside. A point
+just under an open sheet (under the pavement) may vote inside, as the tilted rays come up
+through the sheet: test "below the surface" (:func:`surface_below`) first, as the scenario
+checks do. Hits nearer than the scene's
 ray offset to a previous hit count once (a ray through a shared edge).
 """
 

@@ -1,4 +1,5 @@
-"""Scenario-file keys of terrain: ``height_reference`` and ``[scene] walkable`` (layer L6).
+"""Scenario-file keys of terrain: ``height_reference`` (areas, observers, luminaires) and
+``[scene] walkable``, ``max_slope_deg`` (layer L6).
 
 :func:`split_terrain_keys` takes these keys out of the parsed TOML before the main reader sees
 it (so its tables stay strict) and checks them; :func:`apply_terrain_keys` puts them on the
@@ -25,7 +26,7 @@ def _reference(r, d: dict, key: str):
 
 def split_terrain_keys(r, data: dict) -> tuple[dict, dict]:
     """``(data without the terrain keys, the terrain keys by item)``; ``r`` is the reader."""
-    out: dict = {"scene": {}, "areas": {}, "observers": {}, "changes": {}}
+    out: dict = {"scene": {}, "areas": {}, "observers": {}, "luminaires": {}, "changes": {}}
     scene = data.get("scene")
     if isinstance(scene, dict):
         scene = dict(scene)
@@ -35,7 +36,7 @@ def split_terrain_keys(r, data: dict) -> tuple[dict, dict]:
             out["scene"]["max_slope_deg"] = r.num(scene.pop("max_slope_deg"),
                                                   "scene.max_slope_deg", lo=0.0, hi=90.0)
         data = {**data, "scene": scene}
-    for what in ("areas", "observers"):
+    for what in ("areas", "observers", "luminaires"):
         items = data.get(what)
         if isinstance(items, list):
             items = [dict(d) if isinstance(d, dict) else d for d in items]
@@ -52,7 +53,8 @@ def split_terrain_keys(r, data: dict) -> tuple[dict, dict]:
             if isinstance(v, dict) and isinstance(v.get("changes"), list):
                 v["changes"] = [dict(c) if isinstance(c, dict) else c for c in v["changes"]]
                 for j, c in enumerate(v["changes"]):
-                    if isinstance(c, dict) and c.get("op") == "add_observers":
+                    if isinstance(c, dict) and c.get("op") in ("add_observers",
+                                                                "add_luminaire"):
                         ref = _reference(r, c, f"variants[{i}].changes[{j}]")
                         if ref is not None:
                             out["changes"][(i, j)] = ref
@@ -67,10 +69,18 @@ def apply_terrain_keys(terrain: dict, sc: m.Scenario) -> m.Scenario:
                   if i in terrain["areas"] else a for i, a in enumerate(sc.areas))
     observers = tuple(replace(o, height_reference=terrain["observers"][i])
                       if i in terrain["observers"] else o for i, o in enumerate(sc.observers))
+    luminaires = tuple(replace(x, height_reference=terrain["luminaires"][i])
+                       if i in terrain["luminaires"] else x for i, x in enumerate(sc.luminaires))
     variants = []
     for i, v in enumerate(sc.variants):
-        changes = tuple(
-            m.AddObservers(replace(c.observers, height_reference=terrain["changes"][(i, j)]))
-            if (i, j) in terrain["changes"] else c for j, c in enumerate(v.changes))
+        changes = tuple(_with_reference(c, terrain["changes"][(i, j)])
+                        if (i, j) in terrain["changes"] else c for j, c in enumerate(v.changes))
         variants.append(replace(v, changes=changes))
-    return replace(sc, scene=scene, areas=areas, observers=observers, variants=tuple(variants))
+    return replace(sc, scene=scene, areas=areas, observers=observers, luminaires=luminaires,
+                   variants=tuple(variants))
+
+
+def _with_reference(change, ref: str):
+    if isinstance(change, m.AddLuminaire):
+        return m.AddLuminaire(replace(change.luminaire, height_reference=ref))
+    return m.AddObservers(replace(change.observers, height_reference=ref))

@@ -311,10 +311,12 @@ def _warnings(comparison) -> list[tuple[str, str]]:
     """(variant, message) of every run's CptedWarning and of the points left out."""
     items = []
     for r in (comparison.base, *comparison.variants):
-        items += [(r.variant, str(w)) for w in getattr(r, "warnings", ())]
+        own = [str(w) for w in getattr(r, "warnings", ())]
+        items += [(r.variant, w) for w in own]
         for name, area in r.areas.items():
             k = getattr(area, "excluded", 0)
-            if k:
+            said = any(w.startswith(f"area {name!r}") and "inside buildings" in w for w in own)
+            if k and not said:
                 items.append((r.variant, f"area {name!r}: {k} points inside buildings are left "
                                          "out of the statistics"))
     return list(dict.fromkeys(items))

@@ -41,7 +41,7 @@ def _lum_out(lum: m.LuminaireSpec, base: Path) -> dict:
     return {"name": lum.name, "photometry": _phot_out(lum.photometry, base),
             "position": list(lum.position), "azimuth": lum.azimuth, "tilt": lum.tilt,
             "spin": lum.spin, "maintenance_factor": lum.maintenance_factor,
-            "flux_scale": lum.flux_scale}
+            "flux_scale": lum.flux_scale, "height_reference": lum.height_reference}
 
 
 def _pts(v):

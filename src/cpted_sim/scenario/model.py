@@ -179,6 +179,9 @@ class LuminaireSpec:
         [-], default 0.8 (a maintained LED installation).
     flux_scale : float
         Extra intensity multiplier [-] (dimming), default 1.
+    height_reference : str or None
+        ``"surface"`` or ``"deck"``: ``position[2]`` is the mounting height above the walkable
+        surface under the pole; ``None`` or ``"absolute"`` (default): world z.
     """
 
     name: str
@@ -189,8 +192,10 @@ class LuminaireSpec:
     spin: float = 0.0
     maintenance_factor: float = 0.8
     flux_scale: float = 1.0
+    height_reference: str | None = None
 
     def __post_init__(self):
+        _check_reference(self.height_reference, f"luminaire {self.name!r}")
         pos = tuple(float(v) for v in self.position)
         if len(pos) != 3:
             raise ParameterError(f"luminaire {self.name!r}: position needs 3 numbers, got {pos}")

@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..config import max_memory, progress_enabled, threads as thread_context
-from ..errors import CptedWarning, ParameterError
+from ..errors import CptedWarning, ParameterError, StrictWarningsError
 from ..field import Field
 from ..geometry.grid import CalculationGrid
 from ..geometry.scene import Scene
@@ -136,16 +136,24 @@ def _distribution(p: m.PhotometrySpec, assets, cache: dict):
     return dist
 
 
-def build_luminaires(scenario: m.Scenario) -> tuple:
-    """The scenario's luminaires as :class:`cpted_sim.photometry.Luminaire` objects."""
+def build_luminaires(scenario: m.Scenario, scene: Scene | None = None) -> tuple:
+    """The scenario's luminaires as :class:`cpted_sim.photometry.Luminaire` objects.
+
+    Luminaires with a ``height_reference`` of ``"surface"`` or ``"deck"`` stand on the
+    walkable surface of ``scene`` (built here when not given).
+    """
     from ..photometry import Luminaire
 
+    specs = scenario.luminaires
+    if any(s.height_reference not in (None, "absolute") for s in specs):
+        specs = terrain.place_luminaires(scenario, scene if scene is not None
+                                         else build_scene(scenario))
     cache: dict = {}
     return tuple(
         Luminaire(_distribution(s.photometry, scenario.assets, cache), np.array(s.position),
                   azimuth=s.azimuth, tilt=s.tilt, spin=s.spin,
                   maintenance_factor=s.maintenance_factor, flux_scale=s.flux_scale, name=s.name)
-        for s in scenario.luminaires)
+        for s in specs)
 
 
 # ---------------------------------------------------------------------------- observers
@@ -356,13 +364,14 @@ def _compute(scenario: m.Scenario, quiet: bool):
     scene = build_scene(scenario)
     terrain.check_names(scenario, scene)
     terrain.check_extent(scenario, scene)
-    terrain.check_luminaires(scenario, scene)
-    lums = build_luminaires(scenario)
+    lums = build_luminaires(scenario, scene)
+    terrain.check_luminaires(scenario, scene, lums)
     wants_sight = any(q in a.computed_quantities for a in scenario.areas
                       for q in ("surveillance", "night_surveillance"))
     observers = build_observers(scenario, scene) if wants_sight else None
     observers = terrain.check_observers(observers, scene, scenario)
-    routes = [a.path for a in scenario.areas if a.kind == "route"]
+    routes = [terrain.route_polyline(a, scene, scenario) for a in scenario.areas
+              if a.kind == "route"]
     solution = None
     if scenario.settings.bounces and lums:
         from ..lighting import radiosity
@@ -384,7 +393,7 @@ def _compute(scenario: m.Scenario, quiet: bool):
 
 
 def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None = None,
-        max_memory_gb: float | None = None):
+        max_memory_gb: float | None = None, strict: bool = False):
     """Compute everything a scenario asks for.
 
     Parameters
@@ -399,6 +408,9 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         Memory limit [GB] (default: ``scenario.settings.max_memory_gb``, else
         :func:`cpted_sim.config.get_max_memory_gb`); estimated before anything is allocated
         (:func:`~cpted_sim.scenario.preflight.check_scenario`).
+    strict : bool
+        Raise :class:`~cpted_sim.errors.StrictWarningsError` when the run raised any
+        :class:`~cpted_sim.errors.CptedWarning` (default: collect them in ``warnings``).
 
     Returns
     -------
@@ -411,9 +423,11 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
     ------
     ParameterError
         A variant removes a group the scene lacks, a builtin gets bad parameters, a name is
-        empty or holds ``/``, ...
+        empty or holds ``/``, a tag or group matches nothing, ...
     MemoryLimitError
         The run would need more memory than the limit allows (checked before computing).
+    StrictWarningsError
+        ``strict`` and the run raised warnings.
     """
     if not isinstance(scenario, m.Scenario):
         raise ParameterError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
@@ -437,6 +451,8 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         warnings.simplefilter("always")
         scene, lums, observers, areas = _compute(scenario, quiet)
     found = _replay(caught)
+    if strict and found:
+        raise StrictWarningsError(f"strict: {len(found)} warnings (first: {found[0]})")
     settings = {
         "threads": n_threads, "engine": scenario.settings.engine,
         "max_distance": scenario.settings.max_distance, "bounces": scenario.settings.bounces,

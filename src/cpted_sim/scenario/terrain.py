@@ -25,12 +25,15 @@ from ..geometry.query import closest_hit
 from ..geometry.scene import DEFAULT_MATERIAL, Scene
 from . import model as m
 
-__all__ = ["height_reference", "place_grid", "place_path_observers", "check_observers",
+__all__ = ["height_reference", "place_grid", "route_polyline", "place_path_observers",
+           "place_luminaires", "check_observers",
            "check_names", "check_luminaires", "check_extent", "check_crs", "did_you_mean",
            "BELOW_TOLERANCE", "LUMINAIRE_CLEARANCE"]
 
 #: A point this far [m] under the walkable surface counts as below it.
 BELOW_TOLERANCE = 0.02
+#: A draped point this far [m] above its area's median surface is reported (a roof?).
+ROOF_STEP = 2.5
 #: A luminaire centre nearer than this [m] to a surface is reported.
 LUMINAIRE_CLEARANCE = 0.05
 
@@ -94,6 +97,13 @@ def place_grid(area: m.AreaSpec, grid: CalculationGrid, scene: Scene,
     walk = _walk(scenario)
     if ref != "absolute":
         grid = drape_grid(grid, scene, area.height, reference=ref, **walk)
+        low = np.zeros(grid.n_points, dtype=bool)
+        z = grid.points[:, 2] - area.height
+        high = z > np.median(z) + ROOF_STEP
+        if ref == "surface" and high.any():
+            _warn(f"area {area.name!r}: {_pct(int(high.sum()), grid.n_points)} points lie on "
+                  f"surfaces more than {ROOF_STEP:g} m above the area's median (roofs over a "
+                  "hole in the terrain?); name the ground in [scene] walkable")
     else:
         z = surface_below(scene, grid.points[:, :2], **walk)
         low = np.isfinite(z) & (grid.points[:, 2] < z - BELOW_TOLERANCE)
@@ -101,7 +111,9 @@ def place_grid(area: m.AreaSpec, grid: CalculationGrid, scene: Scene,
             _warn(f"area {area.name!r}: {_pct(int(low.sum()), grid.n_points)} points lie below "
                   f"the walkable surface (up to {float(np.max(z[low] - grid.points[low, 2])):.2f}"
                   " m); they get no light. Use height_reference = \"surface\"")
-    inside = inside_volumes(scene, grid.points, groups=volume_groups(scene, scenario))
+    # a point under the surface is reported above; the vote would take the ground for a roof
+    inside = np.zeros(grid.n_points, dtype=bool)
+    inside[~low] = inside_volumes(scene, grid.points[~low], groups=volume_groups(scene, scenario))
     k = int(inside.sum())
     if k == 0:
         return grid, 0
@@ -119,6 +131,25 @@ def place_grid(area: m.AreaSpec, grid: CalculationGrid, scene: Scene,
                    normals=take(grid.normals), raster_index=take(grid.raster_index),
                    areas=take(grid.areas), face_index=take(grid.face_index))
     return grid, k
+
+
+def route_polyline(area: m.AreaSpec, scene: Scene, scenario: m.Scenario) -> np.ndarray:
+    """A route's polyline for concealment: (m, 2) as given for absolute heights, else (m, 3)
+    sampled every metre and put ``height`` above the walkable surface."""
+    path = np.asarray(area.path, dtype=np.float64)
+    ref = height_reference(area, scenario)
+    if ref == "absolute":
+        return path
+    pts = [path[:1]]
+    for a, b in zip(path[:-1], path[1:]):
+        n = max(1, int(np.ceil(np.linalg.norm(b - a))))
+        pts.append(a + (b - a) * (np.arange(1, n + 1) / n)[:, None])
+    xy = np.vstack(pts)
+    z = surface_below(scene, xy, reference=ref, **_walk(scenario))
+    ok = np.isfinite(z)
+    if ok.sum() < 2:
+        return path
+    return np.column_stack([xy[ok], z[ok] + area.height])
 
 
 def place_path_observers(spec: m.ObserverSpec, obs, scene: Scene, scenario: m.Scenario):
@@ -153,6 +184,12 @@ def check_observers(obs, scene: Scene, scenario: m.Scenario, names=None):
     if inside.any():
         _warn(f"{what}: {_pct(int(inside.sum()), obs.n)} eyes lie inside buildings; they are "
               "left out (observers from groups sit at face centres: use windows or doors)")
+    d = np.asarray(obs.directions, dtype=np.float64)
+    steep = (np.abs(d[:, 2]) > np.cos(np.radians(45.0))) & (np.asarray(obs.fov) < 360.0) & ~below \
+        & ~inside
+    if steep.any():
+        _warn(f"{what}: {_pct(int(steep.sum()), obs.n)} eyes look up or down (faces of roofs or "
+              "floors?); they cannot watch the street. Windows and doors lie on walls")
     bad = below | inside
     if bad.all():
         raise ParameterError(f"{what}: all {obs.n} eyes lie inside buildings or below the "
@@ -178,8 +215,10 @@ def check_names(scenario: m.Scenario, scene: Scene) -> None:
                   | {t for mat in scenario.materials.values() for t in mat.tags})
     for o in scenario.observers:
         if o.tag is not None and o.tag not in tags:
+            hint = (f"the scene's tags: {tags}" if tags else "no material of the scene has "
+                    "tags; give [materials.<group>] tags = [\"window\"]")
             raise ParameterError(f"observers {o.name!r}: tag {o.tag!r} matches no material"
-                                 f"{did_you_mean(o.tag, tags)}; the scene's tags: {tags}")
+                                 f"{did_you_mean(o.tag, tags)}; {hint}")
         for g in o.groups:
             if g not in known:
                 raise ParameterError(f"observers {o.name!r}: group {g!r} is not in the scene"
@@ -207,27 +246,67 @@ def _directions() -> np.ndarray:
     return d / np.linalg.norm(d, axis=1)[:, None]
 
 
-def check_luminaires(scenario: m.Scenario, scene: Scene) -> None:
-    """Warn about luminaires whose centre is inside a building or within 5 cm of a surface."""
-    if not scenario.luminaires or scene.n_faces == 0:
+def place_luminaires(scenario: m.Scenario, scene: Scene) -> tuple[m.LuminaireSpec, ...]:
+    """The luminaire specs with ``position[2]`` above the walkable surface turned into world z
+    for those whose ``height_reference`` is ``"surface"`` or ``"deck"`` (pole feet).
+
+    Raises
+    ------
+    ParameterError
+        A pole stands where there is no walkable surface (the message names the luminaires).
+    """
+    out = list(scenario.luminaires)
+    for ref in ("surface", "deck"):
+        idx = [i for i, s in enumerate(out) if s.height_reference == ref]
+        if not idx:
+            continue
+        xy = np.array([out[i].position[:2] for i in idx], dtype=np.float64)
+        z = surface_below(scene, xy, reference=ref, **_walk(scenario))
+        missing = [out[i].name for i, zi in zip(idx, z) if not np.isfinite(zi)]
+        if missing:
+            raise ParameterError(f"luminaires {missing[:10]}: no walkable surface under the "
+                                 f"pole ({len(missing)} of {len(idx)} with height_reference "
+                                 f"= {ref!r}); check their x, y and [scene] walkable")
+        for i, zi in zip(idx, z):
+            x, y, h = out[i].position
+            out[i] = replace(out[i], position=(x, y, float(zi) + h), height_reference="absolute")
+    return tuple(out)
+
+
+def check_luminaires(scenario: m.Scenario, scene: Scene, luminaires=None) -> None:
+    """Warn about luminaires whose centre is below the walkable surface, inside a building, or
+    within 5 cm behind a surface (on the side its normal points away from; 26 short rays)."""
+    lums = scenario.luminaires if luminaires is None else luminaires
+    if not lums or scene.n_faces == 0:
         return
-    pos = np.array([lum.position for lum in scenario.luminaires], dtype=np.float64)
-    names = [lum.name for lum in scenario.luminaires]
+    pos = np.array([np.asarray(lum.position, dtype=np.float64) for lum in lums])
+    names = [lum.name for lum in lums]
     dirs = _directions()
     o = np.repeat(pos, dirs.shape[0], axis=0)
     d = np.tile(dirs, (pos.shape[0], 1))
-    t, _ = closest_hit(scene, o, d, max_distance=LUMINAIRE_CLEARANCE, offset=0.0)
-    near = np.isfinite(t).reshape(pos.shape[0], -1).any(axis=1)
-    inside = inside_volumes(scene, pos, groups=volume_groups(scene, scenario))
+    t, f = closest_hit(scene, o, d, max_distance=LUMINAIRE_CLEARANCE, offset=0.0)
+    # behind a face: the ray leaves through its back (direction along the face's normal)
+    behind = np.zeros(t.shape[0], dtype=bool)
+    hit = f >= 0
+    behind[hit] = np.einsum("ij,ij->i", d[hit], scene.face_normals[f[hit]]) > 0.0
+    near = behind.reshape(pos.shape[0], -1).any(axis=1)
+    z = surface_below(scene, pos[:, :2], **_walk(scenario))
+    low = np.isfinite(z) & (pos[:, 2] < z - BELOW_TOLERANCE)
+    inside = np.zeros(pos.shape[0], dtype=bool)
+    inside[~low] = inside_volumes(scene, pos[~low], groups=volume_groups(scene, scenario))
+    bad_low = [n for n, b in zip(names, low) if b]
     bad_in = [n for n, b in zip(names, inside) if b]
-    bad_near = [n for n, b, i in zip(names, near, inside) if b and not i]
+    bad_near = [n for n, b, i in zip(names, near, inside | low) if b and not i]
+    if bad_low:
+        _warn(f"luminaires: {len(bad_low)} of {len(names)} centres lie below the walkable "
+              f"surface, their light is blocked: {bad_low[:10]}")
     if bad_in:
         _warn(f"luminaires: {len(bad_in)} of {len(names)} centres lie inside buildings, their "
               f"light is blocked: {bad_in[:10]}")
     if bad_near:
         _warn(f"luminaires: {len(bad_near)} of {len(names)} centres lie within "
-              f"{LUMINAIRE_CLEARANCE * 100:.0f} cm of a surface (inside or just behind it, "
-              f"their light may be blocked): {bad_near[:10]}")
+              f"{LUMINAIRE_CLEARANCE * 100:.0f} cm behind a surface, their light is blocked "
+              f"on that side: {bad_near[:10]}")
 
 
 def check_extent(scenario: m.Scenario, scene: Scene) -> None:
