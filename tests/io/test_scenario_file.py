@@ -349,7 +349,10 @@ def test_line_index_handles_nested_arrays_of_tables_and_multiline_values():
 
 
 def test_writer_output_is_valid_toml_for_awkward_values():
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
 
     data = {"s": 'a "b" \\ c\n\té', "f": 1e-300, "i": -3, "t": True, "l": [1.5, "x", [2]],
             "d": {"k k": 1.0}, "aot": [{"x": 1, "sub": [{"y": 2}]}, {"x": 2}]}
