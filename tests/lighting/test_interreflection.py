@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 import pytest
 import trimesh
@@ -183,6 +184,8 @@ def test_two_sided_faces_reflect_on_their_back(sphere):
 
 
 def test_deterministic_and_independent_of_threads():
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("NUMBA_NUM_THREADS=1: no second thread to compare a 1-thread run with")
     scene = canyon.canyon_scene()
     lums = canyon.canyon_luminaires()
     grid = canyon.canyon_grid(4.0)
