@@ -160,3 +160,12 @@ def test_compatibility_page_records_a_compat_run():
     high = _upper(req)
     assert f"numba {high.major}.{high.minor - 1}" in page
     assert "compatibility" in (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+
+
+def test_source_parses_as_the_oldest_python_allowed():
+    """Syntax newer than ``requires-python`` (``except*``, ...) would break the oldest."""
+    spec = SpecifierSet(PROJECT["requires-python"])
+    lowest = min(Version(s.version) for s in spec if s.operator == ">=")
+    for path in SRC.rglob("*.py"):
+        ast.parse(path.read_text(encoding="utf-8"), filename=str(path),
+                  feature_version=lowest.release[:2])
