@@ -68,11 +68,14 @@ def _third_party_imports():
                 names = [node.module]
             for name in names:
                 top = name.split(".")[0]
-                if top != "cpted_sim" and top not in sys.stdlib_module_names:
+                if top != "cpted_sim" and top not in STDLIB:
                     yield top, f"{path.relative_to(ROOT)}:{node.lineno}", _guarded(node, parents)
             for child in ast.iter_child_nodes(node):
                 stack.append((child, (*parents, node)))
 
+
+# The standard library of the newest Python allowed (tomllib is standard from 3.11 on).
+STDLIB = set(sys.stdlib_module_names) | {"tomllib"}
 
 # A module whose distribution has another name.
 DISTRIBUTION = {"mapbox_earcut": "mapbox-earcut"}
