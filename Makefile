@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench warmup docs clean
+.PHONY: demo test bench warmup compat docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ bench: $(STAMP)
 
 warmup: $(STAMP)
 	$(VENV)/bin/cpted-sim warmup
+
+# Lowest and highest allowed numba, each in a throw-away venv, kernel tests on both (slow;
+# record the result in docs/compatibility.md).
+compat:
+	PYTHON=$(PYTHON) NUMBA_NUM_THREADS=1 tools/compat.sh
 
 DOCS_STAMP := $(VENV)/.installed-docs
 

@@ -77,10 +77,16 @@ def write_scene(scene, workdir: Path) -> Path:
 
 def ies_source(distribution, name: str, workdir: Path) -> Path:
     """The IES file ``ies2rad`` reads for ``distribution``: the manufacturer's own file when the
-    distribution was read from one (its ``source``), else our export written to ``workdir``."""
+    distribution is that file as read (its ``source``, and not rescaled or otherwise changed
+    since), else our export written to ``workdir``."""
+    from cpted_sim import load_photometry
+
     src = distribution.source
     if src is not None and Path(src).suffix.lower() == ".ies" and Path(src).is_file():
-        return Path(src).resolve()
+        as_read = load_photometry(src)
+        if all(np.array_equal(getattr(as_read, a), getattr(distribution, a))
+               for a in ("c_angles", "gamma_angles", "candela")):
+            return Path(src).resolve()
     path = Path(workdir) / f"{name}.ies"
     distribution.to_ies(path)
     return path

@@ -353,7 +353,10 @@ def test_line_index_handles_nested_arrays_of_tables_and_multiline_values():
 
 
 def test_writer_output_is_valid_toml_for_awkward_values():
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
 
     # DEL (\x7f) must be escaped: TOML forbids it raw, JSON's escaping keeps it
     data = {"s": 'a "b" \\ c\n\té\x7f\x00\x1f\u2028', "f": 1e-300, "k\x7f": 1, "i": -3,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+import numba
 import numpy as np
 import pytest
 
@@ -37,7 +38,13 @@ def test_cie_171_test_case_5_2():
     expected = np.array([e for _, e in CIE_171_5_2])
     field = illuminance(scene, [lum], _grid(xy), quiet=True)
     assert field.quantity == "E_h" and field.unit == "lx"
-    np.testing.assert_allclose(field.values, expected, rtol=1e-3)
+    # the published two-decimal values: 2.7e-4 apart at most, measured, all of it the table's
+    # own distance from the closed form below (also 2.7e-4)
+    np.testing.assert_allclose(field.values, expected, rtol=4e-4)
+    # the closed form, E = I cos(gamma) / d^2 = 1000 cos^2(gamma) / d^2 = 9000 / d^4: 1.8e-6
+    # apart, measured (the tabulated 1000 cos(gamma) is interpolated between its angles)
+    d2 = np.sum(np.asarray(xy) ** 2, axis=1) + 9.0
+    np.testing.assert_allclose(field.values, 9000.0 / d2 ** 2, rtol=5e-6)
 
 
 def test_inverse_square_cosine_law_on_any_plane(rng):
@@ -180,9 +187,12 @@ def test_blocks_threads_and_morton_order_do_not_change_results(monkeypatch):
     grid = CalculationGrid.regular(-20, -20, 20, 20, 0.5)
     ref = illuminance(scene, lums, grid, quiet=True).values
     monkeypatch.setattr(illum_mod, "BLOCK_POINTS", 777)
-    for n in (1, 2):
+    counts = [n for n in (1, 2) if n <= numba.config.NUMBA_NUM_THREADS]
+    for n in counts:
         got = illuminance(scene, lums, grid, quiet=False, threads=n).values
         np.testing.assert_array_equal(got, ref)
+    if len(counts) < 2:
+        pytest.skip("NUMBA_NUM_THREADS=1: blocks checked, the 2-thread run was not possible")
 
 
 def test_ctrl_c_stops_between_blocks(monkeypatch):

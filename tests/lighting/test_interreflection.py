@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 import pytest
 import trimesh
@@ -18,6 +19,7 @@ from cpted_sim.lighting.interreflection import (indirect_illuminance, make_patch
                                                 surface_luminance)
 from cpted_sim.photometry.builtin import isotropic
 
+import enclosure_reference as enclosure
 import interreflection_canyon as canyon
 
 PHI_SPHERE = 1000.0
@@ -40,6 +42,8 @@ def sphere_closed_form(area):
     return RHO_SPHERE * PHI_SPHERE / (area * (1.0 - RHO_SPHERE))
 
 
+SPHERE_CHECK = ((0.0, 0.0, 0.0), (0.5, 0.0, 0.0), (0.0, 0.3, -0.6))  # hashable, for the cache
+SPHERE_NORMALS = ((0.0, 0.0, 1.0), (1.0, 0.0, 0.0), (0.3, -0.4, -0.8))
 SPHERE_POINTS = np.array([[0.0, 0.0, 0.0], [0.5, 0.0, 0.0], [0.0, 0.3, -0.6],
                           [-0.4, -0.4, 0.4], [0.0, 0.0, -0.95], [0.9, 0.1, 0.0]])
 
@@ -90,7 +94,10 @@ def test_inside_a_diffuse_sphere(sphere, kind, facing):
     grid = CalculationGrid.from_points(SPHERE_POINTS)
     res = indirect_illuminance(scene, [lum], grid, kind, facing, solution=sol, quiet=True)
     expected = sphere_closed_form(4.0 * math.pi)  # 318.31 lx
-    assert expected == pytest.approx(318.31, abs=0.01)
+    # the closed form itself, against brute-force radiosity on a latitude-longitude sphere
+    # (enclosure_reference.py; 1.8e-5 apart at the worst of these points, measured)
+    assert enclosure.sphere_indirect(1.0, RHO_SPHERE, PHI_SPHERE, SPHERE_CHECK, SPHERE_NORMALS) \
+        == pytest.approx(expected, rel=5e-5)
     np.testing.assert_allclose(res.values, expected, rtol=0.02)
     # Against the tessellated sphere's own closed form the agreement is far closer.
     np.testing.assert_allclose(res.values, sphere_closed_form(scene.face_areas.sum()),
@@ -113,7 +120,10 @@ def test_bounces_count_reflections(sphere, n):
 def test_cie171_case_5_8_cube(rho, expected):
     phi, area = 10_000.0, 96.0
     closed = rho * phi / (area * (1.0 - rho))
-    assert closed == pytest.approx(expected, abs=0.05)
+    assert closed == pytest.approx(expected, abs=0.05)  # the table's one-decimal values
+    # the closed form itself, against brute-force radiosity in the same cube with exact
+    # point-to-patch form factors (enclosure_reference.py; 1.7e-6 apart, measured)
+    assert closed == pytest.approx(enclosure.cube_mean_indirect(4.0, rho, phi), rel=5e-6)
     scene = cube_scene(rho)
     lum = Luminaire(isotropic(flux=phi), (0.0, 0.0, 0.0))
     res = indirect_illuminance(scene, [lum], cube_face_grid(), "plane", quiet=True)
@@ -174,6 +184,8 @@ def test_two_sided_faces_reflect_on_their_back(sphere):
 
 
 def test_deterministic_and_independent_of_threads():
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("NUMBA_NUM_THREADS=1: no second thread to compare a 1-thread run with")
     scene = canyon.canyon_scene()
     lums = canyon.canyon_luminaires()
     grid = canyon.canyon_grid(4.0)

@@ -106,3 +106,5 @@ def test_street_canyon_with_a_real_street_light_file(tmp_path, shared_data):
     _compare(scene, lums, grid, tmp_path, (2.5e-5, 5e-5, 1e-9))
     # Radiance read the manufacturer's file itself, not an export of what our reader made of it
     assert (tmp_path / "sources.txt").read_text().split() == [str(dist.source)]
+    # ... and a rescaled copy of it (same source, other candela) goes through our writer
+    assert rh.ies_source(dist.scaled_to_flux(1000.0), "scaled", tmp_path) == tmp_path / "scaled.ies"
