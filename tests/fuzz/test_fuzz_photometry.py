@@ -148,9 +148,9 @@ def folder(tmp_path_factory):
 
 
 def _shared_dir():
-    from conftest import _shared_dir as find
+    from shared_paths import shared_dir
 
-    d = find()
+    d = shared_dir()
     return d if d.is_dir() else None
 
 
