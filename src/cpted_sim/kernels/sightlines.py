@@ -260,15 +260,16 @@ def isovist_kernel(bvh, eyes, cos_t, sin_t, step, tmin, rmax, levels, tol, out):
         lx = np.empty(n_rays)
         ly = np.empty(n_rays)
         hit = np.empty(n_rays)
+        rows = np.empty(n_rays, dtype=np.int64)
         for i in range(b * PBLOCK, min(n, (b + 1) * PBLOCK)):
             ox = eyes[i, 0]
             oy = eyes[i, 1]
             oz = eyes[i, 2]
             n_open = fan_traces(bvh, stack, ox, oy, oz, cos_t, sin_t, tmin, rmax, r, lx, ly,
-                                hit)
+                                hit, rows)
             isovist_measures(r, cos_t, sin_t, n_open, out[i])
-            out[i, 2] = fan_occlusivity(bvh, stack, ox, oy, oz, step, r, lx, ly, hit, tmin,
-                                        rmax, levels, tol)
+            out[i, 2] = fan_occlusivity(bvh, stack, ox, oy, oz, step, r, lx, ly, hit, rows,
+                                        tmin, rmax, levels, tol)
 
 
 @jit

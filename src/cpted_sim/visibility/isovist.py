@@ -26,8 +26,8 @@ __all__ = ["isovist", "IsovistResult", "fan_radii", "ISOVIST_UNITS", "DEFAULT_MA
 DEFAULT_MAX_RADIUS = 100.0
 #: No longer used: occlusivity comes from the occluding edges (kept for old callers).
 DEFAULT_OCCLUSION_ANGLE = 3.0
-#: Bisection steps that place an occluding edge between two rays (2**-12 of a ray step).
-OCCLUSIVITY_LEVELS = 12
+#: Bisection steps that place an occluding edge the walk cannot explain (2**-8 of a ray step).
+OCCLUSIVITY_LEVELS = 8
 #: An end lies on a surface trace within this fraction of its distance (float rounding).
 TRACE_TOLERANCE = 1e-6
 
