@@ -9,13 +9,18 @@ A long wall seen obliquely also gives neighbouring rays very different distances
 boundary is a surface. So the boundary between two neighbouring rays is *continuous* when
 either hit lies on the other hit's surface trace (the line where the hit face cuts the
 horizontal plane), and both rays open (the arc at the largest radius) is continuous too.
-Any other pair brackets either a corner (continuous) or a discontinuity; it is bisected with
-extra rays, always keeping the half that is not continuous, for ``levels`` steps. Across a
-corner the jump ``|r_b - r_a|`` halves with every step; across a discontinuity it stays the
-gap between the two surfaces. The pair is an occluding radial when the final jump is more than
-``8 / 2**levels`` of the first one, and its length is that final jump, measured within
-``2**-levels`` of a ray step of the occluding edge; the result converges to the exact
-occlusivity as the fan and the bisection are refined.
+
+Any other pair brackets a corner or a discontinuity. The nearer end's surface is followed to
+the end ``E`` of its cross-section inside the bracket (across the faces of the same plane) and
+one ray is cast just past ``E``: when it sees the farther end's surface, the occluding radial
+runs from ``E`` to that surface along the ray through ``E`` (exactly; 0 for a corner, where the
+two surfaces meet at ``E``); when it sees a third, farther surface, that radial is counted and
+the rest of the bracket is treated the same way. When the nearer surface recedes behind the
+farther end's object, that object is followed from its own end instead. What this cannot
+explain is bisected with extra rays for ``levels`` steps, always keeping the half that is not
+continuous: across a corner the jump ``|r_b - r_a|`` halves with every step, across a
+discontinuity it stays, and the pair counts the final jump when it is more than
+``8 / 2**levels`` of the first one.
 """
 
 from __future__ import annotations

@@ -269,7 +269,7 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
       ``a_k`` the signed area of triangle (0, p_k, p_{k+1}).
 
     All converge to the exact isovist's values as ``n_rays`` grows (error O(dtheta));
-    occlusivity is within 0.02 % at 3,600 rays 0.35 m from a 60 m wall (tests).
+    occlusivity is exact to 4e-9 from 3,600 rays 0.35 m from a 60 m wall (tests).
 
     References
     ----------
