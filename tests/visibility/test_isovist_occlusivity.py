@@ -110,3 +110,18 @@ def test_occlusion_angle_is_deprecated():
     scene = _scene(False)
     with pytest.warns(DeprecationWarning, match="occlusion_angle"):
         isovist(scene, [[EYE[0], EYE[1], 0.0]], n_rays=64, occlusion_angle=3.0, quiet=True)
+
+
+def test_full_tree_gives_the_same_occlusivity():
+    # more eye heights than MAX_SLICES: the fans run in the full 3D tree, whose faces are
+    # cut at each eye's height by the kernel itself
+    from cpted_sim.visibility.isovist import MAX_SLICES
+
+    scene = _scene(True)
+    exact = _exact(True)
+    heights = 1.2 + 0.05 * np.arange(MAX_SLICES + 1)
+    pts = np.column_stack([np.full(heights.size, EYE[0]), np.full(heights.size, EYE[1]), heights])
+    res = isovist(scene, pts, n_rays=3600, height=0.0, max_radius=400.0, quiet=True)
+    # measured 2.2e-16 (the full tree has no lengthened cross-section segments); the slice
+    # trees give 3.8e-9
+    np.testing.assert_allclose(res.occlusivity, exact, rtol=1e-12)
