@@ -244,6 +244,10 @@ def _walk(bvh, stack, ox, oy, oz, rn, cn, sn, lxn, lyn, rown, rf, cf, sf, lxf, l
             if hf == 0.0:   # the surface only recedes past max_radius: no occluding edge
                 return 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1
             break
+        if hf != 0.0 and (lxf != 0.0 or lyf != 0.0):
+            # E on the far end's surface trace: a corner where the two surfaces meet, no ray
+            if abs(lxf * (ey - oy - rf * sf) - lyf * (ex - ox - rf * cf)) <= tol * max(rn, rf):
+                return 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1
         ce = math.cos(sigma * eps)
         se = math.sin(sigma * eps)
         pc = ux * ce - uy * se
