@@ -125,3 +125,12 @@ def test_full_tree_gives_the_same_occlusivity():
     # measured 2.2e-16 (the full tree has no lengthened cross-section segments); the slice
     # trees give 3.8e-9
     np.testing.assert_allclose(res.occlusivity, exact, rtol=1e-12)
+
+
+def test_occlusivity_can_be_skipped():
+    scene = _scene(True)
+    pts = [[EYE[0], EYE[1], 0.0]]
+    full = isovist(scene, pts, n_rays=720, quiet=True)
+    fast = isovist(scene, pts, n_rays=720, quiet=True, occlusivity=False)
+    assert np.isnan(fast.occlusivity).all() and np.isfinite(full.occlusivity).all()
+    np.testing.assert_array_equal(fast.area, full.area)

@@ -282,8 +282,8 @@ def _walk(bvh, stack, ox, oy, oz, rn, cn, sn, lxn, lyn, rown, rf, cf, sf, lxf, l
 
 
 @jit
-def fan_occlusivity(bvh, stack, ox, oy, oz, step, r, lx, ly, hit, rows, tmin, rmax, levels,
-                    tol):
+def fan_occlusivity(bvh, stack, ox, oy, oz, step, cos_t, sin_t, r, lx, ly, hit, rows, tmin,
+                    rmax, levels, tol):
     """Occlusivity [m] of the fan of rays ``k step`` (k = 0 .. n-1) from ``(ox, oy, oz)``."""
     n = r.shape[0]
     total = 0.0
@@ -293,7 +293,8 @@ def fan_occlusivity(bvh, stack, ox, oy, oz, step, r, lx, ly, hit, rows, tmin, rm
             k2 = 0
         if hit[k] == 0.0 and hit[k2] == 0.0:
             continue
-        if r[k] == r[k2] and lx[k] == lx[k2] and ly[k] == ly[k2]:
+        if continuous(r[k], cos_t[k], sin_t[k], lx[k], ly[k], hit[k], r[k2], cos_t[k2],
+                      sin_t[k2], lx[k2], ly[k2], hit[k2], tol):
             continue
         total += occluding_length(bvh, stack, ox, oy, oz, k * step, r[k], lx[k], ly[k],
                                   hit[k], rows[k], (k + 1) * step, r[k2], lx[k2], ly[k2],

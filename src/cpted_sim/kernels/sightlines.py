@@ -250,7 +250,8 @@ def isovist_measures(r, cos_t, sin_t, n_open, out):
 @pjit
 def isovist_kernel(bvh, eyes, cos_t, sin_t, step, tmin, rmax, levels, tol, out):
     """Isovist measures (``N_ISOVIST`` columns, see :func:`isovist_measures`) of each eye,
-    occlusivity from the occluding edges (``kernels.occlusivity.fan_occlusivity``)."""
+    occlusivity from the occluding edges (``kernels.occlusivity.fan_occlusivity``; NaN when
+    ``levels < 0``)."""
     n = eyes.shape[0]
     n_rays = cos_t.shape[0]
     n_blocks = (n + PBLOCK - 1) // PBLOCK
@@ -268,8 +269,11 @@ def isovist_kernel(bvh, eyes, cos_t, sin_t, step, tmin, rmax, levels, tol, out):
             n_open = fan_traces(bvh, stack, ox, oy, oz, cos_t, sin_t, tmin, rmax, r, lx, ly,
                                 hit, rows)
             isovist_measures(r, cos_t, sin_t, n_open, out[i])
-            out[i, 2] = fan_occlusivity(bvh, stack, ox, oy, oz, step, r, lx, ly, hit, rows,
-                                        tmin, rmax, levels, tol)
+            if levels < 0:      # occlusivity not asked for
+                out[i, 2] = np.nan
+            else:
+                out[i, 2] = fan_occlusivity(bvh, stack, ox, oy, oz, step, cos_t, sin_t, r, lx,
+                                            ly, hit, rows, tmin, rmax, levels, tol)
 
 
 @jit
