@@ -32,7 +32,8 @@ import numpy as np
 from .._jit import jit
 from .bvh_query import _closest
 
-__all__ = ["trace_ray", "fan_traces", "continuous", "occluding_length", "fan_occlusivity"]
+__all__ = ["trace_ray", "face_trace", "fan_traces", "continuous", "occluding_length",
+           "fan_occlusivity"]
 
 
 @jit
@@ -47,7 +48,14 @@ def trace_ray(bvh, stack, ox, oy, oz, c, s, tmin, rmax):
                       ox, oy, oz, c, s, 0.0, tmin, rmax)
     if row < 0:
         return rmax, 0.0, 0.0, 0.0, -1
-    tri = bvh.tri
+    lx, ly = face_trace(bvh.tri, row)
+    return t, lx, ly, 1.0, row
+
+
+@jit
+def face_trace(tri, row):
+    """Unit direction ``(lx, ly)`` of triangle ``row``'s trace in a horizontal plane
+    (``(0, 0)`` for a horizontal triangle)."""
     e1x = tri[row, 3] - tri[row, 0]
     e1y = tri[row, 4] - tri[row, 1]
     e1z = tri[row, 5] - tri[row, 2]
@@ -58,24 +66,27 @@ def trace_ray(bvh, stack, ox, oy, oz, c, s, tmin, rmax):
     ny = e1z * e2x - e1x * e2z
     h = math.sqrt(nx * nx + ny * ny)
     if h <= 0.0:
-        return t, 0.0, 0.0, 1.0, row
-    return t, -ny / h, nx / h, 1.0, row
+        return 0.0, 0.0
+    return -ny / h, nx / h
 
 
 @jit
-def fan_traces(bvh, stack, ox, oy, oz, cos_t, sin_t, tmin, rmax, r, lx, ly, hit, rows):
-    """Cast the horizontal fan into ``r``, ``lx``, ``ly``, ``hit``, ``rows``; returns the open
-    rays."""
+def fan_traces(bvh, stack, ox, oy, oz, cos_t, sin_t, tmin, rmax, r, hit, rows):
+    """Cast the horizontal fan into ``r``, ``hit`` and ``rows`` (the surface traces follow from
+    the rows when needed, :func:`face_trace`); returns the open rays."""
+    tri = bvh.tri
     n_open = 0
     for k in range(cos_t.shape[0]):
-        rk, a, b, h, row = trace_ray(bvh, stack, ox, oy, oz, cos_t[k], sin_t[k], tmin, rmax)
+        row, t = _closest(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, tri, stack,
+                          ox, oy, oz, cos_t[k], sin_t[k], 0.0, tmin, rmax)
         rows[k] = row
-        r[k] = rk
-        lx[k] = a
-        ly[k] = b
-        hit[k] = h
-        if h == 0.0:
+        if row < 0:
+            r[k] = rmax
+            hit[k] = 0.0
             n_open += 1
+        else:
+            r[k] = t
+            hit[k] = 1.0
     return n_open
 
 
@@ -282,10 +293,11 @@ def _walk(bvh, stack, ox, oy, oz, rn, cn, sn, lxn, lyn, rown, rf, cf, sf, lxf, l
 
 
 @jit
-def fan_occlusivity(bvh, stack, ox, oy, oz, step, cos_t, sin_t, r, lx, ly, hit, rows, tmin,
-                    rmax, levels, tol):
+def fan_occlusivity(bvh, stack, ox, oy, oz, step, cos_t, sin_t, r, hit, rows, tmin, rmax,
+                    levels, tol):
     """Occlusivity [m] of the fan of rays ``k step`` (k = 0 .. n-1) from ``(ox, oy, oz)``."""
     n = r.shape[0]
+    tri = bvh.tri
     total = 0.0
     for k in range(n):
         k2 = k + 1
@@ -293,10 +305,20 @@ def fan_occlusivity(bvh, stack, ox, oy, oz, step, cos_t, sin_t, r, lx, ly, hit, 
             k2 = 0
         if hit[k] == 0.0 and hit[k2] == 0.0:
             continue
-        if continuous(r[k], cos_t[k], sin_t[k], lx[k], ly[k], hit[k], r[k2], cos_t[k2],
-                      sin_t[k2], lx[k2], ly[k2], hit[k2], tol):
+        if rows[k] == rows[k2]:
+            continue            # the same triangle: one surface
+        lxa = 0.0
+        lya = 0.0
+        lxb = 0.0
+        lyb = 0.0
+        if rows[k] >= 0:
+            lxa, lya = face_trace(tri, rows[k])
+        if rows[k2] >= 0:
+            lxb, lyb = face_trace(tri, rows[k2])
+        if continuous(r[k], cos_t[k], sin_t[k], lxa, lya, hit[k], r[k2], cos_t[k2],
+                      sin_t[k2], lxb, lyb, hit[k2], tol):
             continue
-        total += occluding_length(bvh, stack, ox, oy, oz, k * step, r[k], lx[k], ly[k],
-                                  hit[k], rows[k], (k + 1) * step, r[k2], lx[k2], ly[k2],
-                                  hit[k2], rows[k2], tmin, rmax, levels, tol)
+        total += occluding_length(bvh, stack, ox, oy, oz, k * step, r[k], lxa, lya, hit[k],
+                                  rows[k], (k + 1) * step, r[k2], lxb, lyb, hit[k2], rows[k2],
+                                  tmin, rmax, levels, tol)
     return total
