@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,24 @@ def test_draped_puts_points_above_the_first_surface_below():
     assert d.n_points == 200 and np.isnan(d.to_raster(np.ones(200))[:, :5]).all()
     with pytest.raises(GridError, match="no surface below"):
         wide.draped(scene, missing="raise")
+
+
+# ------------------------------------------------------------------ sides (issue 11)
+def test_side_normals_follow_the_grid():
+    from cpted_sim.geometry.grid import SIDE_LIFT
+
+    up = np.array([0.0, 0.0, 1.0])
+    plan = CalculationGrid.regular(0, 0, 4, 4, 1.0)
+    np.testing.assert_array_equal(plan.side_normals(), np.tile(up, (plan.n_points, 1)))
+    path = CalculationGrid.along_path([(0, 0), (5, 0)], 1.0)
+    np.testing.assert_array_equal(path.side_normals(), np.tile(up, (path.n_points, 1)))
+    wall = CalculationGrid.from_points([[0, 1, 1], [0, 2, 1]], (-2.0, 0.0, 0.0), kind="vertical")
+    np.testing.assert_array_equal(wall.side_normals(), [[-1, 0, 0], [-1, 0, 0]])
+    generic = CalculationGrid.from_points([[0, 1, 1]], (1.0, 0.0, 0.0))   # facing, not a side
+    np.testing.assert_array_equal(generic.side_normals(), [up])
+    explicit = replace(generic, sides=np.array([[0.0, 1.0, 0.0]]))
+    np.testing.assert_array_equal(explicit.side_normals(), [[0, 1, 0]])
+    scene = Scene.from_arrays([[0, 0, 0], [10, 0, 0], [0, 10, 0]], [[0, 1, 2]])
+    lift = wall.side_lift(scene)
+    np.testing.assert_allclose(lift, SIDE_LIFT * scene.ray_offset * wall.side_normals())
+    np.testing.assert_allclose(wall.local_points(scene) - scene.to_local(wall.points), lift)

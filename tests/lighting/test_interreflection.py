@@ -82,7 +82,7 @@ def test_tessellated_sphere_is_close_to_the_sphere(sphere):
         0.0012, abs=2e-4)
     # All the flux lands on the mesh: the mean direct irradiance is Phi / A_mesh.
     mean_direct = np.average(sol.e_direct, weights=sol.patches.areas)
-    assert mean_direct == pytest.approx(PHI_SPHERE / area, rel=2e-3)
+    assert mean_direct == pytest.approx(PHI_SPHERE / area, rel=1.2e-3)   # measured +0.042 %
 
 
 @pytest.mark.parametrize("kind,facing", [("horizontal", None), ("vertical", (1.0, 0.0, 0.0)),
@@ -98,11 +98,14 @@ def test_inside_a_diffuse_sphere(sphere, kind, facing):
     # (enclosure_reference.py; 1.8e-5 apart at the worst of these points, measured)
     assert enclosure.sphere_indirect(1.0, RHO_SPHERE, PHI_SPHERE, SPHERE_CHECK, SPHERE_NORMALS) \
         == pytest.approx(expected, rel=5e-5)
-    np.testing.assert_allclose(res.values, expected, rtol=0.02)
-    # Against the tessellated sphere's own closed form the agreement is far closer.
-    np.testing.assert_allclose(res.values, sphere_closed_form(scene.face_areas.sum()),
-                               rtol=3e-3)
-    assert np.all(res.error > 0) and np.all(res.error < 0.01 * expected)
+    # measured: 0.064 % at most (every kind and point) against the ideal sphere, 0.057 %
+    # against the tessellated sphere's own closed form (the stop at tolerance 1e-3 leaves out
+    # 0.1 % of the energy; the mesh's area adds +0.12 %)
+    np.testing.assert_allclose(res.values, expected, rtol=1.9e-3)
+    mesh = sphere_closed_form(scene.face_areas.sum())
+    np.testing.assert_allclose(res.values, mesh, rtol=1.7e-3)
+    # the estimate (0.51 %: truncation 0.1 % and the bias floor 0.5 %) covers the real error
+    assert np.all(res.error >= np.abs(res.values - mesh)) and np.all(res.error < 0.01 * expected)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])
@@ -112,12 +115,22 @@ def test_bounces_count_reflections(sphere, n):
     res = indirect_illuminance(scene, [lum], grid, bounces=n, quiet=True)
     e0 = PHI_SPHERE / (4.0 * math.pi)
     expected = e0 * sum(RHO_SPHERE ** k for k in range(1, n + 1))
-    np.testing.assert_allclose(res.values, expected, rtol=0.01)
+    # measured: 0.169, 0.165, 0.164 % (n = 1, 2, 3), of which the mesh's area is 0.12 %
+    np.testing.assert_allclose(res.values, expected, rtol=5e-3)
     assert res.solution.bounces == n
+    # explicit bounces leave no truncation and the light is uniform: without the bias floor the
+    # estimate was 0.0007-0.0016 % where the real error against the mesh is 0.044-0.049 %
+    mesh = expected * 4.0 * math.pi / scene.face_areas.sum()
+    assert np.all(res.error >= np.abs(res.values - mesh))
+    assert np.all(res.error >= res.solution.bias_floor * res.values)
 
 
-@pytest.mark.parametrize("rho,expected", [(0.2, 26.0), (0.5, 104.2), (0.8, 416.7)])
-def test_cie171_case_5_8_cube(rho, expected):
+# measured face-averaged errors at seed 0: points +0.477, +0.221, -0.062 %; patches -0.136,
+# -0.234, -0.284 % (seeds 0-5: patches up to 0.44 %, points up to 0.49 %)
+@pytest.mark.parametrize("rho,expected,tol_points,tol_patches",
+                         [(0.2, 26.0, 1.4e-2, 4e-3), (0.5, 104.2, 6.6e-3, 7e-3),
+                          (0.8, 416.7, 1.9e-3, 8.5e-3)])
+def test_cie171_case_5_8_cube(rho, expected, tol_points, tol_patches):
     phi, area = 10_000.0, 96.0
     closed = rho * phi / (area * (1.0 - rho))
     assert closed == pytest.approx(expected, abs=0.05)  # the table's one-decimal values
@@ -127,11 +140,15 @@ def test_cie171_case_5_8_cube(rho, expected):
     scene = cube_scene(rho)
     lum = Luminaire(isotropic(flux=phi), (0.0, 0.0, 0.0))
     res = indirect_illuminance(scene, [lum], cube_face_grid(), "plane", quiet=True)
-    assert res.values.mean() == pytest.approx(closed, rel=0.02)
+    assert res.values.mean() == pytest.approx(closed, rel=tol_points)
     # The patches' own indirect irradiance, area-weighted, conserves energy as well.
     sol = res.solution
-    assert np.average(sol.e_indirect, weights=sol.patches.areas) == pytest.approx(closed,
-                                                                                rel=0.01)
+    patch_mean = np.average(sol.e_indirect, weights=sol.patches.areas)
+    assert patch_mean == pytest.approx(closed, rel=tol_patches)
+    # the estimates never fall below the measured errors
+    assert abs(res.values.mean() - closed) <= res.error.mean()
+    assert abs(patch_mean - closed) <= np.average(sol.e_indirect_error, weights=sol.patches.areas)
+    assert abs(patch_mean - closed) <= sol.bias_floor * patch_mean
 
 
 def test_surface_luminance_inside_the_sphere(sphere):

@@ -250,25 +250,27 @@ def isovist_measures(r, cos_t, sin_t, n_open, out):
 @pjit
 def isovist_kernel(bvh, eyes, cos_t, sin_t, step, tmin, rmax, levels, tol, out):
     """Isovist measures (``N_ISOVIST`` columns, see :func:`isovist_measures`) of each eye,
-    occlusivity from the occluding edges (``kernels.occlusivity.fan_occlusivity``)."""
+    occlusivity from the occluding edges (``kernels.occlusivity.fan_occlusivity``; NaN when
+    ``levels < 0``)."""
     n = eyes.shape[0]
     n_rays = cos_t.shape[0]
     n_blocks = (n + PBLOCK - 1) // PBLOCK
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
         r = np.empty(n_rays)
-        lx = np.empty(n_rays)
-        ly = np.empty(n_rays)
         hit = np.empty(n_rays)
+        rows = np.empty(n_rays, dtype=np.int64)
         for i in range(b * PBLOCK, min(n, (b + 1) * PBLOCK)):
             ox = eyes[i, 0]
             oy = eyes[i, 1]
             oz = eyes[i, 2]
-            n_open = fan_traces(bvh, stack, ox, oy, oz, cos_t, sin_t, tmin, rmax, r, lx, ly,
-                                hit)
+            n_open = fan_traces(bvh, stack, ox, oy, oz, cos_t, sin_t, tmin, rmax, r, hit, rows)
             isovist_measures(r, cos_t, sin_t, n_open, out[i])
-            out[i, 2] = fan_occlusivity(bvh, stack, ox, oy, oz, step, r, lx, ly, hit, tmin,
-                                        rmax, levels, tol)
+            if levels < 0:      # occlusivity not asked for
+                out[i, 2] = np.nan
+            else:
+                out[i, 2] = fan_occlusivity(bvh, stack, ox, oy, oz, step, cos_t, sin_t, r, hit,
+                                            rows, tmin, rmax, levels, tol)
 
 
 @jit

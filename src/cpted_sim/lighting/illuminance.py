@@ -282,7 +282,7 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
     direct_field = Field(values, grid, QUANTITIES[kind], "lx", prov)
     # -- interreflection (issue #7): opt-in indirect part, owned by lighting/interreflection.py
     if isinstance(bounces, str) or bounces:
-        from .interreflection import add_indirect
+        from .totals import add_indirect
 
         with thread_context(threads):
             return add_indirect(direct_field, scene, lums, kind, facing, bounces=bounces,

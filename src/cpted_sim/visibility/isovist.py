@@ -26,8 +26,8 @@ __all__ = ["isovist", "IsovistResult", "fan_radii", "ISOVIST_UNITS", "DEFAULT_MA
 DEFAULT_MAX_RADIUS = 100.0
 #: No longer used: occlusivity comes from the occluding edges (kept for old callers).
 DEFAULT_OCCLUSION_ANGLE = 3.0
-#: Bisection steps that place an occluding edge between two rays (2**-12 of a ray step).
-OCCLUSIVITY_LEVELS = 12
+#: Bisection steps that place an occluding edge the walk cannot explain (2**-8 of a ray step).
+OCCLUSIVITY_LEVELS = 8
 #: An end lies on a surface trace within this fraction of its distance (float rounding).
 TRACE_TOLERANCE = 1e-6
 
@@ -221,7 +221,7 @@ def fan_radii(scene: Scene, eyes_local: np.ndarray, n_rays: int, max_radius: flo
 
 def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None, *,
             max_radius: float = DEFAULT_MAX_RADIUS,
-            occlusion_angle: float | None = None,
+            occlusion_angle: float | None = None, occlusivity: bool = True,
             quiet: bool | None = None) -> IsovistResult:
     """Isovist measures of viewpoints from a horizontal fan of rays at eye height.
 
@@ -242,6 +242,10 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
     occlusion_angle : float, optional
         Deprecated and ignored: occluding radials are found from the surfaces themselves
         (see Notes); passing it warns.
+    occlusivity : bool
+        Compute occlusivity (default). Finding the occluding edges costs extra rays (2.4 x
+        the time of the fan alone on the 1 M triangle district); ``False`` skips it and leaves
+        ``occlusivity`` NaN.
     quiet : bool, optional
         Turn the progress bar off.
 
@@ -269,7 +273,7 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
       ``a_k`` the signed area of triangle (0, p_k, p_{k+1}).
 
     All converge to the exact isovist's values as ``n_rays`` grows (error O(dtheta));
-    occlusivity is within 0.02 % at 3,600 rays 0.35 m from a 60 m wall (tests).
+    occlusivity is exact to 4e-9 from 3,600 rays 0.35 m from a 60 m wall (tests).
 
     References
     ----------
@@ -287,6 +291,7 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
                       "comes from the occluding edges themselves", DeprecationWarning,
                       stacklevel=2)
     out = np.empty((eyes.shape[0], K.N_ISOVIST))
+    levels = OCCLUSIVITY_LEVELS if occlusivity else -1
 
     def run(bvh, idx):
         order = idx[spatial_order(eyes[idx, :2])]
@@ -295,11 +300,13 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
             radii = np.full((1, cos_t.shape[0]), max_radius)
             K.isovist_kernel_from_radii(radii, cos_t, sin_t, part[:1])
             part[:] = part[0]
+            if not occlusivity:
+                part[:, 2] = np.nan
         else:
             e_s = np.ascontiguousarray(eyes[order])
             for a, b in blocks(order.size, BLOCK_EYES, quiet, "isovists"):
                 K.isovist_kernel(bvh, e_s[a:b], cos_t, sin_t, float(step),
-                                 float(scene.ray_offset), max_radius, OCCLUSIVITY_LEVELS,
+                                 float(scene.ray_offset), max_radius, levels,
                                  TRACE_TOLERANCE, part[a:b])
         out[order] = part
 
@@ -308,7 +315,7 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
     with np.errstate(divide="ignore", invalid="ignore"):
         compact = np.where(perim > 0, 4.0 * np.pi * area / perim ** 2, np.nan)
     settings = {"n_rays": int(n_rays), "max_radius": max_radius,
-                "occlusivity_levels": OCCLUSIVITY_LEVELS,
+                "occlusivity_levels": levels,
                 "height": DEFAULT_EYE_HEIGHT if height is None else float(height),
                 "threads": get_threads(), "elapsed_s": time.perf_counter() - t0}
     c = [np.ascontiguousarray(out[:, k]) for k in range(K.N_ISOVIST)]
