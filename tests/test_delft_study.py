@@ -131,6 +131,10 @@ def test_run_and_compare_through_the_cli(cli_run, tmp_path, capsys):
         m[("base", "carriageway", "E_avg")], rel=1e-9)
     err = capsys.readouterr().err
     assert "generated windows: 91 of 226 positions lie inside a building" in err
+    # each file's reading warnings under its own name (they once all went to [base])
+    holes = "areas[1] 'sidewalk': 5 holes in 1 polygons"
+    assert err.count(f"warning [base]: {holes}") == 1
+    assert err.count(f"warning [{v}]: {holes}") == 1
 
 
 def test_average_illuminance_matches_the_python_study(cli_run, python_study):
@@ -193,6 +197,18 @@ def test_windows_face_the_street_and_none_is_inside_a_building(scenario_run):
     assert (crossings % 2 == 0).all()
 
 
+def test_generated_windows_pass_the_observer_checks_and_their_counts_are_warned(scenario_run):
+    """The run checks generated windows like any observer (check_observers: none below the
+    surface or inside a building); the generator's own count of eyes dropped inside
+    buildings reaches the run's warnings."""
+    _, res, _, obs = scenario_run
+    assert any("generated windows: 91 of 226 positions lie inside a building" in w
+               for w in res.warnings)
+    assert obs.n == 135                 # measured: check_observers drops none of the 135 left
+    assert not any("eyes lie inside buildings" in w or "eyes lie below" in w
+                   for w in res.warnings)
+
+
 def test_pole_feet_stand_on_the_walkable_surface(scenario_run, python_study):
     from cpted_sim.geometry.drape import surface_below
 
@@ -216,3 +232,37 @@ def test_the_example_says_why_it_stops_without_the_data(tmp_path, monkeypatch, c
         runpy.run_path(str(copy), run_name="__main__")
     assert exc.value.code == 0
     assert "skipped: the shared Delft data is not at" in capsys.readouterr().out
+
+
+def test_lamp_register_without_heights_stands_on_the_street(shared_data, tmp_path):
+    """A register of lamp posts as planners have it (points, no z): each post stands on the
+    walkable surface under it, not at z = 0."""
+    import json
+
+    from cpted_sim.geometry.drape import surface_below
+    from cpted_sim.io.scenario_file import load_scenario
+    from cpted_sim.scenario.run import build_luminaires, build_scene
+
+    pts = [[84905.0, 447512.0], [84940.0, 447541.0]]   # on the tutorial's street
+    (tmp_path / "posts.geojson").write_text(json.dumps({
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
+        "features": [{"type": "Feature", "properties": {"nr": f"M{i}"},
+                      "geometry": {"type": "Point", "coordinates": p}}
+                     for i, p in enumerate(pts)]}), encoding="utf-8")
+    text = BASE.read_text(encoding="utf-8").split("[[pole_rows]]")[0]
+    text = text.replace("../../../shared/data", (shared_data).as_posix())
+    text += ('[[lamp_registers]]\nname = "mast"\nsource = { file = "posts.geojson", '
+             'name_field = "nr" }\nheight = 4.5\nphotometry = "'
+             + (shared_data / "photometry/ies/italo_1_5p5_s05_3140_3m.ies").as_posix() + '"\n')
+    (tmp_path / "register.toml").write_text(text, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CptedWarning)
+        sc = load_scenario(tmp_path / "register.toml", allow_outside_files=True)
+        scene = build_scene(sc)
+        lums = build_luminaires(sc, scene)
+    assert [lu.name for lu in lums] == ["mast:M0", "mast:M1"]
+    pos = np.array([lu.position for lu in lums])
+    ground = surface_below(scene, np.asarray(pts), walkable=list(sc.scene.walkable))
+    assert (ground > 0.02).all()                          # the street is above NAP 0
+    assert np.allclose(pos[:, 2], ground + 4.5, atol=1e-9)
