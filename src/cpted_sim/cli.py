@@ -94,8 +94,11 @@ def _run_and_report(args, base, variants, out, load_warnings=()) -> int:
             bar.set_postfix_str(sc.variant)
             results.append(run(sc, threads=args.threads, quiet=args.quiet,
                                max_memory_gb=gb))
-    if load_warnings:
-        results[0] = replace(results[0], warnings=(*load_warnings, *results[0].warnings))
+    # warnings of reading the files: all the base's, or one tuple per scenario (compare)
+    per = load_warnings if isinstance(load_warnings, list) else [load_warnings]
+    for i, ws in enumerate(per[:len(results)]):
+        if ws:
+            results[i] = replace(results[i], warnings=(*ws, *results[i].warnings))
     _check_warnings(args, results)
     cmp = compare(results[0], *results[1:])
     _say(args, f"writing the report into {out}")
@@ -151,8 +154,7 @@ def _cmd_compare(args) -> int:
         raise ScenarioFileError(f"compare: the files need different names, got {labels}")
     base = replace(scenarios[0], variant="base")
     others = [replace(sc, variant=label) for sc, label in zip(scenarios[1:], labels[1:])]
-    return _run_and_report(args, base, others, args.out,
-                           tuple(w for _, ws in loaded for w in ws))
+    return _run_and_report(args, base, others, args.out, [tuple(ws) for _, ws in loaded])
 
 
 # ----------------------------------------------------------------------------- warmup, bench

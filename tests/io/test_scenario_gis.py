@@ -100,7 +100,8 @@ def test_route_and_observer_path_from_a_wgs84_line(axis_wgs84, tmp_path):
 
 
 def test_observer_points_and_luminaires_from_a_point_layer(lamps, tmp_path):
-    with pytest.warns(CptedWarning, match=r"4 luminaires placed with their feet at z = 0"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CptedWarning)  # poles stand on the surface, silently
         sc = _load("""
             [[observers]]
             name = "posts"
@@ -126,7 +127,35 @@ def test_observer_points_and_luminaires_from_a_point_layer(lamps, tmp_path):
             """, tmp_path)
     assert sc2.observers[0].height == 1.6
     assert [lu.name for lu in sc.luminaires] == ["L:M1", "L:M2", "L:M3", "L:M4"]
+    # a layer without z: z is the mounting height above the walkable surface under each pole
     assert np.allclose([lu.position[2] for lu in sc.luminaires], 5.0)
+    assert {lu.height_reference for lu in sc.luminaires} == {"surface"}
+
+
+def test_point_luminaires_at_absolute_heights_without_z_warn(lamps, tmp_path):
+    with pytest.warns(CptedWarning, match=r"4 luminaires placed with their feet at z = 0 "
+                      r"\(height_reference = \"absolute\" and no foot_z\)"):
+        sc = _load("""
+            [[luminaires]]
+            name = "L"
+            photometry = { builtin = "isotropic", intensity_cd = 100.0 }
+            height = 5.0
+            height_reference = "absolute"
+            source = { file = "lamps.gpkg" }
+            """, tmp_path)
+    assert np.allclose([lu.position[2] for lu in sc.luminaires], 5.0)
+    assert {lu.height_reference for lu in sc.luminaires} == {"absolute"}
+    with pytest.raises(ScenarioFileError, match=r"give either foot_z or height_reference = "
+                       r"'surface', not both"):
+        _load("""
+            [[lamp_registers]]
+            name = "mast"
+            source = { file = "lamps.gpkg" }
+            height = 5.0
+            foot_z = 0.1
+            height_reference = "surface"
+            photometry = { builtin = "isotropic" }
+            """, tmp_path)
 
 
 def test_lamp_register_with_fittings_heights_and_orientation(lamps, tmp_path):
@@ -233,7 +262,8 @@ def test_pole_row_along_a_bgt_carriageway(shared_data, tmp_path):
     geoms = shapely.from_wkb(lay[2])
     big = geoms[np.argmax(shapely.area(geoms))]
     p = _write(tmp_path / "road.gpkg", [big], id=np.array([1]))
-    with pytest.warns(CptedWarning, match=r"pole feet placed at z = 0"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CptedWarning)   # feet on the surface, found at run time
         sc = _load("""
             [[pole_rows]]
             name = "row"
@@ -247,6 +277,8 @@ def test_pole_row_along_a_bgt_carriageway(shared_data, tmp_path):
             """, tmp_path)
     feet = shapely.points(np.array([lu.position[:2] for lu in sc.luminaires]))
     assert 5 <= len(sc.luminaires) <= 8                   # ~150 m axis / 25 m
+    assert {lu.height_reference for lu in sc.luminaires} == {"surface"}
+    assert np.allclose([lu.position[2] for lu in sc.luminaires], 6.0)
     d = shapely.distance(big.boundary, feet)
     # each foot 0.5 m behind the kerb measured along its normal (measured: 0.5 m for all but
     # the first pole, 0.25 m: its nearest edge is the road's end, not the kerb it stands behind)

@@ -31,10 +31,10 @@ SOURCE_KEYS = ("file", "layer", "where", "filter", "bbox", "split", "name_field"
 _LUM_COMMON = ("tilt", "spin", "maintenance_factor", "flux_scale")
 LAMP_REGISTER_KEYS = ("name", "source", "photometry", "fitting_field", "fittings", "height",
                       "height_field", "azimuth", "orientation_field", "aim", "roads",
-                      "foot_z") + _LUM_COMMON
+                      "foot_z", "height_reference") + _LUM_COMMON
 POLE_ROW_KEYS = ("name", "axis", "road", "spacing", "arrangement", "side", "half_width",
                  "setback", "overhang", "height", "start", "photometry", "foot_z",
-                 "tilt", "maintenance_factor", "flux_scale")
+                 "height_reference", "tilt", "maintenance_factor", "flux_scale")
 #: A lamp post aimed at the nearest road further than this from it gets a warning [m].
 FAR_FROM_ROAD_M = 30.0
 #: Extra keys a ``[[luminaires]]`` table with a ``source`` may have.
@@ -212,19 +212,40 @@ def _observers(ctx: _Ctx, items: list) -> list:
     return out
 
 
-def _foot_z(ctx: _Ctx, d: dict, key: str, xyz: np.ndarray, what: str) -> np.ndarray:
-    if xyz.shape[1] == 3 and "foot_z" not in d:
-        return xyz[:, 2]
+def _feet(ctx: _Ctx, d: dict, key: str, xyz: np.ndarray, what: str, warn: bool = True):
+    """``(foot z, height_reference)`` of generated luminaires.
+
+    ``foot_z`` or the layer's own z: absolute feet. Otherwise the feet stand on the walkable
+    surface of the scene (``height_reference = "surface"``, or ``"deck"`` when asked), found
+    when the run knows the scene (:func:`cpted_sim.scenario.terrain.place_luminaires`).
+    ``height_reference = "absolute"`` without a z puts them at z = 0, with a warning.
+    """
+    ref = None
+    if "height_reference" in d:
+        from ..scenario.model import HEIGHT_REFERENCES
+
+        ref = ctx.r.str(d["height_reference"], f"{key}.height_reference", HEIGHT_REFERENCES)
     if "foot_z" in d:
-        return np.full(len(xyz), ctx.r.num(d["foot_z"], f"{key}.foot_z"))
-    warnings.warn(f"{key}: {len(xyz)} {what} placed with their feet at z = 0 (the layer has "
-                  "no heights and no foot_z was given)", CptedWarning, stacklevel=4)
-    return np.zeros(len(xyz))
+        if ref not in (None, "absolute"):
+            raise ctx.r.error(key, f"give either foot_z or height_reference = {ref!r}, not "
+                              "both")
+        return np.full(len(xyz), ctx.r.num(d["foot_z"], f"{key}.foot_z")), None
+    if xyz.shape[1] == 3 and ref is None:
+        return xyz[:, 2], None
+    if ref == "absolute":
+        if warn:
+            warnings.warn(f"{key}: {len(xyz)} {what} placed with their feet at z = 0 "
+                          "(height_reference = \"absolute\" and no foot_z)", CptedWarning,
+                          stacklevel=4)
+        return np.zeros(len(xyz)), None
+    return np.zeros(len(xyz)), ref or "surface"
 
 
-def _lum(name, phot, pos, az, d: dict, ctx: _Ctx, key: str, tilt=None) -> dict:
+def _lum(name, phot, pos, az, d: dict, ctx: _Ctx, key: str, tilt=None, ref=None) -> dict:
     out = {"name": name, "photometry": phot, "position": [float(c) for c in pos],
            "azimuth": float(az)}
+    if ref is not None:
+        out["height_reference"] = ref
     for k in _LUM_COMMON:
         if k in d:
             out[k] = d[k]
@@ -251,10 +272,12 @@ def _luminaires(ctx: _Ctx, items: list) -> list:
         src = ctx.source(d["source"], f"{key}.source")
         layer = ctx.read(src, f"{key}.source")
         xyz, feats = ctx.parts(point_coords, layer, src, f"{key}.source")
-        z = _foot_z(ctx, d, key, xyz, "luminaires")
+        z, ref = _feet(ctx, d, key, xyz, "luminaires")
         base = ctx.r.str(d.get("name", "luminaire"), f"{key}.name")
         names = ctx.names(base, src, layer, feats, f"{key}.source")
         rest = {k: v for k, v in d.items() if k not in ("source",) + _LUM_SOURCE_KEYS}
+        if ref is not None:
+            rest["height_reference"] = ref
         out.extend({**rest, "name": n, "position": [float(p[0]), float(p[1]), float(zz + h)]}
                    for n, p, zz in zip(names, xyz, z))
     return out
@@ -357,8 +380,8 @@ def _lamp_register(ctx: _Ctx, d, key: str) -> list:
                           "orientation [deg]; some values are empty or not numbers")
     else:
         az = np.full(n, r.num(d.get("azimuth", 0.0), f"{key}.azimuth"))
-    z = _foot_z(ctx, d, key, xyz, "lamp posts")
-    return [_lum(nm, ph, (p[0], p[1], zz + h), a, d, ctx, key)
+    z, ref = _feet(ctx, d, key, xyz, "lamp posts")
+    return [_lum(nm, ph, (p[0], p[1], zz + h), a, d, ctx, key, ref=ref)
             for nm, ph, p, zz, h, a in zip(names, phots, xyz, z, heights, az)]
 
 
@@ -393,27 +416,26 @@ def _pole_row(ctx: _Ctx, d, key: str) -> list:
         tilt=r.num(d.get("tilt", 0.0), f"{key}.tilt", lo=-90.0, hi=90.0))
     if "start" in d:
         kw["start"] = r.num(d["start"], f"{key}.start", lo=0.0)
-    if "foot_z" in d:
-        fz = r.num(d["foot_z"], f"{key}.foot_z")
-        kw["ground_z"] = lambda xy: np.full(len(xy), fz)
+    fz, ref = _feet(ctx, d, key, np.zeros((1, 2)), "poles", warn=False)
+    flat = "foot_z" not in d and ref is None
+    kw["ground_z"] = lambda xy: np.full(len(xy), fz[0])
     out = []
     for j, axis in enumerate(axes):
         hw = hw_given if hw_given is not None else kerb_along(polys[j])
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", CptedWarning)
-                lay = poles_along_road(axis, half_width=hw, **kw)
+            lay = poles_along_road(axis, half_width=hw, **kw)
         except ParameterError as exc:
             raise r.error(key, f"axis {j}: {exc}") from None
-        if caught:
-            warnings.warn(f"{key}: {len(lay)} pole feet placed at z = 0 (no foot_z given)",
-                          CptedWarning, stacklevel=4)
         for k in range(len(lay)):
             nm = f"{base}:{len(out) + 1}"
             out.append(_lum(nm, d["photometry"], lay.positions[k], lay.azimuth[k], d, ctx,
-                            key, tilt=lay.tilt[k]))
+                            key, tilt=lay.tilt[k], ref=ref))
     if not out:
         raise r.error(key, "no poles generated")
+    if flat:
+        warnings.warn(f"{key}: {len(out)} poles placed with their feet at z = 0 "
+                      "(height_reference = \"absolute\" and no foot_z)", CptedWarning,
+                      stacklevel=4)
     return out
 
 

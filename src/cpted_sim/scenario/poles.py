@@ -10,6 +10,8 @@ a street light, DESIGN.md §4) towards the nearest point of a polyline.
 Pole feet stand on ``ground_z(xy) -> z``; by default z = 0, with a
 :class:`~cpted_sim.errors.CptedWarning` saying so (pass the walkable surface of the scene,
 e.g. ``cpted_sim.geometry.drape.surface_below`` bound to the scene, where it is not flat).
+Scenario files (``[[pole_rows]]``) leave z to the run instead: their luminaires get
+``height_reference = "surface"`` and stand on the scene's walkable surface.
 """
 
 from __future__ import annotations

@@ -51,13 +51,14 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
 def height_reference(spec, scenario: m.Scenario) -> str:
     """The height reference of an area or observer set: its own, else the scenario's default.
 
-    Mesh files (real places) default to ``"surface"``; built-in scenes to ``"absolute"``, so the
-    demo and the synthetic scenes keep their numbers.
+    Mesh files and city models (real places) default to ``"surface"``; built-in scenes to
+    ``"absolute"``, so the demo and the synthetic scenes keep their numbers.
     """
     ref = getattr(spec, "height_reference", None)
     if ref is not None:
         return ref
-    return "surface" if scenario.scene.geometry.mesh is not None else "absolute"
+    g = scenario.scene.geometry
+    return "surface" if g.mesh is not None or g.builtin == "city_model" else "absolute"
 
 
 def _walk(scenario: m.Scenario):
