@@ -210,3 +210,185 @@ def test_reading_a_file_that_is_no_geopackage(tmp_path):
     bad.write_bytes(b"not a database at all" * 10)
     with pytest.raises(ResultsFormatError, match="bad.gpkg"):
         gp.read_geopackage(bad)
+
+
+def check_route_stretches(c, layers):
+    """Each route point's stretch reaches half-way to its neighbours: the stretches of a route
+    add up to its computed length, and carry the point's values."""
+    st = layers["route_stretches"]
+    for r in (c.base, *c.variants):
+        for a_name, area in r.areas.items():
+            if area.kind != "route":
+                continue
+            sel = _rows(st, r.variant, a_name)
+            p = np.asarray(area.grid.points)[:, :2]
+            length = np.linalg.norm(np.diff(p, axis=0), axis=1).sum()
+            assert shapely.length(st["geometry"][sel]).sum() == pytest.approx(length, rel=1e-9)
+            np.testing.assert_allclose(st["fields"]["chainage_m"][sel][-1], length, rtol=1e-9)
+            for q, f in area.fields.items():
+                np.testing.assert_allclose(st["fields"][q][sel], f.values, rtol=1e-7,
+                                           equal_nan=True)
+
+
+def check_observers(c, layers):
+    obs = layers["observers"]
+    for r in (c.base, *c.variants):
+        sel = _rows(obs, r.variant)
+        assert sel.sum() == r.observers.n
+        np.testing.assert_allclose(shapely.get_coordinates(obs["geometry"][sel], include_z=True),
+                                   r.observers.positions, atol=1e-9)
+        assert list(obs["fields"]["kind"][sel]) == list(r.observers.kind)
+
+
+# ---------------------------------------------------------------- the demo, run for real
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    import cpted_sim as cs
+    from cpted_sim.scenario.demo import demo_scenario_path
+
+    c = cs.compare(cs.load_scenario(demo_scenario_path()), quiet=True)
+    out = tmp_path_factory.mktemp("gpkg_demo")
+    files = write_report(c, out, maps=False)
+    return c, files, gp.read_geopackage(files["results.gpkg"])
+
+
+def test_demo_geopackage_reads_back(demo):
+    c, files, layers = demo
+    assert set(layers) == {"points", "areas", "routes", "route_stretches", "luminaires",
+                           "observers", "dark_unseen"}
+    assert {lay["crs"] for lay in layers.values()} == {None}   # the demo has no EPSG code
+    npz = read_fields_npz(files["fields.npz"])
+    assert check_points_equal_fields(c, layers, npz) > 50
+    check_areas_equal_metrics(c, layers)
+    check_route_stretches(c, layers)
+    check_observers(c, layers)
+    # the street's polygon is the scenario's (a 60 m x 12 m rectangle)
+    areas = layers["areas"]
+    street = areas["geometry"][_rows(areas, "base", "street")][0]
+    assert street.area == pytest.approx(60 * 12, rel=1e-12)
+    assert areas["fields"]["lighting_class"][_rows(areas, "base", "street")][0] == "P4"
+    # the demo's lamps: the IES file, 6 m above the pavement
+    lum = layers["luminaires"]["fields"]
+    base = lum["variant"] == "base"
+    assert set(lum["photometry_file"][base]) == {"demo_street_light.ies"}
+    assert "builtin:street_light_optic" in set(lum["photometry_file"])  # a variant's optic
+    assert np.nanmax(np.abs(lum["mounting_height_m"][base] - 6.0)) < 0.2
+
+
+def test_demo_route_line_is_the_scenario_path(demo):
+    c, _, layers = demo
+    routes = layers["routes"]
+    line = routes["geometry"][_rows(routes, "base", "path_route")][0]
+    np.testing.assert_allclose(shapely.get_coordinates(line), [[0.0, -4.5], [80.0, -4.5]])
+
+
+# ---------------------------------------------------------------- a real street in Delft
+DELFT = textwrap.dedent("""\
+    name = "Delft canal street"
+    [scene]
+    mesh = "{mesh}"
+    epsg = 28992
+
+    [[luminaires]]
+    name = "L1"
+    photometry = {{ builtin = "street_light_optic", flux = 6000.0 }}
+    position = [84972.5, 447585.3, 6.5]
+    azimuth = 214.0
+
+    [[luminaires]]
+    name = "L2"
+    photometry = {{ builtin = "street_light_optic", flux = 6000.0 }}
+    position = [84962.9, 447599.7, 6.5]
+    azimuth = 214.0
+    maintenance_factor = 0.7
+
+    [[areas]]
+    name = "street"
+    kind = "grid"
+    polygon = [[84972.67, 447569.78], [84979.33, 447574.22], [84955.33, 447610.22],
+               [84948.67, 447605.78]]
+    spacing = 2.0
+    quantities = ["E_h", "surveillance"]
+
+    [[areas]]
+    name = "walk"
+    kind = "route"
+    path = [[84976.0, 447572.0], [84952.0, 447608.0]]
+    spacing = 2.0
+    quantities = ["E_h"]
+
+    [[observers]]
+    name = "passers-by"
+    kind = "person"
+    points = [[84977.7, 447573.1, 0.6], [84950.3, 447606.9, 0.6]]
+    fov = 360
+    height = 1.6
+
+    [[variants]]
+    name = "B"
+    description = "one more lamp across the street"
+    [[variants.changes]]
+    op = "add_luminaire"
+    name = "L3"
+    photometry = {{ builtin = "street_light_optic", flux = 6000.0 }}
+    position = [84962.5, 447589.0, 6.5]
+    azimuth = 34.0
+    """)
+
+
+@pytest.fixture(scope="module")
+def delft(shared_data, tmp_path_factory):
+    import cpted_sim as cs
+    from cpted_sim.io.scenario_file import loads_scenario
+
+    tmp = tmp_path_factory.mktemp("gpkg_delft")
+    mesh = shared_data / "city/delft_3dfier/testarea.obj"
+    # the mesh is read from ../shared, outside the scenario's folder: allowed on purpose
+    sc = loads_scenario(DELFT.format(mesh=mesh.as_posix()), path=tmp / "delft.toml",
+                        allow_outside_files=True)
+    c = cs.compare(sc, quiet=True)
+    files = write_report(c, tmp / "out", maps=False)
+    return c, files, gp.read_geopackage(files["results.gpkg"])
+
+
+def test_real_street_geopackage_in_rd_new(delft):
+    c, files, layers = delft
+    # lamps outside buildings, eyes and points above the street: nothing left out
+    assert [r.warnings for r in (c.base, *c.variants)] == [(), ()]
+    assert set(layers) >= {"points", "areas", "routes", "route_stretches", "luminaires",
+                           "observers"}
+    assert {lay["crs"] for lay in layers.values()} == {"EPSG:28992"}
+    npz = read_fields_npz(files["fields.npz"])
+    assert check_points_equal_fields(c, layers, npz) >= 2 * 7
+    check_areas_equal_metrics(c, layers)
+    check_route_stretches(c, layers)
+    check_observers(c, layers)
+    # world coordinates in RD New, not the scene's local ones
+    xy = shapely.get_coordinates(layers["points"]["geometry"])
+    assert (np.abs(xy[:, 0] - 84964) < 30).all() and (np.abs(xy[:, 1] - 447590) < 30).all()
+    lum = layers["luminaires"]["fields"]
+    assert list(lum["name"]) == ["L1", "L2", "L1", "L2", "L3"]
+    np.testing.assert_allclose(lum["maintenance_factor"], [0.8, 0.7, 0.8, 0.7, 0.8])
+    np.testing.assert_allclose(lum["flux_maintained_lm"], lum["flux_lm"] * lum["maintenance_factor"])
+    # lamps 6.5 m above RD zero over a street at about NAP +0.5 m (the 3dfier terrain)
+    assert ((lum["mounting_height_m"] > 5.0) & (lum["mounting_height_m"] < 7.5)).all()
+    # the variant's extra lamp shows as a positive change of E_h on the points
+    pts = layers["points"]["fields"]
+    d = pts["d_E_h"][(pts["variant"] == "B") & (pts["area"] == "street")]
+    assert np.nanmax(d) > 1.0 and np.nanmin(d) > -1e-9
+
+
+def test_real_street_ply_header_round_trips_the_rd_origin(delft):
+    from cpted_sim.io.colored_mesh import read_ply
+
+    c, files, _ = delft
+    back = read_ply(files["scene_base.ply"])
+    np.testing.assert_array_equal(back["origin"], c.base.scene.origin)
+    assert back["epsg"] == 28992
+    o = c.base.scene.origin
+    assert f"origin {o[0]:.3f} {o[1]:.3f} {o[2]:.3f}" in back["comments"]
+    assert "crs EPSG:28992" in back["comments"]
+    # vertex + origin gives world coordinates within float32 rounding of the local values
+    world = back["vertices"].astype(np.float64) + back["origin"]
+    lo, hi = c.base.scene.bounds
+    assert (world.min(axis=0) > lo - 1e-3).all() and (world.max(axis=0) < hi + 1e-3).all()
