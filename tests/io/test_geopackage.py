@@ -392,3 +392,20 @@ def test_real_street_ply_header_round_trips_the_rd_origin(delft):
     world = back["vertices"].astype(np.float64) + back["origin"]
     lo, hi = c.base.scene.bounds
     assert (world.min(axis=0) > lo - 1e-3).all() and (world.max(axis=0) < hi + 1e-3).all()
+
+
+def test_mounting_heights_equal_a_downward_ray(delft):
+    """The numpy plan test of mounting_heights against the ray kernel on the Delft model."""
+    from cpted_sim.geometry.query import closest_hit
+
+    scene = delft[0].base.scene
+    lo, hi = scene.bounds
+    rng = np.random.default_rng(13)
+    pos = np.column_stack([rng.uniform(lo[0], hi[0], 300), rng.uniform(lo[1], hi[1], 300),
+                           rng.uniform(1.0, 20.0, 300)])
+    got = gp.mounting_heights(scene, pos)
+    dist, _ = closest_hit(scene, pos, np.tile([0.0, 0.0, -1.0], (300, 1)))
+    want = np.where(np.isfinite(dist), dist, np.nan)
+    assert np.isfinite(want).sum() > 50 and np.isnan(want).sum() > 0  # roofs, streets, and
+    # positions below the terrain or outside the model
+    np.testing.assert_allclose(got, want, atol=1e-6, equal_nan=True)

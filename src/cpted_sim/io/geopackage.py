@@ -301,27 +301,52 @@ def _stretches_layer(comparison):
     return geoms, "LineString", fields
 
 
-def mounting_heights(scene, positions) -> np.ndarray:
-    """Height [m] of each position above the first surface straight below it (NaN: none).
+def mounting_heights(scene, positions, *, chunk: int = 16) -> np.ndarray:
+    """Height [m] of each position above the highest face straight below it (NaN: none).
+
+    Vectorised numpy over the faces (bounding-box test, then barycentric coordinates in plan),
+    not a ray kernel: a report writer may run in a forked process, where Numba's OpenMP
+    threads must not start again.
 
     Parameters
     ----------
     scene : Scene
     positions : (n, 3) float
         World coordinates [m], e.g. luminaire positions.
+    chunk : int
+        Positions tested against all faces at once (memory: ``chunk`` x faces booleans).
 
     Returns
     -------
     (n,) float
     """
-    from ..geometry.query import closest_hit
-
     pos = np.asarray(positions, dtype=np.float64).reshape(-1, 3)
-    if pos.shape[0] == 0:
-        return np.zeros(0)
-    down = np.tile([0.0, 0.0, -1.0], (pos.shape[0], 1))
-    dist, _ = closest_hit(scene, pos, down)
-    return np.where(np.isfinite(dist), dist, np.nan)
+    out = np.full(pos.shape[0], np.nan)
+    if pos.shape[0] == 0 or scene.n_faces == 0:
+        return out
+    tri = scene.vertices[scene.faces] + scene.origin          # (f, 3, 3) world
+    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
+    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
+    flat = np.abs(det) > 1e-12                                # walls have no plan area
+    a, b, c, det = a[flat], b[flat], c[flat], det[flat]
+    lo, hi = tri[flat, :, :2].min(axis=1), tri[flat, :, :2].max(axis=1)
+    eps = 1e-9
+    for s in range(0, pos.shape[0], chunk):
+        p = pos[s:s + chunk]
+        near = ((p[:, None, 0] >= lo[None, :, 0] - eps) & (p[:, None, 0] <= hi[None, :, 0] + eps)
+                & (p[:, None, 1] >= lo[None, :, 1] - eps) & (p[:, None, 1] <= hi[None, :, 1] + eps))
+        i, f = np.nonzero(near)
+        px, py = p[i, 0], p[i, 1]
+        u = ((px - a[f, 0]) * (c[f, 1] - a[f, 1]) - (c[f, 0] - a[f, 0]) * (py - a[f, 1])) / det[f]
+        v = ((b[f, 0] - a[f, 0]) * (py - a[f, 1]) - (px - a[f, 0]) * (b[f, 1] - a[f, 1])) / det[f]
+        inside = (u >= -eps) & (v >= -eps) & (u + v <= 1 + eps)
+        z = a[f, 2] + u * (b[f, 2] - a[f, 2]) + v * (c[f, 2] - a[f, 2])
+        below = inside & (z <= p[i, 2])
+        top = np.full(p.shape[0], -np.inf)
+        np.maximum.at(top, i[below], z[below])
+        ok = np.isfinite(top)
+        out[s:s + chunk][ok] = p[ok, 2] - top[ok]
+    return out
 
 
 def _luminaires_layer(comparison):
