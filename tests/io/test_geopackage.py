@@ -409,3 +409,17 @@ def test_mounting_heights_equal_a_downward_ray(delft):
     assert np.isfinite(want).sum() > 50 and np.isnan(want).sum() > 0  # roofs, streets, and
     # positions below the terrain or outside the model
     np.testing.assert_allclose(got, want, atol=1e-6, equal_nan=True)
+
+
+def test_a_base_alone_has_no_change_columns_and_sync_is_restored(tmp_path):
+    from cpted_sim.scenario.compare import compare
+
+    c = make_comparison(spacing=2.0)
+    alone = compare(c.base)
+    before = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
+    layers = gp.read_geopackage(gp.write_geopackage(alone, tmp_path / "a.gpkg", epsg=28992))
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") == before
+    for lay in layers.values():
+        assert not [k for k in lay["fields"] if k.startswith("d_")]
+        assert set(lay["fields"]["variant"]) == {"base"}
+    assert len(layers["points"]["geometry"]) == sum(a.grid.n_points for a in c.base.areas.values())

@@ -47,6 +47,7 @@ Needs the ``gis`` extra (pyogrio and shapely): :func:`gpkg_available`, :data:`GP
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 from pathlib import Path
@@ -199,8 +200,11 @@ def _field_columns(comparison, blocks, quantities) -> tuple[list[str], list[np.n
             if d is not None and np.size(d.values) == k:
                 dcol[i:i + k] = _values(d)
             i += k
-        names += [q, f"d_{q}"]
-        cols += [col, dcol]
+        names.append(q)
+        cols.append(col)
+        if comparison.variants:
+            names.append(f"d_{q}")
+            cols.append(dcol)
     return names, cols
 
 
@@ -243,8 +247,9 @@ def _metric_columns(comparison, rows) -> dict:
                                for m in ms])
         else:
             out[name] = np.array([np.nan if m is None else float(m.value) for m in ms])
-            d = [delta.get((r.variant, a_name, name)) for r, a_name, _ in rows]
-            out[f"d_{name}"] = np.array([np.nan if v is None else float(v) for v in d])
+            if comparison.variants:
+                d = [delta.get((r.variant, a_name, name)) for r, a_name, _ in rows]
+                out[f"d_{name}"] = np.array([np.nan if v is None else float(v) for v in d])
     return out
 
 
@@ -433,6 +438,22 @@ _BUILDERS = {"points": _points_layer, "areas": lambda c: _area_rows_layer(c, Fal
 
 
 # ---------------------------------------------------------------- writing and reading
+@contextlib.contextmanager
+def _no_sqlite_sync():
+    """GDAL's SQLite without a disk sync per transaction (about half the time of writing the
+    demo's file); restored afterwards. Safe here: the report's output folder syncs every file
+    before it swaps the folder into place (:mod:`cpted_sim.io.output_folder`)."""
+    import pyogrio
+
+    key = "OGR_SQLITE_SYNCHRONOUS"
+    old = pyogrio.get_gdal_config_option(key)
+    pyogrio.set_gdal_config_options({key: "OFF"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({key: old})
+
+
 def write_geopackage(comparison, path, *, epsg: int | None = None, styles: bool = True) -> Path:
     """Write the comparison's points, areas, routes, luminaires, observers and dark-and-unseen
     regions as a GeoPackage (layers in the module docstring).
@@ -470,18 +491,19 @@ def write_geopackage(comparison, path, *, epsg: int | None = None, styles: bool 
     if path.exists():
         path.unlink()
     written: dict[str, tuple[str, list[str]]] = {}
-    for name in GPKG_LAYERS:
-        layer = _BUILDERS[name](comparison)
-        if layer is None:
-            continue
-        geoms, gtype, fields = layer
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
-            raw.write(str(path), shapely.to_wkb(geoms), geometry_type=gtype, layer=name,
-                      field_data=list(fields.values()), fields=list(fields), crs=crs,
-                      driver="GPKG", promote_to_multi=gtype.startswith("Multi"))
-        written[name] = (gtype, list(fields))
-        log.debug("%s: layer %s, %d features", path.name, name, len(geoms))
+    with _no_sqlite_sync():
+        for name in GPKG_LAYERS:
+            layer = _BUILDERS[name](comparison)
+            if layer is None:
+                continue
+            geoms, gtype, fields = layer
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+                raw.write(str(path), shapely.to_wkb(geoms), geometry_type=gtype, layer=name,
+                          field_data=list(fields.values()), fields=list(fields), crs=crs,
+                          driver="GPKG", promote_to_multi=gtype.startswith("Multi"))
+            written[name] = (gtype, list(fields))
+            log.debug("%s: layer %s, %d features", path.name, name, len(geoms))
     if styles and written:
         from .gpkg_styles import write_layer_styles
 
