@@ -78,3 +78,18 @@ def test_trimesh_reads_the_file(tmp_path):
     s = _scene([84616.0, 447368.0, 0.0], epsg=28992)
     m = trimesh.load(write_ply(s, tmp_path / "s.ply"), process=False)
     assert m.vertices.shape == (6, 3) and m.faces.shape == (2, 3)
+
+
+def test_load_scene_places_a_written_ply_back_in_world_coordinates(tmp_path):
+    from cpted_sim.io.mesh import load_scene
+
+    s = _scene([84616.0, 447368.0, 0.25], epsg=28992)
+    p = write_ply(s, tmp_path / "scene_base.ply")
+    back = load_scene(p)
+    assert back.epsg == 28992
+    # world bounds within float32 rounding of the local coordinates (|local| <= 10 m)
+    np.testing.assert_allclose(back.bounds, s.bounds, atol=1e-5)
+    assert load_scene(p, epsg=7415).epsg == 7415        # an explicit code wins
+    plain = tmp_path / "plain.ply"                       # no origin comment: as stored
+    plain.write_bytes(p.read_bytes().replace(b"comment origin", b"comment nigiro"))
+    np.testing.assert_allclose(load_scene(plain).bounds[0], [0.0, 0.0, 0.0], atol=1e-6)

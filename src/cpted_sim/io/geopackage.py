@@ -71,7 +71,7 @@ GPKG_HINT = "pip install 'cpted_sim[gis]'  (installs pyogrio and shapely)"
 GPKG_LAYERS = ("points", "areas", "routes", "route_stretches", "luminaires", "observers",
                "dark_unseen")
 #: Mask quantities (1 where the condition holds) drawn as dissolved polygons in ``dark_unseen``;
-#: quantities whose name starts with one of these (``dark_and_unseen_night``) count too.
+#: quantities whose name contains one of these (``night_dark_and_unseen``) count too.
 MASK_QUANTITIES = ("dark_and_unseen",)
 _HULL_BUFFER = 0.5  # [m] around the points of an area without an outline
 
@@ -405,7 +405,7 @@ def _observers_layer(comparison):
 
 
 def _is_mask(q: str) -> bool:
-    return any(q == m or q.startswith(m + "_") for m in MASK_QUANTITIES)
+    return any(m in q for m in MASK_QUANTITIES)
 
 
 def _dark_unseen_layer(comparison):
