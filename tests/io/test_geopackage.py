@@ -171,6 +171,13 @@ def test_styles_table_names_the_layers_with_qml(standin):
     pts = ET.fromstring(styles["points"].split("\n", 1)[1]).find("renderer-v2")
     assert pts.get("type") == "graduatedSymbol" and pts.get("attr") == "E_h"
     assert [float(r.get("lower")) for r in pts.iter("range")] == list(LUX_BREAKS)
+    aliases = {a.get("field"): a.get("name") for a in
+               ET.fromstring(styles["points"].split("\n", 1)[1]).iter("alias")}
+    assert aliases["E_h"] == "E_h [lx]" and aliases["d_E_h"] == "change of E_h [lx]"
+    assert aliases["dark_and_unseen"] == "dark_and_unseen"        # unit "1": no brackets
+    areas = {a.get("field"): a.get("name") for a in
+             ET.fromstring(styles["areas"].split("\n", 1)[1]).iter("alias")}
+    assert areas["dark_unseen_area"] == "dark_unseen_area [m²]"
     lum = ET.fromstring(styles["luminaires"].split("\n", 1)[1])
     assert lum.find(".//Option[@name='name']").get("value") == "star"
     with sqlite3.connect(files["results.gpkg"]) as db:
@@ -179,6 +186,9 @@ def test_styles_table_names_the_layers_with_qml(standin):
         defaults = db.execute("SELECT f_table_name, f_geometry_column FROM layer_styles "
                               "WHERE useAsDefault = 1").fetchall()
     assert row == ("attributes",)
+    with sqlite3.connect(files["results.gpkg"]) as db:
+        desc = dict(db.execute("SELECT table_name, description FROM gpkg_contents"))
+    assert all(desc[k].startswith("cpted_sim ") for k in layers)
     assert sorted(t for t, _ in defaults) == sorted(layers) and {g for _, g in defaults} == {"geom"}
 
 
@@ -369,7 +379,8 @@ def test_real_street_geopackage_in_rd_new(delft):
     lum = layers["luminaires"]["fields"]
     assert list(lum["name"]) == ["L1", "L2", "L1", "L2", "L3"]
     np.testing.assert_allclose(lum["maintenance_factor"], [0.8, 0.7, 0.8, 0.7, 0.8])
-    np.testing.assert_allclose(lum["flux_maintained_lm"], lum["flux_lm"] * lum["maintenance_factor"])
+    np.testing.assert_allclose(lum["flux_maintained_lm"],
+                               lum["flux_lm"] * lum["maintenance_factor"])
     # lamps 6.5 m above RD zero over a street at about NAP +0.5 m (the 3dfier terrain)
     assert ((lum["mounting_height_m"] > 5.0) & (lum["mounting_height_m"] < 7.5)).all()
     # the variant's extra lamp shows as a positive change of E_h on the points

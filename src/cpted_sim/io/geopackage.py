@@ -437,6 +437,48 @@ _BUILDERS = {"points": _points_layer, "areas": lambda c: _area_rows_layer(c, Fal
              "dark_unseen": _dark_unseen_layer}
 
 
+#: One line per layer, stored as its description in ``gpkg_contents`` (QGIS shows it).
+LAYER_DESCRIPTIONS = {
+    "points": "cpted_sim calculation points of every variant and area; d_<quantity>: variant "
+              "minus base",
+    "areas": "cpted_sim areas with their metrics per variant; d_<metric>: change from the base",
+    "routes": "cpted_sim routes with their metrics per variant",
+    "route_stretches": "cpted_sim route points as the stretches they stand for, with every "
+                       "quantity",
+    "luminaires": "cpted_sim luminaires of every variant: photometry, flux [lm], maintenance "
+                  "factor, aim [deg], mounting height [m]",
+    "observers": "cpted_sim observers (eyes) of every variant",
+    "dark_unseen": "cpted_sim grid cells where it is dark and no one watches, dissolved",
+}
+_UNIT_TEXT = {"m2": "m²", "m3": "m³", "1": "", "class": ""}
+
+
+def _with_unit(name: str, unit: str) -> str:
+    u = _UNIT_TEXT.get(unit, unit)
+    return f"{name} [{u}]" if u else name
+
+
+def _aliases(comparison) -> dict[str, dict[str, str]]:
+    """Column aliases with units for the QGIS styles: ``E_h [lx]``, ``change of E_h [lx]``."""
+    fields, metrics = {}, {}
+    for r in _results(comparison):
+        for area in r.areas.values():
+            for q, f in area.fields.items():
+                fields.setdefault(q, str(f.unit))
+            for m in area.metrics.values():
+                metrics.setdefault(m.name, str(m.unit))
+    on_points = {}
+    for q, u in fields.items():
+        on_points[q] = _with_unit(q, u)
+        on_points[f"d_{q}"] = _with_unit(f"change of {q}", u)
+    on_areas = {}
+    for m, u in metrics.items():
+        on_areas[m] = _with_unit(m, u)
+        on_areas[f"d_{m}"] = _with_unit(f"change of {m}", u)
+    return {"points": on_points, "route_stretches": on_points, "areas": on_areas,
+            "routes": on_areas}
+
+
 # ---------------------------------------------------------------- writing and reading
 @contextlib.contextmanager
 def _no_sqlite_sync():
@@ -504,10 +546,12 @@ def write_geopackage(comparison, path, *, epsg: int | None = None, styles: bool 
                           driver="GPKG", promote_to_multi=gtype.startswith("Multi"))
             written[name] = (gtype, list(fields))
             log.debug("%s: layer %s, %d features", path.name, name, len(geoms))
-    if styles and written:
-        from .gpkg_styles import write_layer_styles
+    if written:
+        from .gpkg_styles import describe_layers, write_layer_styles
 
-        write_layer_styles(path, written)
+        describe_layers(path, {k: LAYER_DESCRIPTIONS[k] for k in written})
+        if styles:
+            write_layer_styles(path, written, aliases=_aliases(comparison))
     return path
 
 

@@ -22,7 +22,8 @@ from contextlib import closing
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-__all__ = ["LUX_BREAKS", "STYLE_NAME", "layer_qml", "write_layer_styles", "read_layer_styles"]
+__all__ = ["LUX_BREAKS", "STYLE_NAME", "layer_qml", "write_layer_styles", "read_layer_styles",
+           "describe_layers"]
 
 #: Class breaks [lx] of the graduated illuminance styles (EN 13201-2 averages and minima).
 LUX_BREAKS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 50.0)
@@ -95,7 +96,19 @@ def _graduated_lux(kind: str, attr: str = "E_h") -> str:
                 kind)
 
 
-def layer_qml(layer: str, geometry_type: str, columns) -> str:
+def _with_aliases(qml: str, columns, aliases) -> str:
+    """``qml`` with an ``<aliases>`` block (QGIS shows a column's alias as its title; the index
+    counts the GeoPackage's ``fid`` as field 0, QGIS matches by name)."""
+    cols = list(columns)
+    items = "".join(f'<alias field={quoteattr(c)} index="{cols.index(c) + 1}" '
+                    f"name={quoteattr(a)}/>" for c, a in (aliases or {}).items() if c in cols)
+    if not items:
+        return qml
+    qml = qml.replace('styleCategories="Symbology"', 'styleCategories="Symbology|Fields"', 1)
+    return qml.replace("</qgis>", f"<aliases>{items}</aliases></qgis>", 1)
+
+
+def layer_qml(layer: str, geometry_type: str, columns, aliases=None) -> str:
     """The QML style of one layer of ``results.gpkg``.
 
     Parameters
@@ -106,12 +119,18 @@ def layer_qml(layer: str, geometry_type: str, columns) -> str:
         ``"Point Z"``, ``"LineString"``, ``"MultiPolygon"``, ...
     columns : sequence of str
         The layer's attribute columns (a graduated style needs its column).
+    aliases : dict str -> str, optional
+        Titles of columns (``{"E_h": "E_h [lx]"}``), written as QGIS field aliases.
 
     Returns
     -------
     str
         A QGIS style document (``<qgis>`` root).
     """
+    return _with_aliases(_symbology(layer, geometry_type, columns), columns, aliases)
+
+
+def _symbology(layer: str, geometry_type: str, columns) -> str:
     g = geometry_type.lower()
     kind = "marker" if "point" in g else "line" if "line" in g else "fill"
     cols = set(columns)
@@ -123,7 +142,8 @@ def layer_qml(layer: str, geometry_type: str, columns) -> str:
             "outline_width": "0.3", "outline_style": "solid", "size": "5", "size_unit": "MM"}))
     if layer == "observers":
         return _single(kind, _layer("SimpleMarker", {
-            "name": "circle", "color": _rgba((31, 120, 180)), "outline_color": _rgba((255, 255, 255)),
+            "name": "circle", "color": _rgba((31, 120, 180)),
+            "outline_color": _rgba((255, 255, 255)),
             "outline_width": "0.2", "outline_style": "solid", "size": "2", "size_unit": "MM"}))
     if layer == "dark_unseen":
         return _single(kind, _layer("SimpleFill", {
@@ -151,7 +171,16 @@ _CREATE = """CREATE TABLE IF NOT EXISTS layer_styles (
   update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"""
 
 
-def write_layer_styles(path, layers: dict) -> Path:
+def describe_layers(path, descriptions: dict) -> Path:
+    """Set the ``description`` of layers in a GeoPackage's ``gpkg_contents``."""
+    path = Path(path)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executemany("UPDATE gpkg_contents SET description = ? WHERE table_name = ?",
+                       [(d, t) for t, d in descriptions.items()])
+    return path
+
+
+def write_layer_styles(path, layers: dict, *, aliases: dict | None = None) -> Path:
     """Add a ``layer_styles`` table with one default QML style per layer to a GeoPackage.
 
     Parameters
@@ -160,6 +189,8 @@ def write_layer_styles(path, layers: dict) -> Path:
         The ``.gpkg`` (written by GDAL: its feature tables have the geometry column ``geom``).
     layers : dict
         ``{layer: (geometry_type, columns)}``.
+    aliases : dict, optional
+        ``{layer: {column: title}}`` (:func:`layer_qml`).
 
     Returns
     -------
@@ -181,7 +212,8 @@ def write_layer_styles(path, layers: dict) -> Path:
                        "useAsDefault, description, owner, ui) VALUES ('', '', ?, ?, ?, ?, '', "
                        "1, ?, 'cpted_sim', '')",
                        (layer, geom_col[0] if geom_col else "geom", STYLE_NAME,
-                        layer_qml(layer, gtype, columns), f"cpted_sim style of {layer}"))
+                        layer_qml(layer, gtype, columns, (aliases or {}).get(layer)),
+                        f"cpted_sim style of {layer}"))
     return path
 
 
