@@ -434,3 +434,17 @@ def test_a_base_alone_has_no_change_columns_and_sync_is_restored(tmp_path):
         assert not [k for k in lay["fields"] if k.startswith("d_")]
         assert set(lay["fields"]["variant"]) == {"base"}
     assert len(layers["points"]["geometry"]) == sum(a.grid.n_points for a in c.base.areas.values())
+
+
+def test_a_self_crossing_outline_is_written_as_its_polygonal_parts(tmp_path):
+    from dataclasses import replace
+
+    c = make_comparison(spacing=2.0)
+    bowtie = np.array([[0.0, 0.0], [40.0, 12.0], [40.0, 0.0], [0.0, 12.0]])
+    area = replace(c.base.areas["street"], outline=bowtie)
+    base = replace(c.base, areas={**c.base.areas, "street": area})
+    c = replace(c, base=base)
+    layers = gp.read_geopackage(gp.write_geopackage(c, tmp_path / "b.gpkg"))
+    g = layers["areas"]["geometry"][_rows(layers["areas"], "base", "street")][0]
+    assert g.is_valid and g.geom_type == "MultiPolygon"
+    assert g.area == pytest.approx(2 * 0.5 * 12 * 20, rel=1e-9)  # two triangles

@@ -147,7 +147,11 @@ def _area_geometry(area):
     ring = getattr(area, "outline", None)
     if ring is not None and len(ring) >= 3:
         poly = shapely.Polygon(np.asarray(ring, dtype=np.float64)[:, :2])
-        return poly if poly.is_valid else shapely.make_valid(poly)
+        if not poly.is_valid:   # a self-crossing ring: its polygonal parts
+            parts = shapely.get_parts(shapely.make_valid(poly))
+            parts = [g for g in parts if g.geom_type in ("Polygon", "MultiPolygon")]
+            poly = shapely.union_all(parts) if parts else None
+        return poly
     grid = area.grid
     if _plan_raster(grid):
         return _dissolve(_cell_boxes(grid))
