@@ -2,22 +2,37 @@
 
 Each face gets its own three vertices so that a face's colour is exactly its value's colour
 (no blending across faces). Vertex coordinates are written relative to the scene's local
-origin (single precision loses centimetres at Dutch RD coordinates); the origin and EPSG code
-are in the header comments.
+origin (single precision loses centimetres at Dutch RD coordinates); the header says where
+that origin lies, in lines other software can parse::
+
+    comment origin 84616.000 447368.000 0.000
+    comment crs EPSG:28992
+    comment vertices are relative to the origin: world x y z = vertex + origin [m]
+
+:func:`read_ply` returns them as ``origin`` and ``epsg`` (:func:`parse_georeference`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["write_ply", "read_ply", "face_values_from_field", "face_colors", "group_colors"]
+__all__ = ["write_ply", "read_ply", "face_values_from_field", "face_colors", "group_colors",
+           "georeference_comments", "parse_georeference"]
 
 log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def _one_line(text) -> str:
+    """``text`` on one header line: control characters (newlines) become one space."""
+    return _CONTROL.sub(" ", str(text)).strip()
 
 
 def group_colors(scene) -> np.ndarray:
@@ -89,6 +104,55 @@ def face_colors(scene, values=None, *, cmap="inferno", norm=None) -> np.ndarray:
     return cols
 
 
+def _coordinate(x: float) -> str:
+    """``x`` [m] with three decimals (``84616.000``), or all its digits when it has more."""
+    s = f"{x:.3f}"
+    return s if float(s) == x else repr(float(x))
+
+
+def georeference_comments(origin, epsg=None) -> list[str]:
+    """The header lines that georeference a PLY: ``comment origin X Y Z`` (world coordinates
+    of the local origin [m], plain numbers), ``comment crs EPSG:N`` when the code is known,
+    and one line that says how to use them.
+
+    Examples
+    --------
+    >>> georeference_comments([84616.0, 447368.0, 0.0], 28992)[:2]
+    ['comment origin 84616.000 447368.000 0.000', 'comment crs EPSG:28992']
+    """
+    o = np.asarray(origin, dtype=np.float64).reshape(3)
+    lines = [f"comment origin {' '.join(_coordinate(float(v)) for v in o)}"]
+    if epsg is not None:
+        lines.append(f"comment crs EPSG:{int(epsg)}")
+    lines.append("comment vertices are relative to the origin: world x y z = vertex + origin [m]")
+    return lines
+
+
+_ORIGIN = re.compile(r"^origin\s+(\S+)\s+(\S+)\s+(\S+)")
+_CRS = re.compile(r"^(?:crs\s+EPSG:|epsg\s+)(\d+)\s*$", re.IGNORECASE)
+_NP_FLOAT = re.compile(r"np\.float64\(([^()]*)\)")  # headers before 0.9 wrote repr(np.float64)
+
+
+def parse_georeference(comments) -> tuple[np.ndarray | None, int | None]:
+    """(origin (3,) float64 [m] or None, EPSG code or None) from a PLY's comment lines
+    (without the ``comment`` keyword), as :func:`georeference_comments` writes them."""
+    origin = epsg = None
+    for c in comments:
+        c = _NP_FLOAT.sub(r"\1", str(c).strip())
+        m = _ORIGIN.match(c)
+        if m and origin is None:
+            try:
+                o = np.array([float(v) for v in m.groups()], dtype=np.float64)
+            except ValueError:
+                continue
+            if np.all(np.isfinite(o)):
+                origin = o
+        m = _CRS.match(c)
+        if m and epsg is None:
+            epsg = int(m.group(1))
+    return origin, epsg
+
+
 def write_ply(scene, path, colors=None, *, comment: str | None = None) -> Path:
     """Write the scene as a binary little-endian PLY with per-vertex colours.
 
@@ -123,14 +187,11 @@ def write_ply(scene, path, colors=None, *, comment: str | None = None) -> Path:
     faces = np.empty(n, dtype=fdt)
     faces["n"] = 3
     faces["v"] = np.arange(3 * n, dtype=np.int32).reshape(n, 3)
-    o = scene.origin
     lines = ["ply", "format binary_little_endian 1.0",
-             f"comment cpted_sim scene {scene.name}",
-             f"comment origin {o[0]!r} {o[1]!r} {o[2]!r} (add to x y z for world coordinates [m])"]
-    if scene.epsg is not None:
-        lines.append(f"comment epsg {int(scene.epsg)}")
+             f"comment cpted_sim scene {_one_line(scene.name)}",
+             *georeference_comments(scene.origin, scene.epsg)]
     if comment:
-        lines += [f"comment {c}" for c in str(comment).splitlines()]
+        lines += [f"comment {_one_line(c)}" for c in str(comment).splitlines()]
     lines += [f"element vertex {3 * n}", "property float x", "property float y",
               "property float z", "property uchar red", "property uchar green",
               "property uchar blue", f"element face {n}", "property list uchar int vertex_indices",
@@ -152,7 +213,8 @@ def read_ply(path) -> dict:
     -------
     dict
         ``vertices`` (v, 3) float32 local, ``colors`` (v, 3) uint8, ``faces`` (n, 3) int32,
-        ``comments`` list of str.
+        ``comments`` list of str, ``origin`` (3,) float64 [m] (None when the header has
+        none), ``epsg`` int or None (:func:`parse_georeference`).
     """
     raw = Path(path).read_bytes()
     end = raw.index(b"end_header\n") + len(b"end_header\n")
@@ -170,9 +232,13 @@ def read_ply(path) -> dict:
     fdt = np.dtype([("n", "u1"), ("v", "<i4", (3,))])
     verts = np.frombuffer(raw, dtype=vdt, count=nv, offset=end)
     faces = np.frombuffer(raw, dtype=fdt, count=nf, offset=end + nv * vdt.itemsize)
+    comments = [ln[8:] for ln in header if ln.startswith("comment ")]
+    origin, epsg = parse_georeference(comments)
     return {
         "vertices": np.column_stack([verts["x"], verts["y"], verts["z"]]),
         "colors": np.column_stack([verts["red"], verts["green"], verts["blue"]]),
         "faces": np.asarray(faces["v"]),
-        "comments": [ln[8:] for ln in header if ln.startswith("comment ")],
+        "comments": comments,
+        "origin": origin,
+        "epsg": epsg,
     }

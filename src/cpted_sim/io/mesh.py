@@ -139,11 +139,29 @@ def load_scene(path, *, origin=None, group_by: str = "material",
             materials = {**obj_materials(p, sorted(set(groups))), **(materials or {})}
     elif kind == "ply":
         vertices, faces, groups = read_ply(p)
+        vertices, epsg = _ply_georeference(p, vertices, epsg)
     elif kind == "stl":
         vertices, faces, groups = read_stl(p)
     else:
         vertices, faces, groups = _read_gltf(p, group_by)
     return _build(p, vertices, faces, groups, origin, materials, epsg)
+
+
+def _ply_georeference(p: Path, vertices, epsg):
+    """World coordinates and EPSG code of a PLY whose header places it (``comment origin X Y
+    Z``, ``comment crs EPSG:N``, as :func:`cpted_sim.io.colored_mesh.write_ply` writes)."""
+    from .colored_mesh import parse_georeference
+
+    with open(checked_input(p, what="mesh", error=MeshError, max_bytes=MAX_MESH_BYTES),
+              "rb") as fh:
+        head = fh.read(1 << 16)
+    end = head.find(b"end_header")
+    lines = head[:end if end >= 0 else len(head)].decode("ascii", "replace").splitlines()
+    origin, file_epsg = parse_georeference([ln[8:] for ln in lines if ln.startswith("comment ")])
+    if origin is not None:
+        log.info("%s: vertices relative to the origin %s in its header", p.name, origin.tolist())
+        vertices = vertices + origin
+    return vertices, (epsg if epsg is not None else file_epsg)
 
 
 def _build(p: Path, vertices, faces, groups, origin, materials, epsg) -> Scene:

@@ -8,6 +8,9 @@
 - ``metrics.csv`` and ``metrics.json``: the comparison's metric table (and, in JSON, every
   variant's metrics, the verdicts and settings);
 - ``fields.npz``: every field (``<variant>/<area>/<quantity>``), delta and grid;
+- ``results.gpkg``: points, areas, routes, luminaires, observers and dark-and-unseen regions
+  as GeoPackage layers in the scenario's CRS, with QGIS styles (:mod:`cpted_sim.io.geopackage`;
+  the ``gis`` extra, else a CptedWarning);
 - ``map_*.png`` and ``diff_*.png``: the maps;
 - ``scene_<variant>.ply``: the scene with faces coloured by illuminance, for Blender or Rhino;
 - ``geotiff/*.tif`` when the scene has an EPSG code and rasterio is installed (else a logged
@@ -39,6 +42,7 @@ from ..errors import EngineUnavailableError, GridError
 from ..plot.compare import comparison_maps, luminaire_distributions, slug
 from ..plot.style import save_figure, shared_scale
 from .colored_mesh import face_colors, face_values_from_field, write_ply
+from .geopackage import write_results_gpkg
 from .output_folder import MANIFEST, OutputFolder
 from .raster import GIS_HINT, rasterio_available, write_geotiff
 from .results import write_fields_npz, write_metrics_csv, write_metrics_json
@@ -506,6 +510,7 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
     files["metrics.csv"] = write_metrics_csv(comparison.table, out / "metrics.csv")
     files["metrics.json"] = write_metrics_json(summary, out / "metrics.json")
     files["fields.npz"] = write_fields_npz(comparison, out / "fields.npz")
+    files.update(write_results_gpkg(comparison, out))  # results.gpkg (gis extra)
     images = comparison_maps(comparison, out, dpi=dpi) if maps else []
     files.update({im.path.name: im.path for im in images if im.path is not None})
     polars = _polar_images(comparison, out, dpi) if maps else []

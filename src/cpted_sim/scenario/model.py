@@ -602,7 +602,8 @@ class Metric:
 @dataclass(frozen=True)
 class AreaResult:
     """Fields and metrics of one area; ``excluded`` counts the points inside buildings, left
-    out of the grid, the fields and the statistics."""
+    out of the grid, the fields and the statistics; ``outline`` is the area's polygon (plan
+    areas) or path (routes) in world coordinates [m], None for façades."""
 
     name: str
     kind: str
@@ -611,6 +612,7 @@ class AreaResult:
     metrics: Mapping[str, Metric]
     lighting_class: str | None = None
     excluded: int = 0
+    outline: Any = field(default=None, compare=False)  # (m, 2) world [m]: polygon or path
 
 
 @dataclass(frozen=True)
@@ -618,7 +620,8 @@ class ScenarioResult:
     """What :func:`cpted_sim.run` returns for one scenario (base or variant).
 
     ``warnings`` holds the messages of the :class:`~cpted_sim.errors.CptedWarning` raised
-    during the run (each once, in order).
+    during the run (each once, in order); ``observers`` the run's
+    :class:`~cpted_sim.visibility.ObserverSet` (None when nothing asked for sightlines).
     """
 
     scenario_name: str
@@ -629,6 +632,7 @@ class ScenarioResult:
     settings: Mapping[str, Any]
     elapsed_s: float
     warnings: tuple[str, ...] = ()
+    observers: Any = field(default=None, compare=False)  # the run's ObserverSet, or None
 
 
 def spec_fields(obj) -> dict[str, Any]:

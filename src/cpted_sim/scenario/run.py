@@ -359,6 +359,12 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
     return fields
 
 
+def _outline(area: m.AreaSpec):
+    """(m, 2) world [m]: the polygon of a plan area, the path of a route; None for façades."""
+    ring = area.polygon if area.polygon is not None else area.path
+    return None if ring is None else np.array(ring, dtype=np.float64)[:, :2]
+
+
 def _compute(scenario: m.Scenario, quiet: bool):
     """Scene, luminaires, observers and every area's result (threads already set)."""
     scene = build_scene(scenario)
@@ -386,7 +392,8 @@ def _compute(scenario: m.Scenario, quiet: bool):
                               solution)
         metrics = area_metrics(area, fields, point_weights(grid, area), scenario.thresholds)
         areas[area.name] = m.AreaResult(area.name, area.kind, grid, fields, metrics,
-                                        area.lighting_class, excluded=excluded)
+                                        area.lighting_class, excluded=excluded,
+                                        outline=_outline(area))
         log.info("%s / %s / %s: %d points in %.2f s", scenario.name, scenario.variant,
                  area.name, grid.n_points, time.perf_counter() - ta)
     return scene, lums, observers, areas
@@ -461,7 +468,7 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         "n_observers": 0 if observers is None else observers.n,
     }
     return m.ScenarioResult(scenario.name, scenario.variant, scene, lums, areas, settings,
-                            time.perf_counter() - t0, warnings=found)
+                            time.perf_counter() - t0, warnings=found, observers=observers)
 
 
 def _replay(caught) -> tuple[str, ...]:
