@@ -100,3 +100,21 @@ def test_no_observers_is_the_reason_for_unseen_everywhere(yard):
 def test_nothing_to_explain_says_so(yard):
     lines = render_md(reasons_section(yard, found=[]))
     assert "- No metric reads none, 0 or an extreme value that needs explaining." in lines
+
+
+def test_an_area_without_light_says_so_rather_than_quoting_its_uniformity(yard):
+    res = yard.base
+    area = res.areas["yard"]
+    e = area.fields["E_h"]
+    dim = e.with_values(e.values * 1e-5)
+    metrics = dict(area.metrics)
+    for k in ("E_avg", "E_min"):
+        metrics[k] = replace(metrics[k], value=metrics[k].value * 1e-5)
+    metrics.pop("class_achieved")
+    res = replace(res, areas={"yard": replace(area, fields={**area.fields, "E_h": dim},
+                                              metrics=metrics)})
+    found = reasons(replace(yard, base=res, variants=()))
+    text = _reason(found, "base", "yard", "E_avg")
+    assert text.startswith("practically no light reaches yard (average 3.8e-05 lx): ")
+    assert f"{area.grid.n_points} points" in text          # every point is below 0.05 lx
+    assert not any(x["metric"] == "E_min" for x in found)

@@ -139,6 +139,7 @@ def test_verdict_survives_metrics_without_a_value(comparison):
     assert text.startswith("Variant more light: ")
     assert "longest unobserved" not in text
     assert _fmt(float("nan")) == "n/a"
+    assert _fmt(4.1e-5) == "~0" and _fmt(0.0) == "0" and _fmt(0.0123) == "0.012"
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ import numpy as np
 from ..errors import CptedError
 from ..metrics.en13201 import P_CLASSES
 
-__all__ = ["reasons", "edge_effects", "reasons_section", "SHADOW_SAMPLE", "EXTREME_U0"]
+__all__ = ["reasons", "edge_effects", "reasons_section", "SHADOW_SAMPLE", "EXTREME_U0",
+           "UNLIT_LX"]
 
 #: At most this many low points are traced to their nearest luminaire (seeded sample).
 SHADOW_SAMPLE = 400
@@ -29,7 +30,13 @@ def _weights(grid) -> np.ndarray:
     return np.ones(grid.n_points)
 
 
+#: Average illuminance [lx] below which an area counts as practically unlit.
+UNLIT_LX = 0.05
+
+
 def _n(x: float) -> str:
+    if abs(x) < 0.005:
+        return "0" if x == 0 else "~0"
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
@@ -66,7 +73,11 @@ def _shadow_note(result, pts: np.ndarray) -> str:
     top = (f"'{names[0]}'" if names.size == 1
            else ", ".join(f"'{names[i]}' ({counts[i]})" for i in order[:3]))
     of = f"{int(blocked.sum())} of {n}" + (" sampled" if n == SHADOW_SAMPLE else "")
-    return f"; {of} lie in the shadow of {top} (the line to their nearest luminaire meets it)"
+    rest = n - int(blocked.sum())
+    tail = (f"; the other {rest} see it unobstructed, so it lies too far, too low in their "
+            "sky or behind their surface") if rest else ""
+    return (f"; {of} lie in the shadow of {top} (the line to their nearest luminaire meets "
+            f"it){tail}")
 
 
 def _where(result, grid, mask: np.ndarray, w: np.ndarray, what: str) -> str:
@@ -94,6 +105,10 @@ def _light_reasons(result, aname, area) -> list[tuple[str, str]]:
     if not avg > 0:
         return [("E_avg", f"no light reaches {aname}: the variant has "
                           f"{len(result.luminaires)} luminaires and none lights these points")]
+    if avg < UNLIT_LX:
+        return [("E_avg", f"practically no light reaches {aname} (average {avg:.2g} lx): "
+                          + _where(result, area.grid, v < UNLIT_LX, w,
+                                   f"below {UNLIT_LX:g} lx"))]
     cls = met.get("class_achieved")
     names = [c.name for c in P_CLASSES]
     target = next((c for c in P_CLASSES if c.name == getattr(area, "lighting_class", None)), None)

@@ -117,6 +117,8 @@ def _fmt(x: float) -> str:
     if not np.isfinite(x):
         return "n/a"
     ax = abs(x)
+    if 0 < ax < 0.005:
+        return "~0"
     if ax >= 100 or x == round(x):
         return f"{x:.0f}"
     return f"{x:.1f}" if ax >= 10 else f"{x:.2g}" if ax < 1 else f"{x:.1f}"
