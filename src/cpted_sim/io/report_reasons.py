@@ -63,8 +63,9 @@ def _shadow_note(result, pts: np.ndarray) -> str:
     blocked = np.isfinite(hit) & (face >= 0)
     n = pts.shape[0]
     if not blocked.any():
-        return (f"; none of them is shadowed from its nearest luminaire, which lies "
-                f"{_n(float(np.median(dist)))} m away (median): too far")
+        return (f"; none of them is shadowed from its nearest luminaire ({_n(float(np.median(dist)))}"
+                " m away, median): it lies too far, too low in their sky or behind their "
+                "surface")
     scene = result.scene
     groups = [scene.groups[scene.face_group[f]] if scene.face_group[f] < len(scene.groups)
               else "?" for f in face[blocked]]
@@ -80,14 +81,14 @@ def _shadow_note(result, pts: np.ndarray) -> str:
             f"it){tail}")
 
 
-def _where(result, grid, mask: np.ndarray, w: np.ndarray, what: str) -> str:
+def _where(result, grid, mask: np.ndarray, w: np.ndarray, what: str, unit: str = "m²") -> str:
     """``"23 points (4.1 m²) below 0.4 lx around x = .., y = .. (12 x 3 m)"`` + shadows."""
     pts = np.asarray(grid.points, dtype=np.float64)[mask]
     if pts.shape[0] == 0:
         return f"no point {what}"
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     c = pts.mean(axis=0)
-    text = (f"{pts.shape[0]} points ({_n(float(w[mask].sum()))} m²) {what}, around "
+    text = (f"{pts.shape[0]} points ({_n(float(w[mask].sum()))} {unit}) {what}, around "
             f"x = {c[0]:.1f}, y = {c[1]:.1f} m (spread over {_n(hi[0] - lo[0])} x "
             f"{_n(hi[1] - lo[1])} m)")
     return text + _shadow_note(result, pts)
@@ -100,6 +101,7 @@ def _light_reasons(result, aname, area) -> list[tuple[str, str]]:
         return []
     v = np.asarray(e.values, dtype=np.float64)
     w = _weights(area.grid)
+    unit = "m of route" if area.kind == "route" else "m²"
     avg, emin = float(met["E_avg"].value), float(met["E_min"].value)
     out = []
     if not avg > 0:
@@ -108,7 +110,7 @@ def _light_reasons(result, aname, area) -> list[tuple[str, str]]:
     if avg < UNLIT_LX:
         return [("E_avg", f"practically no light reaches {aname} (average {avg:.2g} lx): "
                           + _where(result, area.grid, v < UNLIT_LX, w,
-                                   f"below {UNLIT_LX:g} lx"))]
+                                   f"below {UNLIT_LX:g} lx", unit))]
     cls = met.get("class_achieved")
     names = [c.name for c in P_CLASSES]
     target = next((c for c in P_CLASSES if c.name == getattr(area, "lighting_class", None)), None)
@@ -126,7 +128,7 @@ def _light_reasons(result, aname, area) -> list[tuple[str, str]]:
                                       f"{by_avg.name}) because the minimum is {_n(emin)} lx, "
                                       f"below {need.name}'s {need.e_min:g} lx: "
                                       + _where(result, area.grid, v < need.e_min, w,
-                                               f"below {need.e_min:g} lx")))
+                                               f"below {need.e_min:g} lx", unit)))
         explained = True
     elif below_target:
         out.append(("class_achieved", f"class {label}, not the target {target.name}: the "
@@ -137,7 +139,7 @@ def _light_reasons(result, aname, area) -> list[tuple[str, str]]:
         t = EXTREME_U0 * avg
         out.append(("E_min", f"minimum {_n(emin)} lx against {_n(avg)} lx average "
                              f"(U0 {u0:.2f}): " + _where(result, area.grid, v < t, w,
-                                                         f"below {_n(t)} lx")))
+                                                         f"below {_n(t)} lx", unit)))
     return out
 
 
