@@ -52,6 +52,16 @@ def test_class_none_names_the_dark_points_and_the_hedge_that_shadows_them(yard):
     assert 13.0 < x < 28.0                             # behind the hedge, seen from the lamp
 
 
+def test_faces_without_light_are_located(yard):
+    area = yard.base.areas["yard"]
+    n = int(np.sum(area.fields["E_sc"].values <= 0))
+    assert area.metrics["E_sc_min"].value == 0 and n > 0     # behind the hedge
+    text = _reason(reasons(yard), "base", "yard", "E_sc_min")
+    assert text.startswith(f"a face gets no light from any side at {n} points ({n} m²) "
+                           "with E_sc 0, around")
+    assert "'vegetation'" in text
+
+
 def test_a_zero_dark_and_unseen_area_says_why(yard):
     found = reasons(yard)
     assert yard.variants[0].areas["yard"].metrics["dark_unseen_area"].value == 0

@@ -134,6 +134,11 @@ def _light_reasons(result, aname, area) -> list[tuple[str, str]]:
         out.append(("class_achieved", f"class {label}, not the target {target.name}: the "
                                       f"average {_n(avg)} lx is below {target.name}'s "
                                       f"{target.e_avg:g} lx"))
+    esc = area.fields.get("E_sc")
+    if esc is not None and "E_sc_min" in met and met["E_sc_min"].value <= 0:
+        sv = np.asarray(esc.values, dtype=np.float64)
+        out.append(("E_sc_min", "a face gets no light from any side at "
+                    + _where(result, area.grid, sv <= 0, w, "with E_sc 0", unit)))
     u0 = emin / avg
     if not explained and (emin <= 0 or u0 < EXTREME_U0):
         t = EXTREME_U0 * avg
