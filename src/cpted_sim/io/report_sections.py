@@ -91,19 +91,20 @@ def scenario_section(comparison) -> Section:
 
 
 # ---------------------------------------------------------------- luminaires
-def _mounting_height(scene, position) -> float:
-    """Height [m] of a luminaire above the first surface below it (a pole's own faces within
-    0.3 m are skipped); its z above the scene's lowest point when nothing lies below."""
+def _mounting_heights(scene, positions) -> np.ndarray:
+    """Heights [m] of luminaires above the first surface below each (a pole's own faces within
+    0.3 m are skipped); z above the scene's lowest point where nothing lies below."""
     from ..geometry.query import closest_hit
 
-    p = np.asarray(position, dtype=np.float64).reshape(1, 3)
+    p = np.asarray(positions, dtype=np.float64).reshape(-1, 3)
+    if p.shape[0] == 0:
+        return np.empty(0)
+    down = np.broadcast_to(np.array([0.0, 0.0, -1.0]), p.shape)
     try:
-        d, _ = closest_hit(scene, p, np.array([[0.0, 0.0, -1.0]]), offset=0.3)
+        d, _ = closest_hit(scene, p, np.ascontiguousarray(down), offset=0.3)
     except CptedError:
-        d = np.array([np.inf])
-    if np.isfinite(d[0]):
-        return float(d[0])
-    return float(p[0, 2] - scene.bounds[0, 2])
+        d = np.full(p.shape[0], np.inf)
+    return np.where(np.isfinite(d), d, p[:, 2] - scene.bounds[0, 2])
 
 
 def _photometry_name(dist) -> tuple[str, str]:
@@ -127,11 +128,12 @@ def luminaire_schedule(comparison) -> list[dict]:
     rows = []
     for r in _results(comparison):
         groups: dict[tuple, list[str]] = {}
+        heights = _mounting_heights(r.scene, [lum.position for lum in r.luminaires])
         for k, lum in enumerate(r.luminaires):
             name, file = _photometry_name(lum.distribution)
             flux = float(lum.distribution.flux) * float(lum.flux_scale)
             key = (name, file, round(flux, 0), round(float(lum.maintenance_factor), 3),
-                   round(_mounting_height(r.scene, lum.position), 1),
+                   round(float(heights[k]), 1),
                    round(float(lum.azimuth), 1), round(float(lum.tilt), 1),
                    round(float(lum.spin), 1))
             groups.setdefault(key, []).append(str(lum.name or f"#{k + 1}"))
