@@ -158,3 +158,11 @@ def test_renderers_escape_every_string():
     assert "<script>" not in h and "&lt;script&gt;" in h and "&lt;td&gt;" in h
     md = "\n".join(render_md(sec))
     assert "&lt;script>" in md and r"\*b\*" in md and r"h\|1" in md and "c &amp; d" in md
+
+
+def test_points_inside_buildings_are_warned_once_per_variant(written):
+    page, md, doc = written
+    msgs = [w["message"] for w in doc["warnings"] if w["variant"] == "base"]
+    # the run's own warning: "area 'yard': 14 of 676 (2 %) points lie inside buildings ..."
+    assert len([t for t in msgs if "inside buildings" in t]) == 1, msgs
+    assert "## Warnings (2)" in md

@@ -293,10 +293,11 @@ def _warnings(comparison) -> list[tuple[str, str]]:
     """(variant, message) of every run's CptedWarning and of the points left out."""
     items = []
     for r in (comparison.base, *comparison.variants):
-        items += [(r.variant, str(w)) for w in getattr(r, "warnings", ())]
+        said = [str(w) for w in getattr(r, "warnings", ())]
+        items += [(r.variant, w) for w in said]
         for name, area in r.areas.items():
             k = getattr(area, "excluded", 0)
-            if k:
+            if k and not any(f"area {name!r}" in w and "inside buildings" in w for w in said):
                 items.append((r.variant, f"area {name!r}: {k} points inside buildings are left "
                                          "out of the statistics"))
     return list(dict.fromkeys(items))
