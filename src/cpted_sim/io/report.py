@@ -31,7 +31,6 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 
 from .._version import __version__
 from ..errors import EngineUnavailableError, GridError
