@@ -2,8 +2,11 @@
 
 ``write_report(comparison, out_dir)`` writes into ``out_dir``:
 
-- ``report.html``: verdicts, metric table, maps (PNG inlined as base64), luminaires; it loads
-  nothing from the network and has no external CSS or JavaScript;
+- ``report.html``: the scenario's and variants' descriptions, verdicts (led by the night),
+  warnings, metric table, why extreme values read as they do and EN 13201-2 over-lighting and
+  uniformity (:mod:`~cpted_sim.io.report_reasons`, :mod:`~cpted_sim.io.report_sections`),
+  maps (PNG inlined as base64), the luminaire schedule and provenance; it loads nothing from
+  the network and has no external CSS or JavaScript;
 - ``report.md``: the same text with the maps as relative PNG links;
 - ``metrics.csv`` and ``metrics.json``: the comparison's metric table (and, in JSON, every
   variant's metrics, the verdicts and settings);
