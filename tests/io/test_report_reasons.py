@@ -79,7 +79,8 @@ def test_concealment_only_at_the_ends_of_the_route_is_labelled_an_edge_effect(ya
     assert e["at_ends_m2"] == pytest.approx(total) and e["elsewhere_m2"] == 0
     assert "edge effect" in _reason(reasons(yard), "base", "yard", "concealment_area")
     # the walk's dark points are counted in metres of route, not square metres
-    assert "4 points (4 m of route) below 0.119 lx" in _reason(reasons(yard), "base", "walk", "E_min")
+    walk = _reason(reasons(yard), "base", "walk", "E_min")
+    assert "4 points (4 m of route) below 0.119 lx" in walk
 
 
 def test_concealment_along_the_route_is_not_all_an_edge_effect(yard):

@@ -124,6 +124,7 @@ def test_provenance_names_the_file_hash_light_values_threads_and_versions(tmp_pa
     assert c.variants[0].settings["provenance"]["variant_description"] == "tilted"
     rows = dict(provenance_rows(c))
     assert rows["scenario file SHA-256"] == sha
+    assert rows["scenario file"] == "tiny.toml"  # the name only: no folders in the report
     assert rows["base: light"] == ("direct light only (no reflections); maintained values "
                                    "(maintenance factor 0.7)")
     assert rows["B: run"].startswith("threads 1, engine numba")
@@ -149,6 +150,14 @@ def test_new_sections_are_linked_and_ordered(written):
     assert order == sorted(order)
     assert md.index("## Metrics") < md.index("## Why these numbers") < md.index("## Maps") \
         < md.index("## Luminaires") < md.index("## Provenance")
+
+
+def test_long_tables_fold_in_html_and_stay_whole_in_markdown():
+    rows = [[str(i)] for i in range(40)]
+    h = render_html(("x", "T", [("table", ["n"], rows, "40 rows")]))
+    assert h.count("<details><summary>40 rows</summary><table>") == 1 and h.count("<tr>") == 41
+    md = render_md(("x", "T", [("table", ["n"], rows, "40 rows")]))
+    assert md[2] == "40 rows" and sum(ln.startswith("| ") for ln in md) == 41
 
 
 def test_renderers_escape_every_string():

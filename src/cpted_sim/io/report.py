@@ -433,8 +433,8 @@ def _markdown(comparison, images, polars, files, summary, extra) -> str:
             val, change, judgement = r["cells"].get(v, ("–", "–", ""))
             line += f" {md(val)} | {md(change)}{marks[judgement]} |"
         out.append(line)
-    out += ["", "▲ the change goes the way the metric should go; ▼ the other way; \\* explained "
-            "under *Why these numbers*.", ""]
+    out += ["", "▲ the change goes the way the metric should go; ▼ the other way; "
+            "\\* explained under *Why these numbers*.", ""]
     for sec in extra["after_table"]:
         out += render_md(sec)
     out += ["## Maps", ""]

@@ -63,8 +63,9 @@ def _shadow_note(result, pts: np.ndarray) -> str:
     blocked = np.isfinite(hit) & (face >= 0)
     n = pts.shape[0]
     if not blocked.any():
-        return (f"; none of them is shadowed from its nearest luminaire ({_n(float(np.median(dist)))}"
-                " m away, median): it lies too far, too low in their sky or behind their "
+        far = _n(float(np.median(dist)))
+        return (f"; none of them is shadowed from its nearest luminaire ({far} m away, median)"
+                ": it lies too far, too low in their sky or behind their "
                 "surface")
     scene = result.scene
     groups = [scene.groups[scene.face_group[f]] if scene.face_group[f] < len(scene.groups)

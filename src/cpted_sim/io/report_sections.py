@@ -22,9 +22,12 @@ from .report_text import format_value, md_escape
 
 __all__ = ["Section", "render_html", "render_md", "scenario_section", "luminaire_schedule",
            "schedule_section", "en13201_checks", "en13201_section", "provenance_rows",
-           "provenance_section", "OVER_LIGHTING"]
+           "provenance_section", "OVER_LIGHTING", "FOLD_ROWS"]
 
 Section = tuple  # (id, title, blocks)
+
+#: Tables longer than this are folded (HTML ``<details>``).
+FOLD_ROWS = 30
 
 #: EN 13201-2:2015 Table 2, note: the maintained average should not exceed 1.5 x the class's.
 OVER_LIGHTING = 1.5
@@ -53,7 +56,10 @@ def render_html(section: Section) -> str:
             head = "".join(f'<th class="t">{e(h)}</th>' for h in b[1])
             body = "".join("<tr>" + "".join(f'<td class="t">{e(c)}</td>' for c in row) + "</tr>"
                            for row in b[2])
-            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            if len(b) > 3:  # folded: ("table", header, rows, summary)
+                table = f"<details><summary>{e(b[3])}</summary>{table}</details>"
+            out.append(table)
     out.append("</section>")
     return "\n".join(out)
 
@@ -69,6 +75,8 @@ def render_md(section: Section) -> list[str]:
         elif b[0] == "ul":
             out += [f"- {md(t)}" for t in b[1]] + [""]
         elif b[0] == "table":
+            if len(b) > 3:
+                out += [md(b[3]), ""]
             out.append("| " + " | ".join(md(h) for h in b[1]) + " |")
             out.append("|" + "---|" * len(b[1]))
             out += ["| " + " | ".join(md(c) for c in row) + " |" for row in b[2]]
@@ -164,7 +172,9 @@ def schedule_section(comparison) -> Section:
             *(f"{x:.2f}" for x in np.asarray(lum.position, dtype=np.float64))]
            for r in _results(comparison) for lum in r.luminaires]
     if pos:
-        blocks.append(("table", ["variant", "name", "x [m]", "y [m]", "z [m]"], pos))
+        table = ("table", ["variant", "name", "x [m]", "y [m]", "z [m]"], pos)
+        blocks.append(table if len(pos) <= FOLD_ROWS else
+                      (*table, f"{len(pos)} luminaire positions over all variants"))
     return ("luminaires", "Luminaires", blocks)
 
 
@@ -260,7 +270,8 @@ def provenance_rows(comparison) -> list[tuple[str, str]]:
     provs = [_prov(r) for r in results]
     src = next((p.get("scenario_file") for p in provs if p.get("scenario_file")), None)
     if src:
-        rows.append(("scenario file", str(src.get("path") or "(text)")))
+        path = str(src.get("path") or "")
+        rows.append(("scenario file", path.replace("\\", "/").rsplit("/", 1)[-1] or "(text)"))
         rows.append(("scenario file SHA-256", str(src.get("sha256"))))
     else:
         rows.append(("scenario file", "none: the scenario was built in Python"))

@@ -98,7 +98,8 @@ def night_dark_unseen(fields: dict[str, Field], thresholds: m.Thresholds) -> np.
     if "E_sc" not in fields or "night_surveillance_weight" not in fields:
         return None
     unlit = np.asarray(fields["E_sc"].values) < face_lit_threshold(thresholds)
-    unwatched = np.asarray(fields["night_surveillance_weight"].values) < thresholds.min_surveillance
+    watch = np.asarray(fields["night_surveillance_weight"].values)
+    unwatched = watch < thresholds.min_surveillance
     return unlit & unwatched
 
 
