@@ -89,7 +89,7 @@ def scenario_section(comparison) -> Section:
     """The scenario's description and each variant's (as written in the scenario file)."""
     base = comparison.base
     desc = _prov(base).get("description") or ""
-    blocks = [("p", desc if desc else "The scenario file gives no description.")]
+    blocks = [("p", desc if desc else "No description given for the scenario.")]
     items = [f"{base.variant}: the scenario as it is"]
     for r in comparison.variants:
         d = _prov(r).get("variant_description") or "no description given"
