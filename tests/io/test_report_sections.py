@@ -175,3 +175,18 @@ def test_points_inside_buildings_are_warned_once_per_variant(written):
     # the run's own warning: "area 'yard': 14 of 676 (2 %) points lie inside buildings ..."
     assert len([t for t in msgs if "inside buildings" in t]) == 1, msgs
     assert "## Warnings (2)" in md
+
+
+def test_provenance_of_a_python_scenario_with_initial_values_and_bounces():
+    from _report_standin import make_comparison
+
+    from cpted_sim.io.report_sections import _bounces
+
+    rows = dict(provenance_rows(make_comparison(spacing=2.0)))
+    assert rows["scenario file"] == "none: the scenario was built in Python"
+    assert "scenario file SHA-256" not in rows
+    # the stand-in's luminaires have no maintenance factor (1): initial values
+    assert rows["base: light"] == ("direct light only (no reflections); initial values "
+                                   "(maintenance factor 1)")
+    assert _bounces(2) == "with reflections, 2 bounce(s)"
+    assert _bounces("converged") == "with reflections, bounced until converged"
