@@ -24,6 +24,7 @@ from cpted_sim.scenario.demo import demo_scenario_path  # noqa: E402
 
 ROWS = [("side_path", "dark_unseen_area"), ("side_path", "E_avg"), ("side_path", "dark_pct"),
         ("side_path", "unobserved_pct"), ("side_path", "night_surveyed_pct"),
+        ("side_path", "night_dark_unseen_area"),
         ("path_route", "longest_unobserved_m"), ("street", "class_achieved")]
 
 

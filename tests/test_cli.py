@@ -81,7 +81,7 @@ def test_run_runs_base_and_variants_and_prints_verdicts(small, tmp_path, fake_re
         numba.set_num_threads(old)
     assert rc == 0
     out = capsys.readouterr().out
-    assert "Variant B: dark and unseen area" in out and "wrote 1 files" in out
+    assert "Variant B: " in out and "dark and unseen area" in out and "wrote 1 files" in out
     (call,) = fake_report
     assert call["out"] == str(tmp_path / "out") and call["threads"] == 1
     cmp = call["comparison"]

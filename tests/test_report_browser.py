@@ -82,6 +82,11 @@ def test_every_image_loads_and_the_table_is_present(rendered):
     assert int(attrs["images-loaded"]) == n_png
     assert int(attrs["table-rows"]) == len({(r["area"], r["metric"]) for r in c.table})
     assert "Verdict" in dom.stdout and "more lights" in dom.stdout
+    # the explaining sections render, and "more lights" (it only adds light) shows its gain
+    for title in ("Scenario and variants", "Why these numbers", "EN 13201-2: over-lighting",
+                  "Luminaires", "Provenance"):
+        assert title in dom.stdout, title
+    assert "more lights</b>: average light on street 7.3 -&gt; 14.0 lx (+92 %)" in dom.stdout
 
 
 def test_screenshot_is_not_blank(rendered):

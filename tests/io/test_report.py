@@ -107,7 +107,8 @@ def test_markdown_links_the_pngs(report):
     assert links and all((out / link).is_file() and link.endswith(".png") for link in links)
     assert set(links) == {p.name for p in out.glob("*.png")}
     assert md.index("## Verdict") < md.index("## Metrics") < md.index("## Maps")
-    table_lines = [ln for ln in md.splitlines() if ln.startswith("| ")]
+    metrics = md[md.index("## Metrics"):md.index("\n## ", md.index("## Metrics"))]
+    table_lines = [ln for ln in metrics.splitlines() if ln.startswith("| ")]
     assert len(table_lines) == len({(r["area"], r["metric"]) for r in c.table}) + 1
     assert table_lines[0].count("|") == 2 * len(c.variants) + 4
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -88,8 +89,8 @@ def test_verdicts_name_the_variant_and_the_dark_and_unseen_area(comparison):
         text = comparison.verdicts[res.variant]
         b = comparison.base.areas["yard"].metrics["dark_unseen_area"].value
         v = res.areas["yard"].metrics["dark_unseen_area"].value
-        assert text.startswith(f"Variant {res.variant}: dark and unseen area ")
-        assert f"{b:.0f} -> {v:.0f} m2" in text
+        assert text.startswith(f"Variant {res.variant}: ")
+        assert f"dark and unseen area {b:.0f} -> {v:.0f} m2" in text
         assert f"({100 * (v - b) / b:+.0f} %)" in text
     base_cls = comparison.base.areas["yard"].metrics["class_achieved"].label
     lit_cls = comparison.variants[0].areas["yard"].metrics["class_achieved"].label
@@ -138,3 +139,59 @@ def test_verdict_survives_metrics_without_a_value(comparison):
     assert text.startswith("Variant more light: ")
     assert "longest unobserved" not in text
     assert _fmt(float("nan")) == "n/a"
+    assert _fmt(4.1e-5) == "~0" and _fmt(0.0) == "0" and _fmt(0.0123) == "0.012"
+
+
+@pytest.fixture(scope="module")
+def night_comparison():
+    """A yard with night-time surveillance; "more light" only adds a luminaire near the door."""
+    lamp = m.PhotometrySpec(builtin="isotropic", params={"intensity_cd": 1000.0})
+    door = m.ObserverSpec("door", kind="door", points=((2.0, 15.0, 1.6),), fov=360.0, range=18.0)
+    return compare(m.Scenario(
+        name="night yard", scene=m.SceneSpec(GROUND),
+        luminaires=(m.LuminaireSpec("L1", lamp, (8.0, 15.0, 5.0)),),
+        areas=(m.AreaSpec("yard", "en13201", lighting_class="P5",
+                          polygon=((2, 2), (28, 2), (28, 28), (2, 28)), spacing=2.0,
+                          quantities=("E_h", "surveillance", "night_surveillance")),),
+        observers=(door,),
+        variants=(
+            m.Variant("more light", (m.AddLuminaire(m.LuminaireSpec("L2", lamp,
+                                                                    (12.0, 6.0, 5.0))),)),
+            m.Variant("more eyes", (m.AddObservers(replace(door, name="door2",
+                                                           points=((28.0, 15.0, 1.6),))),)),
+        )))
+
+
+def test_a_variant_that_only_adds_light_shows_its_night_time_gain(night_comparison):
+    c = night_comparison
+    text = c.verdicts["more light"]
+    yard = c.base.areas["yard"].metrics
+    lit = c.variants[0].areas["yard"].metrics
+    # daytime sightlines are unchanged by a luminaire ...
+    assert lit["unobserved_pct"].value == yard["unobserved_pct"].value
+    # ... but at night more of the yard is lit enough for the door to recognise a face
+    b, v = yard["night_dark_unseen_area"].value, lit["night_dark_unseen_area"].value
+    assert v < b  # measured 388 -> 296 m2
+    assert text.startswith(f"Variant more light: dark and unseen at night {b:.0f} -> {v:.0f} m2")
+    nb, nv = yard["night_surveyed_pct"].value, lit["night_surveyed_pct"].value
+    assert nv > nb + 5.0  # measured 33.1 -> 47.3 %
+    assert "watched at night" in text and "average light" in text
+    assert text.index("dark and unseen at night") < text.index("dark and unseen area")
+    # observers only: the night-time gain comes from sight, the light stays the same
+    eyes = c.verdicts["more eyes"]
+    assert eyes.startswith("Variant more eyes: dark and unseen at night ")
+    assert "average light" not in eyes
+
+
+def test_night_dark_unseen_needs_both_dark_face_and_no_watcher(night_comparison):
+    from cpted_sim.scenario.metrics import face_lit_threshold, night_dark_unseen
+
+    f = night_comparison.base.areas["yard"].fields
+    th = m.Thresholds()
+    assert face_lit_threshold(th) == pytest.approx(1.0)  # the recognition curve at 4 m
+    mask = night_dark_unseen(f, th)
+    esc, w = f["E_sc"].values, f["night_surveillance_weight"].values
+    assert mask.any() and (~mask).any()
+    assert np.all(mask == ((esc < 1.0) & (w < th.min_surveillance)))
+    assert face_lit_threshold(m.Thresholds(night_lit_lx=2.5)) == 2.5
+    assert night_dark_unseen({"E_h": f["E_h"]}, th) is None

@@ -93,4 +93,4 @@ def test_demo_verdicts(demo):
     _, cmp = demo
     assert set(cmp.verdicts) == {v.variant for v in cmp.variants}
     for name, text in cmp.verdicts.items():
-        assert text.startswith(f"Variant {name}: dark and unseen area")
+        assert text.startswith(f"Variant {name}: dark and unseen at night")

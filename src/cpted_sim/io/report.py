@@ -2,8 +2,11 @@
 
 ``write_report(comparison, out_dir)`` writes into ``out_dir``:
 
-- ``report.html``: verdicts, metric table, maps (PNG inlined as base64), luminaires; it loads
-  nothing from the network and has no external CSS or JavaScript;
+- ``report.html``: the scenario's and variants' descriptions, verdicts (led by the night),
+  warnings, metric table, why extreme values read as they do and EN 13201-2 over-lighting and
+  uniformity (:mod:`~cpted_sim.io.report_reasons`, :mod:`~cpted_sim.io.report_sections`),
+  maps (PNG inlined as base64), the luminaire schedule and provenance; it loads nothing from
+  the network and has no external CSS or JavaScript;
 - ``report.md``: the same text with the maps as relative PNG links;
 - ``metrics.csv`` and ``metrics.json``: the comparison's metric table (and, in JSON, every
   variant's metrics, the verdicts and settings);
@@ -31,11 +34,9 @@ import importlib
 import logging
 import math
 import os
-import re
 import time
 from pathlib import Path
 
-import numpy as np
 
 from .._version import __version__
 from ..errors import EngineUnavailableError, GridError
@@ -45,6 +46,11 @@ from .colored_mesh import face_colors, face_values_from_field, write_ply
 from .geopackage import write_results_gpkg
 from .output_folder import MANIFEST, OutputFolder
 from .raster import GIS_HINT, rasterio_available, write_geotiff
+from .report_reasons import edge_effects, reasons, reasons_section
+from .report_sections import (en13201_checks, en13201_section, luminaire_schedule,
+                              provenance_rows, provenance_section, render_html, render_md,
+                              scenario_section, schedule_section)
+from .report_text import format_value, md_escape, one_line
 from .results import write_fields_npz, write_metrics_csv, write_metrics_json
 
 __all__ = ["write_report", "metric_rows", "judge_row", "no_change", "format_value", "md_escape",
@@ -71,28 +77,6 @@ PREFERRED_MESH_QUANTITIES = ("E_h", "E_sc", "E_v", "night_surveillance_count",
 
 
 # ---------------------------------------------------------------- formatting helpers
-def format_value(v, unit: str = "", label: str | None = None) -> str:
-    """A metric value for people: 3 significant digits, thousands grouped, ``–`` for NaN."""
-    if label:
-        return str(label)
-    if v is None:
-        return "–"
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if not math.isfinite(x):
-        return "–"
-    if abs(x) >= 1000:
-        s = f"{x:,.0f}"
-    elif x == int(x) and abs(x) < 1000:
-        s = f"{int(x)}"
-    else:
-        s = f"{x:.3g}"
-    unit = {"m2": "m²", "m3": "m³"}.get(unit, unit)
-    return f"{s} {unit}" if unit not in ("", "1", "class") else s
-
-
 #: Absolute changes at or below these count as no change (by unit); relative: 1e-4.
 NO_CHANGE = {"lx": 1e-3, "%": 1e-3, "m": 1e-3, "m2": 1e-3}
 
@@ -315,12 +299,11 @@ def _warnings(comparison) -> list[tuple[str, str]]:
     """(variant, message) of every run's CptedWarning and of the points left out."""
     items = []
     for r in (comparison.base, *comparison.variants):
-        own = [str(w) for w in getattr(r, "warnings", ())]
-        items += [(r.variant, w) for w in own]
+        said = [str(w) for w in getattr(r, "warnings", ())]
+        items += [(r.variant, w) for w in said]
         for name, area in r.areas.items():
             k = getattr(area, "excluded", 0)
-            said = any(w.startswith(f"area {name!r}") and "inside buildings" in w for w in own)
-            if k and not said:
+            if k and not any(f"area {name!r}" in w and "inside buildings" in w for w in said):
                 items.append((r.variant, f"area {name!r}: {k} points inside buildings are left "
                                          "out of the statistics"))
     return list(dict.fromkeys(items))
@@ -344,9 +327,11 @@ def _nav(images) -> str:
     """A contents line: the sections and each area's maps (in-page links only)."""
     e = html.escape
     areas = list(dict.fromkeys(im.area for im in images))
-    links = ['<a href="#verdicts">verdict</a>', '<a href="#metrics">metrics</a>']
+    links = ['<a href="#scenario">scenario</a>', '<a href="#verdicts">verdict</a>',
+             '<a href="#metrics">metrics</a>', '<a href="#reasons">why</a>']
     links += [f'<a href="#area-{e(slug(a))}">{e(a)}</a>' for a in areas]
-    links += ['<a href="#luminaires">luminaires</a>', '<a href="#files">files</a>']
+    links += ['<a href="#luminaires">luminaires</a>', '<a href="#files">files</a>',
+              '<a href="#provenance">provenance</a>']
     return '<nav class="meta">' + " · ".join(links) + "</nav>"
 
 
@@ -355,7 +340,7 @@ def _img_tag(path: Path, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
-def _html(comparison, images, polars, files, summary) -> str:
+def _html(comparison, images, polars, files, summary, extra) -> str:
     e = html.escape
     base = comparison.base
     out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
@@ -366,7 +351,7 @@ def _html(comparison, images, polars, files, summary) -> str:
            f'<p class="meta">Base <b>{e(base.variant)}</b>; variants: '
            f"{e(', '.join(r.variant for r in comparison.variants) or 'none')}. "
            f"cpted_sim {e(__version__)}, {e(summary['created'])}.</p>",
-           _nav(images),
+           _nav(images), render_html(extra["scenario"]),
            '<section id="verdicts"><h2>Verdict</h2><ul class="verdicts">']
     verdicts = _verdicts(comparison)
     out += [f"<li><b>{e(name)}</b>: {e(rest)}</li>" for name, rest in verdicts]
@@ -387,10 +372,13 @@ def _html(comparison, images, polars, files, summary) -> str:
             val, change, judgement = r["cells"].get(v, ("–", "–", ""))
             cls = f' class="{judgement}"' if judgement else ""
             cells.append(f"<td>{e(val)}</td><td{cls}>{e(change)}</td>")
-        out.append(f'<tr><td class="t">{e(str(r["area"]))}</td><td class="t">{e(str(r["metric"]))}'
+        name = str(r["metric"]) + (" *" if (r["area"], r["metric"]) in extra["explained"] else "")
+        out.append(f'<tr><td class="t">{e(str(r["area"]))}</td><td class="t">{e(name)}'
                    f"</td><td>{e(r['base'])}</td>{''.join(cells)}</tr>")
     out.append("</tbody></table><p class=\"meta\">Green: the change goes the way the metric "
-               "should go; red: the other way.</p></section>")
+               "should go; red: the other way. *: explained under <a href=\"#reasons\">why "
+               "these numbers</a>.</p></section>")
+    out += [render_html(sec) for sec in extra["after_table"]]
     out.append('<section id="maps"><h2>Maps</h2><p class="meta">Illuminance uses the EN 13201 '
                "class breaks with isolux lines; every panel of a figure shares one scale. "
                "Difference maps: red more, blue less than the base, white no change. "
@@ -406,19 +394,7 @@ def _html(comparison, images, polars, files, summary) -> str:
         out.append(f"<figure>{_img_tag(im.path, im.caption)}<figcaption>{e(im.caption)}"
                    "</figcaption></figure>")
     out.append("</section>")
-    n_lum = sum(len(r.luminaires) for r in (base, *comparison.variants))
-    out.append('<section id="luminaires"><h2>Luminaires</h2><details'
-               + (" open" if n_lum <= 30 else "")
-               + f"><summary>{n_lum} luminaire positions over all variants</summary>"
-               '<table><thead><tr><th class="t">variant</th><th class="t">name</th>'
-               "<th>x [m]</th><th>y [m]</th><th>z [m]</th></tr></thead><tbody>")
-    for r in (base, *comparison.variants):
-        for lum in r.luminaires:
-            p = np.asarray(lum.position, dtype=np.float64)
-            out.append(f'<tr><td class="t">{e(r.variant)}</td><td class="t">'
-                       f"{e(str(getattr(lum, 'name', '') or ''))}</td><td>{p[0]:.2f}</td>"
-                       f"<td>{p[1]:.2f}</td><td>{p[2]:.2f}</td></tr>")
-    out.append("</tbody></table></details>")
+    out.append(render_html(extra["luminaires"])[:-len("</section>")])
     for name, path in polars:
         out.append(f"<figure>{_img_tag(path, name)}<figcaption>Intensity distribution "
                    f"{e(name)} [cd]</figcaption></figure>")
@@ -427,43 +403,20 @@ def _html(comparison, images, polars, files, summary) -> str:
     for name in sorted(files):
         out.append(f'<li><a href="{e(name)}"><code>{e(name)}</code></a></li>')
     out.append("</ul></section>")
-    out.append('<section id="settings"><h2>Settings</h2><table><thead><tr><th>variant</th>'
-               "<th>settings</th><th>time [s]</th></tr></thead><tbody>")
-    for r in (base, *comparison.variants):
-        s = ", ".join(f"{k}={v}" for k, v in (r.settings or {}).items())
-        out.append(f'<tr><td class="t">{e(r.variant)}</td><td class="t">{e(s)}</td>'
-                   f"<td>{r.elapsed_s:.2f}</td></tr>")
-    out.append("</tbody></table></section></body></html>")
+    out.append(render_html(extra["provenance"]))
+    out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
-#: Markdown punctuation that means something inside a line (``#``, ``-``, ``1.`` only at the
-#: start of one, where our text never stands; ``<`` and ``&`` become HTML entities).
-#: ``_`` between two letters or digits (``E_h``) is literal in CommonMark and stays as is.
-_MD_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
-
-
-def one_line(text) -> str:
-    """``text`` on one line: newlines, tabs and other control characters become one space."""
-    return _CONTROL.sub(" ", str(text)).strip()
-
-
-def md_escape(text) -> str:
-    """``text`` as literal Markdown on one line: ``<`` (``<script>``) and ``&`` as entities,
-    Markdown's punctuation backslash-escaped, newlines and control characters as spaces."""
-    t = one_line(text).replace("&", "&amp;").replace("<", "&lt;")  # no tag can start
-    return _MD_SPECIAL.sub(r"\\\1", t)
-
-
-def _markdown(comparison, images, polars, files, summary) -> str:
+def _markdown(comparison, images, polars, files, summary, extra) -> str:
     base = comparison.base
     md = md_escape
 
     out = [f"# {md(base.scenario_name)}: lighting and sightlines by variant", "",
            f"Base **{md(base.variant)}**; variants: "
            f"{', '.join(md(r.variant) for r in comparison.variants) or 'none'}. "
-           f"cpted_sim {md(__version__)}, {md(summary['created'])}.", "", "## Verdict", ""]
+           f"cpted_sim {md(__version__)}, {md(summary['created'])}.", ""]
+    out += render_md(extra["scenario"]) + ["## Verdict", ""]
     verdicts = _verdicts(comparison)
     out += [f"- **{md(name)}**: {md(rest)}" for name, rest in verdicts]
     if not verdicts:
@@ -478,12 +431,17 @@ def _markdown(comparison, images, polars, files, summary) -> str:
             "|---|---|--:|" + "--:|--:|" * len(variants)]
     marks = {"better": " ▲", "worse": " ▼", "": ""}
     for r in rows:
-        line = f"| {md(r['area'])} | {md(r['metric'])} | {md(r['base'])} |"
+        mark = " \\*" if (r["area"], r["metric"]) in extra["explained"] else ""
+        line = f"| {md(r['area'])} | {md(r['metric'])}{mark} | {md(r['base'])} |"
         for v in variants:
             val, change, judgement = r["cells"].get(v, ("–", "–", ""))
             line += f" {md(val)} | {md(change)}{marks[judgement]} |"
         out.append(line)
-    out += ["", "▲ the change goes the way the metric should go; ▼ the other way.", "", "## Maps", ""]
+    out += ["", "▲ the change goes the way the metric should go; ▼ the other way; "
+            "\\* explained under *Why these numbers*.", ""]
+    for sec in extra["after_table"]:
+        out += render_md(sec)
+    out += ["## Maps", ""]
     area = None
     for im in images:
         if im.area != area:
@@ -494,19 +452,37 @@ def _markdown(comparison, images, polars, files, summary) -> str:
             continue
         alt = str(im.caption).replace("[", "(").replace("]", ")")
         out += [f"![{md(alt)}]({im.path.name})", "", f"*{md(im.caption)}*", ""]
-    if polars:
-        out += ["## Luminaires", ""]
-        for name, path in polars:
-            out += [f"![{md(name)}]({path.name})", ""]
+    out += render_md(extra["luminaires"])
+    for name, path in polars:
+        out += [f"![{md(name)}]({path.name})", ""]
     out += ["## Files", ""] + [f"- [`{n}`]({n})" for n in sorted(files)] + [""]
+    out += render_md(extra["provenance"])
     return "\n".join(out)
+
+
+def _explaining(comparison) -> tuple[dict, dict]:
+    """The explaining sections (for :func:`_html`, :func:`_markdown`) and their data (JSON)."""
+    found = reasons(comparison)
+    checks = en13201_checks(comparison)
+    extra = {"scenario": scenario_section(comparison), "luminaires": schedule_section(comparison),
+             "provenance": provenance_section(comparison),
+             "after_table": [reasons_section(comparison, found)],
+             "explained": {(x["area"], x["metric"]) for x in found}}
+    en = en13201_section(comparison)
+    if en is not None:
+        extra["after_table"].append(en)
+    data = {"reasons": found, "en13201": checks, "edge_effects": edge_effects(comparison),
+            "luminaire_schedule": luminaire_schedule(comparison),
+            "provenance": dict(provenance_rows(comparison))}
+    return extra, data
 
 
 def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
                geotiff: bool) -> list[str]:
     """Write every file of the report into ``out``; their paths relative to ``out``."""
     files: dict[str, Path] = {}
-    summary = _summary(comparison)
+    extra, data = _explaining(comparison)
+    summary = {**_summary(comparison), **data}
     files["metrics.csv"] = write_metrics_csv(comparison.table, out / "metrics.csv")
     files["metrics.json"] = write_metrics_json(summary, out / "metrics.json")
     files["fields.npz"] = write_fields_npz(comparison, out / "fields.npz")
@@ -522,12 +498,12 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
     listed = dict(files)
     listed["report.md"] = out / "report.md"
     listed[MANIFEST] = out / MANIFEST
-    (out / "report.html").write_text(_html(comparison, images, polars, listed, summary),
+    (out / "report.html").write_text(_html(comparison, images, polars, listed, summary, extra),
                                      encoding="utf-8")
     files["report.html"] = out / "report.html"
     listed["report.html"] = files["report.html"]
     listed.pop("report.md")
-    (out / "report.md").write_text(_markdown(comparison, images, polars, listed, summary),
+    (out / "report.md").write_text(_markdown(comparison, images, polars, listed, summary, extra),
                                    encoding="utf-8")
     files["report.md"] = out / "report.md"
     return list(files)

@@ -26,6 +26,7 @@ from ..errors import CptedError, ScenarioFileError
 from ..geometry.scene import Material
 from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
+from ..scenario.provenance import with_source
 from . import _scenario_city
 from ._scenario_terrain import apply_terrain_keys, split_terrain_keys
 from ._scenario_paths import scenario_file_path
@@ -517,7 +518,7 @@ def loads_scenario(text: str, path=None, base_dir=None, *, load_assets: bool = T
         raise ScenarioFileError("values nested too deeply", path=spath) from None
     if load_assets:
         sc = _load_assets(sc, r)
-    return sc
+    return with_source(sc, spath, text)
 
 
 def load_scenario(path, *, allow_outside_files: bool = False) -> m.Scenario:

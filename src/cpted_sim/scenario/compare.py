@@ -41,8 +41,10 @@ class Comparison:
         the base value is below ``PCT_FLOOR`` in size or undefined, values are ``None`` where
         undefined (NaN).
     verdicts : dict str -> str
-        One sentence per variant, e.g. ``"Variant B: dark and unseen area 410 -> 120 m2
-        (-71 %); P-class P4 -> P3"``.
+        One sentence per variant, led by the night-time quantities, e.g. ``"Variant B: dark
+        and unseen at night 410 -> 120 m2 (-71 %); watched at night 61.8 -> 68.6 %; average
+        light 7.3 -> 9.2 lx (+26 %); dark and unseen area 0 -> 0 m2; P-class P4 -> P3"``
+        (:func:`verdict`).
     """
 
     base: m.ScenarioResult
@@ -115,6 +117,8 @@ def _fmt(x: float) -> str:
     if not np.isfinite(x):
         return "n/a"
     ax = abs(x)
+    if 0 < ax < 0.005:
+        return "~0"
     if ax >= 100 or x == round(x):
         return f"{x:.0f}"
     return f"{x:.1f}" if ax >= 10 else f"{x:.2g}" if ax < 1 else f"{x:.1f}"
@@ -125,13 +129,53 @@ def _sum_metric(res: m.ScenarioResult, name: str):
     return float(sum(vals)) if vals else None
 
 
+def _change(b: float, v: float, unit: str, pct: bool = True) -> str:
+    text = f"{_fmt(b)} -> {_fmt(v)} {unit}".rstrip()
+    if pct and b >= PCT_FLOOR:
+        text += f" ({100.0 * (v - b) / b:+.0f} %)"
+    return text
+
+
+def _changed(b: float, v: float, rel: float, absolute: float) -> bool:
+    return (np.isfinite([b, v]).all() and abs(v - b) > max(absolute, rel * max(abs(b), abs(v))))
+
+
+def _area_changes(res: m.ScenarioResult, base: m.ScenarioResult, name: str, words: str,
+                  unit: str, *, rel: float, absolute: float, pct: bool) -> list[str]:
+    """``words [of area] b -> v unit`` for each area whose metric ``name`` changed."""
+    pairs = []
+    for aname, area in res.areas.items():
+        met = area.metrics.get(name)
+        b_area = base.areas.get(aname)
+        bmet = b_area.metrics.get(name) if b_area is not None else None
+        if met is not None and bmet is not None and _changed(bmet.value, met.value, rel,
+                                                             absolute):
+            pairs.append((aname, bmet.value, met.value))
+    multi = len(pairs) > 1 or len(res.areas) > 1
+    return [f"{words}{f' on {a}' if multi else ''} {_change(b, v, unit, pct)}"
+            for a, b, v in pairs]
+
+
 def verdict(res: m.ScenarioResult, base: m.ScenarioResult) -> str:
-    """One sentence: dark-and-unseen area, class changes, and the route's longest unseen stretch."""
+    """One sentence, led by the night: dark and unseen at night (a face not lit enough to be
+    recognised and nobody who recognises one), night-time surveillance and average light where
+    they changed, then the daytime dark-and-unseen area, class changes and the route's longest
+    unseen stretch.
+
+    A variant that only adds light leaves daytime sightlines as they were; its gain shows in
+    the night-time quantities, which lead the sentence.
+    """
     parts = []
+    b, v = _sum_metric(base, "night_dark_unseen_area"), _sum_metric(res, "night_dark_unseen_area")
+    if b is not None and v is not None:
+        parts.append(f"dark and unseen at night {_change(b, v, 'm2')}")
+    parts += _area_changes(res, base, "night_surveyed_pct", "watched at night", "%",
+                           rel=0.0, absolute=0.05, pct=False)
+    parts += _area_changes(res, base, "E_avg", "average light", "lx", rel=0.005,
+                           absolute=1e-3, pct=True)
     b, v = _sum_metric(base, "dark_unseen_area"), _sum_metric(res, "dark_unseen_area")
     if b is not None and v is not None:
-        pct = f" ({100.0 * (v - b) / b:+.0f} %)" if b >= PCT_FLOOR else ""
-        parts.append(f"dark and unseen area {_fmt(b)} -> {_fmt(v)} m2{pct}")
+        parts.append(f"dark and unseen area {_change(b, v, 'm2')}")
     multi = sum(1 for a in res.areas.values() if "class_achieved" in a.metrics) > 1
     for aname, area in res.areas.items():
         met = area.metrics.get("class_achieved")

@@ -14,7 +14,7 @@ from ..field import Field
 from . import model as m
 
 __all__ = ["area_metrics", "dark_threshold", "METRICS", "class_rank", "below", "both",
-           "longest_run"]
+           "longest_run", "face_lit_threshold", "night_dark_unseen"]
 
 #: name -> (unit, better), in table order.
 METRICS = {
@@ -29,6 +29,8 @@ METRICS = {
     "dark_unseen_area": ("m2", "lower"),
     "surveillance_mean": ("1", "higher"),
     "night_surveyed_pct": ("%", "higher"),
+    "night_dark_unseen_pct": ("%", "lower"),
+    "night_dark_unseen_area": ("m2", "lower"),
     "concealment_area": ("m2", "lower"),
     "longest_unobserved_m": ("m", "lower"),
 }
@@ -72,6 +74,33 @@ def both(a: Field, b: Field, quantity: str) -> Field:
         raise ParameterError(f"{a.quantity} and {b.quantity} lie on different grids")
     mask = ((a.values > 0.5) & (b.values > 0.5)).astype(np.float64)
     return Field(mask, a.grid, quantity, "1", {"derived_from": [a.quantity, b.quantity]})
+
+
+def face_lit_threshold(thresholds: m.Thresholds) -> float:
+    """Semicylindrical illuminance [lx] below which a face is too dark to be recognised even
+    close by: ``thresholds.night_lit_lx`` when set, else the default recognition curve at 4 m
+    (1 lx, :data:`cpted_sim.visibility.night.DEFAULT_RECOGNITION`)."""
+    if thresholds.night_lit_lx is not None:
+        return float(thresholds.night_lit_lx)
+    from ..visibility.night import DEFAULT_RECOGNITION
+
+    return float(DEFAULT_RECOGNITION(float(DEFAULT_RECOGNITION.distances[0])))
+
+
+def night_dark_unseen(fields: dict[str, Field], thresholds: m.Thresholds) -> np.ndarray | None:
+    """Where a point is dark and unseen AT NIGHT: a face there is not lit enough to be
+    recognised (``E_sc`` below :func:`face_lit_threshold`) AND no observer recognises a face
+    there (night-time surveillance weight below ``thresholds.min_surveillance``).
+
+    Returns a boolean array, or None when the fields lack ``E_sc`` or the night-time
+    surveillance.
+    """
+    if "E_sc" not in fields or "night_surveillance_weight" not in fields:
+        return None
+    unlit = np.asarray(fields["E_sc"].values) < face_lit_threshold(thresholds)
+    watch = np.asarray(fields["night_surveillance_weight"].values)
+    unwatched = watch < thresholds.min_surveillance
+    return unlit & unwatched
 
 
 def longest_run(mask, step: float) -> float:
@@ -124,7 +153,8 @@ def area_metrics(area: m.AreaSpec, fields: dict[str, Field], weights: np.ndarray
     E_min are met (value: its rank, P1 = 6 ... P6 = 1, none = 0). ``*_pct`` are shares of the
     area where the 0/1 mask is 1; ``dark_unseen_area`` and ``concealment_area`` sum the
     point areas; ``night_surveyed_pct`` is the share whose night-time weighted surveillance
-    reaches ``thresholds.min_surveillance``; ``longest_unobserved_m`` is the longest run of
+    reaches ``thresholds.min_surveillance``; ``night_dark_unseen_pct`` and ``_area`` measure
+    where a point is dark and unseen at night (:func:`night_dark_unseen`); ``longest_unobserved_m`` is the longest run of
     consecutive unobserved route points times their spacing.
     """
     w = np.asarray(weights, dtype=np.float64)
@@ -158,6 +188,13 @@ def area_metrics(area: m.AreaSpec, fields: dict[str, Field], weights: np.ndarray
     if "night_surveillance_weight" in fields:
         seen = (fields["night_surveillance_weight"].values >= thresholds.min_surveillance)
         out["night_surveyed_pct"] = _metric("night_surveyed_pct", _wpct(seen.astype(float), w))
+    ndu = night_dark_unseen(fields, thresholds)
+    if ndu is not None:
+        out["night_dark_unseen_pct"] = _metric("night_dark_unseen_pct",
+                                               _wpct(ndu.astype(float), w))
+        if plan:
+            out["night_dark_unseen_area"] = _metric("night_dark_unseen_area",
+                                                    float(np.sum(w * ndu)))
     if "concealment" in fields and plan:
         c = fields["concealment"].values
         out["concealment_area"] = _metric(

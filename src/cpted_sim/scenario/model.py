@@ -459,6 +459,8 @@ class Scenario:
     description : str
     assets : dict
         Loaded mesh scenes by absolute path (filled by the file loader; not compared).
+    variant_description : str
+        The applied variant's description (set by :meth:`Variant.apply`; not compared).
     """
 
     name: str
@@ -475,6 +477,7 @@ class Scenario:
     variant: str = "base"
     description: str = ""
     assets: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    variant_description: str = field(default="", compare=False)
 
     def __post_init__(self):
         for attr in ("luminaires", "areas", "observers", "variants", "removed_groups",
@@ -565,7 +568,8 @@ class Variant:
         # materials of groups that only the base's other variants add are not this one's
         others = base.variant_groups() - _added_groups(self.changes)
         mats = {k: v for k, v in sc.materials.items() if k not in others}
-        return replace(sc, variant=self.name, variants=(), materials=mats)
+        return replace(sc, variant=self.name, variants=(), materials=mats,
+                       variant_description=self.description)
 
 
 def _added_groups(changes) -> set[str]:

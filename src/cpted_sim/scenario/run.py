@@ -25,6 +25,7 @@ from . import model as m
 from . import terrain
 from .metrics import area_metrics, below, both, dark_threshold
 from .preflight import check_scenario
+from .provenance import run_provenance
 
 __all__ = ["run", "check_scenario", "build_scene", "build_luminaires", "build_observers",
            "build_grid"]
@@ -466,6 +467,7 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         "thresholds": m.spec_fields(scenario.thresholds),
         "n_faces": scene.n_faces, "n_luminaires": len(lums),
         "n_observers": 0 if observers is None else observers.n,
+        "provenance": run_provenance(scenario),
     }
     return m.ScenarioResult(scenario.name, scenario.variant, scene, lums, areas, settings,
                             time.perf_counter() - t0, warnings=found, observers=observers)
