@@ -603,7 +603,8 @@ class ScenarioResult:
     """What :func:`cpted_sim.run` returns for one scenario (base or variant).
 
     ``warnings`` holds the messages of the :class:`~cpted_sim.errors.CptedWarning` raised
-    during the run (each once, in order).
+    during the run (each once, in order); ``observers`` the ObserverSet the run used (None
+    when it needed none), for the maps.
     """
 
     scenario_name: str
@@ -614,6 +615,7 @@ class ScenarioResult:
     settings: Mapping[str, Any]
     elapsed_s: float
     warnings: tuple[str, ...] = ()
+    observers: Any = field(default=None, compare=False, repr=False)
 
 
 def spec_fields(obj) -> dict[str, Any]:

@@ -431,7 +431,7 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         "n_observers": 0 if observers is None else observers.n,
     }
     return m.ScenarioResult(scenario.name, scenario.variant, scene, lums, areas, settings,
-                            time.perf_counter() - t0, warnings=found)
+                            time.perf_counter() - t0, warnings=found, observers=observers)
 
 
 def _replay(caught) -> tuple[str, ...]:
