@@ -148,7 +148,8 @@ def _quantities(fields: Mapping, wanted: Sequence[str]) -> list[str]:
 
 
 def comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
-                    quantities: Sequence[str] = MAP_QUANTITIES) -> list[MapImage]:
+                    quantities: Sequence[str] = MAP_QUANTITIES,
+                    processes: int | None = None) -> list[MapImage]:
     """The maps of a comparison, written as PNG into ``out_dir``.
 
     For each area: one figure per quantity with a panel per variant on one shared scale
@@ -157,6 +158,9 @@ def comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
     (``diff_<area>_<quantity>.png``, diverging scale centred on 0). A quantity that no
     variant changes gets no difference map but a ``MapImage`` of kind ``"unchanged"`` with
     ``path=None``, so a report can say so.
+
+    The maps of an area share one :class:`~cpted_sim.plot.sheet.MapSheet` (context drawn
+    once), and the sheets are drawn in parallel processes (:func:`~cpted_sim.plot.sheet.render_maps`).
 
     Parameters
     ----------
@@ -168,19 +172,28 @@ def comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
         Resolution of the PNG files.
     quantities : sequence of str
         Quantities to map, in order (default :data:`MAP_QUANTITIES`); others are skipped.
+    processes : int, optional
+        Worker processes (default: the usable cores; 1 draws in this process).
 
     Returns
     -------
     list of MapImage
     """
+    from .sheet import MapPanel, MapSpec, render_maps
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = [comparison.base, *comparison.variants]
     labels = [r.variant for r in results]
-    scenes = {r.variant: r.scene for r in results}
-    lums = {r.variant: tuple(r.luminaires) for r in results}
-    obs = {r.variant: getattr(r, "observers", None) for r in results}
+    ctx = {r.variant: dict(scene=r.scene, luminaires=tuple(r.luminaires),
+                           observers=getattr(r, "observers", None)) for r in results}
     images: list[MapImage] = []
+    specs: list = []
+
+    def add(image, panels, scale, contours, sheet):
+        specs.append(MapSpec(image.path, tuple(panels), scale, contours, sheet))
+        images.append(image)
+
     for area_name, base_area in comparison.base.areas.items():
         per_label = {r.variant: r.areas[area_name].fields for r in results
                      if area_name in r.areas}
@@ -188,20 +201,26 @@ def comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
             flds = {lab: per_label[lab][q] for lab in labels
                     if lab in per_label and q in per_label[lab]}
             try:
-                p = variant_maps(flds, out / f"map_{slug(area_name)}_{slug(q)}.png",
-                                 scenes=scenes, luminaires=lums, observers=obs, dpi=dpi)
+                scale = shared_scale(list(flds.values()))
             except ParameterError as exc:
                 log.warning("no map of %s in %s: %s", q, area_name, exc)
                 continue
             unit = base_area.fields[q].unit
-            images.append(MapImage(p, area_name, q, "variants",
-                                   f"{area_name}: {q}" + (f" [{unit}]" if unit not in ("", "1") else "")
-                                   + ", one shared scale"))
-        p = dark_unseen_panels(per_label, out / f"map_{slug(area_name)}_dark_and_unseen.png",
-                               scenes=scenes, luminaires=lums, observers=obs, dpi=dpi)
-        if p is not None:
-            images.append(MapImage(p, area_name, "dark_and_unseen", "dark_unseen",
-                                   f"{area_name}: where it is dark, unseen, or both"))
+            panels = [MapPanel(str(lab), f, **ctx[lab]) for lab, f in flds.items()]
+            add(MapImage(out / f"map_{slug(area_name)}_{slug(q)}.png", area_name, q, "variants",
+                         f"{area_name}: {q}" + (f" [{unit}]" if unit not in ("", "1") else "")
+                         + ", one shared scale"),
+                panels, scale, True, (area_name, "variants", tuple(flds)))
+        du = [lab for lab in per_label if dark_unseen_values(per_label[lab]) is not None]
+        if du:
+            panels, scale = [], None
+            for lab in du:
+                code, scale = dark_unseen_values(per_label[lab])
+                panels.append(MapPanel(str(lab), _ref_field(per_label[lab]), code, **ctx[lab]))
+            add(MapImage(out / f"map_{slug(area_name)}_dark_and_unseen.png", area_name,
+                         "dark_and_unseen", "dark_unseen",
+                         f"{area_name}: where it is dark, unseen, or both"),
+                panels, scale, False, (area_name, "variants", tuple(du)))
         deltas = {v: comparison.deltas.get(v, {}).get(area_name, {}) for v in labels[1:]}
         qs = []
         for d in deltas.values():
@@ -213,10 +232,14 @@ def comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
                 images.append(MapImage(None, area_name, q, "unchanged",
                                        f"{area_name}: {q} is the same in every variant"))
                 continue
-            p = difference_maps(flds, out / f"diff_{slug(area_name)}_{slug(q)}.png",
-                                scenes=scenes, luminaires=lums, observers=obs, dpi=dpi)
-            images.append(MapImage(p, area_name, q, "difference",
-                                   f"{area_name}: change in {q} against {labels[0]}"))
+            first = next(iter(flds.values()))
+            scale = difference_scale(list(flds.values()),
+                                     label=difference_label(first.quantity, first.unit))
+            panels = [MapPanel(f"{v} − base", f, **ctx[v]) for v, f in flds.items()]
+            add(MapImage(out / f"diff_{slug(area_name)}_{slug(q)}.png", area_name, q,
+                         "difference", f"{area_name}: change in {q} against {labels[0]}"),
+                panels, scale, False, (area_name, "difference", tuple(flds)))
+    render_maps(specs, dpi=dpi, processes=processes)
     return images
 
 

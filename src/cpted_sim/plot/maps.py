@@ -29,6 +29,9 @@ __all__ = [
     "field_map",
     "dark_unseen_values",
     "dark_unseen_map",
+    "draw_context",
+    "map_figure",
+    "finish_figure",
     "VEGETATION_WORDS",
     "GROUND_WORDS",
 ]
@@ -185,21 +188,35 @@ def _draw_values(ax, grid, values, scale: MapScale, contours: bool):
                       edgecolors="none", zorder=1)
 
 
+def _outline_segments(grid) -> np.ndarray:
+    """(k, 2, 2) float: the cell edges [m] between a plan raster's cells with a point and those
+    without (the calculation area's outline, holes included)."""
+    rows, cols = grid.shape
+    inside = np.zeros((rows + 2, cols + 2), dtype=bool)
+    inside[1:-1, 1:-1] = np.isfinite(grid.to_raster(np.zeros(grid.n_points)))
+    x0, y0, dx, dy = grid.transform
+    # cell (r, c) of the padded raster spans x0 + (c - 1.5 .. c - 0.5) dx, likewise in y
+    r, c = np.nonzero(inside[1:, :] != inside[:-1, :])   # edge between rows r and r + 1
+    y = y0 + (r - 0.5) * dy
+    xa, xb = x0 + (c - 1.5) * dx, x0 + (c - 0.5) * dx
+    horiz = np.stack([np.column_stack([xa, y]), np.column_stack([xb, y])], axis=1)
+    r, c = np.nonzero(inside[:, 1:] != inside[:, :-1])   # edge between columns c and c + 1
+    x = x0 + (c - 0.5) * dx
+    ya, yb = y0 + (r - 1.5) * dy, y0 + (r - 0.5) * dy
+    vert = np.stack([np.column_stack([x, ya]), np.column_stack([x, yb])], axis=1)
+    return np.concatenate([horiz, vert]).reshape(-1, 2, 2)
+
+
 def _draw_outline(ax, grid):
     """The outline of a plan raster's calculation area (its cells with a point), dashed."""
     if not _is_raster(grid):
         return
-    rows, cols = grid.shape
-    inside = np.isfinite(grid.to_raster(np.zeros(grid.n_points)))
-    pad = np.zeros((rows + 2, cols + 2))
-    pad[1:-1, 1:-1] = inside
-    x0, y0, dx, dy = grid.transform
-    xs = x0 + dx * np.arange(-1, cols + 1)
-    ys = y0 + dy * np.arange(-1, rows + 1)
+    seg = _outline_segments(grid)
+    if not seg.shape[0]:
+        return
     style, width, colour, _, _ = MARKER_STYLE["outline"]
-    # level 0.5 lies halfway between a cell inside and one outside: on the cells' edge
-    ax.contour(xs, ys, pad, levels=[0.5], colors=colour, linewidths=width, linestyles=style,
-               zorder=4)
+    ax.add_collection(LineCollection(seg, colors=colour, linewidths=width, linestyles=style,
+                                     zorder=4, gid="area_outline"), autolim=False)
     note_symbol(ax, "outline")
 
 
@@ -209,20 +226,22 @@ def _draw_scene(ax, scene, extent):
         colour = LAND_COVER_STYLE[name][0]
         # one collection per class, no edges and no antialiasing: seamless and cheap
         ax.add_collection(PolyCollection(tri, facecolors=colour, edgecolors="none",
-                                         antialiaseds=False, zorder=0.2 + 0.05 * z))
+                                         antialiaseds=False, zorder=0.2 + 0.05 * z),
+                          autolim=False)
         note_symbol(ax, name)
     building = LAND_COVER_STYLE["building"][0]
     if roofs.shape[0]:
         # opaque and under the values: data on a grid under a deck stays visible
         ax.add_collection(PolyCollection(roofs, facecolors=building, edgecolors="none",
-                                         antialiaseds=False, zorder=0.5))
+                                         antialiaseds=False, zorder=0.5), autolim=False)
     if veg.shape[0]:  # translucent over the values: what lies under a crown stays readable
         ax.add_collection(PolyCollection(veg, facecolors=LAND_COVER_STYLE["vegetation"][0],
-                                         edgecolors="none", antialiaseds=False, zorder=2.5))
+                                         edgecolors="none", antialiaseds=False, zorder=2.5),
+                          autolim=False)
         note_symbol(ax, "vegetation")
     if walls.shape[0]:
         ax.add_collection(LineCollection(walls, colors=(0.2, 0.19, 0.18, 0.9), linewidths=0.6,
-                                         zorder=3))
+                                         zorder=3), autolim=False)
     if roofs.shape[0] or walls.shape[0]:
         note_symbol(ax, "building")
 
@@ -312,6 +331,17 @@ def plan_map(ax, field, *, values=None, scene=None, luminaires: Sequence = (),
     if vals.shape != (grid.n_points,):
         raise ParameterError(f"values: expected {grid.n_points} values, got {vals.shape}")
     mappable = _draw_values(ax, grid, vals, scale, contours)
+    draw_context(ax, grid, scene=scene, luminaires=luminaires, observers=observers,
+                 luminaire_names=luminaire_names, outline=outline, furniture=furniture,
+                 title=title)
+    return mappable
+
+
+def draw_context(ax, grid, *, scene=None, luminaires: Sequence = (), observers=None,
+                 luminaire_names: bool = False, outline: bool = True, furniture: bool = True,
+                 title: str | None = None) -> None:
+    """Everything of a map panel but the values: the city, outline, observers, luminaires,
+    limits, scale bar, north arrow and title (see :func:`plan_map` for the arguments)."""
     axis = None if _is_raster(grid) else _elevation_axis(grid)
     if axis is None:
         extent = _padded(_grid_extent(grid))
@@ -339,12 +369,9 @@ def plan_map(ax, field, *, values=None, scene=None, luminaires: Sequence = (),
         _elevation_frame(ax, grid, axis, luminaires, luminaire_names)
         ax.set_aspect("equal")
         ax.ticklabel_format(useOffset=False, style="plain")
-        ax.tick_params(labelsize=7)
-        if furniture:
-            add_scale_bar(ax)
+        ax.tick_params(labelsize=7)  # metre axes (along, height): no scale bar, no north
     if title:
         ax.set_title(title, fontsize=9, pad=3)
-    return mappable
 
 
 def _elevation_frame(ax, grid, axis, luminaires, names: bool):
@@ -387,13 +414,28 @@ def add_colorbar(fig, mappable, axes, scale: MapScale):
         cb = fig.colorbar(mappable, cax=cax, extend=scale.extend, ticks=ticks)
     else:
         cb = fig.colorbar(mappable, ax=axes, shrink=0.85, extend=scale.extend, ticks=ticks)
-    if scale.tick_labels is not None:
-        cb.ax.set_yticklabels(list(scale.tick_labels), fontsize=7)
-    else:
-        cb.ax.tick_params(labelsize=7)
-    cb.set_label(scale.label, fontsize=8)
+    _label_colorbar(cb, scale, ticks)
     cb.ax.set_gid("colorbar")
     return cb
+
+
+def update_colorbar(cb, mappable, scale: MapScale) -> bool:
+    """Show ``scale`` on an existing colour bar (same extension); False when it cannot."""
+    if cb.extend != scale.extend:
+        return False
+    cb.update_normal(mappable)
+    ticks = list(scale.ticks) if scale.ticks is not None else None
+    if ticks is not None:
+        cb.set_ticks(ticks)
+    _label_colorbar(cb, scale, ticks)
+    return True
+
+
+def _label_colorbar(cb, scale: MapScale, ticks) -> None:
+    if scale.tick_labels is not None:
+        cb.set_ticks(ticks, labels=list(scale.tick_labels))
+    cb.ax.tick_params(labelsize=7)
+    cb.set_label(scale.label, fontsize=8)
 
 
 def map_figure(grid, n: int = 1, *, symbols: bool = True, suptitle: bool = False):

@@ -242,17 +242,21 @@ def shared_scale(fields: Sequence, *, quantity: str | None = None) -> MapScale:
     return MapScale(_cmap("viridis"), Normalize(vmin, vmax), label, "linear")
 
 
-def difference_scale(fields: Sequence, *, label: str | None = None) -> MapScale:
+def difference_scale(fields: Sequence, *, label: str | None = None,
+                     least: float = 0.01) -> MapScale:
     """A diverging scale centred on 0 for variant-minus-base fields (``RdBu_r``).
 
-    The limits are symmetric, ± the largest absolute difference over all ``fields``, so every
-    difference panel of a report reads on the same scale and white always means "no change".
+    The limits are symmetric, ± the largest absolute difference over all ``fields`` but at
+    least ``least`` (in the fields' unit), so every difference panel of a report reads on the
+    same scale, white always means "no change", and rounding noise (1e-5 lx) stays white
+    instead of filling the scale.
     """
     fields = list(fields)
     if not fields:
         raise ParameterError("fields: expected at least one difference Field")
     v = _finite_values(fields)
     lim = float(np.abs(v).max()) if v.size else 0.0
+    lim = max(lim, float(least)) if least > 0.0 else lim
     if lim == 0.0:
         lim = 1.0
     f0 = fields[0]
