@@ -17,7 +17,7 @@ from .furniture import add_legend, add_north_arrow, add_scale_bar, note_symbol
 from .landcover import (GROUND_WORDS, VEGETATION_WORDS, building_outlines, face_classes,
                         ground_fills, vegetation_outlines)
 from .style import (DARK_UNSEEN_CATEGORIES, LAND_COVER_STYLE, MAP_DPI, MARKER_STYLE, MapScale,
-                    category_scale, new_figure, save_figure, shared_scale)
+                    category_scale, new_figure, plain_label, save_figure, shared_scale)
 
 __all__ = [
     "building_outlines",
@@ -475,7 +475,7 @@ def field_map(field, path=None, *, scene=None, luminaires: Sequence = (),
     has = scene is not None or bool(luminaires) or observers is not None
     fig, (ax,) = map_figure(field.grid, 1, symbols=has)
     m = plan_map(ax, field, scene=scene, luminaires=luminaires, scale=scale, contours=contours,
-                 title=title or field.quantity, observers=observers)
+                 title=title or plain_label(field.quantity), observers=observers)
     return finish_figure(fig, [ax], m, scale, path, dpi=dpi)
 
 
