@@ -177,7 +177,11 @@ def _render_index(i: int) -> list[Path]:
 
 
 def default_processes() -> int:
-    """Worker processes for drawing maps: the cores this process may use (at least 1)."""
+    """Worker processes for drawing maps: ``CPTED_MAP_PROCESSES`` when set, else the cores
+    this process may use (at least 1)."""
+    env = os.environ.get("CPTED_MAP_PROCESSES", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
