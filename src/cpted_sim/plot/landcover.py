@@ -55,10 +55,10 @@ CLASS_WORDS = {
                  "square", "voetpad", "trottoir", "stoep", "walkway", "cycleway", "fietspad",
                  "voetgangersgebied"),
     "road": ("road", "street", "carriageway", "rijbaan", "lane", "parking", "parkeervlak",
-             "driveway", "highway", "asphalt", "weg", "wegdeel"),
+             "driveway", "highway", "asphalt", "weg", "wegdeel", "bridge", "brug"),
     "grass": ("grass", "lawn", "garden", "verge", "green", "meadow", "berm"),
     "building": ("building", "house", "roof", "wall", "block", "facade", "underpass",
-                 "bridge", "window", "door", "gebouw", "pand"),
+                 "window", "door", "gebouw", "pand"),
     "ground": ("ground", "terrain", "tinrelief", "relief", "landuse", "floor",
                "soil", "bare"),
 }
