@@ -12,8 +12,8 @@ import numpy as np
 from ..errors import ParameterError
 from ..names import file_slug
 from .maps import dark_unseen_values, finish_figure, map_figure, plan_map
-from .style import (BOOLEAN_QUANTITIES, MAP_DPI, MapScale, difference_label, difference_scale,
-                    save_figure, shared_scale)
+from .style import (BOOLEAN_QUANTITIES, MAP_DPI, QUANTITY_NAMES, MapScale, difference_label,
+                    difference_scale, save_figure, shared_scale)
 
 __all__ = ["MapImage", "variant_maps", "difference_maps", "dark_unseen_panels",
            "comparison_maps", "slug", "MAP_QUANTITIES"]
@@ -143,6 +143,17 @@ def _ref_field(fields: Mapping):
     return fields["dark_and_unseen"] if "dark_and_unseen" in fields else fields["dark"]
 
 
+def _named(q: str, unit: str = "") -> str:
+    """``"Horizontal illuminance (E_h) [lx]"``: the plain name, the code name, the unit."""
+    name = QUANTITY_NAMES.get(q)
+    text = f"{name} ({q})".replace("\n", " ") if name else q.replace("_", " ")
+    return text + (f" [{unit}]" if unit not in ("", "1") else "")
+
+
+def _plain(q: str) -> str:
+    return QUANTITY_NAMES[q].replace("\n", " ").lower()
+
+
 def _quantities(fields: Mapping, wanted: Sequence[str]) -> list[str]:
     return [q for q in wanted if q in fields and q not in BOOLEAN_QUANTITIES]
 
@@ -208,8 +219,7 @@ def comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
             unit = base_area.fields[q].unit
             panels = [MapPanel(str(lab), f, **ctx[lab]) for lab, f in flds.items()]
             add(MapImage(out / f"map_{slug(area_name)}_{slug(q)}.png", area_name, q, "variants",
-                         f"{area_name}: {q}" + (f" [{unit}]" if unit not in ("", "1") else "")
-                         + ", one shared scale"),
+                         f"{area_name}: {_named(q, unit)}, every variant on one scale"),
                 panels, scale, True, (area_name, "variants", tuple(flds)))
         du = [lab for lab in per_label if dark_unseen_values(per_label[lab]) is not None]
         if du:
@@ -230,14 +240,17 @@ def comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
             if all(not np.any(np.nan_to_num(np.asarray(f.values, dtype=np.float64)))
                    for f in flds.values()):
                 images.append(MapImage(None, area_name, q, "unchanged",
-                                       f"{area_name}: {q} is the same in every variant"))
+                                       f"{area_name}: {q} is the same in every variant"
+                                       + (f" ({_plain(q)})" if q in QUANTITY_NAMES else "")))
                 continue
             first = next(iter(flds.values()))
             scale = difference_scale(list(flds.values()),
                                      label=difference_label(first.quantity, first.unit))
             panels = [MapPanel(f"{v} − base", f, **ctx[v]) for v, f in flds.items()]
             add(MapImage(out / f"diff_{slug(area_name)}_{slug(q)}.png", area_name, q,
-                         "difference", f"{area_name}: change in {q} against {labels[0]}"),
+                         "difference",
+                         f"{area_name}: change in {_named(q, first.unit)} against {labels[0]} "
+                         "(red more, blue less, white no change)"),
                 panels, scale, False, (area_name, "difference", tuple(flds)))
     render_maps(specs, dpi=dpi, processes=processes)
     return images
