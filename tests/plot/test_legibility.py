@@ -199,15 +199,40 @@ def test_sheet_maps_equal_maps_drawn_alone(scene, lums, tmp_path):
     assert differ.mean() < 0.002  # measured 0.0 (same artists, same order)
 
 
-def test_parallel_rendering_writes_the_same_files(tmp_path):
+def test_parallel_rendering_writes_the_same_files(tmp_path, monkeypatch):
+    import cpted_sim.plot.sheet as sh
+
+    forked = []
+    real = sh._render_forked
+    monkeypatch.setattr(sh, "_render_forked", lambda *a: forked.append(real(*a)) or forked[-1])
     c = make_comparison(spacing=2.0)
     one = pc.comparison_maps(c, tmp_path / "one", processes=1)
+    assert forked == []
     two = pc.comparison_maps(c, tmp_path / "two", processes=2)
+    assert len(forked) == 1 and forked[0] is not None  # the workers drew the maps
     assert [im.path.name if im.path else None for im in one] == \
         [im.path.name if im.path else None for im in two]
     for a, b in zip(one, two):
         if a.path is not None:
             assert a.path.read_bytes() == b.path.read_bytes()
+
+
+def _die(i):
+    import os
+
+    os._exit(3)  # a worker killed (out of memory, ...)
+
+
+def test_a_broken_pool_falls_back_to_drawing_here(tmp_path, monkeypatch, caplog):
+    import cpted_sim.plot.sheet as sh
+
+    monkeypatch.setattr(sh, "_render_index", _die)
+    a = _field()
+    specs = [MapSpec(tmp_path / f"{i}.png", (MapPanel(str(i), a),), shared_scale([a]),
+                     sheet=("s", i)) for i in range(2)]
+    assert render_maps(specs, processes=2) == [s.path for s in specs]
+    assert all(s.path.is_file() for s in specs)
+    assert "drawing the maps in this process" in caplog.text
 
 
 def test_render_maps_keeps_the_order_of_its_specs(tmp_path):

@@ -178,14 +178,48 @@ def _render_index(i: int) -> list[Path]:
 
 def default_processes() -> int:
     """Worker processes for drawing maps: ``CPTED_MAP_PROCESSES`` when set, else the cores
-    this process may use (at least 1)."""
+    this process may use, but no more than the kernel threads (``--threads``,
+    :func:`cpted_sim.config.set_threads`); at least 1."""
     env = os.environ.get("CPTED_MAP_PROCESSES", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    from ..config import get_threads
+
+    return max(1, min(cores, get_threads()))
+
+
+def _can_fork() -> bool:
+    """Fork only on Linux and only from a process without other Python threads (a lock held
+    by another thread at the fork would stay locked in the worker)."""
+    import threading
+
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def _render_forked(jobs, n_proc: int):
+    """The sheets drawn by ``n_proc`` forked workers; None when the pool broke (then the
+    caller draws them here)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _GROUPS
+    _GROUPS = jobs
+    # the biggest sheets first, so that the workers finish together
+    by_size = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0]))
+    try:
+        with ProcessPoolExecutor(n_proc, mp_context=mp.get_context("fork")) as pool:
+            done = dict(zip(by_size, pool.map(_render_index, by_size)))
+    except (BrokenProcessPool, OSError) as exc:
+        log.warning("map workers failed (%s); drawing the maps in this process", exc)
+        return None
+    finally:
+        _GROUPS = []
+    return [done[k] for k in range(len(jobs))]
 
 
 def render_maps(specs: Sequence[MapSpec], *, dpi: int = MAP_DPI,
@@ -194,7 +228,9 @@ def render_maps(specs: Sequence[MapSpec], *, dpi: int = MAP_DPI,
 
     Maps with the same ``sheet`` key are drawn on one :class:`MapSheet`. With ``processes``
     > 1 (default: :func:`default_processes`) and more than one sheet, the sheets are shared
-    out to worker processes (forked, so nothing is pickled but the paths; Linux only).
+    out to worker processes (forked, so nothing is pickled but the paths; Linux only, and only
+    from a process without other Python threads). A broken pool (a worker killed) falls back
+    to drawing here, with a logged warning.
     """
     groups: dict = {}
     for i, spec in enumerate(specs):
@@ -204,21 +240,10 @@ def render_maps(specs: Sequence[MapSpec], *, dpi: int = MAP_DPI,
     n_proc = min(n_proc, len(order))
     results: list = [None] * len(specs)
     jobs = [([specs[i] for i in idx], dpi) for idx in order]
-    if n_proc > 1 and sys.platform.startswith("linux"):
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        global _GROUPS
-        _GROUPS = jobs
-        # the biggest sheets first, so that the workers finish together
-        by_size = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0]))
-        try:
-            with ProcessPoolExecutor(n_proc, mp_context=mp.get_context("fork")) as pool:
-                done = dict(zip(by_size, pool.map(_render_index, by_size)))
-        finally:
-            _GROUPS = []
-        paths = [done[k] for k in range(len(jobs))]
-    else:
+    paths = None
+    if n_proc > 1 and _can_fork():
+        paths = _render_forked(jobs, n_proc)
+    if paths is None:
         paths = [_render_group(specs_, dpi_) for specs_, dpi_ in jobs]
     for idx, ps in zip(order, paths):
         for i, p in zip(idx, ps):
