@@ -184,8 +184,10 @@ def _draw_values(ax, grid, values, scale: MapScale, contours: bool):
             return img
         return ax.scatter(s, pts[:, 2], c=values, cmap=scale.cmap, norm=scale.norm, s=size,
                           marker="s", edgecolors="none", zorder=1)
+    # a thin dark rim: pale values (lit and seen) stay visible on pale pavements
     return ax.scatter(pts[:, 0], pts[:, 1], c=values, cmap=scale.cmap, norm=scale.norm, s=size,
-                      edgecolors="none", zorder=1)
+                      edgecolors=(0.0, 0.0, 0.0, 0.45), linewidths=0.3 if size > 5 else 0.0,
+                      zorder=1)
 
 
 def _outline_segments(grid) -> np.ndarray:
