@@ -81,8 +81,10 @@ def _write_png(fig, path: Path, dpi: int, *, full: bool = False) -> Path:
         return path
     from PIL import Image
 
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    Image.fromarray(rgba[..., :3]).save(path, format="png", dpi=(dpi, dpi), compress_level=1)
+    w, h = fig.canvas.get_width_height(physical=True)
+    img = Image.frombuffer("RGBA", (w, h), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    # zlib level 2: as small as the default level 6 within 20 %, and a third faster
+    img.convert("RGB").save(path, format="png", dpi=(dpi, dpi), compress_level=2)
     return path
 
 
@@ -109,8 +111,10 @@ class MapSheet:
         for ax, p in zip(axes, panels):
             draw_context(ax, p.field.grid, scene=p.scene, luminaires=p.luminaires,
                          observers=p.observers, title=p.title)
+            # what lies over the values is redrawn on every map; the scale bar and north arrow
+            # sit in the margin around the grid (plan_map pads it by 8 %), never under values
             over = [a for a in (*ax.collections, *ax.patches, *ax.texts)
-                    if a.get_zorder() > 1.5]
+                    if a.get_zorder() > 1.5 and a.get_gid() not in ("scale_bar", "north_arrow")]
             for a in over:
                 a.set_animated(True)
             self.over.append(sorted(over, key=lambda a: a.get_zorder()))
