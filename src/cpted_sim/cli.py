@@ -102,7 +102,7 @@ def _run_and_report(args, base, variants, out, load_warnings=()) -> int:
     _check_warnings(args, results)
     cmp = compare(results[0], *results[1:])
     _say(args, f"writing the report into {out}")
-    files = cmp.to_report(out)
+    files = cmp.to_report(out, maps=not getattr(args, "no_maps", False))
     for text in cmp.verdicts.values():
         print(text)
     print(f"wrote {len(files)} files into {out} in {time.perf_counter() - t0:.1f} s "
@@ -384,11 +384,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help=argparse.SUPPRESS)
     common.add_argument("--max-memory-gb", type=float, default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)
-    s = sub.add_parser("demo", parents=[common],
+    report_opts = argparse.ArgumentParser(add_help=False)
+    report_opts.add_argument("--no-maps", action="store_true",
+                             help="write the report without maps (tables and data files only; "
+                                  "much faster)")
+    s = sub.add_parser("demo", parents=[common, report_opts],
                        help="run the built-in demo street and write its report")
     s.add_argument("--out", required=True, help="output folder")
     s.set_defaults(func=_cmd_demo)
-    s = sub.add_parser("run", parents=[common],
+    s = sub.add_parser("run", parents=[common, report_opts],
                        help="run a scenario file (base and variants), write the report")
     s.add_argument("scenario", help="scenario file (.toml)")
     s.add_argument("--out", required=True, help="output folder")
@@ -399,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--strict", action="store_true",
                    help="treat warnings (points under or inside geometry, ...) as errors")
     s.set_defaults(func=_cmd_run)
-    s = sub.add_parser("compare", parents=[common],
+    s = sub.add_parser("compare", parents=[common, report_opts],
                        help="compare scenario files: the first is the base")
     s.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml",
                    help="two or more scenario files (their base scenarios are compared)")

@@ -112,11 +112,21 @@ def test_compare_accepts_results_scenarios_and_variants(scenario, comparison):
 def test_to_report_delegates_to_the_report_writer(comparison, monkeypatch, tmp_path):
     calls = []
     fake = types.ModuleType("cpted_sim.io.report")
-    fake.write_report = lambda cmp, out: calls.append((cmp, out)) or {"report.html": out}
+    fake.write_report = lambda cmp, out, **kw: calls.append((cmp, out, kw)) or {"report.html": out}
     monkeypatch.setitem(sys.modules, "cpted_sim.io.report", fake)
     assert comparison.to_report(tmp_path) == {"report.html": tmp_path}
-    assert calls == [(comparison, tmp_path)]
+    assert calls == [(comparison, tmp_path, {"maps": True})]
+    comparison.to_report(tmp_path, maps=False, dpi=80)
+    assert calls[-1] == (comparison, tmp_path, {"maps": False, "dpi": 80})
     assert isinstance(comparison, Comparison)
+
+
+def test_to_report_without_maps_writes_no_png(comparison, tmp_path):
+    """``maps=False`` reaches the real writer: tables and data, no PNG (it raised TypeError)."""
+    files = comparison.to_report(tmp_path / "r", maps=False, meshes=False)
+    assert "report.html" in files and "metrics.csv" in files
+    assert not [k for k in files if k.endswith(".png")]
+    assert not list((tmp_path / "r").glob("*.png"))
 
 
 def test_verdict_survives_metrics_without_a_value(comparison):

@@ -53,8 +53,17 @@ class Comparison:
     table: list
     verdicts: dict
 
-    def to_report(self, out_dir) -> dict[str, Path]:
+    def to_report(self, out_dir, *, maps: bool = True, **options) -> dict[str, Path]:
         """Write the report (HTML, Markdown, CSV, JSON, NPZ, PNG maps) into ``out_dir``.
+
+        Parameters
+        ----------
+        out_dir : path-like
+            The report's folder.
+        maps : bool
+            Draw the maps (False: tables and data files only, a fast report).
+        **options
+            Passed to :func:`cpted_sim.io.report.write_report` (``dpi``, ``meshes``, ...).
 
         Returns
         -------
@@ -65,7 +74,7 @@ class Comparison:
         # one-way layer rule (DESIGN.md §2, tests/test_architecture.py) forbids a static
         # import upward, so the writer is looked up at call time.
         report = importlib.import_module("cpted_sim.io.report")
-        return report.write_report(self, out_dir)
+        return report.write_report(self, out_dir, maps=maps, **options)
 
     def metric(self, variant: str, area: str, metric: str) -> dict:
         """The table row of ``variant``, ``area``, ``metric`` (ParameterError when absent)."""

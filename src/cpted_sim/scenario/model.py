@@ -636,7 +636,7 @@ class ScenarioResult:
     settings: Mapping[str, Any]
     elapsed_s: float
     warnings: tuple[str, ...] = ()
-    observers: Any = field(default=None, compare=False)  # the run's ObserverSet, or None
+    observers: Any = field(default=None, compare=False, repr=False)  # the run's ObserverSet
 
 
 def spec_fields(obj) -> dict[str, Any]:
