@@ -1,0 +1,1 @@
+"""Citizens' reports to places, causes and tested measures (layer L5)."""

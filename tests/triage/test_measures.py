@@ -1,0 +1,142 @@
+"""Candidate measures at a place, tested as variants (cpted_sim.triage.measures)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from cpted_sim.errors import ParameterError
+from cpted_sim.geometry.scene import Material
+from cpted_sim.scenario import model as m
+from cpted_sim.scenario.run import build_scene
+from cpted_sim.triage.measures import (COST_RATES, Measure, candidate_measures,
+                                       evaluate_measures, measures_for_place,
+                                       measures_for_places, neighbourhood, road_axes)
+
+
+@dataclass(frozen=True)
+class FakePlace:
+    """The shape of triage.places.Place that measures rely on."""
+
+    id: str
+    xy: tuple
+    radius: float = 4.0
+    dominant_deficit: str = "dark"
+
+
+def _box(group, lo, hi):
+    return m.GeometrySpec(builtin="box", params={"min": list(lo), "max": list(hi)}, group=group)
+
+
+def street_scenario() -> m.Scenario:
+    """A road along y = 0 lit far to the west; a path at y ~ 10.5 beside a blank facade
+    (a building at y 15..25) and a hedge, dark and watched by nobody."""
+    light = m.LuminaireSpec("west", m.PhotometrySpec(builtin="street_light_optic"),
+                            (-10.0, -3.0, 6.0), azimuth=180.0)
+    return m.Scenario(
+        "street", m.SceneSpec(m.GeometrySpec(builtin="ground_plane", params={"size": 100.0})),
+        materials={"hedge": Material(0.12, 0.3, 0.3, tags=("vegetation",))},
+        luminaires=(light,),
+        areas=(m.AreaSpec("road", "route", path=((-50.0, 0.0), (50.0, 0.0)), spacing=2.0),),
+        added_geometry=(_box("building", (5, 15, 0), (35, 25, 9)),
+                        _box("hedge", (10, 5.0, 0), (30, 5.8, 2.5)),
+                        _box("bench", (21.5, 8.2, 0), (22.5, 8.6, 0.6))),
+        settings=m.RunSettings(quiet=True))
+
+
+PATH = FakePlace("path", (20.0, 10.5))
+
+
+@pytest.fixture(scope="module")
+def ranked():
+    return measures_for_place(street_scenario(), PATH, spacing=1.0)
+
+
+def test_neighbourhood_crops_scene_luminaires_and_routes():
+    sc = street_scenario()
+    nb = neighbourhood(sc, FakePlace("p", (20.0, 10.5)), margin=10.0)
+    assert [a.name for a in nb.areas] == ["place", "road"]
+    road = np.asarray(nb.areas[1].path)
+    assert road[:, 0].min() >= 20.0 - 14.0 - 1e-9 and road[:, 0].max() <= 20.0 + 14.0 + 1e-9
+    assert nb.luminaires == ()                      # the west light lies 30 m away
+    scene = build_scene(nb)
+    assert "bench" in scene.groups and "building" in scene.groups
+    assert nb.variants == () and nb.removed_groups == ()
+
+
+def test_road_axes_come_from_routes():
+    axes = road_axes(street_scenario())
+    assert len(axes) == 1 and np.allclose(axes[0], [[-50, 0], [50, 0]])
+
+
+def test_candidates_cover_every_kind_for_a_dark_place():
+    sc = street_scenario()
+    nb = neighbourhood(sc, PATH)
+    kinds = [c.kind for c in candidate_measures(nb, PATH, axes=road_axes(sc))]
+    assert kinds == ["add_pole", "raise_light", "aim_light", "trim_vegetation", "open_facade",
+                     "remove_obstacle"]
+    first = candidate_measures(nb, FakePlace("path", (20.0, 10.5), dominant_deficit="unwatched"),
+                               axes=road_axes(sc), max_measures=3)
+    assert [c.kind for c in first] == ["open_facade", "trim_vegetation", "add_pole"]
+
+
+def test_pole_or_opened_facade_comes_out_best(ranked):
+    kinds = [r.measure.kind for r in ranked]
+    assert sorted(kinds) == sorted(["add_pole", "raise_light", "aim_light", "trim_vegetation",
+                                    "open_facade", "remove_obstacle"])
+    best = ranked[0]
+    assert best.measure.kind in ("add_pole", "open_facade")
+    assert best.rank == 1 and [r.rank for r in ranked] == list(range(1, len(ranked) + 1))
+    by = {r.measure.kind: r for r in ranked}
+    # the whole grid (52 m2) is dark and unseen before; the pole lights 34 m2 of it (its
+    # optic leaves the far edge dark, E_min stays 0), six windows overlook all 52 m2
+    assert by["add_pole"].dark_unseen_m2_removed == pytest.approx(34.0, abs=8.0)
+    assert by["open_facade"].dark_unseen_m2_removed == pytest.approx(52.0, abs=8.0)
+    assert by["add_pole"].E_min_gain >= 0.0
+    assert by["add_pole"].measure.lumens_added > 1000.0
+    assert by["add_pole"].measure.watts_added == pytest.approx(
+        by["add_pole"].measure.lumens_added / 130.0)
+    assert by["open_facade"].measure.facade_m2 > 0
+    assert by["trim_vegetation"].measure.hedge_m == pytest.approx(20.0, abs=0.5)
+    # a far light, a trimmed hedge nobody looks over, a bench: no dark-and-unseen m2 removed
+    for kind in ("raise_light", "aim_light", "trim_vegetation", "remove_obstacle"):
+        assert abs(by[kind].effect_m2) < 1.0        # measured: 0 for each
+        assert by[kind].rank > by["add_pole"].rank and by[kind].rank > by["open_facade"].rank
+
+
+def test_pole_stands_beside_the_road_axis_near_the_place(ranked):
+    pole = next(r for r in ranked if r.measure.kind == "add_pole").measure
+    spec = pole.variant.changes[0].luminaire
+    x, y, z = spec.position
+    assert 0.0 <= y <= 3.0 + 1e-9 and abs(x - 20.0) <= 4.0 + 1e-9
+    assert z == pytest.approx(6.0)                 # the default mounting height (no catalogue)
+
+
+def test_a_measure_that_changes_nothing_has_zero_effect():
+    sc = street_scenario()
+    nb = neighbourhood(sc, PATH)
+    same = Measure("path", "aim_light", "aim as it is",
+                   m.Variant("same", (m.AimLuminaire("west", azimuth=180.0),)),
+                   cost=COST_RATES["aim_light"])
+    nb = m.Scenario(**{**nb.__dict__, "luminaires": street_scenario().luminaires})
+    (res,) = evaluate_measures(nb, [same])
+    assert res.effect_m2 == 0.0 and res.dark_unseen_m2_removed == 0.0
+    assert res.E_min_gain == 0.0 and res.E_sc_min_gain == 0.0 and res.effect_per_cost == 0.0
+
+
+def test_place_without_deficit_gets_no_measures():
+    sc = street_scenario()
+    assert measures_for_place(sc, FakePlace("square", (0.0, -20.0), dominant_deficit="none")) == []
+    out = measures_for_places(sc, [FakePlace("square", (0.0, -20.0), dominant_deficit="none")])
+    assert out == {}
+
+
+def test_bad_place_and_kind_are_errors():
+    sc = street_scenario()
+    with pytest.raises(ParameterError, match="xy"):
+        neighbourhood(sc, FakePlace("bad", (np.nan, 0.0)))
+    nb = neighbourhood(sc, PATH)
+    with pytest.raises(ParameterError, match="unknown measures"):
+        candidate_measures(nb, PATH, kinds=["paint_it_pink"])
