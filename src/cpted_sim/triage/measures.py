@@ -2,9 +2,10 @@
 
 For a place with a physical deficit (an object with ``xy`` [m], ``radius`` [m],
 ``dominant_deficit`` and ``id``, such as :class:`cpted_sim.triage.places.Place`), the
-neighbourhood of the place becomes a scenario of its own (:func:`neighbourhood`: a plan grid of
-``radius`` around the place, the scene cropped to ``radius + margin``, the luminaires, observers
-and routes inside it). :func:`candidate_measures` proposes changes to it, each a
+neighbourhood of the place becomes a scenario of its own
+(:func:`cpted_sim.triage.neighbourhood.neighbourhood`: a plan grid of ``radius`` around the
+place, the scene cropped to ``radius + margin``, the luminaires, observers and routes inside
+it). :func:`candidate_measures` proposes changes to it, each a
 :class:`~cpted_sim.scenario.model.Variant` built from the ordinary scenario changes:
 
 ``add_pole``
@@ -37,7 +38,6 @@ kept on each measure so that a user can price them differently.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -48,6 +48,8 @@ from ..geometry.scene import DEFAULT_MATERIAL, Scene
 from ..scenario import model as m
 from ..scenario.poles import azimuth_facing
 from ..scenario.run import build_luminaires, build_scene, run
+from .neighbourhood import (PLACE_AREA, circle, nearest_on_axes, neighbourhood, place_fields,
+                            road_axes)
 
 __all__ = ["Measure", "MeasureResult", "COST_RATES", "MEASURE_KINDS", "neighbourhood",
            "candidate_measures", "evaluate_measures", "measures_for_place",
@@ -76,7 +78,6 @@ COST_RATES = {"pole": 3000.0, "raise_light": 1500.0, "aim_light": 200.0, "hedge_
 EFFICACY_LM_PER_W = 130.0
 #: Window size [m] of an opened facade (width, height) and the sill above each floor.
 WINDOW_W, WINDOW_H = 1.2, 1.5
-PLACE_AREA = "place"
 
 
 @dataclass(frozen=True)
@@ -153,162 +154,6 @@ class MeasureResult:
     rank: int = 0
 
 
-# ---------------------------------------------------------------------------- the place
-def _place(place):
-    try:
-        xy = np.asarray(place.xy, dtype=np.float64).reshape(-1)[:2]
-        radius = float(getattr(place, "radius", 15.0) or 15.0)
-    except (AttributeError, TypeError, ValueError) as exc:
-        raise ParameterError(f"place: expected an object with xy (2,) [m] and radius [m] "
-                             f"({exc})") from None
-    if xy.size != 2 or not np.all(np.isfinite(xy)) or not radius > 0:
-        raise ParameterError(f"place {getattr(place, 'id', '?')!r}: xy must be 2 finite numbers "
-                             f"and radius > 0, got {place.xy!r}, {radius!r}")
-    return str(getattr(place, "id", "place")), xy, radius
-
-
-def _circle(xy, r, n: int = 24) -> tuple:
-    t = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
-    return tuple((float(xy[0] + r * np.cos(a)), float(xy[1] + r * np.sin(a))) for a in t)
-
-
-def _crop_scene(scene: Scene, lo, hi) -> Scene:
-    """The faces of ``scene`` whose plan bounding box overlaps the box ``lo``..``hi`` [m]."""
-    tri = scene.to_world(scene.vertices)[scene.faces][:, :, :2]
-    keep = np.all(tri.max(axis=1) >= lo, axis=1) & np.all(tri.min(axis=1) <= hi, axis=1)
-    if not keep.any():
-        raise ParameterError(f"the place's neighbourhood x {lo[0]:.1f}..{hi[0]:.1f}, y "
-                             f"{lo[1]:.1f}..{hi[1]:.1f} holds no geometry of the scene")
-    faces = scene.faces[keep]
-    used, inv = np.unique(faces, return_inverse=True)
-    names = np.array(scene.groups, dtype=object)[scene.face_group[keep]].astype(str)
-    return Scene.from_arrays(scene.to_world(scene.vertices[used]), inv.reshape(-1, 3), names,
-                             origin=scene.origin, materials=scene.materials, epsg=scene.epsg,
-                             name=scene.name)
-
-
-def _clip_path(path, lo, hi, step: float = 0.5):
-    """The longest stretch of a polyline inside the box, resampled every ``step`` m."""
-    p = np.asarray(path, dtype=np.float64)[:, :2]
-    seg = np.diff(p, axis=0)
-    n = np.maximum(1, np.ceil(np.hypot(*seg.T) / step)).astype(int)
-    pts = np.vstack([p[i] + seg[i] * np.linspace(0, 1, n[i], endpoint=False)[:, None]
-                     for i in range(len(seg))] + [p[-1:]])
-    inside = np.all((pts >= lo) & (pts <= hi), axis=1)
-    if inside.sum() < 2:
-        return None
-    d = np.diff(np.r_[0, inside.astype(np.int8), 0])
-    starts, stops = np.nonzero(d == 1)[0], np.nonzero(d == -1)[0]
-    k = int(np.argmax(stops - starts))
-    run_ = pts[starts[k]:stops[k]]
-    return tuple(map(tuple, run_)) if len(run_) >= 2 else None
-
-
-def neighbourhood(scenario: m.Scenario, place, *, spacing: float = 1.0, margin: float = 50.0,
-                  scene: Scene | None = None) -> m.Scenario:
-    """The scenario restricted to a place: one grid area ``"place"`` of the place's radius.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The base scenario (its variants are dropped).
-    place : object with ``xy`` (2,) [m], ``radius`` [m] and ``id``
-    spacing : float
-        Grid spacing [m].
-    margin : float
-        The scene is cropped to the faces within ``radius + margin`` [m] of the place (plan
-        box); luminaires, observer paths and routes are cropped with it.
-    scene : Scene, optional
-        The scenario's built scene (built here when not given; pass it for many places).
-
-    Returns
-    -------
-    Scenario
-        Computes E_h, E_sc, surveillance, night-time surveillance and (with routes)
-        concealment on the grid; the cropped scene lies in its ``assets``.
-    """
-    pid, xy, radius = _place(place)
-    if scene is None:
-        scene = build_scene(scenario)
-    reach = radius + float(margin)
-    lo, hi = xy - reach, xy + reach
-    crop = _crop_scene(scene, lo, hi)
-    key = f"triage-neighbourhood:{pid}"
-    ref = "surface" if scenario.scene.geometry.mesh is not None else "absolute"
-    groups = set(crop.groups)
-    inside = lambda p: bool(np.all((np.asarray(p[:2]) >= lo) & (np.asarray(p[:2]) <= hi)))  # noqa: E731
-    lums = tuple(s for s in scenario.luminaires if inside(s.position))
-    observers = []
-    for o in scenario.observers:
-        if o.path is not None:
-            path = _clip_path(o.path, lo, hi)
-            if path is None:
-                continue
-            o = replace(o, path=path, height_reference=o.height_reference or ref)
-        elif o.groups:
-            kept = tuple(g for g in o.groups if g in groups)
-            if not kept:
-                continue
-            o = replace(o, groups=kept)
-        elif o.points is not None:
-            pts = tuple(p for p in o.points if inside(p))
-            if not pts:
-                continue
-            o = replace(o, points=pts)
-        observers.append(o)
-    areas = []
-    for a in scenario.areas:
-        if a.kind == "route":
-            path = _clip_path(a.path, lo, hi)
-            if path is not None:
-                areas.append(replace(a, path=path, quantities=("E_h",),
-                                     height_reference=a.height_reference or ref))
-    quantities = ("E_h", "E_sc", "surveillance", "night_surveillance", "concealment")
-    areas.insert(0, m.AreaSpec(PLACE_AREA, "grid", polygon=_circle(xy, radius),
-                               spacing=float(spacing), quantities=quantities,
-                               height_reference=ref))
-    spec = scenario.scene
-    walkable = None if spec.walkable is None else tuple(g for g in spec.walkable if g in groups)
-    sc_spec = m.SceneSpec(m.GeometrySpec(mesh=key), origin=None, epsg=crop.epsg,
-                          name=f"{spec.name or scenario.name} around {pid}",
-                          walkable=walkable or None, max_slope_deg=spec.max_slope_deg)
-    mats = {g: v for g, v in scenario.materials.items() if g in groups}
-    return replace(scenario, scene=sc_spec, materials=mats, luminaires=lums, areas=tuple(areas),
-                   observers=tuple(observers), variants=(), removed_groups=(),
-                   added_geometry=(), variant="base", assets={**scenario.assets, key: crop},
-                   settings=replace(scenario.settings, quiet=True))
-
-
-def road_axes(scenario: m.Scenario) -> list[np.ndarray]:
-    """Road axes [m] the scenario knows: its routes, and the long axis of each en13201 area."""
-    out = [np.asarray(a.path, dtype=np.float64)[:, :2] for a in scenario.areas
-           if a.kind == "route"]
-    for a in scenario.areas:
-        if a.kind == "en13201":
-            p = np.asarray(a.polygon, dtype=np.float64)
-            lo, hi = p.min(axis=0), p.max(axis=0)
-            c = 0.5 * (lo + hi)
-            out.append(np.array([[lo[0], c[1]], [hi[0], c[1]]]) if hi[0] - lo[0] >= hi[1] - lo[1]
-                       else np.array([[c[0], lo[1]], [c[0], hi[1]]]))
-    return out
-
-
-def _nearest_on(axes, xy):
-    """(point, tangent, distance) of the nearest point of any polyline to ``xy``."""
-    best = (None, None, np.inf)
-    for a in axes:
-        a = np.asarray(a, dtype=np.float64)[:, :2]
-        p0, seg = a[:-1], np.diff(a, axis=0)
-        ll = np.maximum((seg * seg).sum(1), 1e-300)
-        t = np.clip(((xy - p0) * seg).sum(1) / ll, 0.0, 1.0)
-        q = p0 + seg * t[:, None]
-        d = np.hypot(*(q - xy).T)
-        k = int(np.argmin(d))
-        if d[k] < best[2]:
-            best = (q[k], seg[k] / math.sqrt(ll[k]), float(d[k]))
-    return best
-
-
 # ---------------------------------------------------------------------------- candidates
 def _nearest_luminaire(lums, xy, reach):
     if not lums:
@@ -337,7 +182,7 @@ def _pole_candidates(nb, scene, lums, xy, radius, axes, height, n_positions, e0,
     else:
         photometry = m.PhotometrySpec(builtin="street_light_optic")
         h, mf, tilt, scale = height or 6.0, 0.8, 0.0, 1.0
-    q, tangent, dist = _nearest_on(axes, xy) if axes else (None, None, np.inf)
+    q, tangent, dist = nearest_on_axes(axes, xy) if axes else (None, None, np.inf)
     if q is None or dist > radius + 30.0:
         q, tangent = xy.copy(), np.array([1.0, 0.0])
     side = xy - q
@@ -444,7 +289,7 @@ def _facade(pid, scene, xy, radius, reach, max_windows):
     sub = Scene.from_arrays(scene.to_world(scene.vertices), scene.faces[idx],
                             np.full(idx.size, "wall"), origin=scene.origin)
     try:
-        lay = window_layout(sub, WindowRule(), groups=["wall"], facing=_circle(xy, radius),
+        lay = window_layout(sub, WindowRule(), groups=["wall"], facing=circle(xy, radius),
                             max_distance=reach)
     except ParameterError:
         return None
@@ -540,7 +385,7 @@ def candidate_measures(nb: m.Scenario, place, *, axes: Sequence | None = None,
     list of Measure
         Possibly empty (a place without deficit, or nothing applicable).
     """
-    pid, xy, radius = _place(place)
+    pid, xy, radius = place_fields(place)
     deficit = getattr(place, "dominant_deficit", "dark")
     if deficit not in PREFERENCE:
         return []
@@ -684,4 +529,4 @@ def measures_for_places(scenario: m.Scenario, places: Sequence, *, top: int | No
     scene = kw.pop("scene", None) or build_scene(scenario)
     chosen = [p for p in places if getattr(p, "dominant_deficit", "none") in PREFERENCE]
     chosen = chosen if top is None else chosen[:top]
-    return {_place(p)[0]: measures_for_place(scenario, p, scene=scene, **kw) for p in chosen}
+    return {place_fields(p)[0]: measures_for_place(scenario, p, scene=scene, **kw) for p in chosen}
