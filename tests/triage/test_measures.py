@@ -57,9 +57,13 @@ def ranked():
 def test_neighbourhood_crops_scene_luminaires_and_routes():
     sc = street_scenario()
     nb = neighbourhood(sc, FakePlace("p", (20.0, 10.5)), margin=10.0)
+    assert [a.name for a in nb.areas] == ["place"]             # no routes for a dark place
+    nb = neighbourhood(sc, FakePlace("p", (20.0, 10.5), dominant_deficit="concealment"),
+                       margin=10.0)
     assert [a.name for a in nb.areas] == ["place", "road"]
-    road = np.asarray(nb.areas[1].path)
+    road = np.asarray(nb.areas[1].path)       # within radius + 2 x concealment distance
     assert road[:, 0].min() >= 20.0 - 14.0 - 1e-9 and road[:, 0].max() <= 20.0 + 14.0 + 1e-9
+    assert road[:, 0].max() - road[:, 0].min() > 20.0
     assert nb.luminaires == ()                      # the west light lies 30 m away
     scene = build_scene(nb)
     assert "bench" in scene.groups and "building" in scene.groups

@@ -18,7 +18,8 @@ it). :func:`candidate_measures` proposes changes to it, each a
     side (C90) faces the place.
 ``trim_vegetation``
     The faces of groups tagged ``vegetation`` or ``hedge`` near the place cut down to
-    ``trim_height`` metres above their foot (the group is replaced by a clipped copy).
+    ``trim_height`` metres above their foot (the group is replaced by a clipped copy); groups
+    taller than ``max_hedge_height`` there are trees and are left alone.
 ``open_facade``
     Windows on the blank walls facing the place (laid by
     :func:`cpted_sim.visibility.openings.window_layout`, none within 2 m of an existing
@@ -238,7 +239,7 @@ def _clip_below(tri: np.ndarray, h: float) -> np.ndarray:
     return np.array(out, dtype=np.float64).reshape(-1, 3, 3)
 
 
-def _trim(pid, scene, xy, reach, trim_height):
+def _trim(pid, scene, xy, reach, trim_height, max_height):
     veg = sorted(set(scene.tagged_groups("vegetation")) | set(scene.tagged_groups("hedge")))
     near = _near_faces(scene, xy, reach)
     world = scene.to_world(scene.vertices)
@@ -250,8 +251,8 @@ def _trim(pid, scene, xy, reach, trim_height):
             continue
         tri = world[scene.faces[close]]
         h = float(tri[:, :, 2].min()) + trim_height
-        if tri[:, :, 2].max() <= h + 1e-6:
-            continue
+        if tri[:, :, 2].max() <= h + 1e-6 or np.ptp(tri[:, :, 2]) > max_height:
+            continue        # low enough already, or a tree (cutting it down is no trim)
         far = world[scene.faces[fg[~near[fg]]]]
         cut = _clip_below(tri, h)
         hedge_m += float(np.max(np.ptp(tri[:, :, :2].reshape(-1, 2), axis=0)))
@@ -346,7 +347,8 @@ def _obstacle(scene, nb, xy, radius, max_obstacle_m2):
 def candidate_measures(nb: m.Scenario, place, *, axes: Sequence | None = None,
                        kinds: Sequence[str] | None = None, max_measures: int | None = None,
                        pole_height: float | None = None, n_positions: int = 5,
-                       raise_by: float = 2.0, trim_height: float = 1.0, max_windows: int = 6,
+                       raise_by: float = 2.0, trim_height: float = 1.0,
+                       max_hedge_height: float = 4.0, max_windows: int = 6,
                        max_obstacle_m2: float = 50.0, scene: Scene | None = None,
                        base=None) -> list[Measure]:
     """Candidate measures for a place, as variants of its neighbourhood scenario.
@@ -371,6 +373,8 @@ def candidate_measures(nb: m.Scenario, place, *, axes: Sequence | None = None,
         Raise of an existing light [m].
     trim_height : float
         Vegetation is cut to this height [m] above its foot.
+    max_hedge_height : float
+        Vegetation taller than this [m] near the place is a tree, left alone.
     max_windows : int
         Most windows an opened facade gets.
     max_obstacle_m2 : float
@@ -435,7 +439,7 @@ def candidate_measures(nb: m.Scenario, place, *, axes: Sequence | None = None,
                 label = f"turn {spec.name} to azimuth {az:.0f} deg (towards the place)"
             out.append(Measure(pid, kind, label, m.Variant(name, (ch,)), cost=r[kind]))
         elif kind == "trim_vegetation":
-            got = _trim(pid, scene, xy, reach, trim_height)
+            got = _trim(pid, scene, xy, reach, trim_height, max_hedge_height)
             if got is not None:
                 changes, assets, hedge_m = got
                 out.append(Measure(pid, kind, f"trim vegetation to {trim_height:g} m over "

@@ -77,7 +77,7 @@ def _clip_path(path, lo, hi, step: float = 0.5):
 
 
 def neighbourhood(scenario: m.Scenario, place, *, spacing: float = 1.0, margin: float = 50.0,
-                  scene: Scene | None = None) -> m.Scenario:
+                  scene: Scene | None = None, routes: bool | None = None) -> m.Scenario:
     """The scenario restricted to a place: one grid area ``"place"`` of the place's radius.
 
     Parameters
@@ -89,9 +89,13 @@ def neighbourhood(scenario: m.Scenario, place, *, spacing: float = 1.0, margin: 
         Grid spacing [m].
     margin : float
         The scene is cropped to the faces within ``radius + margin`` [m] of the place (plan
-        box); luminaires, observer paths and routes are cropped with it.
+        box); luminaires and observer paths are cropped with it.
     scene : Scene, optional
         The scenario's built scene (built here when not given; pass it for many places).
+    routes : bool, optional
+        Keep the scenario's routes (cropped to ``radius`` plus twice the concealment
+        distance, E_h only) so that concealment is computed on the grid. Default: only when
+        the place's ``dominant_deficit`` is concealment or entrapment (routes cost time).
 
     Returns
     -------
@@ -129,9 +133,12 @@ def neighbourhood(scenario: m.Scenario, place, *, spacing: float = 1.0, margin: 
             o = replace(o, points=pts)
         observers.append(o)
     areas = []
-    for a in scenario.areas:
+    if routes is None:
+        routes = getattr(place, "dominant_deficit", None) in ("concealment", "entrapment")
+    near = radius + 2.0 * scenario.thresholds.concealment_distance
+    for a in scenario.areas if routes else ():
         if a.kind == "route":
-            path = _clip_path(a.path, lo, hi)
+            path = _clip_path(a.path, xy - near, xy + near)
             if path is not None:
                 areas.append(replace(a, path=path, quantities=("E_h",),
                                      height_reference=a.height_reference or ref))
