@@ -144,3 +144,28 @@ def test_bad_place_and_kind_are_errors():
     nb = neighbourhood(sc, PATH)
     with pytest.raises(ParameterError, match="unknown measures"):
         candidate_measures(nb, PATH, kinds=["paint_it_pink"])
+
+
+def test_clip_below_keeps_the_part_under_the_plane():
+    from cpted_sim.triage.measures import _clip_below
+
+    tri = np.array([[[0.0, 0, 0], [2.0, 0, 0], [0.0, 0, 2.0]]])      # area 2, in the xz plane
+    cut = _clip_below(tri, 1.0)
+    area = sum(0.5 * np.linalg.norm(np.cross(t[1] - t[0], t[2] - t[0])) for t in cut)
+    assert area == pytest.approx(1.5, rel=1e-12) and cut[:, :, 2].max() <= 1.0 + 1e-12
+    assert len(_clip_below(tri, 3.0)) == 1 and len(_clip_below(tri, -1.0)) == 0
+
+
+def test_trimming_a_hedge_opens_the_view_from_windows_across_the_road():
+    sc = street_scenario()
+    eyes = tuple((x, -14.7, 4.0) for x in (10.0, 20.0, 30.0))
+    sc = m.Scenario(**{**sc.__dict__, "observers": (
+        m.ObserverSpec("across", kind="window", points=eyes, fov=360.0),)})
+    res = measures_for_place(sc, FakePlace("path", (20.0, 8.5), dominant_deficit="unwatched"),
+                             kinds=["trim_vegetation"])
+    (trim,) = res
+    assert trim.measure.kind == "trim_vegetation"
+    # the 2.5 m hedge hides the path from the 4 m high windows; cut to 1 m it hides nothing
+    # (measured: 48 of the grid's 48 m2 of dark-and-unseen area removed)
+    assert trim.dark_unseen_m2_removed == pytest.approx(48.0, abs=10.0)
+    assert trim.measure.cost == pytest.approx(COST_RATES["hedge_m"] * trim.measure.hedge_m)

@@ -298,9 +298,10 @@ def _facade(pid, scene, xy, radius, reach, max_windows):
     openings = np.isin(scene.face_group, [scene.groups.index(g) for g in skip
                                           if g not in scene.tagged_groups("vegetation")
                                           and g not in scene.tagged_groups("hedge")])
-    if openings.any() and len(pos):
-        oc = cen[openings]
-        d = np.sqrt(((pos[:, None, :] - oc[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    if openings.any() and len(pos):       # a blank wall: no opening within 2 m
+        from scipy.spatial import cKDTree
+
+        d, _ = cKDTree(cen[openings]).query(pos, k=1)
         pos, nor = pos[d > 2.0], nor[d > 2.0]
     if len(pos) == 0:
         return None
