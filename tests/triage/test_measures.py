@@ -169,3 +169,23 @@ def test_trimming_a_hedge_opens_the_view_from_windows_across_the_road():
     # (measured: 48 of the grid's 48 m2 of dark-and-unseen area removed)
     assert trim.dark_unseen_m2_removed == pytest.approx(48.0, abs=10.0)
     assert trim.measure.cost == pytest.approx(COST_RATES["hedge_m"] * trim.measure.hedge_m)
+
+
+def test_removing_a_kiosk_that_hides_the_path_has_an_effect():
+    sc = street_scenario()
+    eyes = tuple((x, -14.7, 4.0) for x in (10.0, 20.0, 30.0))
+    geo = tuple(g for g in sc.added_geometry if g.group == "building") + (
+        _box("kiosk", (18.0, 4.0, 0.0), (22.0, 5.0, 3.0)),)
+    sc = m.Scenario(**{**sc.__dict__, "added_geometry": geo, "materials": {}, "observers": (
+        m.ObserverSpec("across", kind="window", points=eyes, fov=360.0),)})
+    (rm,) = measures_for_place(sc, FakePlace("path", (20.0, 8.5),
+                                             dominant_deficit="concealment"),
+                               kinds=["remove_obstacle"])
+    assert rm.measure.label.startswith("remove kiosk")
+    assert rm.measure.removed_m2 == pytest.approx(4.0)
+    # measured: 12 m2 behind the kiosk seen by none of the three windows before, and 4 m2
+    # hidden from the road (concealment, computed since the deficit is concealment)
+    assert rm.dark_unseen_m2_removed == pytest.approx(12.0, abs=6.0)
+    assert rm.concealment_m2_removed == pytest.approx(4.0, abs=3.0)
+    assert rm.effect_m2 == pytest.approx(rm.dark_unseen_m2_removed + rm.concealment_m2_removed
+                                         + rm.night_surveyed_m2_gained)

@@ -52,7 +52,8 @@ from ..scenario.run import build_luminaires, build_scene, run
 from .neighbourhood import (PLACE_AREA, circle, nearest_on_axes, neighbourhood, place_fields,
                             road_axes)
 
-__all__ = ["Measure", "MeasureResult", "COST_RATES", "MEASURE_KINDS", "neighbourhood",
+__all__ = ["Measure", "MeasureResult", "COST_RATES", "MEASURE_KINDS", "PREFERENCE",
+           "EFFICACY_LM_PER_W", "neighbourhood",
            "candidate_measures", "evaluate_measures", "measures_for_place",
            "measures_for_places", "road_axes"]
 
@@ -526,11 +527,14 @@ def measures_for_place(scenario: m.Scenario, place, *, scene: Scene | None = Non
 
 
 def measures_for_places(scenario: m.Scenario, places: Sequence, *, top: int | None = 10,
-                        **kw) -> dict[str, list[MeasureResult]]:
+                        max_measures: int | None = 3, **kw) -> dict[str, list[MeasureResult]]:
     """:func:`measures_for_place` for the first ``top`` places with a deficit, by place id.
 
-    The scenario's scene is built once and shared.
+    Each place gets its first ``max_measures`` applicable candidates in the order of its
+    dominant deficit (``PREFERENCE``; None: all). The scenario's scene is built once and
+    shared.
     """
+    kw["max_measures"] = max_measures
     scene = kw.pop("scene", None) or build_scene(scenario)
     chosen = [p for p in places if getattr(p, "dominant_deficit", "none") in PREFERENCE]
     chosen = chosen if top is None else chosen[:top]

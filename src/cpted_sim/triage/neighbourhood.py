@@ -20,13 +20,19 @@ from ..geometry.scene import Scene
 from ..scenario import model as m
 from ..scenario.run import build_scene
 
-__all__ = ["neighbourhood", "road_axes", "nearest_on_axes", "place_fields", "PLACE_AREA"]
+__all__ = ["neighbourhood", "road_axes", "nearest_on_axes", "place_fields", "PLACE_AREA",
+           "MAX_RADIUS"]
 
 #: Name of the grid area around the place.
 PLACE_AREA = "place"
 
+#: Largest radius [m] of the grid around a place (a place's radius holds all its reports).
+MAX_RADIUS = 30.0
+
+
 def place_fields(place):
-    """``(id, xy (2,), radius)`` of a place object (``id``, ``xy`` [m], ``radius`` [m])."""
+    """``(id, xy (2,), radius)`` of a place object (``id``, ``xy`` [m], ``radius`` [m]);
+    the radius is capped at ``MAX_RADIUS``."""
     try:
         xy = np.asarray(place.xy, dtype=np.float64).reshape(-1)[:2]
         radius = float(getattr(place, "radius", 15.0) or 15.0)
@@ -36,7 +42,7 @@ def place_fields(place):
     if xy.size != 2 or not np.all(np.isfinite(xy)) or not radius > 0:
         raise ParameterError(f"place {getattr(place, 'id', '?')!r}: xy must be 2 finite numbers "
                              f"and radius > 0, got {place.xy!r}, {radius!r}")
-    return str(getattr(place, "id", "place")), xy, radius
+    return str(getattr(place, "id", "place")), xy, min(radius, MAX_RADIUS)
 
 
 def circle(xy, r, n: int = 24) -> tuple:
