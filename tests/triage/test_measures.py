@@ -189,3 +189,19 @@ def test_removing_a_kiosk_that_hides_the_path_has_an_effect():
     assert rm.concealment_m2_removed == pytest.approx(4.0, abs=3.0)
     assert rm.effect_m2 == pytest.approx(rm.dark_unseen_m2_removed + rm.concealment_m2_removed
                                          + rm.night_surveyed_m2_gained)
+
+
+def test_a_pole_makes_a_path_overlooked_by_day_watched_at_night():
+    sc = street_scenario()
+    eyes = tuple((x, -4.0, 4.0) for x in (10.0, 20.0, 30.0))     # windows 12-17 m away
+    geo = tuple(g for g in sc.added_geometry if g.group == "building")
+    sc = m.Scenario(**{**sc.__dict__, "added_geometry": geo, "materials": {}, "observers": (
+        m.ObserverSpec("across", kind="window", points=eyes, fov=360.0),)})
+    res = {r.measure.kind: r for r in measures_for_place(
+        sc, FakePlace("path", (20.0, 8.5)), kinds=["add_pole", "open_facade"])}
+    # overlooked by day, so nothing is dark-and-unseen; the pole lights faces enough to be
+    # recognised from the windows (measured: 32 m2 of 48), more windows in the dark do not
+    assert res["add_pole"].dark_unseen_m2_removed == 0.0
+    assert res["add_pole"].night_surveyed_m2_gained == pytest.approx(32.0, abs=10.0)
+    assert res["open_facade"].night_surveyed_m2_gained == 0.0
+    assert res["add_pole"].rank == 1
