@@ -205,3 +205,26 @@ def test_a_pole_makes_a_path_overlooked_by_day_watched_at_night():
     assert res["add_pole"].night_surveyed_m2_gained == pytest.approx(32.0, abs=10.0)
     assert res["open_facade"].night_surveyed_m2_gained == 0.0
     assert res["add_pole"].rank == 1
+
+
+def test_a_measure_that_cannot_run_is_warned_and_left_out():
+    from cpted_sim.errors import CptedWarning
+
+    nb = neighbourhood(street_scenario(), PATH)
+    bad = Measure("path", "remove_obstacle", "remove a ghost",
+                  m.Variant("ghost", (m.RemoveGeometry(("ghost",)),)), cost=500.0)
+    ok = Measure("path", "aim_light", "as it is",
+                 m.Variant("same", (m.MoveLuminaire("west", offset=(0.0, 0.0, 0.0)),)),
+                 cost=200.0)
+    nb = m.Scenario(**{**nb.__dict__, "luminaires": street_scenario().luminaires})
+    with pytest.warns(CptedWarning, match="'ghost' could not be tested"):
+        res = evaluate_measures(nb, [bad, ok])
+    assert [r.measure.label for r in res] == ["as it is"] and res[0].effect_m2 == 0.0
+
+
+def test_a_place_off_the_scene_gets_no_measures_and_a_warning():
+    from cpted_sim.errors import CptedWarning
+
+    with pytest.warns(CptedWarning, match="place far: not tested"):
+        out = measures_for_places(street_scenario(), [FakePlace("far", (1000.0, 1000.0))])
+    assert out == {"far": []}

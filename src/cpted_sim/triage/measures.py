@@ -39,16 +39,17 @@ kept on each measure so that a user can price them differently.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import CptedError, CptedWarning, ParameterError
 from ..geometry.scene import DEFAULT_MATERIAL, Scene
 from ..scenario import model as m
 from ..scenario.poles import azimuth_facing
-from ..scenario.run import build_luminaires, build_scene, run
+from ..scenario.run import build_luminaires, build_scene, point_weights, run
 from .neighbourhood import (PLACE_AREA, circle, nearest_on_axes, neighbourhood, place_fields,
                             road_axes)
 
@@ -470,10 +471,11 @@ def _metric(res, name, default=np.nan):
     return default if met is None else float(met.value)
 
 
-def _grid_area(res) -> float:
+def _grid_area(res, nb) -> float:
+    """Area [m2] of the place's grid (the points outside buildings)."""
     a = res.areas[PLACE_AREA]
-    return float(a.grid.n_points) * float(a.grid.transform[2] * a.grid.transform[3]) \
-        if a.grid.transform is not None else float(a.grid.n_points)
+    spec = next(x for x in nb.areas if x.name == PLACE_AREA)
+    return float(np.sum(point_weights(a.grid, spec)))
 
 
 def evaluate_measures(nb: m.Scenario, measures: Sequence[Measure], *, base=None,
@@ -484,20 +486,31 @@ def evaluate_measures(nb: m.Scenario, measures: Sequence[Measure], *, base=None,
     -------
     list of MeasureResult
         Best first; measures with no positive effect last, in their given order.
+
+    Warns
+    -----
+    CptedWarning
+        A measure that could not be run (a :class:`~cpted_sim.errors.CptedError` in its
+        variant); it is left out, the others are ranked.
     """
     base = run(nb, threads=threads, quiet=True) if base is None else base
     b_du, b_ns = _metric(base, "dark_unseen_area", 0.0), _metric(base, "night_surveyed_pct", 0.0)
     b_co = _metric(base, "concealment_area", 0.0)
     b_e, b_sc = _metric(base, "E_min"), _metric(base, "E_sc_min")
-    area0 = _grid_area(base)
+    area0 = _grid_area(base, nb)
     out = []
     for ms in measures:
         sc = ms.variant.apply(nb)
         if ms.assets:
             sc = replace(sc, assets={**sc.assets, **ms.assets})
-        res = run(sc, threads=threads, quiet=True)
+        try:
+            res = run(sc, threads=threads, quiet=True)
+        except CptedError as exc:
+            warnings.warn(f"measure {ms.variant.name!r} could not be tested: {exc}",
+                          CptedWarning, stacklevel=2)
+            continue
         du = b_du - _metric(res, "dark_unseen_area", 0.0)
-        ns = (_metric(res, "night_surveyed_pct", 0.0) * _grid_area(res) - b_ns * area0) / 100.0
+        ns = (_metric(res, "night_surveyed_pct", 0.0) * _grid_area(res, nb) - b_ns * area0) / 100.0
         co = b_co - _metric(res, "concealment_area", 0.0)
         effect = du + ns + co
         per = effect / (ms.cost / 1000.0) if ms.cost > 0 else (np.inf if effect > 0 else 0.0)
@@ -518,12 +531,24 @@ def measures_for_place(scenario: m.Scenario, place, *, scene: Scene | None = Non
     """
     if getattr(place, "dominant_deficit", "dark") not in PREFERENCE:
         return []
-    nb = neighbourhood(scenario, place, spacing=spacing, margin=margin, scene=scene)
+    pid = place_fields(place)[0]
     kw.setdefault("axes", road_axes(scenario))
-    nb_scene = build_scene(nb)
-    base = run(nb, threads=threads, quiet=True)
-    cands = candidate_measures(nb, place, scene=nb_scene, base=base, **kw)
-    return evaluate_measures(nb, cands, base=base, threads=threads)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nb = neighbourhood(scenario, place, spacing=spacing, margin=margin, scene=scene)
+        nb_scene = build_scene(nb)
+        base = run(nb, threads=threads, quiet=True)
+        cands = candidate_measures(nb, place, scene=nb_scene, base=base, **kw)
+        out = evaluate_measures(nb, cands, base=base, threads=threads)
+    seen: dict[str, int] = {}
+    for w in caught:          # the base and each variant repeat the same warnings: once each
+        if issubclass(w.category, CptedWarning):
+            seen[str(w.message)] = seen.get(str(w.message), 0) + 1
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for msg in seen:
+        warnings.warn(f"measures at place {pid}: {msg}", CptedWarning, stacklevel=2)
+    return out
 
 
 def measures_for_places(scenario: m.Scenario, places: Sequence, *, top: int | None = 10,
@@ -532,10 +557,20 @@ def measures_for_places(scenario: m.Scenario, places: Sequence, *, top: int | No
 
     Each place gets its first ``max_measures`` applicable candidates in the order of its
     dominant deficit (``PREFERENCE``; None: all). The scenario's scene is built once and
-    shared.
+    shared. A place whose neighbourhood cannot be run gets an empty list and a
+    :class:`~cpted_sim.errors.CptedWarning` saying why.
     """
     kw["max_measures"] = max_measures
     scene = kw.pop("scene", None) or build_scene(scenario)
     chosen = [p for p in places if getattr(p, "dominant_deficit", "none") in PREFERENCE]
     chosen = chosen if top is None else chosen[:top]
-    return {place_fields(p)[0]: measures_for_place(scenario, p, scene=scene, **kw) for p in chosen}
+    out = {}
+    for p in chosen:
+        pid = place_fields(p)[0]
+        try:
+            out[pid] = measures_for_place(scenario, p, scene=scene, **kw)
+        except CptedError as exc:       # one place must not stop the triage of the others
+            warnings.warn(f"measures at place {pid}: not tested ({exc})", CptedWarning,
+                          stacklevel=2)
+            out[pid] = []
+    return out
