@@ -228,3 +228,15 @@ def test_a_place_off_the_scene_gets_no_measures_and_a_warning():
     with pytest.warns(CptedWarning, match="place far: not tested"):
         out = measures_for_places(street_scenario(), [FakePlace("far", (1000.0, 1000.0))])
     assert out == {"far": []}
+
+
+def test_without_routes_a_concealment_place_gets_its_approach_path():
+    sc = street_scenario()
+    sc = m.Scenario(**{**sc.__dict__, "areas": ()})
+    nb = neighbourhood(sc, FakePlace("p", (20.0, 10.5), dominant_deficit="concealment"))
+    assert [a.name for a in nb.areas] == ["place", "approach_p"]
+    a, b = np.asarray(nb.areas[1].path)
+    # the longest free line through (20, 10.5) runs along the path between the building
+    # (y 15) and the hedge (y 5.8), out to radius + 2 x concealment distance = 14 m each way
+    assert abs(a[1] - b[1]) < 3.0 and np.hypot(*(b - a)) == pytest.approx(28.0, abs=1.0)
+    assert [x.name for x in neighbourhood(sc, PATH).areas] == ["place"]     # a dark place

@@ -20,7 +20,7 @@ from ..geometry.scene import Scene
 from ..scenario import model as m
 from ..scenario.run import build_scene
 
-__all__ = ["neighbourhood", "road_axes", "nearest_on_axes", "place_fields", "PLACE_AREA",
+__all__ = ["neighbourhood", "approach_path", "road_axes", "nearest_on_axes", "place_fields", "PLACE_AREA",
            "MAX_RADIUS"]
 
 #: Name of the grid area around the place.
@@ -100,7 +100,8 @@ def neighbourhood(scenario: m.Scenario, place, *, spacing: float = 1.0, margin: 
         The scenario's built scene (built here when not given; pass it for many places).
     routes : bool, optional
         Keep the scenario's routes (cropped to ``radius`` plus twice the concealment
-        distance, E_h only) so that concealment is computed on the grid. Default: only when
+        distance, E_h only) so that concealment is computed on the grid; without any there,
+        the place's approach path (:func:`approach_path`) is the route. Default: only when
         the place's ``dominant_deficit`` is concealment or entrapment (routes cost time).
 
     Returns
@@ -148,6 +149,11 @@ def neighbourhood(scenario: m.Scenario, place, *, spacing: float = 1.0, margin: 
             if path is not None:
                 areas.append(replace(a, path=path, quantities=("E_h",),
                                      height_reference=a.height_reference or ref))
+    if routes and len(areas) == 0:
+        path = approach_path(crop, xy, near, scenario)
+        if path is not None:
+            areas.append(m.AreaSpec(f"approach_{pid}", "route", path=path, spacing=1.0,
+                                    quantities=("E_h",), height_reference=ref))
     quantities = ("E_h", "E_sc", "surveillance", "night_surveillance", "concealment")
     areas.insert(0, m.AreaSpec(PLACE_AREA, "grid", polygon=circle(xy, radius),
                                spacing=float(spacing), quantities=quantities,
@@ -162,6 +168,38 @@ def neighbourhood(scenario: m.Scenario, place, *, spacing: float = 1.0, margin: 
                    observers=tuple(observers), variants=(), removed_groups=(),
                    added_geometry=(), variant="base", assets={**scenario.assets, key: crop},
                    settings=replace(scenario.settings, quiet=True))
+
+
+def approach_path(scene: Scene, xy, reach: float, scenario: m.Scenario, n_rays: int = 72):
+    """The longest free line through a place, at eye height, at most ``reach`` [m] each way
+    (as the triage's context takes a report's approach path); None where the place has no
+    walkable surface or the line is shorter than 2 m.
+
+    Returns
+    -------
+    tuple of two (x, y) or None
+    """
+    from ..geometry.drape import surface_below
+    from ..visibility.isovist import fan_radii
+
+    walk = scenario.scene.walkable
+    kw = {} if scenario.scene.max_slope_deg is None else {
+        "max_slope_deg": scenario.scene.max_slope_deg}
+    z = surface_below(scene, np.asarray(xy, dtype=np.float64)[None],
+                      walkable=None if walk is None else [g for g in walk if g in scene.groups],
+                      **kw)[0]
+    if not np.isfinite(z):
+        return None
+    eye = scene.to_local(np.array([[xy[0], xy[1], z + 1.6]]))
+    r = fan_radii(scene, np.ascontiguousarray(eye), n_rays, float(reach))[0]
+    half = n_rays // 2
+    k = int(np.argmax(r[:half] + r[half:]))
+    u = np.array([math.cos(2 * math.pi * k / n_rays), math.sin(2 * math.pi * k / n_rays)])
+    a = np.asarray(xy) - max(r[k + half] - 0.3, 0.0) * u
+    b = np.asarray(xy) + max(r[k] - 0.3, 0.0) * u
+    if np.hypot(*(b - a)) < 2.0:
+        return None
+    return (tuple(map(float, a)), tuple(map(float, b)))
 
 
 def road_axes(scenario: m.Scenario) -> list[np.ndarray]:
