@@ -147,7 +147,7 @@ def test_bad_place_and_kind_are_errors():
 
 
 def test_clip_below_keeps_the_part_under_the_plane():
-    from cpted_sim.triage.measures import _clip_below
+    from cpted_sim.triage.neighbourhood import clip_below as _clip_below
 
     tri = np.array([[[0.0, 0, 0], [2.0, 0, 0], [0.0, 0, 2.0]]])      # area 2, in the xz plane
     cut = _clip_below(tri, 1.0)
@@ -240,3 +240,26 @@ def test_without_routes_a_concealment_place_gets_its_approach_path():
     # (y 15) and the hedge (y 5.8), out to radius + 2 x concealment distance = 14 m each way
     assert abs(a[1] - b[1]) < 3.0 and np.hypot(*(b - a)) == pytest.approx(28.0, abs=1.0)
     assert [x.name for x in neighbourhood(sc, PATH).areas] == ["place"]     # a dark place
+
+
+def test_a_new_pole_takes_its_photometry_from_the_scenario_catalogue():
+    sc = street_scenario()
+    lamp = m.PhotometrySpec(builtin="lambertian_downlight", params={"flux": 6000.0})
+    far = m.LuminaireSpec("far", lamp, (-45.0, -45.0, 5.0))          # outside the crop
+    sc = m.Scenario(**{**sc.__dict__, "luminaires": (far,)})
+    (pole,) = measures_for_place(sc, PATH, kinds=["add_pole"])
+    spec = pole.measure.variant.changes[0].luminaire
+    assert spec.photometry == lamp and spec.position[2] == pytest.approx(6.0)
+    assert pole.measure.lumens_added == pytest.approx(6000.0, rel=0.02)
+    # with a street light in the crop both types are tried and the one lifting more of the
+    # path above 1 lx wins (measured: the 6000 lm downlight, 51 m2, against the street light's
+    # 33 m2, its optic leaving the far edge of the path dark)
+    near = m.LuminaireSpec("near", m.PhotometrySpec(builtin="street_light_optic"),
+                           (-10.0, -3.0, 6.0), azimuth=180.0)
+    both = m.Scenario(**{**sc.__dict__, "luminaires": (far, near)})
+    (pole2,) = measures_for_place(both, PATH, kinds=["add_pole"])
+    street = m.Scenario(**{**sc.__dict__, "luminaires": (near,), "variants": ()})
+    (pole3,) = measures_for_place(street, PATH, kinds=["add_pole"], catalogue=())
+    assert pole3.measure.variant.changes[0].luminaire.photometry.builtin == "street_light_optic"
+    assert pole2.measure.variant.changes[0].luminaire.photometry == lamp
+    assert pole2.dark_unseen_m2_removed > pole3.dark_unseen_m2_removed + 5.0

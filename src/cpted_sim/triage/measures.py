@@ -9,10 +9,11 @@ it). :func:`candidate_measures` proposes changes to it, each a
 :class:`~cpted_sim.scenario.model.Variant` built from the ordinary scenario changes:
 
 ``add_pole``
-    A pole with a luminaire of the scenario's own catalogue (the photometry, mounting height and
-    maintenance factor of the nearest existing luminaire), at the best of a few positions along
-    the nearest road axis (the one that lifts most of the grid above the dark threshold, from
-    its illuminance alone, added to the base by superposition).
+    A pole with a luminaire of the scenario's own catalogue (each distinct photometry and
+    mounting height of the luminaires around the place, with their maintenance factor and
+    tilt; the scenario's other photometries at 6 m), the best of them at the
+    best of a few positions along the nearest road axis (the one that lifts most of the grid
+    above the dark threshold, from its illuminance alone, added to the base by superposition).
 ``raise_light`` / ``aim_light``
     The nearest existing luminaire raised by ``raise_by`` metres, or turned so that its road
     side (C90) faces the place.
@@ -50,8 +51,8 @@ from ..geometry.scene import DEFAULT_MATERIAL, Scene
 from ..scenario import model as m
 from ..scenario.poles import azimuth_facing
 from ..scenario.run import build_luminaires, build_scene, point_weights, run
-from .neighbourhood import (PLACE_AREA, circle, nearest_on_axes, neighbourhood, place_fields,
-                            road_axes)
+from .neighbourhood import (PLACE_AREA, circle, clip_below, faces_near, nearest_on_axes,
+                            neighbourhood, place_fields, road_axes, surface_z)
 
 __all__ = ["Measure", "MeasureResult", "COST_RATES", "MEASURE_KINDS", "PREFERENCE",
            "EFFICACY_LM_PER_W", "neighbourhood",
@@ -167,24 +168,44 @@ def _nearest_luminaire(lums, xy, reach):
     return (k, float(d[k])) if d[k] <= reach else None
 
 
-def _pole_candidates(nb, scene, lums, xy, radius, axes, height, n_positions, e0, grid, thr):
-    """The best pole position along the nearest axis, as (LuminaireSpec, Luminaire).
+def _catalogue(nb, scene, lums, xy, height, others):
+    """Luminaire types ``(photometry, height, maintenance, tilt, flux_scale)`` for a new pole:
+    each distinct photometry and mounting height of the neighbourhood's luminaires, nearest
+    first, then the ``others`` photometries (the rest of the scenario's) at 6 m."""
+    def pkey(ph):
+        return ph.file, ph.builtin, tuple(sorted(ph.params.items()))
 
-    Each position's horizontal illuminance on the grid is added to the base's ``e0`` [lx]
-    (superposition); the best lifts most points above ``thr`` [lx], then the highest E_min.
+    out, seen = [], set()
+    if lums:
+        pos = np.array([lum.position for lum in lums])
+        feet = surface_z(scene, nb, pos[:, :2])
+        for k in np.argsort(np.hypot(*(pos[:, :2] - xy).T), kind="stable"):
+            spec = nb.luminaires[k]
+            h = height or float(pos[k, 2] - (feet[k] if np.isfinite(feet[k]) else 0.0))
+            if (pkey(spec.photometry), round(h, 1)) not in seen:
+                seen.add((pkey(spec.photometry), round(h, 1)))
+                out.append((spec.photometry, h, spec.maintenance_factor, spec.tilt,
+                            spec.flux_scale))
+    known = {k for k, _ in seen}
+    for ph in others:
+        if pkey(ph) not in known:
+            known.add(pkey(ph))
+            out.append((ph, height or 6.0, 0.8, 0.0, 1.0))
+    return out or [(m.PhotometrySpec(builtin="street_light_optic"), height or 6.0, 0.8, 0.0,
+                    1.0)]
+
+
+def _pole_candidates(nb, scene, lums, xy, radius, axes, height, n_positions, e0, grid, thr,
+                     fallback=()):
+    """The best pole, as (LuminaireSpec, Luminaire): each type of the catalogue
+    (:func:`_catalogue`) at ``n_positions`` positions along the nearest axis.
+
+    Each candidate's horizontal illuminance on the grid is added to the base's ``e0`` [lx]
+    (superposition); the best lifts most points above ``thr`` [lx], then has the highest
+    E_min, then the fewest lumens.
     """
     from ..lighting import illuminance
 
-    near = _nearest_luminaire(lums, xy, np.inf)
-    if near is not None:
-        proto = nb.luminaires[near[0]]
-        z_foot = _surface(scene, nb, np.array([lums[near[0]].position[:2]]))[0]
-        h = height or float(lums[near[0]].position[2] - (z_foot if np.isfinite(z_foot) else 0.0))
-        photometry, mf, tilt, scale = (proto.photometry, proto.maintenance_factor, proto.tilt,
-                                       proto.flux_scale)
-    else:
-        photometry = m.PhotometrySpec(builtin="street_light_optic")
-        h, mf, tilt, scale = height or 6.0, 0.8, 0.0, 1.0
     q, tangent, dist = nearest_on_axes(axes, xy) if axes else (None, None, np.inf)
     if q is None or dist > radius + 30.0:
         q, tangent = xy.copy(), np.array([1.0, 0.0])
@@ -194,56 +215,30 @@ def _pole_candidates(nb, scene, lums, xy, radius, axes, height, n_positions, e0,
         q = q + side / np.hypot(*side) * off
     ks = np.arange(n_positions) - (n_positions - 1) / 2.0
     cand = q + np.outer(ks * max(radius / 2.0, 2.0), tangent)
-    z = _surface(scene, nb, cand)
+    z = surface_z(scene, nb, cand)
     best, best_score = None, None
-    for i, c in enumerate(cand):
-        if not np.isfinite(z[i]):
-            continue
-        aim = xy - c
-        az = float(azimuth_facing(aim)[0]) if np.hypot(*aim) > 1e-6 else 0.0
-        spec = m.LuminaireSpec(f"new_pole_{i}", photometry, (float(c[0]), float(c[1]),
-                                                             float(z[i]) + h),
-                               azimuth=az, tilt=tilt, maintenance_factor=mf, flux_scale=scale)
-        lum = build_luminaires(replace(nb, luminaires=(spec,)), scene)
-        e = e0 + illuminance(scene, lum, grid, kind="horizontal", quiet=True,
-                             max_distance=nb.settings.max_distance).values
-        score = (float(np.sum((e >= thr) & (e0 < thr))), float(np.min(e)))
-        if best_score is None or score > best_score:
-            best, best_score = (spec, lum[0]), score
+    for photometry, h, mf, tilt, scale in _catalogue(nb, scene, lums, xy, height, fallback):
+        for i, c in enumerate(cand):
+            if not np.isfinite(z[i]):
+                continue
+            aim = xy - c
+            az = float(azimuth_facing(aim)[0]) if np.hypot(*aim) > 1e-6 else 0.0
+            spec = m.LuminaireSpec(f"new_pole_{i}", photometry,
+                                   (float(c[0]), float(c[1]), float(z[i]) + h), azimuth=az,
+                                   tilt=tilt, maintenance_factor=mf, flux_scale=scale)
+            lum = build_luminaires(replace(nb, luminaires=(spec,)), scene)
+            e = e0 + illuminance(scene, lum, grid, kind="horizontal", quiet=True,
+                                 max_distance=nb.settings.max_distance).values
+            score = (float(np.sum((e >= thr) & (e0 < thr))), float(np.min(e)),
+                     -float(lum[0].distribution.flux) * scale)
+            if best_score is None or score > best_score:
+                best, best_score = (spec, lum[0]), score
     return best
-
-
-def _surface(scene, nb, xy):
-    from ..geometry.drape import surface_below
-
-    walk = nb.scene.walkable
-    kw = {} if nb.scene.max_slope_deg is None else {"max_slope_deg": nb.scene.max_slope_deg}
-    return surface_below(scene, xy, walkable=None if walk is None else list(walk), **kw)
-
-
-def _near_faces(scene: Scene, xy, reach):
-    c = scene.to_world(scene.face_centroids)[:, :2]
-    return np.hypot(*(c - xy).T) <= reach
-
-
-def _clip_below(tri: np.ndarray, h: float) -> np.ndarray:
-    """Triangles (k, 3, 3) clipped to z <= h (Sutherland-Hodgman on one plane)."""
-    out = []
-    for t in tri:
-        poly = []
-        for a, b in zip(t, np.roll(t, -1, axis=0)):
-            da, db = a[2] - h, b[2] - h
-            if da <= 0:
-                poly.append(a)
-            if (da < 0 < db) or (db < 0 < da):
-                poly.append(a + (b - a) * (da / (da - db)))
-        out += [(poly[0], poly[i], poly[i + 1]) for i in range(1, len(poly) - 1)]
-    return np.array(out, dtype=np.float64).reshape(-1, 3, 3)
 
 
 def _trim(pid, scene, xy, reach, trim_height, max_height):
     veg = sorted(set(scene.tagged_groups("vegetation")) | set(scene.tagged_groups("hedge")))
-    near = _near_faces(scene, xy, reach)
+    near = faces_near(scene, xy, reach)
     world = scene.to_world(scene.vertices)
     changed, verts, faces, names, hedge_m = [], [], [], [], 0.0
     for g in veg:
@@ -256,7 +251,7 @@ def _trim(pid, scene, xy, reach, trim_height, max_height):
         if tri[:, :, 2].max() <= h + 1e-6 or np.ptp(tri[:, :, 2]) > max_height:
             continue        # low enough already, or a tree (cutting it down is no trim)
         far = world[scene.faces[fg[~near[fg]]]]
-        cut = _clip_below(tri, h)
+        cut = clip_below(tri, h)
         hedge_m += float(np.max(np.ptp(tri[:, :, :2].reshape(-1, 2), axis=0)))
         new = np.concatenate([far, cut])
         changed.append(g)
@@ -284,7 +279,7 @@ def _facade(pid, scene, xy, radius, reach, max_windows):
         | set(scene.tagged_groups("vegetation")) | set(scene.tagged_groups("hedge"))
     skip_idx = [scene.groups.index(g) for g in skip]
     toward = ((xy - cen[:, :2]) * nrm[:, :2]).sum(1) > 0
-    wall = (np.abs(nrm[:, 2]) < 0.17) & toward & _near_faces(scene, xy, reach) \
+    wall = (np.abs(nrm[:, 2]) < 0.17) & toward & faces_near(scene, xy, reach) \
         & ~np.isin(scene.face_group, skip_idx)
     if not wall.any():
         return None
@@ -353,7 +348,7 @@ def candidate_measures(nb: m.Scenario, place, *, axes: Sequence | None = None,
                        raise_by: float = 2.0, trim_height: float = 1.0,
                        max_hedge_height: float = 4.0, max_windows: int = 6,
                        max_obstacle_m2: float = 50.0, scene: Scene | None = None,
-                       base=None) -> list[Measure]:
+                       base=None, catalogue: Sequence = ()) -> list[Measure]:
     """Candidate measures for a place, as variants of its neighbourhood scenario.
 
     Parameters
@@ -369,7 +364,11 @@ def candidate_measures(nb: m.Scenario, place, *, axes: Sequence | None = None,
     max_measures : int, optional
         Keep the first so many of the applicable candidates.
     pole_height : float, optional
-        Mounting height of a new pole [m] (default: that of the nearest existing luminaire).
+        Mounting height of a new pole [m] (default: that of each luminaire type).
+    catalogue : sequence of PhotometrySpec
+        Photometries for a new pole besides those of the neighbourhood's luminaires (each
+        distinct photometry and mounting height of those is tried; these at 6 m or
+        ``pole_height``); :func:`measures_for_place` passes those of the whole scenario.
     n_positions : int
         Pole positions tried along the axis.
     raise_by : float
@@ -417,7 +416,7 @@ def candidate_measures(nb: m.Scenario, place, *, axes: Sequence | None = None,
             fl = base.areas[PLACE_AREA].fields
             best = _pole_candidates(nb, scene, lums, xy, radius, axes, pole_height,
                                     n_positions, fl["E_h"].values, fl["E_h"].grid,
-                                    float(fl["dark"].provenance["threshold"]))
+                                    float(fl["dark"].provenance["threshold"]), catalogue)
             if best is None:
                 continue
             spec, lum = best
@@ -533,6 +532,7 @@ def measures_for_place(scenario: m.Scenario, place, *, scene: Scene | None = Non
         return []
     pid = place_fields(place)[0]
     kw.setdefault("axes", road_axes(scenario))
+    kw.setdefault("catalogue", tuple(s.photometry for s in scenario.luminaires))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         nb = neighbourhood(scenario, place, spacing=spacing, margin=margin, scene=scene)

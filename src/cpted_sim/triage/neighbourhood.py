@@ -20,8 +20,8 @@ from ..geometry.scene import Scene
 from ..scenario import model as m
 from ..scenario.run import build_scene
 
-__all__ = ["neighbourhood", "approach_path", "road_axes", "nearest_on_axes", "place_fields", "PLACE_AREA",
-           "MAX_RADIUS"]
+__all__ = ["neighbourhood", "approach_path", "road_axes", "surface_z", "faces_near",
+           "clip_below", "nearest_on_axes", "place_fields", "PLACE_AREA", "MAX_RADIUS"]
 
 #: Name of the grid area around the place.
 PLACE_AREA = "place"
@@ -230,3 +230,33 @@ def nearest_on_axes(axes, xy):
         if d[k] < best[2]:
             best = (q[k], seg[k] / math.sqrt(ll[k]), float(d[k]))
     return best
+
+
+def surface_z(scene: Scene, nb: m.Scenario, xy) -> np.ndarray:
+    """Height [m] of the walkable surface of ``nb`` at plan points ``xy`` (NaN: none)."""
+    from ..geometry.drape import surface_below
+
+    walk = nb.scene.walkable
+    kw = {} if nb.scene.max_slope_deg is None else {"max_slope_deg": nb.scene.max_slope_deg}
+    return surface_below(scene, xy, walkable=None if walk is None else list(walk), **kw)
+
+
+def faces_near(scene: Scene, xy, reach: float) -> np.ndarray:
+    """(n_faces,) bool: face centroid within ``reach`` [m] of ``xy`` in plan."""
+    c = scene.to_world(scene.face_centroids)[:, :2]
+    return np.hypot(*(c - xy).T) <= reach
+
+
+def clip_below(tri: np.ndarray, h: float) -> np.ndarray:
+    """Triangles (k, 3, 3) clipped to z <= h (Sutherland-Hodgman on one plane)."""
+    out = []
+    for t in tri:
+        poly = []
+        for a, b in zip(t, np.roll(t, -1, axis=0)):
+            da, db = a[2] - h, b[2] - h
+            if da <= 0:
+                poly.append(a)
+            if (da < 0 < db) or (db < 0 < da):
+                poly.append(a + (b - a) * (da / (da - db)))
+        out += [(poly[0], poly[i], poly[i + 1]) for i in range(1, len(poly) - 1)]
+    return np.array(out, dtype=np.float64).reshape(-1, 3, 3)
