@@ -263,3 +263,24 @@ def test_a_new_pole_takes_its_photometry_from_the_scenario_catalogue():
     assert pole3.measure.variant.changes[0].luminaire.photometry.builtin == "street_light_optic"
     assert pole2.measure.variant.changes[0].luminaire.photometry == lamp
     assert pole2.dark_unseen_m2_removed > pole3.dark_unseen_m2_removed + 5.0
+
+
+def test_on_a_sloping_mesh_the_new_pole_stands_on_the_ground():
+    from cpted_sim.geometry.scene import Scene
+
+    # a 100 m square rising 1 m every 10 m along x, as a loaded mesh file
+    v = np.array([[-50, -50, -5.0], [50, -50, 5.0], [50, 50, 5.0], [-50, 50, -5.0]])
+    scene = Scene.from_arrays(v, [[0, 1, 2], [0, 2, 3]], np.array(["ground"] * 2),
+                              origin=(0.0, 0.0, 0.0))
+    key = "/virtual/slope.obj"
+    light = m.LuminaireSpec("west", m.PhotometrySpec(builtin="street_light_optic"),
+                            (-10.0, -3.0, 5.0), azimuth=180.0, height_reference="surface")
+    sc = m.Scenario("slope", m.SceneSpec(m.GeometrySpec(mesh=key)), luminaires=(light,),
+                    areas=(m.AreaSpec("road", "route", path=((-50.0, 0.0), (50.0, 0.0))),),
+                    assets={key: scene})
+    res = {r.measure.kind: r for r in measures_for_place(sc, PATH)}
+    x, y, z = res["add_pole"].measure.variant.changes[0].luminaire.position
+    assert z == pytest.approx(0.1 * x + 5.0, abs=1e-6)     # the west light's 5 m, on the slope
+    assert res["add_pole"].dark_unseen_m2_removed > 20.0
+    raise_ = res["raise_light"].measure.variant.changes[0]
+    assert raise_.offset == (0.0, 0.0, 2.0)
