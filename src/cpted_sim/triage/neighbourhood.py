@@ -119,7 +119,10 @@ def neighbourhood(scenario: m.Scenario, place, *, spacing: float = 1.0, margin: 
     key = f"triage-neighbourhood:{pid}"
     ref = "surface" if scenario.scene.geometry.mesh is not None else "absolute"
     groups = set(crop.groups)
-    inside = lambda p: bool(np.all((np.asarray(p[:2]) >= lo) & (np.asarray(p[:2]) <= hi)))  # noqa: E731
+
+    def inside(p) -> bool:
+        return bool(np.all((np.asarray(p[:2]) >= lo) & (np.asarray(p[:2]) <= hi)))
+
     lums = tuple(s for s in scenario.luminaires if inside(s.position))
     observers = []
     for o in scenario.observers:
