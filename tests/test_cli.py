@@ -112,14 +112,14 @@ def test_compare_takes_files_and_labels_them_by_name(small, tmp_path, fake_repor
 
 
 def test_no_maps_reaches_the_report_writer(small, tmp_path, fake_report):
-    assert main(["--quiet", "run", str(small), "--out", str(tmp_path), "--base-only"]) == 0
+    assert main(["--quiet", "run", str(small), "--out", str(tmp_path / "out"), "--base-only"]) == 0
     assert fake_report[-1]["options"]["maps"] is True
-    assert main(["--quiet", "run", str(small), "--out", str(tmp_path), "--base-only",
+    assert main(["--quiet", "run", str(small), "--out", str(tmp_path / "out"), "--base-only",
                  "--no-maps"]) == 0
     assert fake_report[-1]["options"]["maps"] is False
     other = tmp_path / "other.toml"
     other.write_text(SMALL.replace("400.0", "800.0"), encoding="utf-8")
-    assert main(["--quiet", "compare", str(small), str(other), "--out", str(tmp_path),
+    assert main(["--quiet", "compare", str(small), str(other), "--out", str(tmp_path / "out"),
                  "--no-maps"]) == 0
     assert fake_report[-1]["options"]["maps"] is False
     p = build_parser()

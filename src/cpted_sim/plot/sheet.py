@@ -198,10 +198,14 @@ def default_processes() -> int:
 
 def _can_fork() -> bool:
     """Fork only on Linux and only from a process without other Python threads (a lock held
-    by another thread at the fork would stay locked in the worker)."""
+    by another thread at the fork would stay locked in the worker). tqdm's monitor thread,
+    which any progress bar starts, is let through: it only sleeps and checks tqdm's own bars,
+    which the workers never use."""
     import threading
 
-    return sys.platform.startswith("linux") and threading.active_count() == 1
+    others = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and t.name != "tqdm_monitor"]
+    return sys.platform.startswith("linux") and not others
 
 
 def _render_forked(jobs, n_proc: int):
