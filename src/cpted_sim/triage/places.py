@@ -59,3 +59,144 @@ class Place:
         """The deficits present (strength > 0), strongest first."""
         items = sorted(((v, k) for k, v in self.deficits.items() if v > 0), reverse=True)
         return tuple(k for _, k in items)
+
+
+#: A deficit counts as present when its strength reaches this [-].
+DEFICIT_PRESENT = 0.5
+#: Concealed area [m2] within a report's neighbourhood that counts as a full concealment
+#: deficit (strength 1): room for two people to wait unseen.
+CONCEALED_AREA_FULL = 4.0
+
+
+def report_deficits(values: dict, night=None) -> dict:
+    """Strength [0, 1] of each deficit per report, from :class:`ReportContext.values`.
+
+    - ``dark``: share of the neighbourhood with E_h below the dark threshold;
+    - ``unwatched``: share with night-time surveillance below ``min_surveillance`` (daytime
+      surveillance for reports made by day);
+    - ``concealment``: concealed area / :data:`CONCEALED_AREA_FULL`, at most 1;
+    - ``entrapment``: share of the approach path walled in on both sides.
+    """
+    at_night = np.asarray(values["at_night"], dtype=np.float64) if night is None else night
+    by_day = at_night == 0.0       # unknown times count as night (the worse case)
+    unwatched = np.where(by_day, values["unwatched_day"], values["unwatched_night"])
+    out = {"dark": np.asarray(values["dark_share"], dtype=np.float64),
+           "unwatched": np.asarray(unwatched, dtype=np.float64),
+           "concealment": np.minimum(np.asarray(values["concealed_m2"]) / CONCEALED_AREA_FULL,
+                                     1.0),
+           "entrapment": np.asarray(values["entrapment"], dtype=np.float64)}
+    return {k: np.nan_to_num(v, nan=0.0) for k, v in out.items()}
+
+
+def cluster_reports(xy, eps: float = 15.0, min_reports: int = 3) -> np.ndarray:
+    """Density clusters (DBSCAN) of report locations: label per report, -1 for scattered ones.
+
+    A report with at least ``min_reports`` reports (itself included) within ``eps`` metres is
+    a core report; core reports within ``eps`` of each other share a place; other reports
+    within ``eps`` of a core report join its (nearest) place; the rest are scattered. Every
+    place thus holds at least ``min_reports`` reports.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    n = xy.shape[0]
+    labels = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return labels
+    tree = cKDTree(xy)
+    counts = np.array([len(v) for v in tree.query_ball_point(xy, eps)])
+    core = np.nonzero(counts >= min_reports)[0]
+    if core.size == 0:
+        return labels
+    pairs = cKDTree(xy[core]).query_pairs(eps, output_type="ndarray")
+    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])) if len(pairs) else
+                   (np.zeros(0), (np.zeros(0, int), np.zeros(0, int))),
+                   shape=(core.size, core.size))
+    _, comp = connected_components(g, directed=False)
+    labels[core] = comp
+    rest = np.setdiff1d(np.arange(n), core)
+    if rest.size:
+        d, j = cKDTree(xy[core]).query(xy[rest], distance_upper_bound=eps)
+        ok = np.isfinite(d)
+        labels[rest[ok]] = comp[j[ok]]
+    # number places by first appearance, so labels are stable
+    _, first = np.unique(labels[labels >= 0], return_index=True)
+    order = np.unique(labels[labels >= 0])[np.argsort(first)]
+    remap = {int(old): new for new, old in enumerate(order)}
+    return np.array([remap.get(int(v), -1) for v in labels], dtype=np.int64)
+
+
+def score_place(n_reports: int, deficits: dict) -> float:
+    """``n_reports * (1 + dark + unwatched + concealment + entrapment)``: more reports and more,
+    stronger deficits rank higher; a place without deficits scores its report count."""
+    return float(n_reports * (1.0 + sum(float(deficits.get(k, 0.0)) for k in DEFICITS[:-1])))
+
+
+def dominant(deficits: dict, present: float = DEFICIT_PRESENT) -> str:
+    """The strongest deficit at least ``present`` strong (ties in the order of
+    :data:`DEFICITS`), else ``"none"``."""
+    best, name = present, "none"
+    for k in DEFICITS[:-1]:
+        v = float(deficits.get(k, 0.0))
+        if v >= best and (name == "none" or v > best):
+            best, name = v, k
+    return name
+
+
+def group_places(context, *, eps: float | None = None, min_reports: int = 3,
+                 present: float = DEFICIT_PRESENT) -> tuple[list, list, np.ndarray]:
+    """Places from a :class:`~cpted_sim.triage.context.ReportContext`.
+
+    Parameters
+    ----------
+    context : ReportContext
+    eps : float, optional
+        Clustering distance [m] (default: the context radius).
+    min_reports : int
+        Fewest reports in a place (k of the privacy rule, default 3); smaller groups are
+        scattered reports, counted but never shown.
+    present : float
+        Strength at which a deficit counts (default :data:`DEFICIT_PRESENT`).
+
+    Returns
+    -------
+    with_deficit : list of Place
+        Places with a dominant deficit, highest score first, ids ``P01``, ``P02``, ...
+    without_deficit : list of Place
+        Places whose dominant deficit is ``"none"`` (design alone will not help), most
+        reports first, ids ``N01``, ...
+    labels : (n,) int
+        Place of each report: index into ``with_deficit`` (0, 1, ...), ``-2 - j`` for
+        ``without_deficit[j]``, -1 for scattered reports.
+    """
+    if isinstance(min_reports, bool) or int(min_reports) < 1:
+        raise ValueError(f"min_reports: expected an integer >= 1, got {min_reports!r}")
+    radius = float(context.settings.get("radius", 15.0))
+    eps = radius if eps is None else float(eps)
+    lab = cluster_reports(context.xy, eps, int(min_reports))
+    per = report_deficits(context.values)
+    raw = []
+    for c in range(int(lab.max()) + 1 if lab.size else 0):
+        idx = np.nonzero(lab == c)[0]
+        xy = context.xy[idx].mean(axis=0)
+        defs = {k: float(np.mean(v[idx])) for k, v in per.items()}
+        r = max(radius, float(np.max(np.hypot(*(context.xy[idx] - xy).T))))
+        raw.append((idx, xy, defs, r))
+    scored = [(score_place(len(i), d), i, xy, d, r) for i, xy, d, r in raw]
+    with_d = [s for s in scored if dominant(s[3], present) != "none"]
+    without = [s for s in scored if dominant(s[3], present) == "none"]
+    with_d.sort(key=lambda s: (-s[0], -len(s[1]), tuple(s[2])))
+    without.sort(key=lambda s: (-len(s[1]), tuple(s[2])))
+    labels = np.full(lab.shape, -1, dtype=np.int64)
+    out_d, out_n = [], []
+    for k, (score, idx, xy, d, r) in enumerate(with_d):
+        labels[idx] = k
+        out_d.append(Place(f"P{k + 1:02d}", xy, tuple(context.ids[idx]), len(idx), score, d,
+                           dominant(d, present), r))
+    for k, (score, idx, xy, d, r) in enumerate(without):
+        labels[idx] = -2 - k
+        out_n.append(Place(f"N{k + 1:02d}", xy, tuple(context.ids[idx]), len(idx), score, d,
+                           "none", r))
+    return out_d, out_n, labels
