@@ -29,7 +29,8 @@ Per report:
 ===================  ====  ==========================================================
 
 The approach path of a report is the longest free line through it (from a fan of 72
-horizontal rays at eye height), cut to ``radius`` either side: on a street it runs along the
+horizontal rays at eye height), cut to ``radius`` plus twice the concealment distance either
+side: on a street it runs along the
 street, on a path along the path.
 """
 
@@ -150,7 +151,8 @@ def neighbourhood_grid(scene: Scene, xy, radius: float, spacing: float, *,
     from scipy.spatial import cKDTree
 
     d, _ = cKDTree(xy).query(pts, distance_upper_bound=radius + 1e-9)
-    pts = pts[np.isfinite(d)]
+    lo, hi = scene.bounds[0, :2], scene.bounds[1, :2]
+    pts = pts[np.isfinite(d) & np.all((pts >= lo) & (pts <= hi), axis=1)]
     if pts.shape[0] == 0:
         raise ParameterError("reports: no grid point within the radius of any report")
     top = float(scene.bounds[1, 2]) + 1.0
@@ -293,7 +295,9 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
                   quiet=True)
     vals["isovist_area"] = np.asarray(iso.area, dtype=np.float64)
     eyes = ground + [0.0, 0.0, _EYE]
-    a, b = _approach_paths(scene, eyes, radius)
+    # the walker comes from up to 2 concealment distances beyond the neighbourhood, so that
+    # points near its edge are not "revealed late" only because the path starts there
+    a, b = _approach_paths(scene, eyes, radius + 2.0 * th.concealment_distance)
     for i in range(n):
         idx = np.asarray(near[i], dtype=np.int64)
         if idx.size == 0:

@@ -56,8 +56,9 @@ class Place:
 
     @property
     def causes(self) -> tuple:
-        """The deficits present (strength > 0), strongest first."""
-        items = sorted(((v, k) for k, v in self.deficits.items() if v > 0), reverse=True)
+        """The deficits present (strength >= :data:`DEFICIT_PRESENT`), strongest first."""
+        items = sorted(((v, k) for k, v in self.deficits.items() if v >= DEFICIT_PRESENT),
+                       key=lambda t: (-t[0], DEFICITS.index(t[1])))
         return tuple(k for _, k in items)
 
 

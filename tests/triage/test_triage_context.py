@@ -1,0 +1,108 @@
+"""Context at each report and places (issue 14 builds 3-4) on the planted neighbourhood."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _triage_town import town_reports, town_scenario  # noqa: E402
+
+from cpted_sim.triage.context import (CONTEXT_QUANTITIES, neighbourhood_grid, report_context,
+                                      sun_elevation)
+from cpted_sim.triage.places import (Place, cluster_reports, dominant, group_places,
+                                     score_place)
+
+
+@pytest.fixture(scope="module")
+def town():
+    sc = town_scenario()
+    ids, xy, times, kind = town_reports()
+    ctx = report_context(sc, xy, ids, times, spacing=1.0)
+    return sc, ctx, kind
+
+
+def test_context_separates_the_planted_places(town):
+    _, ctx, kind = town
+    v = {k: {q: float(np.mean(ctx.values[q][kind == k])) for q in CONTEXT_QUANTITIES}
+         for k in ("path", "square", "niche")}
+    # measured: path E_h_mean 0.05 lx, dark 1.0, unwatched at night 1.0, no light within 69 m
+    assert v["path"]["dark_share"] > 0.95 and v["path"]["unwatched_night"] > 0.95
+    assert v["path"]["E_h_mean"] < 0.3 and v["path"]["light_distance"] > 40
+    # measured: square E_h_min 8.9 lx, E_sc_min 1.9 lx, night surveillance 2.6
+    assert v["square"]["E_h_min"] > 3 and v["square"]["dark_share"] < 0.05
+    assert v["square"]["night_surveillance"] > 1 and v["square"]["unwatched_night"] < 0.1
+    # measured: niche concealed 11.4 m2 (the recess is 12 m2), open path and square 0 m2
+    assert 4 < v["niche"]["concealed_m2"] < 20
+    assert v["path"]["concealed_m2"] < 1 and v["square"]["concealed_m2"] < 1
+    assert v["niche"]["isovist_area"] < 0.3 * v["square"]["isovist_area"]   # a street
+    assert np.all(ctx.values["at_night"] == 1.0)
+    assert np.all(ctx.values["entrapment"] < 0.2)
+
+
+def test_acceptance_path_first_square_apart_niche_concealed(town):
+    _, ctx, kind = town
+    with_d, without, labels = group_places(ctx)
+    first = with_d[0]
+    ids_path = set(ctx.ids[kind == "path"])
+    assert ids_path <= set(first.report_ids)
+    assert first.dominant_deficit in ("dark", "unwatched")
+    assert set(first.causes[:2]) == {"dark", "unwatched"}
+    square = [p for p in without if set(ctx.ids[kind == "square"]) <= set(p.report_ids)]
+    assert len(square) == 1 and square[0].dominant_deficit == "none"
+    assert not any(set(ctx.ids[kind == "square"]) & set(p.report_ids) for p in with_d)
+    niche = [p for p in with_d if set(ctx.ids[kind == "niche"]) <= set(p.report_ids)]
+    assert len(niche) == 1 and niche[0].dominant_deficit == "concealment"
+    # every place holds at least k = 3 reports; labels point at them
+    assert all(p.n_reports >= 3 for p in with_d + without)
+    for k, p in enumerate(with_d):
+        assert set(ctx.ids[labels == k]) == set(p.report_ids)
+    assert [p.id for p in with_d] == [f"P{k + 1:02d}" for k in range(len(with_d))]
+    assert all(a.score >= b.score for a, b in zip(with_d, with_d[1:]))
+
+
+def test_neighbourhood_grid_leaves_out_buildings_and_outside(town):
+    sc, _, _ = town
+    from cpted_sim.scenario.run import build_scene
+
+    scene = build_scene(sc)
+    g = neighbourhood_grid(scene, [[206.0, 50.0], [5.0, 5.0]], 6.0, 1.0, scenario=sc)
+    p = g.points
+    in_block = (p[:, 0] > 180.5) & (p[:, 0] < 203.5) & (p[:, 1] > 44.5) & (p[:, 1] < 55.5)
+    assert not in_block.any()
+    assert p[:, :2].min() >= 0.0 and np.allclose(p[:, 2], 0.0, atol=1e-6)
+    # the niche (204..208 x 53..56) is walkable and in the grid
+    assert np.any((p[:, 0] > 204) & (p[:, 0] < 208) & (p[:, 1] > 53) & (p[:, 1] < 56))
+
+
+def test_sun_elevation_day_and_night():
+    t = np.array(["2025-06-21T11:40:00", "2025-01-15T22:00:00", "NaT"], dtype="datetime64[s]")
+    el = sun_elevation(t, 52.0, 4.4)
+    # solar noon at midsummer in Delft: 90 - 52 + 23.44 = 61.4 deg
+    assert abs(el[0] - 61.4) < 0.5
+    assert el[1] < -30 and np.isnan(el[2])
+
+
+def test_cluster_reports_density_and_min_reports():
+    rng = np.random.default_rng(3)
+    a = rng.normal([0, 0], 2.0, (6, 2))
+    b = rng.normal([100, 0], 2.0, (2, 2))          # too few: scattered
+    c = np.array([[200.0, 0.0]])
+    lab = cluster_reports(np.vstack([a, b, c]), eps=15.0, min_reports=3)
+    assert np.all(lab[:6] == 0) and np.all(lab[6:] == -1)
+    assert np.all(cluster_reports(np.zeros((0, 2))) == -1)
+
+
+def test_score_and_dominant_are_transparent():
+    d = {"dark": 1.0, "unwatched": 0.5, "concealment": 0.0, "entrapment": 0.0}
+    assert score_place(4, d) == pytest.approx(4 * 2.5)
+    assert dominant(d) == "dark"
+    assert dominant({"dark": 0.49}) == "none"
+    assert dominant({"dark": 0.7, "unwatched": 0.7}) == "dark"          # ties: DEFICITS order
+    p = Place("P01", [1, 2], ["a", "b", "c"], 3, 7.5, d, "dark")
+    assert p.causes == ("dark", "unwatched") and p.xy.shape == (2,)
+    with pytest.raises(ValueError, match="dominant_deficit"):
+        Place("P02", [0, 0], [], 0, 0.0, {}, "gloomy")
