@@ -41,7 +41,7 @@ import numpy as np
 from .._files import checked_input, read_text_checked
 from ..errors import CptedWarning, InputFileError, ReportsFormatError
 
-__all__ = ["CitizenReports", "read_reports", "parse_time"]
+__all__ = ["CitizenReports", "read_reports", "parse_time", "scene_lonlat"]
 
 _ID_COLS = ("id", "uuid", "signal_uuid", "signal_id", "melding", "meldingnummer", "nummer")
 _TIME_COLS = ("incident_date_start", "datum_tijd", "created_at", "datetime", "timestamp",
@@ -430,3 +430,18 @@ def _records_from_vector(p: Path, epsg: int):
     ids, ts, cats, texts = col(_ID_COLS), col(_TIME_COLS), col(_CAT_COLS), col(_TEXT_COLS)
     rows = [(ids[k], xy[k, 0], xy[k, 1], ts[k], cats[k], texts[k]) for k in range(n)]
     return "vector", rows, xy
+
+
+def scene_lonlat(scene, epsg: int | None) -> tuple[float, float]:
+    """WGS84 (lon, lat) [deg] of the scene's centre, for the sun; the Netherlands' centre
+    (5.0, 52.0) when the CRS is unknown or cannot be transformed."""
+    if epsg is None:
+        return 5.0, 52.0
+    try:
+        c = scene.bounds.mean(axis=0)
+        lon, lat = _transformer(int(epsg), 4326).transform(c[0], c[1])
+    except Exception:  # noqa: BLE001 - a local CRS without a transformation: fall back
+        return 5.0, 52.0
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        return 5.0, 52.0
+    return float(lon), float(lat)

@@ -272,14 +272,17 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
         observers = build_observers(scenario, scene) if scenario.observers else None
     elif observers is False:
         observers = None
-    notes = []
+    notes, keys = [], []
     if not lums:
         notes.append("the scenario has no luminaires: every report's surroundings are dark")
+        keys.append("note_no_luminaires")
     if observers is None:
         notes.append("the scenario has no observers: surveillance is 0 everywhere")
+        keys.append("note_no_observers")
     vals = {q: np.full(n, np.nan) for q in CONTEXT_QUANTITIES}
     if n == 0:
-        return ReportContext(ids, xy, vals, None, {}, {"radius": radius}, tuple(notes))
+        return ReportContext(ids, xy, vals, None, {},
+                             {"radius": radius, "note_keys": tuple(keys)}, tuple(notes))
     grid = neighbourhood_grid(scene, xy, radius, spacing, scenario=scenario)
     f = _fields(scene, lums, observers, grid, th, scenario.settings.max_distance, quiet)
     gxy = grid.points[:, :2]
@@ -334,5 +337,6 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
                 "dark_lx": float(dark_lx), "min_surveillance": float(th.min_surveillance),
                 "concealment_distance": float(th.concealment_distance),
                 "target_height": float(th.target_height), "n_grid_points": grid.n_points,
-                "latitude": float(latitude), "longitude": float(longitude)}
+                "latitude": float(latitude), "longitude": float(longitude),
+                "note_keys": tuple(keys)}
     return ReportContext(ids, xy, vals, grid, f, settings, tuple(notes))
