@@ -78,6 +78,25 @@ def test_neighbourhood_grid_leaves_out_buildings_and_outside(town):
     assert np.any((p[:, 0] > 204) & (p[:, 0] < 208) & (p[:, 1] > 53) & (p[:, 1] < 56))
 
 
+def test_entrapment_in_a_walled_alley():
+    from cpted_sim.scenario.run import build_scene
+
+    quads = [[(0, -20, 0.0), (100, -20, 0.0), (100, 20, 0.0), (0, 20, 0.0)]]
+    from _triage_town import _box_quads
+
+    quads += _box_quads((20, 1.0, 0.0), (80, 10, 6.0)) + _box_quads((20, -10, 0.0),
+                                                                    (80, -1.0, 6.0))
+    from cpted_sim.scenario import model as m
+
+    sc = m.Scenario("alley", m.SceneSpec(m.GeometrySpec(builtin="quads",
+                                                       params={"quads": quads}, group="a")))
+    ctx = report_context(sc, [[50.0, 0.0], [50.0, 16.0]], observers=False)
+    # measured: 1.0 in the 2 m wide, 60 m long alley (the path runs 25 m each way from the
+    # report, inside the walls); 0 in the open beside it
+    assert ctx.values["entrapment"][0] > 0.9 and ctx.values["entrapment"][1] == 0.0
+    assert "note_no_observers" in ctx.settings["note_keys"]
+
+
 def test_sun_elevation_day_and_night():
     t = np.array(["2025-06-21T11:40:00", "2025-01-15T22:00:00", "NaT"], dtype="datetime64[s]")
     el = sun_elevation(t, 52.0, 4.4)
@@ -94,6 +113,16 @@ def test_cluster_reports_density_and_min_reports():
     lab = cluster_reports(np.vstack([a, b, c]), eps=15.0, min_reports=3)
     assert np.all(lab[:6] == 0) and np.all(lab[6:] == -1)
     assert np.all(cluster_reports(np.zeros((0, 2))) == -1)
+
+
+def test_a_street_full_of_reports_is_several_places_not_one():
+    x = np.arange(0.0, 200.0, 2.0)                 # a report every 2 m along 200 m
+    xy = np.column_stack([x, np.zeros_like(x)])
+    lab = cluster_reports(xy, eps=15.0, min_reports=3)
+    assert lab.min() >= 0 and lab.max() + 1 >= 6
+    for k in range(lab.max() + 1):
+        span = np.ptp(x[lab == k])
+        assert span <= 30.0 and np.sum(lab == k) >= 3
 
 
 def test_score_and_dominant_are_transparent():

@@ -223,6 +223,81 @@ def _approach_paths(scene, eyes_world, radius):
     return eyes_world[:, :2] - bwd[:, None] * u, eyes_world[:, :2] + fwd[:, None] * u
 
 
+def _stations(a, b, z, step: float = 1.0):
+    """Walker stations every ``step`` metres along each report's approach path (paths shorter
+    than 2 m get none). Returns (stations (s, 3) on the ground, start (n,), count (n,))."""
+    length = np.hypot(*(b - a).T)
+    cnt = np.where(length >= 2.0, np.ceil(length / step).astype(np.int64) + 1, 0)
+    start = np.concatenate([[0], np.cumsum(cnt)[:-1]]).astype(np.int64)
+    owner = np.repeat(np.arange(len(cnt)), cnt)
+    k = np.arange(int(cnt.sum())) - start[owner]
+    t = k / np.maximum(cnt[owner] - 1, 1)
+    xy = a[owner] + t[:, None] * (b - a)[owner]
+    return np.column_stack([xy, z[owner]]), start, cnt
+
+
+def _hiding_and_walls(scene, grid, near, a, b, z, th):
+    """Per report: concealment spots near its approach path (count) and the walled share of
+    the path, for all reports in two bulk ray calls."""
+    from ..geometry.query import closest_hit
+    from ..kernels import sightlines as K
+    from ..visibility.surveillance import spatial_order
+
+    n = a.shape[0]
+    st, start, cnt = _stations(a, b, z)
+    conc = np.zeros(n)
+    trap = np.zeros(n)
+    if st.shape[0] == 0:
+        return conc, trap
+    # concealment: every (report, point) pair near the report's path, one kernel call
+    lens = np.array([len(v) for v in near], dtype=np.int64)
+    rep = np.repeat(np.arange(n), lens)
+    pts = np.concatenate([np.asarray(v, dtype=np.int64) for v in near]) if lens.sum() else \
+        np.zeros(0, dtype=np.int64)
+    keep = cnt[rep] > 0
+    rep, pts = rep[keep], pts[keep]
+    seg = (b - a)[rep]
+    seg_len = np.hypot(seg[:, 0], seg[:, 1])
+    u = seg / seg_len[:, None]
+    rel = grid.points[pts, :2] - a[rep]
+    along = np.clip(np.einsum("ij,ij->i", rel, u), 0.0, seg_len)
+    off = np.hypot(*(rel - along[:, None] * u).T)
+    band = off <= th.concealment_distance
+    rep, pts, along, seg_len = rep[band], pts[band], along[band], seg_len[band]
+    if rep.size:
+        k = np.rint(along / seg_len * (cnt[rep] - 1)).astype(np.int64)
+        closest = start[rep] + k
+        tg = scene.to_local(grid.points[pts])
+        tg[:, 2] += 1.0                                   # a body, 1 m above the ground
+        eyes = scene.to_local(st)
+        eyes[:, 2] += _EYE
+        order = spatial_order(tg[:, :2])
+        fwd = np.empty(rep.size)
+        bwd = np.empty(rep.size)
+        face_tr = np.ascontiguousarray(scene.sight_transmittance)
+        K.first_reveal_ranges_kernel(
+            scene.bvh, face_tr, bool(np.any(face_tr > 0)), 0.5,
+            np.ascontiguousarray(tg[order]), np.ascontiguousarray(eyes),
+            np.ascontiguousarray(start[rep][order]),
+            np.ascontiguousarray((start + cnt)[rep][order]),
+            np.ascontiguousarray(closest[order]), float(scene.ray_offset), fwd, bwd)
+        reveal = np.minimum(fwd, bwd)
+        spot = (reveal < th.concealment_distance) | np.isinf(reveal)
+        conc = np.bincount(rep[order][spot], minlength=n).astype(np.float64)
+    # entrapment: walls within 3 m left and right at 0.5 m and 2 m, one ray call
+    owner = np.repeat(np.arange(n), cnt)
+    head = (b - a)[owner]
+    head /= np.hypot(head[:, 0], head[:, 1])[:, None]
+    left = np.column_stack([-head[:, 1], head[:, 0], np.zeros(len(owner))])
+    o = np.vstack([st + [0.0, 0.0, h] for h in (0.5, 2.0) for _ in (1, -1)])
+    d = np.vstack([sg * left for _ in (0.5, 2.0) for sg in (1.0, -1.0)])
+    _, face = closest_hit(scene, o, d, max_distance=3.0)
+    walled = (face >= 0).reshape(4, -1).all(axis=0).astype(np.float64)
+    sums = np.bincount(owner, weights=walled, minlength=n)
+    trap = np.where(cnt > 0, sums / np.maximum(cnt, 1), 0.0)
+    return conc, trap
+
+
 def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: float = 15.0,
                    spacing: float = 2.0, latitude: float = 52.0, longitude: float = 5.0,
                    scene: Scene | None = None, luminaires=None, observers=None,
@@ -257,7 +332,7 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
     from scipy.spatial import cKDTree
 
     from ..scenario.run import build_luminaires, build_observers, build_scene
-    from ..visibility import concealment, entrapment, isovist
+    from ..visibility import isovist
 
     xy = np.ascontiguousarray(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
     n = xy.shape[0]
@@ -313,18 +388,9 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
         vals["surveillance"][i], vals["night_surveillance"][i] = d.mean(), nt.mean()
         vals["unwatched_day"][i] = np.mean(d < th.min_surveillance)
         vals["unwatched_night"][i] = np.mean(nt < th.min_surveillance)
-        length = float(np.hypot(*(b[i] - a[i])))
-        if length < 2.0:
-            vals["concealed_m2"][i] = 0.0
-            vals["entrapment"][i] = 0.0
-            continue
-        path = np.array([[a[i, 0], a[i, 1], z[i]], [b[i, 0], b[i, 1], z[i]]])
-        sub = CalculationGrid.from_points(grid.points[idx], kind="horizontal")
-        c = concealment(scene, path, sub, distance=th.concealment_distance,
-                        close=th.concealment_distance, target_height=1.0)
-        vals["concealed_m2"][i] = float(np.nansum(c.concealed.values)) * cell
-        e = entrapment(scene, path, spacing=1.0, side_distance=3.0, min_length=0.0)
-        vals["entrapment"][i] = float(np.mean(e.walled)) if e.walled.size else 0.0
+    conc, trap = _hiding_and_walls(scene, grid, near, a, b, z, th)
+    vals["concealed_m2"] = conc * cell
+    vals["entrapment"] = trap
     if lums:
         lp = np.array([lum.position[:2] for lum in lums], dtype=np.float64)
         vals["light_distance"] = cKDTree(lp).query(xy)[0]

@@ -90,15 +90,16 @@ def report_deficits(values: dict, night=None) -> dict:
 
 
 def cluster_reports(xy, eps: float = 15.0, min_reports: int = 3) -> np.ndarray:
-    """Density clusters (DBSCAN) of report locations: label per report, -1 for scattered ones.
+    """Density clusters of report locations, each at most ``eps`` from its centre report:
+    label per report, -1 for scattered ones.
 
-    A report with at least ``min_reports`` reports (itself included) within ``eps`` metres is
-    a core report; core reports within ``eps`` of each other share a place; other reports
-    within ``eps`` of a core report join its (nearest) place; the rest are scattered. Every
-    place thus holds at least ``min_reports`` reports.
+    Density peaks, greedily: the report with the most unassigned reports within ``eps``
+    (itself included; ties: the first in the input) becomes a place's centre, and every
+    unassigned report within ``eps`` of it joins that place; repeat while the densest report
+    has at least ``min_reports``. The rest are scattered. Every place thus holds at least
+    ``min_reports`` reports and is at most ``2 eps`` across: unlike DBSCAN, dense reports
+    along a whole street do not chain into one place.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
@@ -106,27 +107,23 @@ def cluster_reports(xy, eps: float = 15.0, min_reports: int = 3) -> np.ndarray:
     labels = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return labels
-    tree = cKDTree(xy)
-    counts = np.array([len(v) for v in tree.query_ball_point(xy, eps)])
-    core = np.nonzero(counts >= min_reports)[0]
-    if core.size == 0:
-        return labels
-    pairs = cKDTree(xy[core]).query_pairs(eps, output_type="ndarray")
-    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])) if len(pairs) else
-                   (np.zeros(0), (np.zeros(0, int), np.zeros(0, int))),
-                   shape=(core.size, core.size))
-    _, comp = connected_components(g, directed=False)
-    labels[core] = comp
-    rest = np.setdiff1d(np.arange(n), core)
-    if rest.size:
-        d, j = cKDTree(xy[core]).query(xy[rest], distance_upper_bound=eps)
-        ok = np.isfinite(d)
-        labels[rest[ok]] = comp[j[ok]]
-    # number places by first appearance, so labels are stable
-    _, first = np.unique(labels[labels >= 0], return_index=True)
-    order = np.unique(labels[labels >= 0])[np.argsort(first)]
-    remap = {int(old): new for new, old in enumerate(order)}
-    return np.array([remap.get(int(v), -1) for v in labels], dtype=np.int64)
+    nbrs = cKDTree(xy).query_ball_point(xy, eps)
+    nbrs = [np.asarray(v, dtype=np.int64) for v in nbrs]
+    counts = np.array([len(v) for v in nbrs], dtype=np.int64)
+    free = np.ones(n, dtype=bool)
+    place = 0
+    while True:
+        c = np.where(free, counts, -1)
+        i = int(np.argmax(c))
+        if c[i] < min_reports:
+            break
+        members = nbrs[i][free[nbrs[i]]]
+        labels[members] = place
+        free[members] = False
+        for j in members:                  # they no longer count for their neighbours
+            counts[nbrs[j]] -= 1
+        place += 1
+    return labels
 
 
 def score_place(n_reports: int, deficits: dict) -> float:
@@ -177,6 +174,7 @@ def group_places(context, *, eps: float | None = None, min_reports: int = 3,
     radius = float(context.settings.get("radius", 15.0))
     eps = radius if eps is None else float(eps)
     lab = cluster_reports(context.xy, eps, int(min_reports))
+    # a place's centre: the mean of its reports
     per = report_deficits(context.values)
     raw = []
     for c in range(int(lab.max()) + 1 if lab.size else 0):
