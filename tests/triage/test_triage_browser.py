@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from _triage_town import town_reports, town_scenario  # noqa: E402
 
+from cpted_sim.errors import CptedWarning
 from cpted_sim.io.triage_report import write_triage
 from cpted_sim.triage.pipeline import triage
 
@@ -32,7 +33,8 @@ def _chromium() -> str:
 def test_triage_html_renders(tmp_path, lang, heading):
     exe = _chromium()
     ids, xy, times, _ = town_reports()
-    res = triage(town_scenario(), xy, ids, times, measures=False)
+    with pytest.warns(CptedWarning, match="groups of fewer than 3"):
+        res = triage(town_scenario(), xy, ids, times, measures=False)
     out = tmp_path / "out"
     write_triage(res, out, lang=lang)
     page = (out / "triage.html").as_uri()
