@@ -235,7 +235,7 @@ def _cmd_triage(args) -> int:
                      measures=not args.no_measures, scene=scene, quiet=args.quiet,
                      notes=more)
     found = (*found, *more, *(str(w.message) for w in caught
-                             if issubclass(w.category, CptedWarning)))
+                             if issubclass(w.category, CptedWarning)), *res.notes)
     found = tuple(dict.fromkeys(found))
     if found:
         print(f"cpted-sim: {len(found)} warning{'s' if len(found) != 1 else ''}:",
