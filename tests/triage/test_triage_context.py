@@ -135,3 +135,22 @@ def test_score_and_dominant_are_transparent():
     assert p.causes == ("dark", "unwatched") and p.xy.shape == (2,)
     with pytest.raises(ValueError, match="dominant_deficit"):
         Place("P02", [0, 0], [], 0, 0.0, {}, "gloomy")
+
+
+def test_acceptance_best_measure_at_the_path_is_a_light_or_a_view(town):
+    """Runs once ``cpted_sim.triage.measures`` (issue 14 build 5) is installed."""
+    pytest.importorskip("cpted_sim.triage.measures",
+                        reason="cpted_sim.triage.measures is not in this version")
+    import warnings
+
+    from cpted_sim.errors import CptedWarning
+    from cpted_sim.triage.pipeline import triage
+
+    sc, ctx, kind = town
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CptedWarning)
+        res = triage(sc, ctx.xy, ctx.ids, np.full(len(ctx.ids), np.datetime64("2025-01-10T22:00"),
+                                                  dtype="datetime64[s]"), top=1)
+    best = res.measures[res.places[0].id][0]
+    assert best.measure.kind in ("add_pole", "raise_light", "aim_light", "open_facade")
+    assert best.effect_m2 > 0

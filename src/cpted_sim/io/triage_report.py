@@ -195,7 +195,8 @@ def places_csv(result: TriageResult) -> str:
                      "score": float(p.score), "dominant_deficit": p.dominant_deficit,
                      **{d: float(p.deficits.get(d, 0.0)) for d in
                         ("dark", "unwatched", "concealment", "entrapment")},
-                     "best_measure": "" if best is None else _measure_name(best, "en"),
+                     "best_measure": "" if best is None
+                     else str(getattr(getattr(best, "measure", best), "kind", "")),
                      "best_effect_m2": float("nan") if best is None
                      else float(getattr(best, "effect_m2", float("nan")))})
     return _csv(rows, PLACE_COLUMNS)
