@@ -82,6 +82,8 @@ class CitizenReports:
         Ids of reports outside the scene's extent.
     swapped_lat_lon : bool
         The latitude and longitude columns were swapped and have been fixed.
+    notes : tuple of str
+        Reserved for notes on reading (empty today).
     """
 
     ids: np.ndarray
@@ -197,6 +199,13 @@ def _float(v) -> float:
 
 
 # ---------------------------------------------------------------------------- JSON
+def _xy(c) -> tuple[float, float]:
+    """x, y of a GeoJSON position (NaN when absent or malformed)."""
+    if isinstance(c, list) and len(c) >= 2:
+        return _float(c[0]), _float(c[1])
+    return np.nan, np.nan
+
+
 def _category(c) -> str:
     if isinstance(c, dict):
         for k in ("sub_slug", "slug", "main_slug", "name", "sub", "main"):
@@ -228,7 +237,7 @@ def _records_from_json(doc, path):
             p = f.get("properties") or {}
             g = f.get("geometry") or {}
             c = g.get("coordinates") if g.get("type") == "Point" else None
-            x, y = (_float(c[0]), _float(c[1])) if isinstance(c, list) and len(c) >= 2 else (np.nan, np.nan)
+            x, y = _xy(c)
             rid = f.get("id", p.get("id", p.get("uuid")))
             t = next((p[c] for c in _TIME_COLS if p.get(c)), None)
             cat = next((_category(p[c]) for c in _CAT_COLS if p.get(c)), "")
@@ -246,7 +255,7 @@ def _records_from_json(doc, path):
         loc = s.get("location") or {}
         g = loc.get("geometrie") or loc.get("geometry") or {}
         c = g.get("coordinates") if isinstance(g, dict) else None
-        x, y = (_float(c[0]), _float(c[1])) if isinstance(c, list) and len(c) >= 2 else (np.nan, np.nan)
+        x, y = _xy(c)
         rid = s.get("uuid", s.get("id", s.get("signal_id")))
         t = s.get("incident_date_start") or s.get("created_at")
         cat = _category(s.get("category"))

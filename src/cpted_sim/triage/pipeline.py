@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import CptedWarning, ParameterError
 from ..scenario import model as m
 from .context import ReportContext, report_context
-from .places import DEFICIT_PRESENT, Place, group_places
+from .places import DEFICIT_PRESENT, group_places
 
 __all__ = ["TriageResult", "triage", "measure_rows"]
 
