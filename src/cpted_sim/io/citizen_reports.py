@@ -32,7 +32,7 @@ import csv
 import io
 import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone as _tz
 from pathlib import Path
 
@@ -82,8 +82,6 @@ class CitizenReports:
         Ids of reports outside the scene's extent.
     swapped_lat_lon : bool
         The latitude and longitude columns were swapped and have been fixed.
-    notes : tuple of str
-        Reserved for notes on reading (empty today).
     """
 
     ids: np.ndarray
@@ -98,7 +96,6 @@ class CitizenReports:
     no_coordinates: tuple = ()
     outside: tuple = ()
     swapped_lat_lon: bool = False
-    notes: tuple = field(default_factory=tuple)
 
     def __len__(self) -> int:
         return len(self.ids)
