@@ -90,7 +90,13 @@ def test_entrapment_in_a_walled_alley():
 
     sc = m.Scenario("alley", m.SceneSpec(m.GeometrySpec(builtin="quads",
                                                        params={"quads": quads}, group="a")))
-    ctx = report_context(sc, [[50.0, 0.0], [50.0, 16.0]], observers=False)
+    from cpted_sim.errors import CptedWarning
+
+    with pytest.warns(CptedWarning, match=r"1 of 3 reports lie inside buildings.*at most 4\.0 m"):
+        ctx = report_context(sc, [[50.0, 0.0], [50.0, 16.0], [50.0, 6.0]], observers=False)
+    # the report at y = 6 (inside the north block, 1..10) moves to the nearest grid point
+    # outside: y = 10 (the block's face, 2 m lattice)
+    assert np.allclose(ctx.xy[2], [50.0, 10.0]) and ctx.settings["n_moved"] == 1
     # measured: 1.0 in the 2 m wide, 60 m long alley (the path runs 25 m each way from the
     # report, inside the walls); 0 in the open beside it
     assert ctx.values["entrapment"][0] > 0.9 and ctx.values["entrapment"][1] == 0.0

@@ -105,6 +105,10 @@ LABELS = {
                            "nl": "Het scenario heeft geen lichtpunten: elke plek is donker."},
     "note_no_observers": {"en": "The scenario has no observers: surveillance is zero everywhere.",
                           "nl": "Het scenario heeft geen toeschouwers: er is nergens toezicht."},
+    "note_moved": {"en": "Some reports lay inside buildings (address points?); they were moved to "
+                         "the nearest walkable point outside.",
+                   "nl": "Enkele meldingen lagen in een gebouw (adrespunten?); ze zijn verplaatst "
+                         "naar het dichtstbijzijnde beloopbare punt buiten."},
     "note_swapped": {"en": "The latitude and longitude columns of the reports file were swapped; "
                            "they have been exchanged.",
                      "nl": "De kolommen breedte- en lengtegraad van het meldingenbestand waren "

@@ -36,11 +36,12 @@ street, on a path along the path.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import CptedWarning, ParameterError
 from ..geometry.drape import drape_grid, inside_volumes, surface_below
 from ..geometry.grid import CalculationGrid
 from ..geometry.scene import Scene
@@ -362,12 +363,27 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
     f = _fields(scene, lums, observers, grid, th, scenario.settings.max_distance, quiet)
     gxy = grid.points[:, :2]
     tree = cKDTree(gxy)
+    # reports inside buildings (geocoded to an address) move to the nearest point outside
+    walk = terrain._walk(scenario)
+    z = surface_below(scene, xy, **walk)
+    z = np.where(np.isfinite(z), z, 0.0)
+    inside = inside_volumes(scene, np.column_stack([xy, z + 0.5]),
+                            groups=terrain.volume_groups(scene, scenario))
+    moved = 0.0
+    if inside.any():
+        dist, j = tree.query(xy[inside])
+        xy = xy.copy()
+        xy[inside] = gxy[j]
+        z[inside] = grid.points[j, 2]
+        moved = float(dist.max())
+        msg = (f"{int(inside.sum())} of {n} reports lie inside buildings (address points?); "
+               f"they were moved to the nearest walkable point outside, at most {moved:.1f} m")
+        notes.append(msg)
+        keys.append("note_moved")
+        warnings.warn(msg, CptedWarning, stacklevel=2)
     near = tree.query_ball_point(xy, radius)
     dark_lx = th.dark_lx
     cell = spacing * spacing
-    # report eyes on the walkable surface
-    z = surface_below(scene, xy, **terrain._walk(scenario))
-    z = np.where(np.isfinite(z), z, 0.0)
     ground = np.column_stack([xy, z])
     iso = isovist(scene, ground, n_rays=360, max_radius=scenario.settings.max_distance,
                   quiet=True)
@@ -404,5 +420,6 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
                 "concealment_distance": float(th.concealment_distance),
                 "target_height": float(th.target_height), "n_grid_points": grid.n_points,
                 "latitude": float(latitude), "longitude": float(longitude),
-                "note_keys": tuple(keys)}
+                "note_keys": tuple(keys), "n_moved": int(inside.sum()),
+                "max_move_m": moved}
     return ReportContext(ids, xy, vals, grid, f, settings, tuple(notes))
