@@ -211,13 +211,16 @@ def _cmd_triage(args) -> int:
     import warnings
 
     from .errors import CptedWarning
+    from .errors import StrictWarningsError
     from .io.citizen_reports import read_reports, scene_lonlat
+    from .io.output_folder import check_output_folder
     from .io.scenario_file import load_scenario
     from .io.triage_report import write_triage
     from .scenario.run import build_scene
     from .triage.pipeline import triage
 
     t0 = time.perf_counter()
+    check_output_folder(args.out)          # a folder we may not write fails before computing
     sc, found = _loaded(load_scenario, args.scenario,
                         allow_outside_files=args.allow_outside_files)
     scene = build_scene(sc)
@@ -242,6 +245,9 @@ def _cmd_triage(args) -> int:
               file=sys.stderr)
         for w in found:
             print(f"  warning: {w}", file=sys.stderr)
+        if args.strict:
+            raise StrictWarningsError(f"--strict: {len(found)} warnings (first: {found[0]}); "
+                                      "no triage written")
     files = write_triage(res, args.out, lang=args.lang, include_text=args.include_text,
                          texts=reports.texts,
                          summary={**reports.summary(), "swapped": reports.swapped_lat_lon},
@@ -470,6 +476,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="context radius and clustering distance [m] (default 15)")
     s.add_argument("--no-measures", action="store_true", help="do not test measures")
     s.add_argument("--allow-outside-files", action="store_true", help=_OUTSIDE_HELP)
+    s.add_argument("--strict", action="store_true",
+                   help="treat warnings (reports outside the scene, ...) as errors")
     s.set_defaults(func=_cmd_triage)
     s = sub.add_parser("warmup", parents=[common],
                        help="compile and cache every kernel (first use is then fast)")

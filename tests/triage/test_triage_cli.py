@@ -110,3 +110,19 @@ def test_english_report_and_bad_language(study, capsys):
 def test_labels_are_complete():
     for key, v in LABELS.items():
         assert set(v) == {"en", "nl"} and all(v.values()), key
+
+
+def test_bad_reports_file_and_strict_are_one_line_errors(study, tmp_path, capsys):
+    d, _ = study
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,x,y,datum_tijd\na,1,2,gisteren\n", encoding="utf-8")
+    rc = main(["--quiet", "triage", str(d / "town.toml"), "--reports", str(bad), "--out",
+               str(tmp_path / "o1")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bad.csv record 1 (id a): time 'gisteren'" in err
+    assert not (tmp_path / "o1").exists()
+    rc = main(["--quiet", "triage", str(d / "town.toml"), "--reports",
+               str(d / "meldingen.csv"), "--out", str(tmp_path / "o2"), "--no-measures",
+               "--strict"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--strict:" in err and not (tmp_path / "o2").exists()
