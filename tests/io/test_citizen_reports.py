@@ -133,3 +133,18 @@ def test_gis_point_layer(tmp_path):
     assert r.format == "vector" and list(r.ids) == ["A", "B"]
     assert abs(r.xy[1, 0] - 84820.12) < 1e-6
     assert r.times[0] == np.datetime64("2025-01-01T21:00:00")
+
+
+def test_xy_columns_in_degrees_are_read_as_lon_lat(tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_text("id,x,y\na,4.3665566,52.0117863\nb,4.3649317,52.0127236\n", encoding="utf-8")
+    with pytest.warns(CptedWarning, match="x and y columns hold degrees"):
+        r = read_reports(f, bbox=DELFT)
+    assert len(r) == 2 and not r.swapped_lat_lon
+    assert abs(r.xy[0, 0] - 84930.2) < 0.05 and abs(r.xy[0, 1] - 447539.23) < 0.05
+    g = tmp_path / "g.csv"          # swapped too: fixed, with both warnings
+    g.write_text("id,x,y\na,52.0117863,4.3665566\n", encoding="utf-8")
+    with pytest.warns(CptedWarning) as rec:
+        r = read_reports(g, bbox=DELFT)
+    assert r.swapped_lat_lon and len(r) == 1
+    assert any("swapped" in str(w.message) for w in rec)

@@ -186,6 +186,18 @@ def _lonlat_to_scene(lon, lat, epsg, bbox, path, allow_swap: bool):
     return xy, swapped
 
 
+def _in_area(lon, lat, epsg: int) -> bool:
+    """Whether most positions, read as degrees either way round, fall in the CRS's area."""
+    area = _area_of_use(epsg)
+    if area is None:
+        return False
+
+    def share(lo, la):
+        return np.mean((lo >= area[0]) & (lo <= area[2]) & (la >= area[1]) & (la <= area[3]))
+
+    return max(share(lon, lat), share(lat, lon)) > 0.5
+
+
 def _float(v) -> float:
     if v is None:
         return np.nan
@@ -367,6 +379,14 @@ def read_reports(path, *, epsg: int = 28992, bbox=None, timezone: str = "Europe/
         fmt, kind, rows = _records_from_csv(p)
         a = np.array([r[1] for r in rows], dtype=np.float64)
         b = np.array([r[2] for r in rows], dtype=np.float64)
+        fin = np.isfinite(a) & np.isfinite(b)
+        if (kind == "xy" and csv_epsg is None and epsg not in (None, 4326) and fin.any()
+                and np.all(np.abs(a[fin]) <= 180) and np.all(np.abs(b[fin]) <= 180)
+                and _in_area(a[fin], b[fin], epsg)):
+            warnings.warn(f"{p.name}: the x and y columns hold degrees (WGS84 longitude and "
+                          f"latitude), not EPSG:{epsg} metres; read them as such",
+                          CptedWarning, stacklevel=2)
+            kind = "lonlat"
         if kind == "lonlat":
             xy, swapped = _lonlat_to_scene(a, b, epsg, bbox, p, allow_swap=True)
         else:
