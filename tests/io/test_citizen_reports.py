@@ -8,8 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from cpted_sim.errors import CptedWarning, ReportsFormatError
+from cpted_sim.errors import CptedError, CptedWarning, ReportsFormatError
 from cpted_sim.io.citizen_reports import parse_time, read_reports
 
 pytest.importorskip("pyproj")
@@ -148,3 +150,39 @@ def test_xy_columns_in_degrees_are_read_as_lon_lat(tmp_path):
         r = read_reports(g, bbox=DELFT)
     assert r.swapped_lat_lon and len(r) == 1
     assert any("swapped" in str(w.message) for w in rec)
+
+
+_KEYS = ["type", "features", "geometry", "coordinates", "properties", "results", "location",
+         "geometrie", "category", "created_at", "text", "uuid", "id", "crs", "name"]
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=5),
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.sampled_from(_KEYS), c, max_size=5),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(doc=_JSON)
+def test_any_json_is_read_or_refused_with_a_reports_error(tmp_path_factory, doc):
+    p = tmp_path_factory.mktemp("fz") / "f.geojson"
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CptedWarning)
+        try:
+            read_reports(p)
+        except CptedError:
+            pass
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(text=st.text(max_size=200))
+def test_any_csv_text_is_read_or_refused_with_a_reports_error(tmp_path_factory, text):
+    p = tmp_path_factory.mktemp("fz") / "f.csv"
+    p.write_text(text, encoding="utf-8", errors="surrogatepass")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CptedWarning)
+        try:
+            read_reports(p)
+        except CptedError:
+            pass

@@ -208,6 +208,10 @@ def _float(v) -> float:
 
 
 # ---------------------------------------------------------------------------- JSON
+def _dict(v) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
 def _xy(c) -> tuple[float, float]:
     """x, y of a GeoJSON position (NaN when absent or malformed)."""
     if isinstance(c, list) and len(c) >= 2:
@@ -239,12 +243,14 @@ def _records_from_json(doc, path):
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         src = _geojson_epsg(doc)
         feats = doc.get("features") or []
+        if not isinstance(feats, list):
+            raise ReportsFormatError(f"{Path(path).name}: 'features' is not a list")
         signalen = any(isinstance((f.get("properties") or {}).get("category"), dict)
                        for f in feats if isinstance(f, dict))
         for k, f in enumerate(feats):
-            f = f if isinstance(f, dict) else {}
-            p = f.get("properties") or {}
-            g = f.get("geometry") or {}
+            f = _dict(f)
+            p = _dict(f.get("properties"))
+            g = _dict(f.get("geometry"))
             c = g.get("coordinates") if g.get("type") == "Point" else None
             x, y = _xy(c)
             rid = f.get("id", p.get("id", p.get("uuid")))
@@ -260,10 +266,10 @@ def _records_from_json(doc, path):
         raise ReportsFormatError(f"{Path(path).name}: expected a GeoJSON FeatureCollection or "
                                  "Signalen signals ({'results': [...]} or a list)")
     for k, s in enumerate(results):
-        s = s if isinstance(s, dict) else {}
-        loc = s.get("location") or {}
-        g = loc.get("geometrie") or loc.get("geometry") or {}
-        c = g.get("coordinates") if isinstance(g, dict) else None
+        s = _dict(s)
+        loc = _dict(s.get("location"))
+        g = _dict(loc.get("geometrie") or loc.get("geometry"))
+        c = g.get("coordinates")
         x, y = _xy(c)
         rid = s.get("uuid", s.get("id", s.get("signal_id")))
         t = s.get("incident_date_start") or s.get("created_at")
@@ -280,8 +286,11 @@ def _read_csv(path: Path):
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    rows = [{(k or "").strip().lower(): v for k, v in r.items()} for r in reader]
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    try:
+        rows = [{(k or "").strip().lower(): v for k, v in r.items()} for r in reader]
+    except csv.Error as exc:
+        raise ReportsFormatError(f"{path.name} line {reader.line_num}: not CSV ({exc})") from None
     return [c.strip().lower() for c in (reader.fieldnames or [])], rows
 
 
