@@ -251,7 +251,7 @@ def _cmd_triage(args) -> int:
     files = write_triage(res, args.out, lang=args.lang, include_text=args.include_text,
                          texts=reports.texts,
                          summary={**reports.summary(), "swapped": reports.swapped_lat_lon},
-                         epsg=epsg)
+                         epsg=own)
     for k, p in enumerate(res.places[:5]):
         print(f"{k + 1}. {p.id} ({p.xy[0]:.0f}, {p.xy[1]:.0f}): {p.n_reports} reports, "
               f"{p.dominant_deficit}")

@@ -51,7 +51,8 @@ def dutch(study):
 
 def test_outputs_and_counts(dutch, capsys):
     names = sorted(p.name for p in dutch.iterdir())
-    assert names == ["manifest.json", "places.csv", "reports.csv", "triage.html", "triage.md"]
+    assert names == ["manifest.json", "places.csv", "reports.csv", "triage.gpkg", "triage.html",
+                     "triage.md"]
     rows = list(csv.DictReader(open(dutch / "places.csv", encoding="utf-8")))
     assert rows[0]["place"] == "P01" and rows[0]["dominant_deficit"] == "dark"
     none = [r for r in rows if r["dominant_deficit"] == "none"]
@@ -68,7 +69,7 @@ def test_outputs_and_counts(dutch, capsys):
 def test_no_report_text_or_location_in_any_output(study, dutch):
     _, xy = study
     for p in dutch.iterdir():
-        text = p.read_text(encoding="utf-8")
+        text = p.read_bytes().decode("utf-8", errors="replace")
         assert MARKER not in text, p.name
         numbers = re.findall(r"-?\d+(?:\.\d+)?", text)
         pairs = set(zip(numbers, numbers[1:]))
@@ -126,3 +127,15 @@ def test_bad_reports_file_and_strict_are_one_line_errors(study, tmp_path, capsys
                "--strict"])
     err = capsys.readouterr().err
     assert rc == 2 and "--strict:" in err and not (tmp_path / "o2").exists()
+
+
+def test_gpkg_places_layer(dutch):
+    pyogrio = pytest.importorskip("pyogrio")
+    import pyogrio.raw  # noqa: F401
+
+    meta, _, geom, fields = pyogrio.raw.read(str(dutch / "triage.gpkg"), layer="places")
+    names = list(meta["fields"])
+    assert "place" in names and "dominant_deficit" in names
+    rows = list(csv.DictReader(open(dutch / "places.csv", encoding="utf-8")))
+    assert list(fields[names.index("place")]) == [r["place"] for r in rows]
+    assert meta["crs"] is None          # the built-in scene has no CRS

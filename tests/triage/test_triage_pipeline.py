@@ -44,7 +44,9 @@ def test_signalen_geojson_through_the_cli(tmp_path, capsys):
     assert len(rows) == 60
     md = (out / "triage.md").read_text(encoding="utf-8")
     assert "| Reports read | 60 |" in md and "| Reports in the scene | 60 |" in md
-    assert "The scenario has no luminaires" in md
+    assert "The scenario has no luminaires" in md and "| Coordinate system | EPSG:28992 |" in md
+    pyogrio = pytest.importorskip("pyogrio")
+    assert pyogrio.read_info(str(out / "triage.gpkg"), layer="places")["crs"] == "EPSG:28992"
     # the public feed's created_at are local times with an offset; most are after dark
     night = [float(r["at_night"]) for r in rows]
     assert 20 < sum(night) < 60

@@ -344,8 +344,37 @@ def render_html(sections, lang: str) -> str:
     return "\n".join(parts)
 
 
+def _gpkg_places(result: TriageResult, path: Path, epsg: int | None) -> bool:
+    """``triage.gpkg`` with a ``places`` point layer (the places.csv columns); False when the
+    ``gis`` extra (pyogrio, shapely) is not installed."""
+    try:
+        import shapely
+        from pyogrio.raw import write
+    except ImportError:
+        return False
+    import warnings
+
+    rows = list(csv.DictReader(io.StringIO(places_csv(result))))
+    if not rows:
+        return False
+    geoms = np.array([shapely.Point(float(r["x"]), float(r["y"])) for r in rows], dtype=object)
+    cols = {c: np.array([r[c] for r in rows], dtype=object) for c in PLACE_COLUMNS
+            if c not in ("x", "y")}
+    for c in ("n_reports",):
+        cols[c] = cols[c].astype(np.int64)
+    for c in ("score", "dark", "unwatched", "concealment", "entrapment", "best_effect_m2"):
+        cols[c] = np.array([float(v) if v else np.nan for v in cols[c]])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+        write(str(path), shapely.to_wkb(geoms), geometry_type="Point", layer="places",
+              driver="GPKG", field_data=list(cols.values()), fields=list(cols),
+              crs=f"EPSG:{epsg}" if epsg else None)
+    return True
+
+
 def write_triage(result: TriageResult, out, *, lang: str = "nl", include_text: bool = False,
-                 texts=None, summary: dict | None = None, epsg: int | None = None) -> list[Path]:
+                 texts=None, summary: dict | None = None, epsg: int | None = None,
+                 gpkg: bool = True) -> list[Path]:
     """Write the triage into the output folder ``out`` (atomically, with a manifest).
 
     Parameters
@@ -363,7 +392,10 @@ def write_triage(result: TriageResult, out, *, lang: str = "nl", include_text: b
     summary : dict, optional
         :meth:`cpted_sim.io.citizen_reports.CitizenReports.summary`.
     epsg : int, optional
-        The scene's CRS, for the report.
+        The scene's CRS, for the report and ``triage.gpkg``.
+    gpkg : bool
+        Also write ``triage.gpkg`` (layer ``places``, the columns of ``places.csv``) when the
+        ``gis`` extra is installed.
 
     Returns
     -------
@@ -382,8 +414,11 @@ def write_triage(result: TriageResult, out, *, lang: str = "nl", include_text: b
     sections = _sections(result, lang, summary, epsg, use_texts)
     files["triage.md"] = render_markdown(sections)
     files["triage.html"] = render_html(sections, lang)
+    names = list(files)
     with OutputFolder(out) as tmp:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
+        if gpkg and _gpkg_places(result, tmp / "triage.gpkg", epsg):
+            names.append("triage.gpkg")
     target = Path(out)
-    return [target / n for n in files]
+    return [target / n for n in names]
