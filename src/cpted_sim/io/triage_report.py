@@ -63,7 +63,7 @@ LABELS = {
     "in_scene": {"en": "Reports in the scene", "nl": "Meldingen binnen het gebied"},
     "no_coordinates": {"en": "Reports without coordinates", "nl": "Meldingen zonder coördinaten"},
     "outside_scene": {"en": "Reports outside the scene", "nl": "Meldingen buiten het gebied"},
-    "at_night": {"en": "Reported after dark", "nl": "Gemeld na zonsondergang"},
+    "at_night": {"en": "Reported after dark", "nl": "Gemeld in het donker"},
     "scattered": {"en": "Reports in groups too small to show", "nl":
                   "Meldingen in te kleine groepen om te tonen"},
     "n_places": {"en": "Places with a physical deficit", "nl": "Plekken met fysieke tekortkoming"},
@@ -104,7 +104,7 @@ LABELS = {
     "note_no_luminaires": {"en": "The scenario has no luminaires: every place is dark.",
                            "nl": "Het scenario heeft geen lichtpunten: elke plek is donker."},
     "note_no_observers": {"en": "The scenario has no observers: surveillance is zero everywhere.",
-                          "nl": "Het scenario heeft geen toeschouwers: er is nergens toezicht."},
+                          "nl": "Het scenario heeft geen waarnemers: er is nergens toezicht."},
     "note_moved": {"en": "Some reports lay inside buildings (address points?); they were moved to "
                          "the nearest walkable point outside.",
                    "nl": "Enkele meldingen lagen in een gebouw (adrespunten?); ze zijn verplaatst "
@@ -132,7 +132,7 @@ LABELS = {
               "meldingen). Score = meldingen x (1 + donker + geen toezicht + verscholen hoeken "
               "+ geen uitwijkmogelijkheid), elke oorzaak een aandeel van 0 tot 1; een oorzaak "
               "telt vanaf {present:g}. Donker: E_h onder {dark:g} lx; geen toezicht: minder dan "
-              "{surv:g} toeschouwer(s)."},
+              "{surv:g} waarnemer(s)."},
     "privacy_text": {
         "en": "Privacy: this report shows places of at least {k} reports, never single reports, "
               "their locations or their texts.",
