@@ -317,9 +317,10 @@ def render_markdown(sections) -> str:
     return "\n".join(lines)
 
 
-_CSS = ("body{font-family:sans-serif;max-width:72em;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #bbb;"
-        "padding:0.2em 0.5em;text-align:left}th{background:#eee}")
+_CSS = ("body{font-family:sans-serif;max-width:72em;margin:2em auto;padding:0 1em;color:#222}"
+        ".wide{overflow-x:auto}table{border-collapse:collapse;margin:0.5em 0 1.5em;"
+        "font-size:0.9em}td,th{border:1px solid #bbb;padding:0.2em 0.5em;text-align:left;"
+        "vertical-align:top}th{background:#eee}")
 
 
 def render_html(sections, lang: str) -> str:
@@ -337,9 +338,10 @@ def render_html(sections, lang: str) -> str:
         else:
             head, rows = body
             h = "".join(f"<th>{e(str(c))}</th>" for c in head)
+            thead = f"<thead><tr>{h}</tr></thead>" if any(str(c) for c in head) else ""
             r = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>"
                         for row in rows)
-            parts.append(f"<table><thead><tr>{h}</tr></thead><tbody>{r}</tbody></table>")
+            parts.append(f'<div class="wide"><table>{thead}<tbody>{r}</tbody></table></div>')
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)
 
