@@ -459,6 +459,8 @@ class Scenario:
     description : str
     assets : dict
         Loaded mesh scenes by absolute path (filled by the file loader; not compared).
+    hours : HoursSpec or None
+        Schedules, presence, obtrusive light, energy (:mod:`cpted_sim.scenario.schedule`).
     """
 
     name: str
@@ -475,6 +477,7 @@ class Scenario:
     variant: str = "base"
     description: str = ""
     assets: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    hours: Any = None
 
     def __post_init__(self):
         for attr in ("luminaires", "areas", "observers", "variants", "removed_groups",
@@ -629,6 +632,7 @@ class ScenarioResult:
     settings: Mapping[str, Any]
     elapsed_s: float
     warnings: tuple[str, ...] = ()
+    hours: Any = None      # scenario.schedule.HoursResult when the scenario has [hours]
 
 
 def spec_fields(obj) -> dict[str, Any]:

@@ -450,6 +450,10 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         caught = stack.enter_context(warnings.catch_warnings(record=True))
         warnings.simplefilter("always")
         scene, lums, observers, areas = _compute(scenario, quiet)
+        if scenario.hours is not None:  # issue 18: the hours of the night
+            from .schedule import run_hours
+
+            hours = run_hours(scenario, scene, lums, observers, areas, quiet)
     found = _replay(caught)
     if strict and found:
         raise StrictWarningsError(f"strict: {len(found)} warnings (first: {found[0]})")
@@ -461,7 +465,8 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         "n_observers": 0 if observers is None else observers.n,
     }
     return m.ScenarioResult(scenario.name, scenario.variant, scene, lums, areas, settings,
-                            time.perf_counter() - t0, warnings=found)
+                            time.perf_counter() - t0, warnings=found,
+                            hours=hours if scenario.hours is not None else None)
 
 
 def _replay(caught) -> tuple[str, ...]:
