@@ -120,3 +120,28 @@ E_v_post = 1.0
 def test_errors_name_the_key(kw, match):
     with pytest.raises(ScenarioFileError, match=match):
         _load(**kw)
+
+
+def test_round_trip_load_save_load(tmp_path):
+    from cpted_sim.io.scenario_file import dumps_scenario
+
+    sc = _load(lum1='schedule = "late"\npower = 38.5', obs=f"presence = {[0.5] * 24}",
+               top="""
+[[schedules]]
+name = "late"
+default = 0.9
+periods = [["23:00", "06:00", 0.5], ["18:00", "20:00", { base = 0.2, raised = 0.7, probability = 0.1 }]]
+[[schedules]]
+name = "all"
+all = true
+periods = [["22:30", "05:00", 0.3]]
+[hours]
+at = "01:30"
+[obtrusive]
+zone = "E2"
+curfew = "22:00"
+""")
+    text = dumps_scenario(sc, base_dir=tmp_path)
+    back = loads_scenario(text, base_dir=tmp_path)
+    assert back.hours == sc.hours
+    assert dumps_scenario(back, base_dir=tmp_path) == text

@@ -16,7 +16,7 @@ from ..lighting.hours import Schedule, Sensor, parse_hour
 from ..metrics.obtrusive import OBTRUSIVE_PRESETS, ObtrusiveLimits
 from ..scenario.schedule import PRESENCE_PRESETS, HoursSpec
 
-__all__ = ["split_hours_keys", "apply_hours_keys"]
+__all__ = ["split_hours_keys", "apply_hours_keys", "add_hours_keys"]
 
 TOP_KEYS = ("schedules", "hours", "obtrusive")
 SCHEDULE_KEYS = ("name", "periods", "default", "luminaires", "all")
@@ -200,3 +200,56 @@ def apply_hours_keys(r, keys: dict | None, sc):
             raise r.error("observers", f"presence for unknown observers {name!r}")
     spec = HoursSpec(**{k: v for k, v in keys.items() if not k.startswith("_")})
     return replace(sc, hours=spec)
+
+
+def _level_out(level):
+    if isinstance(level, Sensor):
+        return {"base": level.base, "raised": level.raised, "probability": level.probability}
+    return level
+
+
+def add_hours_keys(data: dict, sc) -> tuple[dict, tuple[str, ...]]:
+    """``data`` (the writer's dict) with the hours keys of ``sc``, and the extra sections."""
+    spec = sc.hours
+    if spec is None:
+        return data, ()
+    from ..lighting.hours import format_hour
+
+    def lum(d):
+        name = d["name"]
+        if name in spec.luminaire_schedules:
+            d["schedule"] = spec.luminaire_schedules[name]
+        if name in spec.power:
+            d["power"] = spec.power[name]
+        return d
+
+    data = dict(data)
+    data["luminaires"] = [lum(dict(d)) for d in data.get("luminaires") or []] or None
+    data["observers"] = [
+        {**d, "presence": list(spec.presence[d["name"]])} if d["name"] in spec.presence else d
+        for d in data.get("observers") or []] or None
+    for v in data.get("variants") or []:
+        if v.get("changes"):
+            v["changes"] = [lum(dict(c)) if c.get("op") == "add_luminaire" else c
+                            for c in v["changes"]]
+    data["schedules"] = [
+        {"name": name, "all": True if name == spec.default_schedule else None,
+         "default": s.default if s.default != 1.0 else None,
+         "periods": [[format_hour(a), format_hour(b), _level_out(lv)] for a, b, lv in s.periods]}
+        for name, s in spec.schedules.items()] or None
+    data["hours"] = {"start": format_hour(spec.start), "end": format_hour(spec.end),
+                     "step": spec.step, "at": None if spec.at is None else format_hour(spec.at),
+                     "nights_per_year": spec.nights_per_year}
+    extra = ("hours",)
+    lim = spec.obtrusive
+    if lim is not None:
+        if OBTRUSIVE_PRESETS.get(lim.name) == lim:
+            data["obtrusive"] = {"zone": lim.name}
+        else:
+            data["obtrusive"] = {"zone": lim.name if lim.name in OBTRUSIVE_PRESETS else None,
+                                 "E_v_pre": lim.E_v_pre, "E_v_post": lim.E_v_post,
+                                 "I_pre": lim.I_pre, "I_post": lim.I_post,
+                                 "curfew": format_hour(lim.curfew),
+                                 "curfew_end": format_hour(lim.curfew_end)}
+        extra += ("obtrusive",)
+    return data, extra

@@ -39,6 +39,7 @@ from ..errors import EngineUnavailableError, GridError
 from ..plot.compare import comparison_maps, luminaire_distributions, slug
 from ..plot.style import save_figure, shared_scale
 from .colored_mesh import face_colors, face_values_from_field, write_ply
+from .hours_report import hours_html, hours_images, hours_markdown
 from .output_folder import MANIFEST, OutputFolder
 from .raster import GIS_HINT, rasterio_available, write_geotiff
 from .results import write_fields_npz, write_metrics_csv, write_metrics_json
@@ -351,7 +352,7 @@ def _img_tag(path: Path, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
-def _html(comparison, images, polars, files, summary) -> str:
+def _html(comparison, images, polars, files, summary, hours=()) -> str:
     e = html.escape
     base = comparison.base
     out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
@@ -387,6 +388,7 @@ def _html(comparison, images, polars, files, summary) -> str:
                    f"</td><td>{e(r['base'])}</td>{''.join(cells)}</tr>")
     out.append("</tbody></table><p class=\"meta\">Green: the change goes the way the metric "
                "should go; red: the other way.</p></section>")
+    out.append(hours_html(comparison, hours))  # issue 18: the hours of the night
     out.append('<section id="maps"><h2>Maps</h2><p class="meta">Illuminance uses the EN 13201 '
                "class breaks with isolux lines; every panel of a figure shares one scale. "
                "Difference maps: red more, blue less than the base, white no change. "
@@ -452,7 +454,7 @@ def md_escape(text) -> str:
     return _MD_SPECIAL.sub(r"\\\1", t)
 
 
-def _markdown(comparison, images, polars, files, summary) -> str:
+def _markdown(comparison, images, polars, files, summary, hours=()) -> str:
     base = comparison.base
     md = md_escape
 
@@ -479,7 +481,8 @@ def _markdown(comparison, images, polars, files, summary) -> str:
             val, change, judgement = r["cells"].get(v, ("–", "–", ""))
             line += f" {md(val)} | {md(change)}{marks[judgement]} |"
         out.append(line)
-    out += ["", "▲ the change goes the way the metric should go; ▼ the other way.", "", "## Maps", ""]
+    out += ["", "▲ the change goes the way the metric should go; ▼ the other way.", ""]
+    out += hours_markdown(comparison, hours) + ["## Maps", ""]
     area = None
     for im in images:
         if im.area != area:
@@ -510,6 +513,8 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
     files.update({im.path.name: im.path for im in images if im.path is not None})
     polars = _polar_images(comparison, out, dpi) if maps else []
     files.update({p.name: p for _, p in polars})
+    hours = hours_images(comparison, out, dpi=dpi) if maps else []
+    files.update({p.name: p for _, p in hours})
     if meshes:
         files.update(_write_meshes(comparison, out))
     if geotiff:
@@ -517,12 +522,12 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
     listed = dict(files)
     listed["report.md"] = out / "report.md"
     listed[MANIFEST] = out / MANIFEST
-    (out / "report.html").write_text(_html(comparison, images, polars, listed, summary),
+    (out / "report.html").write_text(_html(comparison, images, polars, listed, summary, hours),
                                      encoding="utf-8")
     files["report.html"] = out / "report.html"
     listed["report.html"] = files["report.html"]
     listed.pop("report.md")
-    (out / "report.md").write_text(_markdown(comparison, images, polars, listed, summary),
+    (out / "report.md").write_text(_markdown(comparison, images, polars, listed, summary, hours),
                                    encoding="utf-8")
     files["report.md"] = out / "report.md"
     return list(files)

@@ -1,0 +1,167 @@
+"""The report's "Hours of the night" section (issue #18, item 3; layer L6).
+
+For scenarios with hours (``[hours]``, ``[[schedules]]`` ...): the hourly curve of every
+night-time area (share unwatched at night with the schedule and at full light, mean E_h),
+the worst hour of each area and its map, what dimming costs, the windows over the
+obtrusive-light limits, and the EN 13201-5 energy indicators. :func:`hours_images` draws,
+:func:`hours_html` and :func:`hours_markdown` write the section; each is empty for
+scenarios without hours.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+
+from ..lighting.hours import format_hour
+
+__all__ = ["hours_images", "hours_html", "hours_markdown", "hours_rows"]
+
+
+def _results(comparison):
+    return [r for r in (comparison.base, *comparison.variants)
+            if getattr(r, "hours", None) is not None]
+
+
+def hours_images(comparison, out: Path, *, dpi: int = 110) -> list[tuple[str, Path]]:
+    """Draw ``hours.png`` (the curves) and one worst-hour map per area of the base."""
+    results = _results(comparison)
+    if not results:
+        return []
+    from ..plot.maps import field_map
+    from ..plot.style import new_figure, save_figure
+
+    base = results[0]
+    areas = list(base.hours.areas)
+    images = []
+    if areas:
+        fig, axes = new_figure(len(areas), panel_size=(5.2, 3.2))
+        axes = np.atleast_1d(axes).ravel()
+        for ax, name in zip(axes, areas):
+            for k, r in enumerate(results):
+                a = r.hours.areas.get(name)
+                if a is None:
+                    continue
+                x = np.arange(a.hours.size)
+                colour = f"C{k % 10}"
+                ax.plot(x, 100 * a.unwatched, "-o", color=colour, ms=3,
+                        label=f"{r.variant}: unwatched at night")
+                ax.plot(x, 100 * a.unwatched_full_light, "--", color=colour,
+                        label=f"{r.variant}: same, lights at full output")
+            a0 = base.hours.areas[name]
+            ax.set_xticks(np.arange(a0.hours.size))
+            ax.set_xticklabels([format_hour(h) for h in a0.hours], rotation=60, fontsize=7)
+            ax.set_ylim(-2, 102)
+            ax.set_ylabel("share of area [%]")
+            ax.set_title(f"{name}: unwatched at night, by hour", fontsize=9)
+            ax2 = ax.twinx()
+            ax2.plot(np.arange(a0.hours.size), a0.mean_E_h, ":", color="0.4")
+            ax2.set_ylabel(f"mean E_h [lx] ({base.variant}, dotted)", fontsize=7)
+        axes[0].legend(fontsize=6, loc="upper left")
+        images.append(("Hours of the night: share of each area unwatched at night (solid: with "
+                       "the dimming schedule; dashed: at full light) and mean E_h (dotted)",
+                       save_figure(fig, out / "hours.png", dpi=dpi)))
+    for name, a in base.hours.areas.items():
+        f = a.fields_worst["night_surveillance_weight"]
+        path = out / f"hours_worst_{_slug(name)}.png"
+        images.append((f"{name}: night-time surveillance weight at its worst hour, "
+                       f"{a.worst_hour} ({base.variant})",
+                       field_map(f, path, scene=base.scene, luminaires=base.luminaires,
+                                 title=f"{name} at {a.worst_hour}", dpi=dpi)))
+    return images
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in str(text)).strip("_") or "area"
+
+
+def hours_rows(comparison) -> list[dict]:
+    """One row per variant and area: worst hour, unwatched share then, dimming cost,
+    windows over the obtrusive limit, D_P, D_E."""
+    rows = []
+    for r in _results(comparison):
+        h = r.hours
+        over = "–" if h.obtrusive is None else str(h.obtrusive.over_windows().size)
+        for name, a in h.areas.items():
+            cost = a.unwatched - a.unwatched_full_light
+            e = h.energy_by_area.get(name)
+            rows.append({
+                "variant": r.variant, "area": name, "worst_hour": a.worst_hour,
+                "unwatched_worst": f"{100 * a.unwatched[a.worst]:.0f} %",
+                "dimming_cost": f"{100 * cost.max():.0f} % at {format_hour(a.hours[int(np.argmax(cost))])}"
+                if cost.max() > 0 else "none",
+                "windows_over": over,
+                "D_P": "–" if e is None else f"{e.D_P:.4f}",
+                "D_E": "–" if e is None else f"{e.D_E:.1f}",
+            })
+    return rows
+
+
+_HEAD = ("variant", "area", "worst hour", "unwatched then", "dimming costs (most)",
+         "windows over obtrusive limit", "D_P [W/(lx m2)]", "D_E [Wh/(m2 a)]")
+_KEYS = ("variant", "area", "worst_hour", "unwatched_worst", "dimming_cost", "windows_over",
+         "D_P", "D_E")
+
+
+def _notes(comparison) -> list[str]:
+    out = []
+    for r in _results(comparison):
+        h = r.hours
+        if h.obtrusive is not None:
+            lim = h.obtrusive.limits
+            per = h.obtrusive.count_by_hour
+            out.append(f"{r.variant}: obtrusive light at {h.window_points.shape[0]} windows "
+                       f"against {lim.name} (E_v {lim.E_v_pre:g} lx before, {lim.E_v_post:g} lx "
+                       f"after {format_hour(lim.curfew)}; {lim.source}); most over at "
+                       f"{format_hour(h.obtrusive.hours[h.obtrusive.worst_hour])}: "
+                       f"{int(per.max()) if per.size else 0}")
+        if h.energy is not None:
+            out.append(f"{r.variant}: installation D_P {h.energy.D_P:.4f} W/(lx m2), D_E "
+                       f"{h.energy.D_E:.1f} Wh/(m2 a), {h.energy.power:g} W ({h.energy_note})")
+        else:
+            out.append(f"{r.variant}: {h.energy_note}")
+    return out
+
+
+def hours_html(comparison, images) -> str:
+    """The HTML section (empty string without hours)."""
+    if not _results(comparison):
+        return ""
+    from .report import _img_tag
+
+    e = html.escape
+    out = ['<section id="hours"><h2>Hours of the night</h2>',
+           '<p class="meta">Night-time surveillance by the hour: the light of that hour (dimming '
+           "schedules) and the watchers present then (residents awake: CREST active occupancy, "
+           "UK 2000 time-use survey). Worst hour: the largest share unwatched.</p>",
+           "<table><thead><tr>" + "".join(f'<th class="t">{e(h)}</th>' for h in _HEAD)
+           + "</tr></thead><tbody>"]
+    for row in hours_rows(comparison):
+        out.append("<tr>" + "".join(f'<td class="t">{e(str(row[k]))}</td>' for k in _KEYS)
+                   + "</tr>")
+    out.append("</tbody></table><ul>")
+    out += [f"<li>{e(n)}</li>" for n in _notes(comparison)]
+    out.append("</ul>")
+    for caption, path in images:
+        out.append(f"<figure>{_img_tag(path, caption)}<figcaption>{e(caption)}</figcaption>"
+                   "</figure>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def hours_markdown(comparison, images) -> list[str]:
+    """The Markdown section's lines (none without hours)."""
+    if not _results(comparison):
+        return []
+    from .report import md_escape as md
+
+    out = ["## Hours of the night", "",
+           "| " + " | ".join(_HEAD) + " |", "|" + "---|" * len(_HEAD)]
+    for row in hours_rows(comparison):
+        out.append("| " + " | ".join(md(str(row[k])) for k in _KEYS) + " |")
+    out += [""] + [f"- {md(n)}" for n in _notes(comparison)] + [""]
+    for caption, path in images:
+        out += [f"![{md(caption)}]({path.name})", "", f"*{md(caption)}*", ""]
+    return out
