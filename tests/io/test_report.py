@@ -330,3 +330,16 @@ def test_report_escapes_names_in_markdown_and_html(tmp_path):
     assert "<script" not in html_text.lower() and "<img src=x" not in html_text
     assert "&lt;script&gt;" in html_text
     assert md_escape("E_h a_b _x_ 3 -> 0") == "E_h a_b \\_x\\_ 3 -> 0"
+
+
+def test_demo_report_has_the_hours_of_the_night(demo_report):
+    """Issue 18: the demo report gains the hourly curve and the worst-hour maps."""
+    c, out, files = demo_report
+    names = {str(f) for f in files}
+    assert {"hours.png", "hours_worst_street.png", "hours_at_street.png"} <= names
+    md = (out / "report.md").read_text(encoding="utf-8")
+    section = md.split("## Hours of the night", 1)[1].split("## Maps", 1)[0]
+    worst = c.base.hours.areas["street"].worst_hour
+    assert f"| base | street | {worst} |" in section
+    assert "D_P" in section and "CIE 150" in section
+    assert '<section id="hours">' in (out / "report.html").read_text(encoding="utf-8")

@@ -70,6 +70,14 @@ def hours_images(comparison, out: Path, *, dpi: int = 110) -> list[tuple[str, Pa
                        f"{a.worst_hour} ({base.variant})",
                        field_map(f, path, scene=base.scene, luminaires=base.luminaires,
                                  title=f"{name} at {a.worst_hour}", dpi=dpi)))
+        if a.fields_at:
+            f = a.fields_at["night_surveillance_weight"]
+            hour = f.provenance.get("hour", "")
+            path = out / f"hours_at_{_slug(name)}.png"
+            images.append((f"{name}: night-time surveillance weight at the chosen hour, "
+                           f"{hour} ({base.variant})",
+                           field_map(f, path, scene=base.scene, luminaires=base.luminaires,
+                                     title=f"{name} at {hour}", dpi=dpi)))
     return images
 
 
@@ -112,11 +120,16 @@ def _notes(comparison) -> list[str]:
         if h.obtrusive is not None:
             lim = h.obtrusive.limits
             per = h.obtrusive.count_by_hour
+            ob = h.obtrusive
+            worst = (f"most over the limit at {format_hour(ob.hours[ob.worst_hour])}: "
+                     f"{int(per.max())} windows" if per.size and per.max() > 0
+                     else "no window over the limit at any hour")
+            ev_max = float(ob.E_v.max()) if ob.E_v.size else 0.0
+            i_max = float(ob.intensity.max()) if ob.intensity.size else 0.0
             out.append(f"{r.variant}: obtrusive light at {h.window_points.shape[0]} windows "
                        f"against {lim.name} (E_v {lim.E_v_pre:g} lx before, {lim.E_v_post:g} lx "
-                       f"after {format_hour(lim.curfew)}; {lim.source}); most over at "
-                       f"{format_hour(h.obtrusive.hours[h.obtrusive.worst_hour])}: "
-                       f"{int(per.max()) if per.size else 0}")
+                       f"after {format_hour(lim.curfew)}; {lim.source}): {worst}; largest E_v "
+                       f"{ev_max:.2f} lx, largest intensity towards a window {i_max:.0f} cd")
         if h.energy is not None:
             out.append(f"{r.variant}: installation D_P {h.energy.D_P:.4f} W/(lx m2), D_E "
                        f"{h.energy.D_E:.1f} Wh/(m2 a), {h.energy.power:g} W ({h.energy_note})")
