@@ -62,6 +62,10 @@ def test_presence_at_2130_and_0200_matches_direct_recomputation(demo):
     np.testing.assert_allclose(at_0200.values, direct_0200, rtol=1e-12, atol=1e-12)
     assert at_0200.values.sum() < 0.5 * at_2130.values.sum()
     assert at_2130.provenance["hour"] == "21:30" and at_0200.provenance["hour"] == "02:00"
+    # any other time, as a citizen's report gives it: the same as the chosen hour's run
+    again = r.hours.areas["street"].night_at("02:40")["night_surveillance_weight"]
+    np.testing.assert_array_equal(again.values, at_0200.values)   # same slot, same light
+    assert again.provenance["hour"] == "02:40"
 
 
 def test_full_light_and_full_presence_give_the_runs_own_night_field(demo):

@@ -23,7 +23,8 @@ import numpy as np
 from ..errors import CptedWarning, ParameterError
 from ..field import Field
 from ..lighting.hours import (ALWAYS, DEFAULT_NIGHT, HourlyField, Schedule, format_hour,
-                              hourly_illuminance, night_hours, operating_periods, window_light)
+                              hourly_illuminance, night_hours, operating_periods, parse_hour,
+                              window_light)
 from ..metrics.energy import NIGHTS_PER_YEAR, EnergyIndicators, energy_indicators
 from ..metrics.obtrusive import ObtrusiveLimits, ObtrusiveResult, check_obtrusive
 from ..visibility.night import CREST_PRESENCE, RESIDENT_KINDS
@@ -113,6 +114,10 @@ class AreaHours:
         ``E_h`` and ``night_surveillance_weight`` at the chosen hour (when one is set).
     fields_worst : mapping str -> Field
         The same at the worst hour.
+    night_at : callable
+        ``night_at("01:30")`` -> ``{"E_h": Field, "night_surveillance_weight": Field}`` at
+        any time of day (the light and the watchers of that hour; sightlines are traced
+        again, light is not). For judging a citizen's report at its own time.
     """
 
     name: str
@@ -125,6 +130,7 @@ class AreaHours:
     E_h: HourlyField
     fields_at: Mapping[str, Field]
     fields_worst: Mapping[str, Field]
+    night_at: Any = None
 
     @property
     def worst_hour(self) -> str:
@@ -264,9 +270,19 @@ def _area_hours(area, result_area, scene, lums, scheds, observers, presence, sce
         return {"E_h": e_fields[i].with_values(e_fields[i].values, hour=h),
                 "night_surveillance_weight": w_fields[i].with_values(w_fields[i].values,
                                                                      hour=h)}
+    def night_at(hour):
+        h = parse_hour(hour, "hour")
+        nw = night_weight(h, False)
+        if not isinstance(nw, Field):
+            nw = Field(nw, grid, "night_surveillance_weight", "1", {"note": "no observers"})
+        label = format_hour(h)
+        eh = e_h.at(h)
+        return {"E_h": eh.with_values(eh.values, hour=label),
+                "night_surveillance_weight": nw.with_values(nw.values, hour=label)}
+
     return AreaHours(area.name, np.asarray(hours, dtype=np.float64), np.array(mean_e[:n]),
                      np.array(mean_w[:n]), np.array(unw[:n]), np.array(unw_full[:n]), worst,
-                     e_h, labelled(n) if at is not None else {}, labelled(worst))
+                     e_h, labelled(n) if at is not None else {}, labelled(worst), night_at)
 
 
 def _full(h: HourlyField) -> Field:
