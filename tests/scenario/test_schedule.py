@@ -110,3 +110,15 @@ def test_missing_power_is_a_warning_not_silence(demo):
     r = _run(demo)                     # no power anywhere: energy is simply not asked for
     assert r.hours.energy is None and r.hours.energy_note.startswith("no luminaire")
     assert not any("power" in w for w in r.warnings)
+
+
+def test_areas_without_night_surveillance_get_light_curves_and_obtrusive_needs_no_sight(demo):
+    areas = tuple(dataclasses.replace(a, quantities=("E_h",)) if a.kind != "facade" else a
+                  for a in demo.areas)
+    sc = dataclasses.replace(demo, areas=areas)
+    r = _run(sc, schedules={"u": UTRECHT}, default_schedule="u",
+             obtrusive=obtrusive_limits("E3"))
+    street = r.hours.areas["street"]
+    assert np.all(np.isnan(street.unwatched))
+    assert street.hours[street.worst] == 23.5            # the first dimmed, darkest hour
+    assert r.hours.obtrusive is not None                  # windows built for the check alone

@@ -64,21 +64,27 @@ def hours_images(comparison, out: Path, *, dpi: int = 110) -> list[tuple[str, Pa
                        "the dimming schedule; dashed: at full light) and mean E_h (dotted)",
                        save_figure(fig, out / "hours.png", dpi=dpi)))
     for name, a in base.hours.areas.items():
-        f = a.fields_worst["night_surveillance_weight"]
+        q = "E_h" if _no_night(a) else "night_surveillance_weight"
+        what = "horizontal illuminance" if q == "E_h" else "night-time surveillance weight"
+        f = a.fields_worst[q]
         path = out / f"hours_worst_{_slug(name)}.png"
-        images.append((f"{name}: night-time surveillance weight at its worst hour, "
+        images.append((f"{name}: {what} at its worst hour, "
                        f"{a.worst_hour} ({base.variant})",
                        field_map(f, path, scene=base.scene, luminaires=base.luminaires,
                                  title=f"{name} at {a.worst_hour}", dpi=dpi)))
         if a.fields_at:
-            f = a.fields_at["night_surveillance_weight"]
+            f = a.fields_at[q]
             hour = f.provenance.get("hour", "")
             path = out / f"hours_at_{_slug(name)}.png"
-            images.append((f"{name}: night-time surveillance weight at the chosen hour, "
+            images.append((f"{name}: {what} at the chosen hour, "
                            f"{hour} ({base.variant})",
                            field_map(f, path, scene=base.scene, luminaires=base.luminaires,
                                      title=f"{name} at {hour}", dpi=dpi)))
     return images
+
+
+def _no_night(a) -> bool:
+    return bool(np.all(np.isnan(a.unwatched)))
 
 
 def _slug(text: str) -> str:
@@ -93,11 +99,12 @@ def hours_rows(comparison) -> list[dict]:
         h = r.hours
         over = "–" if h.obtrusive is None else str(h.obtrusive.over_windows().size)
         for name, a in h.areas.items():
-            cost = a.unwatched - a.unwatched_full_light
+            cost = np.nan_to_num(a.unwatched - a.unwatched_full_light)
             e = h.energy_by_area.get(name)
             rows.append({
                 "variant": r.variant, "area": name, "worst_hour": a.worst_hour,
-                "unwatched_worst": f"{100 * a.unwatched[a.worst]:.0f} %",
+                "unwatched_worst": ("– (no night-time surveillance)" if _no_night(a)
+                                    else f"{100 * a.unwatched[a.worst]:.0f} %"),
                 "dimming_cost": f"{100 * cost.max():.0f} % at {format_hour(a.hours[int(np.argmax(cost))])}"
                 if cost.max() > 0 else "none",
                 "windows_over": over,

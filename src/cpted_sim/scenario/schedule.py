@@ -102,7 +102,8 @@ class AreaHours:
         Mean night-time surveillance weight [-] (light and presence of that hour).
     unwatched : (h,) float
         Share of the area [-] whose night-time surveillance weight is below the
-        ``min_surveillance`` threshold at each hour.
+        ``min_surveillance`` threshold at each hour (NaN where the area does not compute
+        night-time surveillance; its worst hour is then the darkest).
     unwatched_full_light : (h,) float
         The same with every luminaire at full output: ``unwatched - unwatched_full_light``
         is what dimming costs.
@@ -219,7 +220,7 @@ def _facings(area, grid):
 
 
 def _area_hours(area, result_area, scene, lums, scheds, observers, presence, scenario,
-                hours, at, kw, quiet) -> AreaHours:
+                hours, at, kw, quiet, night: bool = True) -> AreaHours:
     from ..visibility import night_surveillance_fields
     from .run import _ConstantThreshold, point_weights
 
@@ -231,7 +232,7 @@ def _area_hours(area, result_area, scene, lums, scheds, observers, presence, sce
     face_grid = grid.at_height(th.target_height)
     facings, azs = _facings(area, face_grid)
     esc = [hourly_illuminance(scene, lums, face_grid, "semicylindrical", facing=f,
-                              schedules=scheds, **kw) for f in facings]
+                              schedules=scheds, **kw) for f in facings] if night else []
     extra = {}
     if th.night_lit_lx is not None:
         extra["threshold"] = _ConstantThreshold(th.night_lit_lx)
@@ -239,6 +240,8 @@ def _area_hours(area, result_area, scene, lums, scheds, observers, presence, sce
 
     def night_weight(hour, full: bool):
         fl = [_full(h) if full else h.at(hour) for h in esc]
+        if not night:
+            return np.full(grid.n_points, np.nan)
         if observers is None:
             return np.zeros(grid.n_points)
         res = night_surveillance_fields(scene, observers, grid, fl, facing_azimuths=azs,
@@ -255,14 +258,14 @@ def _area_hours(area, result_area, scene, lums, scheds, observers, presence, sce
         nwf = nw_full.values if isinstance(nw_full, Field) else nw_full
         mean_e.append(float(w @ eh.values))
         mean_w.append(float(w @ nwv))
-        unw.append(float(w @ (nwv < th.min_surveillance)))
-        unw_full.append(float(w @ (nwf < th.min_surveillance)))
+        unw.append(float(w @ (nwv < th.min_surveillance)) if night else math.nan)
+        unw_full.append(float(w @ (nwf < th.min_surveillance)) if night else math.nan)
         e_fields.append(eh)
         w_fields.append(nw if isinstance(nw, Field) else
                         Field(nw, grid, "night_surveillance_weight", "1",
                               {"note": "no observers"}))
     n = len(hours)
-    key = [(unw[i], -mean_e[i]) for i in range(n)]
+    key = [(unw[i] if night else 0.0, -mean_e[i]) for i in range(n)]
     worst = max(range(n), key=lambda i: key[i]) if n else 0
 
     def labelled(i):
@@ -374,11 +377,18 @@ def run_hours(scenario, scene, lums, observers, areas, quiet: bool = True) -> Ho
         for a in scenario.areas:
             if a.kind == "facade" or a.name not in areas:
                 continue
-            if "night_surveillance" not in a.computed_quantities:
+            q = a.computed_quantities
+            if "E_h" not in q and "night_surveillance" not in q:
                 continue
             out[a.name] = _area_hours(a, areas[a.name], scene, lums, scheds, observers,
-                                      presence, scenario, hours, spec.at, kw, quiet)
+                                      presence, scenario, hours, spec.at, kw, quiet,
+                                      night="night_surveillance" in q)
     obtr, wpts = None, None
+    if spec.obtrusive is not None and lums and observers is None:
+        from . import terrain
+        from .run import build_observers
+
+        observers = terrain.check_observers(build_observers(scenario, scene), scene, scenario)
     if spec.obtrusive is not None and lums and observers is not None:
         win = np.flatnonzero(observers.kind.astype(str) == "window")
         if win.size:
