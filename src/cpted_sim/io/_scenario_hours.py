@@ -150,14 +150,21 @@ def _check(r, top: dict, found: dict) -> dict:
                               f"(also {spec['default_schedule']!r})")
             spec["default_schedule"] = sched.name
         groups += [(f"{key}.luminaires", name, sched.name) for name in lums]
+    # an item whose name is not a string: its value is checked here, the main reader then
+    # reports the name
     for where, name, value in found["lum"].get("schedule", []):
         key = _item_key(where, "luminaires", "schedule")
-        groups.append((key, name, r.str(value, key, tuple(spec["schedules"]) or None)))
+        sched = r.str(value, key, tuple(spec["schedules"]) or None)
+        if isinstance(name, str):
+            groups.append((key, name, sched))
     for where, name, value in found["lum"].get("power", []):
-        key = _item_key(where, "luminaires", "power")
-        spec["power"][name] = r.num(value, key, lo=0.0)
+        power = r.num(value, _item_key(where, "luminaires", "power"), lo=0.0)
+        if isinstance(name, str):
+            spec["power"][name] = power
     for where, name, value in found["obs"].get("presence", []):
-        spec["presence"][name] = _presence(r, value, _item_key(where, "observers", "presence"))
+        table = _presence(r, value, _item_key(where, "observers", "presence"))
+        if isinstance(name, str):
+            spec["presence"][name] = table
     for key, name, sched in groups:
         if sched not in spec["schedules"]:
             raise r.error(key, f"no [[schedules]] is named {sched!r}")
