@@ -122,3 +122,22 @@ def test_areas_without_night_surveillance_get_light_curves_and_obtrusive_needs_n
     assert np.all(np.isnan(street.unwatched))
     assert street.hours[street.worst] == 23.5            # the first dimmed, darkest hour
     assert r.hours.obtrusive is not None                  # windows built for the check alone
+
+
+def test_every_night_metric_as_a_curve(demo):
+    r = _run(demo, schedules={"u": UTRECHT}, default_schedule="u", at=2.0)
+    street = r.hours.areas["street"]
+    base = r.areas["street"].metrics
+    c = street.metric_curves
+    assert {"E_avg", "E_min", "U0", "class_achieved", "E_sc_min", "dark_pct",
+            "night_surveyed_pct"} <= set(c)
+    # before 23:00 the curve is the run's own metric table; after, E_avg halves, U0 stays
+    for k in ("E_avg", "E_min", "U0", "E_sc_min", "dark_pct", "class_achieved"):
+        assert c[k][0] == pytest.approx(base[k].value, rel=1e-12, abs=1e-12), k
+    np.testing.assert_allclose(c["E_avg"][3:], 0.5 * base["E_avg"].value, rtol=1e-12)
+    np.testing.assert_allclose(c["U0"][3:], base["U0"].value, rtol=1e-12)
+    assert c["class_achieved"][5] <= c["class_achieved"][0]   # dimming never betters a class
+    assert street.metrics_at["E_avg"].value == pytest.approx(c["E_avg"][6], rel=1e-12)
+    # night_surveyed_pct is 100 minus the unwatched share
+    np.testing.assert_allclose(c["night_surveyed_pct"], 100 * (1 - street.unwatched),
+                               rtol=1e-12, atol=1e-9)

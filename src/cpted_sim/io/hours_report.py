@@ -107,6 +107,7 @@ def hours_rows(comparison) -> list[dict]:
                                     else f"{100 * a.unwatched[a.worst]:.0f} %"),
                 "dimming_cost": f"{100 * cost.max():.0f} % at {format_hour(a.hours[int(np.argmax(cost))])}"
                 if cost.max() > 0 else "none",
+                "light_worst": _light(a.metrics_worst),
                 "windows_over": over,
                 "D_P": "–" if e is None else f"{e.D_P:.4f}",
                 "D_E": "–" if e is None else f"{e.D_E:.1f}",
@@ -114,10 +115,21 @@ def hours_rows(comparison) -> list[dict]:
     return rows
 
 
-_HEAD = ("variant", "area", "worst hour", "unwatched then", "dimming costs (most)",
-         "windows over obtrusive limit", "D_P [W/(lx m2)]", "D_E [Wh/(m2 a)]")
-_KEYS = ("variant", "area", "worst_hour", "unwatched_worst", "dimming_cost", "windows_over",
-         "D_P", "D_E")
+_HEAD = ("variant", "area", "worst hour", "unwatched then", "light then",
+         "dimming costs (most)", "windows over obtrusive limit", "D_P [W/(lx m2)]",
+         "D_E [Wh/(m2 a)]")
+_KEYS = ("variant", "area", "worst_hour", "unwatched_worst", "light_worst", "dimming_cost",
+         "windows_over", "D_P", "D_E")
+
+
+def _light(metrics) -> str:
+    """``E_avg`` and the class achieved, from a metric table."""
+    parts = []
+    if "E_avg" in metrics:
+        parts.append(f"E_avg {metrics['E_avg'].value:.2f} lx")
+    if "class_achieved" in metrics:
+        parts.append(f"class {metrics['class_achieved'].label}")
+    return ", ".join(parts) or "–"
 
 
 def _notes(comparison) -> list[str]:

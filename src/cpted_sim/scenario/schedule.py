@@ -115,6 +115,12 @@ class AreaHours:
         ``E_h`` and ``night_surveillance_weight`` at the chosen hour (when one is set).
     fields_worst : mapping str -> Field
         The same at the worst hour.
+    metric_curves : mapping str -> (h,) float
+        Every metric of :func:`~cpted_sim.scenario.metrics.area_metrics` that the hour
+        changes (``E_avg``, ``E_min``, ``U0``, ``class_achieved``, ``E_sc_min``, ``dark_pct``,
+        ``night_surveyed_pct``) at each hour.
+    metrics_worst, metrics_at : mapping str -> Metric
+        Those metrics at the worst and at the chosen hour.
     night_at : callable
         ``night_at("01:30")`` -> ``{"E_h": Field, "night_surveillance_weight": Field}`` at
         any time of day (the light and the watchers of that hour; sightlines are traced
@@ -132,6 +138,9 @@ class AreaHours:
     fields_at: Mapping[str, Field]
     fields_worst: Mapping[str, Field]
     night_at: Any = None
+    metric_curves: Mapping[str, np.ndarray] = field(default_factory=dict)
+    metrics_worst: Mapping[str, Any] = field(default_factory=dict)
+    metrics_at: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def worst_hour(self) -> str:
@@ -222,6 +231,7 @@ def _facings(area, grid):
 def _area_hours(area, result_area, scene, lums, scheds, observers, presence, scenario,
                 hours, at, kw, quiet, night: bool = True) -> AreaHours:
     from ..visibility import night_surveillance_fields
+    from .metrics import dark_threshold
     from .run import _ConstantThreshold, point_weights
 
     th = scenario.thresholds
@@ -249,7 +259,22 @@ def _area_hours(area, result_area, scene, lums, scheds, observers, presence, sce
                                         target_height=th.target_height, quiet=quiet, **extra)
         return res.weight
 
+    from .metrics import area_metrics, below
+
+    w_abs = point_weights(grid, area)
+    back = 1 if area.kind == "route" else 2       # the E_sc field facing the other way
+
+    def metrics_of(eh, nw, hour):
+        f = {"E_h": eh, "dark": below(eh, dark_threshold(area, th), "dark")}
+        if esc:
+            sc_min = np.minimum(esc[0].at(hour).values, esc[back].at(hour).values)
+            f["E_sc"] = Field(sc_min, grid, "E_sc", "lx", {"facing": "min of both senses"})
+        if night and isinstance(nw, Field):
+            f["night_surveillance_weight"] = nw
+        return area_metrics(area, f, w_abs, th)
+
     mean_e, mean_w, unw, unw_full, w_fields, e_fields = [], [], [], [], [], []
+    mets = []
     for hour in all_hours:
         eh = e_h.at(hour)
         nw = night_weight(hour, False)
@@ -261,6 +286,7 @@ def _area_hours(area, result_area, scene, lums, scheds, observers, presence, sce
         unw.append(float(w @ (nwv < th.min_surveillance)) if night else math.nan)
         unw_full.append(float(w @ (nwf < th.min_surveillance)) if night else math.nan)
         e_fields.append(eh)
+        mets.append(metrics_of(eh, nw, hour))
         w_fields.append(nw if isinstance(nw, Field) else
                         Field(nw, grid, "night_surveillance_weight", "1",
                               {"note": "no observers"}))
@@ -283,9 +309,12 @@ def _area_hours(area, result_area, scene, lums, scheds, observers, presence, sce
         return {"E_h": eh.with_values(eh.values, hour=label),
                 "night_surveillance_weight": nw.with_values(nw.values, hour=label)}
 
+    curves = {k: np.array([mt[k].value if k in mt else np.nan for mt in mets[:n]])
+              for k in dict.fromkeys(k for mt in mets[:n] for k in mt)}
     return AreaHours(area.name, np.asarray(hours, dtype=np.float64), np.array(mean_e[:n]),
                      np.array(mean_w[:n]), np.array(unw[:n]), np.array(unw_full[:n]), worst,
-                     e_h, labelled(n) if at is not None else {}, labelled(worst), night_at)
+                     e_h, labelled(n) if at is not None else {}, labelled(worst), night_at,
+                     curves, mets[worst] if n else {}, mets[n] if at is not None else {})
 
 
 def _full(h: HourlyField) -> Field:
