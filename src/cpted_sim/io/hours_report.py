@@ -100,13 +100,14 @@ def hours_rows(comparison) -> list[dict]:
         over = "–" if h.obtrusive is None else str(h.obtrusive.over_windows().size)
         for name, a in h.areas.items():
             cost = np.nan_to_num(a.unwatched - a.unwatched_full_light)
+            most = int(np.argmax(cost))
             e = h.energy_by_area.get(name)
             rows.append({
                 "variant": r.variant, "area": name, "worst_hour": a.worst_hour,
                 "unwatched_worst": ("– (no night-time surveillance)" if _no_night(a)
                                     else f"{100 * a.unwatched[a.worst]:.0f} %"),
-                "dimming_cost": f"{100 * cost.max():.0f} % at {format_hour(a.hours[int(np.argmax(cost))])}"
-                if cost.max() > 0 else "none",
+                "dimming_cost": (f"{100 * cost[most]:.0f} % at {format_hour(a.hours[most])}"
+                                 if cost[most] > 0 else "none"),
                 "light_worst": _light(a.metrics_worst),
                 "windows_over": over,
                 "D_P": "–" if e is None else f"{e.D_P:.4f}",

@@ -25,7 +25,8 @@ from ..photometry.luminaire import Luminaire
 from .illuminance import _luminaire_list, illuminance
 
 __all__ = ["Sensor", "Schedule", "HourlyField", "hourly_illuminance", "window_light",
-           "parse_hour", "format_hour", "night_hours", "operating_periods", "DEFAULT_NIGHT", "ALWAYS"]
+           "parse_hour", "format_hour", "night_hours", "operating_periods", "DEFAULT_NIGHT",
+           "ALWAYS"]
 
 #: Default night [h of day]: from 20:00 to 06:00.
 DEFAULT_NIGHT = (20.0, 6.0)

@@ -271,7 +271,8 @@ def night_surveillance_fields(scene: Scene, observers: ObserverSet, grid: Calcul
     c, w, d, elapsed = run_surveillance(scene, observers, grid, target_height,
                                         night=(table, dcos, dsin, thr, step), quiet=quiet)
     prov = provenance(function="night_surveillance", n_observers=observers.n,
-                      presence=presence is not None, facing_azimuths=[float(a) for a in az], threshold=repr(threshold),
+                      presence=presence is not None,
+                      facing_azimuths=[float(a) for a in az], threshold=repr(threshold),
                       target_height=float(target_height), threads=get_threads(),
                       elapsed_s=elapsed)
     return SurveillanceResult(Field(c, grid, "night_surveillance_count", "1", prov),
