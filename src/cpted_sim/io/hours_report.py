@@ -17,7 +17,7 @@ import numpy as np
 
 from ..lighting.hours import format_hour
 
-__all__ = ["hours_images", "hours_html", "hours_markdown", "hours_rows"]
+__all__ = ["hours_images", "hours_html", "hours_markdown", "hours_rows", "write_hours_csv"]
 
 
 def _results(comparison):
@@ -80,7 +80,70 @@ def hours_images(comparison, out: Path, *, dpi: int = 110) -> list[tuple[str, Pa
                            f"{hour} ({base.variant})",
                            field_map(f, path, scene=base.scene, luminaires=base.luminaires,
                                      title=f"{name} at {hour}", dpi=dpi)))
+    ob = base.hours.obtrusive
+    if ob is not None and base.hours.window_points is not None and ob.E_v.size:
+        images.append(_obtrusive_map(base, out / "hours_obtrusive.png", dpi))
     return images
+
+
+def _obtrusive_map(base, path: Path, dpi: int):
+    """Windows coloured by their largest E_v over the night; those over a limit crossed."""
+    from ..field import Field, provenance
+    from ..geometry.grid import CalculationGrid
+    from ..plot.maps import field_map
+    from ..plot.style import save_figure
+
+    ob, pts = base.hours.obtrusive, base.hours.window_points
+    grid = CalculationGrid.from_points(pts, name="windows")
+    f = Field(ob.E_v.max(axis=0), grid, "E_v", "lx", provenance(note="largest over the night"))
+    over = ob.over_windows()
+    fig = field_map(f, None, scene=base.scene, luminaires=base.luminaires, contours=False,
+                    title=f"windows: largest E_v; over the {ob.limits.name} limit: {over.size}")
+    if over.size:
+        fig.axes[0].scatter(pts[over, 0], pts[over, 1], marker="x", s=40, c="red", zorder=6)
+    return (f"Obtrusive light: largest vertical illuminance on each window over the night "
+            f"({base.variant}); red crosses: over the {ob.limits.name} limit at some hour",
+            save_figure(fig, path, dpi=dpi))
+
+
+def write_hours_csv(comparison, out: Path) -> list[Path]:
+    """``hours.csv`` (every area's curves by variant and hour) and, when obtrusive light is
+    checked, ``obtrusive_windows.csv`` (the windows over a limit: where, when, how much)."""
+    import csv
+
+    results = _results(comparison)
+    if not results:
+        return []
+    paths = [out / "hours.csv"]
+    keys = sorted({k for r in results for a in r.hours.areas.values() for k in a.metric_curves})
+    with open(paths[0], "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["variant", "area", "hour", "mean_E_h_lx", "mean_night_weight",
+                    "unwatched_share", "unwatched_share_full_light", *keys])
+        for r in results:
+            for name, a in r.hours.areas.items():
+                for i, h in enumerate(a.hours):
+                    w.writerow([r.variant, name, format_hour(h), f"{a.mean_E_h[i]:.6g}",
+                                f"{a.mean_night_weight[i]:.6g}", f"{a.unwatched[i]:.6g}",
+                                f"{a.unwatched_full_light[i]:.6g}",
+                                *(f"{a.metric_curves[k][i]:.6g}" if k in a.metric_curves
+                                  else "" for k in keys)])
+    if any(r.hours.obtrusive is not None for r in results):
+        paths.append(out / "obtrusive_windows.csv")
+        with open(paths[1], "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["variant", "window", "x", "y", "z", "hour", "E_v_lx", "E_v_limit_lx",
+                        "intensity_cd", "intensity_limit_cd"])
+            for r in results:
+                ob, pts = r.hours.obtrusive, r.hours.window_points
+                if ob is None:
+                    continue
+                for t, i in zip(*np.nonzero(ob.over)):
+                    w.writerow([r.variant, int(i), *(f"{c:.3f}" for c in pts[i]),
+                                format_hour(ob.hours[t]), f"{ob.E_v[t, i]:.6g}",
+                                f"{ob.E_v_limit[t]:g}", f"{ob.intensity[t, i]:.6g}",
+                                f"{ob.I_limit[t]:g}"])
+    return paths
 
 
 def _no_night(a) -> bool:

@@ -39,7 +39,7 @@ from ..errors import EngineUnavailableError, GridError
 from ..plot.compare import comparison_maps, luminaire_distributions, slug
 from ..plot.style import save_figure, shared_scale
 from .colored_mesh import face_colors, face_values_from_field, write_ply
-from .hours_report import hours_html, hours_images, hours_markdown
+from .hours_report import hours_html, hours_images, hours_markdown, write_hours_csv
 from .output_folder import MANIFEST, OutputFolder
 from .raster import GIS_HINT, rasterio_available, write_geotiff
 from .results import write_fields_npz, write_metrics_csv, write_metrics_json
@@ -515,6 +515,7 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
     files.update({p.name: p for _, p in polars})
     hours = hours_images(comparison, out, dpi=dpi) if maps else []
     files.update({p.name: p for _, p in hours})
+    files.update({p.name: p for p in write_hours_csv(comparison, out)})
     if meshes:
         files.update(_write_meshes(comparison, out))
     if geotiff:
