@@ -87,7 +87,8 @@ def hours_images(comparison, out: Path, *, dpi: int = 110) -> list[tuple[str, Pa
 
 
 def _obtrusive_map(base, path: Path, dpi: int):
-    """Windows coloured by their largest E_v over the night; those over a limit crossed."""
+    """Windows coloured by their largest E_v over the night (plan or elevation, as the
+    map module chooses for the points); the caption counts those over a limit."""
     from ..field import Field, provenance
     from ..geometry.grid import CalculationGrid
     from ..plot.maps import field_map
@@ -99,10 +100,9 @@ def _obtrusive_map(base, path: Path, dpi: int):
     over = ob.over_windows()
     fig = field_map(f, None, scene=base.scene, luminaires=base.luminaires, contours=False,
                     title=f"windows: largest E_v; over the {ob.limits.name} limit: {over.size}")
-    if over.size:
-        fig.axes[0].scatter(pts[over, 0], pts[over, 1], marker="x", s=40, c="red", zorder=6)
     return (f"Obtrusive light: largest vertical illuminance on each window over the night "
-            f"({base.variant}); red crosses: over the {ob.limits.name} limit at some hour",
+            f"({base.variant}); {over.size} of {pts.shape[0]} windows over the "
+            f"{ob.limits.name} limit at some hour (listed in obtrusive_windows.csv)",
             save_figure(fig, path, dpi=dpi))
 
 
