@@ -101,6 +101,7 @@ def test_dimming_curve_worst_hour_energy_and_dimming_cost(demo):
     assert set(h.energy_by_area) == {"street"}          # all three poles stand by the street
     assert h.obtrusive is not None and h.obtrusive.E_v.shape == (10, h.window_points.shape[0])
     assert h.schedules == {"SL1": "utrecht", "SL2": "utrecht", "SL3": "utrecht"}
+    assert [lum.power for lum in r.luminaires] == [40.0] * 3     # the luminaires carry it
 
 
 def test_missing_power_is_a_warning_not_silence(demo):

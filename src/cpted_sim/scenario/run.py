@@ -149,10 +149,12 @@ def build_luminaires(scenario: m.Scenario, scene: Scene | None = None) -> tuple:
         specs = terrain.place_luminaires(scenario, scene if scene is not None
                                          else build_scene(scenario))
     cache: dict = {}
+    power = getattr(scenario.hours, "power", None) or {}      # issue 18: [W], for D_P, D_E
     return tuple(
         Luminaire(_distribution(s.photometry, scenario.assets, cache), np.array(s.position),
                   azimuth=s.azimuth, tilt=s.tilt, spin=s.spin,
-                  maintenance_factor=s.maintenance_factor, flux_scale=s.flux_scale, name=s.name)
+                  maintenance_factor=s.maintenance_factor, flux_scale=s.flux_scale, name=s.name,
+                  power=power.get(s.name))
         for s in specs)
 
 
