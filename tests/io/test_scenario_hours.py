@@ -102,7 +102,7 @@ E_v_post = 1.0
 
 @pytest.mark.parametrize("kw, match", [
     (dict(lum1='schedule = "nope"', top='[[schedules]]\nname = "a"\nperiods = []'),
-     "luminaires\\[0\\].schedule.*expected one of a"),
+     "luminaires\\[0\\].schedule.*expected one of a, always"),
     (dict(top='[[schedules]]\nname = "a"\nperiods = [["23:00", "06:00"]]'),
      "schedules\\[0\\].periods\\[0\\]"),
     (dict(top='[[schedules]]\nname = "a"\nperiods = [["25:00", "06:00", 0.5]]'),
@@ -145,3 +145,44 @@ curfew = "22:00"
     back = loads_scenario(text, base_dir=tmp_path)
     assert back.hours == sc.hours
     assert dumps_scenario(back, base_dir=tmp_path) == text
+
+
+def test_set_schedule_variant_parses_checks_and_round_trips(tmp_path):
+    from cpted_sim.io.scenario_file import dumps_scenario
+    from cpted_sim.scenario.changes import SetSchedule
+
+    top = """
+[[schedules]]
+name = "late"
+all = true
+periods = [["23:00", "06:00", 0.5]]
+[[variants]]
+name = "no dimming"
+[[variants.changes]]
+op = "set_schedule"
+schedule = "always"
+[[variants]]
+name = "SL2 late only"
+[[variants.changes]]
+op = "set_schedule"
+schedule = "always"
+[[variants.changes]]
+op = "set_schedule"
+schedule = "late"
+luminaires = ["SL2"]
+"""
+    sc = _load(top=top)
+    assert sc.variants[0].changes == (SetSchedule("always"),)
+    v0 = sc.variants[0].apply(sc)
+    assert v0.hours.default_schedule == "always"
+    assert v0.hours.schedule_of("SL1").level_at(2.0) == 1.0
+    v1 = sc.variants[1].apply(sc)
+    assert v1.hours.schedule_of("SL1").level_at(2.0) == 1.0
+    assert v1.hours.schedule_of("SL2").level_at(2.0) == 0.5
+    text = dumps_scenario(sc, base_dir=tmp_path)
+    back = loads_scenario(text, base_dir=tmp_path)
+    assert back.variants == sc.variants and back.hours == sc.hours
+    with pytest.raises(ScenarioFileError, match="variants\\[0\\].changes\\[0\\].schedule"):
+        _load(top=top.replace('schedule = "always"', 'schedule = "latte"', 1))
+    with pytest.raises(ScenarioFileError, match="reserved"):
+        _load(top='[[schedules]]\nname = "always"\nperiods = []')

@@ -142,3 +142,17 @@ def test_every_night_metric_as_a_curve(demo):
     # night_surveyed_pct is 100 minus the unwatched share
     np.testing.assert_allclose(c["night_surveyed_pct"], 100 * (1 - street.unwatched),
                                rtol=1e-12, atol=1e-9)
+
+
+def test_a_variant_without_dimming_costs_nothing(demo):
+    from cpted_sim.scenario.changes import SetSchedule
+    from cpted_sim.scenario.model import Variant
+
+    v = Variant("no dimming", (SetSchedule("always"),))
+    r = run(v.apply(demo), quiet=True)
+    street = r.hours.areas["street"]
+    np.testing.assert_array_equal(street.unwatched, street.unwatched_full_light)
+    np.testing.assert_allclose(street.mean_E_h, street.mean_E_h[0], rtol=1e-12)
+    assert r.hours.energy.energy == pytest.approx(135.0 * 10 * 365, rel=1e-12)
+    with pytest.raises(Exception, match="no schedule is named 'nope'"):
+        Variant("x", (SetSchedule("nope"),)).apply(demo)

@@ -14,9 +14,19 @@ from dataclasses import replace
 from ..errors import CptedError
 from ..lighting.hours import Schedule, Sensor, parse_hour
 from ..metrics.obtrusive import OBTRUSIVE_PRESETS, ObtrusiveLimits
-from ..scenario.schedule import PRESENCE_PRESETS, HoursSpec
+from ..scenario.schedule import FULL_OUTPUT, PRESENCE_PRESETS, HoursSpec
 
-__all__ = ["split_hours_keys", "apply_hours_keys", "add_hours_keys"]
+__all__ = ["split_hours_keys", "apply_hours_keys", "add_hours_keys", "set_schedule_change"]
+
+
+def set_schedule_change(r, body: dict, key: str):
+    """The ``set_schedule`` change of a variant (checked against the schedules later)."""
+    from ..scenario.changes import SetSchedule
+
+    if "schedule" not in body:
+        raise r.error(key, "missing key 'schedule' (a [[schedules]] name, or 'always')")
+    lums = r.strs(body["luminaires"], f"{key}.luminaires") if "luminaires" in body else ()
+    return SetSchedule(r.str(body["schedule"], f"{key}.schedule"), lums)
 
 TOP_KEYS = ("schedules", "hours", "obtrusive")
 SCHEDULE_KEYS = ("name", "periods", "default", "luminaires", "all")
@@ -141,6 +151,9 @@ def _check(r, top: dict, found: dict) -> dict:
     for i, d in enumerate(sched_list):
         key = f"schedules[{i}]"
         sched, lums, every = _schedule(r, d, key)
+        if sched.name == FULL_OUTPUT:
+            raise r.error(f"{key}.name", f"the name {FULL_OUTPUT!r} is reserved for full "
+                          "output all night")
         if sched.name in spec["schedules"]:
             raise r.error(f"{key}.name", f"the schedule name {sched.name!r} is used twice")
         spec["schedules"][sched.name] = sched
@@ -154,7 +167,7 @@ def _check(r, top: dict, found: dict) -> dict:
     # reports the name
     for where, name, value in found["lum"].get("schedule", []):
         key = _item_key(where, "luminaires", "schedule")
-        sched = r.str(value, key, tuple(spec["schedules"]) or None)
+        sched = r.str(value, key, tuple(spec["schedules"]) + (FULL_OUTPUT,))
         if isinstance(name, str):
             groups.append((key, name, sched))
     for where, name, value in found["lum"].get("power", []):
@@ -166,7 +179,7 @@ def _check(r, top: dict, found: dict) -> dict:
         if isinstance(name, str):
             spec["presence"][name] = table
     for key, name, sched in groups:
-        if sched not in spec["schedules"]:
+        if sched not in spec["schedules"] and sched != FULL_OUTPUT:
             raise r.error(key, f"no [[schedules]] is named {sched!r}")
         if spec["luminaire_schedules"].get(name, sched) != sched:
             raise r.error(key, f"luminaire {name!r} is given two schedules "
@@ -188,9 +201,21 @@ def _check(r, top: dict, found: dict) -> dict:
     return spec
 
 
+def _check_changes(r, sc) -> None:
+    schedules = set(sc.hours.schedules) if sc.hours is not None else set()
+    for i, v in enumerate(sc.variants):
+        for j, c in enumerate(v.changes):
+            if getattr(c, "op", None) == "set_schedule" and c.schedule != FULL_OUTPUT \
+                    and c.schedule not in schedules:
+                raise r.error(f"variants[{i}].changes[{j}].schedule",
+                              f"no [[schedules]] is named {c.schedule!r} (or use "
+                              f"{FULL_OUTPUT!r})")
+
+
 def apply_hours_keys(r, keys: dict | None, sc):
     """The scenario with a :class:`HoursSpec` from :func:`split_hours_keys`' keys."""
     if keys is None:
+        _check_changes(r, sc)
         return sc
     names = {x.name for x in sc.luminaires} | {
         c.luminaire.name for v in sc.variants for c in v.changes
@@ -206,7 +231,9 @@ def apply_hours_keys(r, keys: dict | None, sc):
         if name not in observers:
             raise r.error("observers", f"presence for unknown observers {name!r}")
     spec = HoursSpec(**{k: v for k, v in keys.items() if not k.startswith("_")})
-    return replace(sc, hours=spec)
+    sc = replace(sc, hours=spec)
+    _check_changes(r, sc)
+    return sc
 
 
 def _level_out(level):

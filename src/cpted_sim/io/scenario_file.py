@@ -27,7 +27,7 @@ from ..geometry.scene import Material
 from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
 from . import _scenario_city
-from ._scenario_hours import apply_hours_keys, split_hours_keys
+from ._scenario_hours import apply_hours_keys, set_schedule_change, split_hours_keys
 from ._scenario_terrain import apply_terrain_keys, split_terrain_keys
 from ._scenario_paths import scenario_file_path
 from ._toml import LineIndex
@@ -62,6 +62,7 @@ CHANGE_KEYS = {
     "set_material": ("group",) + MATERIAL_KEYS,
     "add_observers": OBSERVER_KEYS,
     "remove_observers": ("name",),
+    "set_schedule": ("schedule", "luminaires"),   # issue 18, io/_scenario_hours.py
 }
 LIGHTING_CLASS = re.compile(r"^P[1-6]$")
 #: Largest scenario file read [bytes] (8 MiB; a scenario is a few kB).
@@ -361,6 +362,8 @@ def _change(r: _Reader, d, key: str):
         if "groups" not in body:
             raise r.error(key, "missing key 'groups'")
         return m.RemoveGeometry(r.strs(body["groups"], _join(key, "groups")))
+    if op == "set_schedule":
+        return set_schedule_change(r, body, key)
     if op == "set_material":
         if "group" not in body:
             raise r.error(key, "missing key 'group'")

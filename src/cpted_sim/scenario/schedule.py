@@ -29,7 +29,11 @@ from ..metrics.energy import NIGHTS_PER_YEAR, EnergyIndicators, energy_indicator
 from ..metrics.obtrusive import ObtrusiveLimits, ObtrusiveResult, check_obtrusive
 from ..visibility.night import CREST_PRESENCE, RESIDENT_KINDS
 
-__all__ = ["HoursSpec", "AreaHours", "HoursResult", "run_hours", "PRESENCE_PRESETS"]
+__all__ = ["HoursSpec", "AreaHours", "HoursResult", "run_hours", "set_schedule",
+           "PRESENCE_PRESETS", "FULL_OUTPUT"]
+
+#: The schedule name meaning full output all night (no dimming).
+FULL_OUTPUT = "always"
 
 #: Named presence tables (24 hourly weights, index 0 = 00:00-01:00).
 PRESENCE_PRESETS = {"residents": CREST_PRESENCE, "always": (1.0,) * 24}
@@ -79,7 +83,7 @@ class HoursSpec:
     def schedule_of(self, name: str) -> Schedule:
         """The schedule of a luminaire (by name)."""
         key = self.luminaire_schedules.get(name, self.default_schedule)
-        return ALWAYS if key is None else self.schedules[key]
+        return ALWAYS if key in (None, FULL_OUTPUT) else self.schedules[key]
 
     @property
     def hours(self) -> np.ndarray:
@@ -170,6 +174,25 @@ class HoursResult:
                     f"periods, {self.spec.nights_per_year:g} nights a year")
         return ("no luminaire power [W] given (luminaire key 'power', or the photometry "
                 "file's input watts); D_P and D_E not computed")
+
+
+def set_schedule(sc, schedule: str, luminaires=()):
+    """``sc`` with the named luminaires (default: all) on ``schedule`` (a name of
+    ``sc.hours.schedules``, or ``"always"`` for full output all night)."""
+    spec = sc.hours if sc.hours is not None else HoursSpec()
+    if schedule != FULL_OUTPUT and schedule not in spec.schedules:
+        raise ParameterError(f"set_schedule: no schedule is named {schedule!r}; schedules: "
+                             f"{sorted(spec.schedules) + [FULL_OUTPUT]}")
+    names = {x.name for x in sc.luminaires}
+    unknown = [n for n in luminaires if n not in names]
+    if unknown:
+        raise ParameterError(f"set_schedule: no luminaire is named {unknown[0]!r}")
+    if luminaires:
+        per = {**spec.luminaire_schedules, **{n: schedule for n in luminaires}}
+        spec = replace(spec, luminaire_schedules=per)
+    else:
+        spec = replace(spec, luminaire_schedules={}, default_schedule=schedule)
+    return replace(sc, hours=spec)
 
 
 def _warn(msg: str) -> None:
