@@ -109,3 +109,30 @@ def test_window_light_closed_form_inverse_square_cosine():
     np.testing.assert_allclose(ev.at(22.5).values, expected, rtol=0, atol=1e-6)
     np.testing.assert_allclose(ev.at(23.5).values, 0.5 * expected, rtol=0, atol=1e-6)
     np.testing.assert_allclose(inten, [np.full(40, 1200.0), np.full(40, 600.0)], rtol=1e-9)
+
+
+def test_interreflection_per_group_is_solved_once_and_adds_up():
+    scene = box_scene()
+    lums = [Luminaire(isotropic(800.0), [-4.0, -4.0, 5.0], name="a"),
+            Luminaire(isotropic(500.0), [6.0, 5.0, 5.0], name="b")]
+    grid = _grid(30)
+    late = Schedule([("23:00", "06:00", 0.5)])
+    one = hourly_illuminance(scene, lums, grid, schedules=late, bounces=1, quiet=True)
+    ref = illuminance(scene, lums, grid, bounces=1, quiet=True)
+    # one group: the same solution as the plain call (same seed), to rounding
+    np.testing.assert_allclose(one.at("22:00").values, ref.values, rtol=1e-12, atol=1e-12)
+    cache = {}
+    two = hourly_illuminance(scene, lums, grid, schedules={"a": late}, bounces=1,
+                             solutions=cache, quiet=True)
+    assert sorted(cache) == [(0,), (1,)]
+    hourly_illuminance(scene, lums, grid.at_height(1.0), schedules={"a": late}, bounces=1,
+                       solutions=cache, quiet=True)
+    assert len(cache) == 2                                   # reused, not solved again
+    # the radiosity is linear in the sources and seeded per patch: the two groups' solutions
+    # add up to the all-at-once one (measured 1.2e-15 relative in the mean indirect part)
+    direct = illuminance(scene, lums, grid, quiet=True).values
+    assert (ref.values - direct).mean() > 0
+    np.testing.assert_allclose(two.at("22:00").values, ref.values, rtol=1e-9, atol=1e-12)
+    # dimmed: group a's direct and indirect light both halve
+    np.testing.assert_allclose(two.at("23:30").values,
+                               0.5 * two.parts[0].values + two.parts[1].values, rtol=1e-12)

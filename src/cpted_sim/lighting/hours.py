@@ -290,7 +290,7 @@ def _group(lums: list[Luminaire], schedules) -> tuple[list, list]:
 
 def hourly_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
                        kind: str = "horizontal", facing=None, *, schedules=None,
-                       **kwargs) -> HourlyField:
+                       solutions: dict | None = None, **kwargs) -> HourlyField:
     """Illuminance per group of luminaires sharing a schedule, ready to combine per hour.
 
     Parameters
@@ -303,6 +303,10 @@ def hourly_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     **kwargs
         Passed to :func:`~cpted_sim.lighting.illuminance` (``bounces``, ``cutoff`` ...); with
         ``bounces`` each group gets its own indirect part (light is linear in the sources).
+    solutions : dict, optional
+        With ``bounces``: a cache of each group's radiosity solution, keyed by the group's
+        luminaire indices; pass the same dict to several calls (other grids, kinds) so each
+        group's interreflection is solved once.
 
     Returns
     -------
@@ -319,8 +323,24 @@ def hourly_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     if not lums:
         raise ParameterError("luminaires: hourly illuminance needs at least one luminaire")
     groups, scheds = _group(lums, schedules)
-    parts = tuple(illuminance(scene, [lums[i] for i in g], grid, kind, facing, **kwargs)
-                  for g in groups)
+    b = kwargs.get("bounces", 0)
+    settings = dict(kwargs.get("interreflection") or {})
+    parts = []
+    for g in groups:
+        kw = dict(kwargs)
+        members = [lums[i] for i in g]
+        if (isinstance(b, str) or b) and "solution" not in settings:
+            # one radiosity solution per group, reused across grids and kinds
+            from .interreflection import radiosity
+
+            cache = solutions if solutions is not None else {}
+            key = tuple(g)
+            if key not in cache:
+                cache[key] = radiosity(scene, members, bounces=None if isinstance(b, str)
+                                       else int(b), quiet=kwargs.get("quiet"))
+            kw["interreflection"] = {**settings, "solution": cache[key]}
+        parts.append(illuminance(scene, members, grid, kind, facing, **kw))
+    parts = tuple(parts)
     names = tuple(tuple(lums[i].name for i in g) for g in groups)
     return HourlyField(parts, tuple(scheds), names)
 

@@ -422,6 +422,8 @@ def run_hours(scenario, scene, lums, observers, areas, quiet: bool = True) -> Ho
     hours = spec.hours
     scheds = [spec.schedule_of(lum.name) for lum in lums]
     kw: dict[str, Any] = dict(max_distance=scenario.settings.max_distance, quiet=quiet)
+    if scenario.settings.bounces:  # each luminaire group's interreflection, solved once
+        kw.update(bounces=scenario.settings.bounces, solutions={})
     presence = (_presence_table(scenario, scene, observers, spec) if observers is not None
                 else np.ones((0, 24)))
     out = {}
