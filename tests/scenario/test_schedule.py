@@ -156,3 +156,13 @@ def test_a_variant_without_dimming_costs_nothing(demo):
     assert r.hours.energy.energy == pytest.approx(135.0 * 10 * 365, rel=1e-12)
     with pytest.raises(Exception, match="no schedule is named 'nope'"):
         Variant("x", (SetSchedule("nope"),)).apply(demo)
+
+
+def test_hours_with_interreflection_match_the_runs_own_light(demo):
+    sc = dataclasses.replace(demo, settings=dataclasses.replace(demo.settings, bounces=1))
+    r = run(sc, quiet=True)
+    street = r.hours.areas["street"]
+    # before 23:00 the hourly light (direct + one bounce, per group) is the run's own field
+    np.testing.assert_allclose(street.E_h.at(21.0).values,
+                               r.areas["street"].fields["E_h"].values, rtol=1e-9, atol=1e-12)
+    assert r.areas["street"].fields["E_h"].provenance["bounces"] == 1
