@@ -461,6 +461,8 @@ class Scenario:
         Loaded mesh scenes by absolute path (filled by the file loader; not compared).
     variant_description : str
         The applied variant's description (set by :meth:`Variant.apply`; not compared).
+    hours : HoursSpec or None
+        Schedules, presence, obtrusive light, energy (:mod:`cpted_sim.scenario.schedule`).
     """
 
     name: str
@@ -478,6 +480,7 @@ class Scenario:
     description: str = ""
     assets: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     variant_description: str = field(default="", compare=False)
+    hours: Any = None
 
     def __post_init__(self):
         for attr in ("luminaires", "areas", "observers", "variants", "removed_groups",
@@ -637,6 +640,7 @@ class ScenarioResult:
     elapsed_s: float
     warnings: tuple[str, ...] = ()
     observers: Any = field(default=None, compare=False, repr=False)  # the run's ObserverSet
+    hours: Any = None      # scenario.schedule.HoursResult when the scenario has [hours]
 
 
 def spec_fields(obj) -> dict[str, Any]:

@@ -10,10 +10,13 @@ from __future__ import annotations
 from .graph import VisibilityGraph, hh_integration, visibility_graph
 from .isovist import IsovistResult, isovist
 from .night import (
+    CREST_PRESENCE,
     DEFAULT_RECOGNITION,
     RecognitionThreshold,
     night_surveillance,
     night_surveillance_fields,
+    presence_weights,
+    with_presence,
 )
 from .observers import ObserverSet
 from .route import Concealment, Entrapment, RouteProspect, concealment, entrapment, route_prospect
@@ -33,6 +36,9 @@ __all__ = [
     "night_surveillance_fields",
     "RecognitionThreshold",
     "DEFAULT_RECOGNITION",
+    "CREST_PRESENCE",
+    "presence_weights",
+    "with_presence",
     "route_prospect",
     "RouteProspect",
     "concealment",
