@@ -11,12 +11,7 @@ SHARED = ROOT.parent / "shared" / "data"
 
 
 def shared_dir() -> Path:
-    """``$CPTED_SIM_SHARED_DATA``, else ``../shared/data`` beside the checkout, else beside the
-    folder that holds the checkout (git worktrees in ``<project>/wt/<branch>``)."""
+    """``$CPTED_SIM_SHARED_DATA``, else ``../shared/data`` beside the checkout: the one place the
+    scenario files and examples that name shared files (``../shared/...``) look too."""
     env = os.environ.get("CPTED_SIM_SHARED_DATA")
-    if env:
-        return Path(env)
-    for candidate in (SHARED, ROOT.parent.parent / "shared" / "data"):
-        if candidate.is_dir():
-            return candidate
-    return SHARED
+    return Path(env) if env else SHARED

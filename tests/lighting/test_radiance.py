@@ -10,6 +10,8 @@ reaches ``ies2rad`` as that file (see ``radiance_helpers.ies_source``), never th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -105,6 +107,7 @@ def test_street_canyon_with_a_real_street_light_file(tmp_path, shared_data):
     # measured: mean 9.0e-6, p95 2.0e-5 (no point below 1 lx)
     _compare(scene, lums, grid, tmp_path, (2.5e-5, 5e-5, 1e-9))
     # Radiance read the manufacturer's file itself, not an export of what our reader made of it
-    assert (tmp_path / "sources.txt").read_text().split() == [str(dist.source)]
+    read = [Path(p).resolve() for p in (tmp_path / "sources.txt").read_text().split()]
+    assert read == [Path(dist.source).resolve()]
     # ... and a rescaled copy of it (same source, other candela) goes through our writer
     assert rh.ies_source(dist.scaled_to_flux(1000.0), "scaled", tmp_path) == tmp_path / "scaled.ies"
