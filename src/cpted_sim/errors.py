@@ -172,3 +172,9 @@ class VectorLayerError(CptedError, ValueError):
 class StrictWarningsError(CptedError, RuntimeError):
     """``--strict`` (or ``strict=True``) was asked for and a run raised CptedWarnings; the
     message gives their count and the first of them."""
+
+
+class AlignmentError(CptedError, ValueError):
+    """BVH node rows handed to a kernel that do not start on the 32-byte boundary its vector
+    loads assume (``kernels.intersect.child_entries``), or that are not C-contiguous int32
+    rows of 64 words; the message names the array and its address modulo 32."""
