@@ -137,7 +137,7 @@ def _decorator(**options):
         # only where Numba made a caching dispatcher (not with NUMBA_DISABLE_JIT) and the user
         # has not chosen locators of their own (NUMBA_CACHE_LOCATOR_CLASSES)
         if options.get("cache") and getattr(disp, "_cache", None) is not None and \
-                not numba.config.CACHE_LOCATOR_CLASSES and \
+                not getattr(numba.config, "CACHE_LOCATOR_CLASSES", "") and \
                 not isinstance(disp._cache, caching.NullCache):
             try:
                 disp._cache = _KernelCache(disp.py_func)
