@@ -106,7 +106,10 @@ class KernelSourcesLocator(caching._CacheLocator):
         return self._inner.get_cache_path()
 
     def get_source_stamp(self):
-        return sources_stamp(self._py_file)
+        try:
+            return sources_stamp(self._py_file)
+        except OSError:  # sources not on a file system (a zip import): Numba's own stamp
+            return self._inner.get_source_stamp()
 
     def get_disambiguator(self):
         return self._inner.get_disambiguator()
