@@ -184,7 +184,7 @@ def test_isovist_inside_a_closed_room():
 # --------------------------------------------------------------------------- the twins (JIT on)
 @pytest.mark.skipif(NOJIT, reason="compares the plain-Python twins with the compiled intrinsics")
 def test_plain_twins_equal_the_intrinsics(rng):
-    """``_plain`` computes what the LLVM code computes, bit for bit, NaN and inf included."""
+    """``_plain`` computes what the LLVM code computes, bit for bit (misses at inf included)."""
     _, _, scene = _random_scene(rng, 60)
     nodes = scene.bvh.nodes
 
