@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench warmup compat docs clean
+.PHONY: demo test nojit bench warmup compat docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
+
+# The kernels as plain Python (no compilation: a debugger can step through them), on the
+# tests marked ``nojit`` (small inputs; tests/kernels/test_nojit.py keeps every kernel covered).
+nojit: $(STAMP)
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -m nojit tests
 
 bench: $(STAMP)
 	$(PY) -m pytest -q benchmarks --benchmark-only

@@ -3,13 +3,22 @@
 Every kernel uses :data:`jit` (serial) or :data:`pjit` (parallel, ``prange``). Both cache to disk
 and release the GIL. The fastmath set is the safe one: no ``nnan``/``ninf`` because misses are
 ``+inf`` and must stay so.
+
+The disk cache of every function compiled through these decorators is stamped with a hash of
+all kernel sources (``kernels/*.py``, this file, and the function's own folder), not only of
+its own file as Numba does: kernels inline helpers from other modules (``intersect`` into every
+traversal), and Numba would otherwise keep serving machine code built from the old helper.
 """
 
 from __future__ import annotations
 
+import functools
+import glob
+import hashlib
 import os
 
 import numba
+from numba.core import caching
 from numba.core.compiler import Compiler
 
 __all__ = ["jit", "pjit", "FASTMATH", "CACHE"]
@@ -55,9 +64,98 @@ class VectorisingCompiler(Compiler):
             numba.config.SLP_VECTORIZE = old
 
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@functools.lru_cache(maxsize=None)
+def _hash_file(path: str, mtime_ns: int, size: int) -> bytes:
+    # keyed by mtime and size, as Numba's own source stamp: an edit while running is re-read
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).digest()
+
+
+def sources_stamp(py_file: str) -> str:
+    """Hash of every source a kernel in ``py_file`` may inline: its own folder's ``*.py``,
+    ``kernels/*.py`` and this file (names and contents, in a fixed order)."""
+    files = {os.path.abspath(__file__)}
+    for folder in (os.path.join(_HERE, "kernels"), os.path.dirname(os.path.abspath(py_file))):
+        files.update(glob.glob(os.path.join(folder, "*.py")))
+    h = hashlib.sha256()
+    for path in sorted(files):
+        st = os.stat(path)
+        h.update(path.encode())
+        h.update(_hash_file(path, st.st_mtime_ns, st.st_size))
+    return h.hexdigest()
+
+
+class KernelSourcesLocator(caching._CacheLocator):
+    """Numba's own choice of cache folder, with :func:`sources_stamp` as the freshness stamp.
+
+    An index written under another stamp is stale: the kernel is compiled again and the new
+    code replaces the old, with no cache to clear by hand after editing any kernel source.
+    """
+
+    def __init__(self, inner, py_file):
+        self._inner = inner
+        self._py_file = py_file
+
+    def ensure_cache_path(self):
+        self._inner.ensure_cache_path()
+
+    def get_cache_path(self):
+        return self._inner.get_cache_path()
+
+    def get_source_stamp(self):
+        try:
+            return sources_stamp(self._py_file)
+        except OSError:  # sources not on a file system (a zip import): Numba's own stamp
+            return self._inner.get_source_stamp()
+
+    def get_disambiguator(self):
+        return self._inner.get_disambiguator()
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        for other in caching.CacheImpl._locator_classes:  # Numba's, in its order
+            inner = other.from_function(py_func, py_file)
+            if inner is not None:
+                return cls(inner, py_file)
+        return None
+
+
+class _KernelCacheImpl(caching.CompileResultCacheImpl):
+    _locator_classes = [KernelSourcesLocator]
+
+
+class _KernelCache(caching.FunctionCache):
+    _impl_class = _KernelCacheImpl
+
+
+def _decorator(**options):
+    """``numba.njit(**options)`` whose cache (when on) is stamped by :func:`sources_stamp`."""
+    njit = numba.njit(**options)
+
+    def decorate(fn):
+        disp = njit(fn)
+        # only where Numba made a caching dispatcher (not with NUMBA_DISABLE_JIT) and the user
+        # has not chosen locators of their own (NUMBA_CACHE_LOCATOR_CLASSES)
+        if options.get("cache") and getattr(disp, "_cache", None) is not None and \
+                not getattr(numba.config, "CACHE_LOCATOR_CLASSES", "") and \
+                not isinstance(disp._cache, caching.NullCache):
+            try:
+                disp._cache = _KernelCache(disp.py_func)
+            except RuntimeError:  # no locator would take it: keep Numba's own cache
+                pass
+        return disp
+
+    return decorate
+
+
+__all__ += ["sources_stamp", "KernelSourcesLocator"]
+
 _COMMON = dict(cache=CACHE, nogil=True, error_model="numpy", pipeline_class=VectorisingCompiler)
-jit = numba.njit(fastmath=FASTMATH, **_COMMON)
-pjit = numba.njit(fastmath=FASTMATH, parallel=True, **_COMMON)
+jit = _decorator(fastmath=FASTMATH, **_COMMON)
+pjit = _decorator(fastmath=FASTMATH, parallel=True, **_COMMON)
 
 # Exact arithmetic (no fastmath) for robustness-critical geometry: the watertight triangle test
 # relies on shared-edge functions being exact negatives of each other, which contraction (FMA)
@@ -66,7 +164,7 @@ pjit = numba.njit(fastmath=FASTMATH, parallel=True, **_COMMON)
 # function whose flags leave fastmath unset INHERITS the fastmath flags of the first jitted
 # caller that triggers its compilation (numba.core.cpu.CPUTargetOptions.finalize), which made
 # the watertight test leak through shared edges when a fastmath kernel compiled it first.
-exact_jit = numba.njit(fastmath=False, **_COMMON)
+exact_jit = _decorator(fastmath=False, **_COMMON)
 __all__ += ["exact_jit"]
 
 # Small helpers called inside traversal loops (box tests, ray set-up, the single-ray
@@ -76,5 +174,5 @@ __all__ += ["exact_jit"]
 # touching the same BVH arrays turn into cache-line ping-pong. Inlined code takes the
 # caller's fastmath flags, so exact arithmetic (the watertight triangle test) must stay in
 # ``exact_jit`` functions that take scalars only.
-ijit = numba.njit(fastmath=FASTMATH, inline="always", **_COMMON)
+ijit = _decorator(fastmath=FASTMATH, inline="always", **_COMMON)
 __all__ += ["ijit"]

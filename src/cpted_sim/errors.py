@@ -182,3 +182,12 @@ class ReportsFormatError(CptedError, ValueError):
 
 
 __all__ += ["ReportsFormatError"]
+
+
+class AlignmentError(CptedError, ValueError):
+    """BVH node rows handed to a kernel that do not start on the 32-byte boundary its vector
+    loads assume (``kernels.intersect.child_entries``), or that are not C-contiguous int32
+    rows of 64 words; the message names the array and its address modulo 32."""
+
+
+__all__ += ["AlignmentError"]

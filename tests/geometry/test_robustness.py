@@ -3,6 +3,7 @@ answers that do not depend on where the city lies (large projected coordinates).
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 import trimesh
@@ -66,6 +67,7 @@ def through_rays(targets, inside, ks=(1, 2, 3)):
     return origins, tg
 
 
+@pytest.mark.nojit
 def test_tessellated_box_rays_through_edges_and_vertices_never_leak():
     v, f = tessellated_box()
     scene = Scene.from_arrays(v, f)
@@ -85,7 +87,7 @@ def test_tessellated_box_rays_through_edges_and_vertices_never_leak():
         assert not vis.any()
 
 
-@pytest.mark.parametrize("subdivisions", [2, 3])
+@pytest.mark.parametrize("subdivisions", [pytest.param(2, marks=pytest.mark.nojit), 3])
 def test_icosphere_rays_through_edges_and_vertices_never_leak(subdivisions):
     """Irrational coordinates: aim from outside at every vertex and edge midpoint (as computed in
     float64) towards the centre; every ray must hit the closed sphere."""
@@ -148,6 +150,7 @@ def test_rays_leaving_a_surface_never_hit_it(tilt):
     assert occluded(scene, lights[inside], below[inside], engine="numba").all()
 
 
+@pytest.mark.nojit
 def test_shadow_rays_from_the_ground_peers(engine):
     """Every engine: points on a flat ground see lights at least 10 degrees above it."""
     v, f = ground_grid()
@@ -292,6 +295,7 @@ def _first_compiled_inside_fastmath(targetoptions):
     return hits
 
 
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="about compiled code (fastmath flags)")
 def test_exact_triangle_test_stays_exact_inside_fastmath_kernels():
     """Regression: ``exact_jit`` left ``fastmath`` unset, so Numba compiled the triangle test
     with the fastmath flags of its first (fastmath) caller and rays leaked through edges."""

@@ -31,6 +31,7 @@ def _random_rays(scene, n, seed):
     return np.ascontiguousarray(o), np.ascontiguousarray(d)
 
 
+@pytest.mark.nojit
 def test_sort_rays_is_a_stable_permutation_into_bucket_order():
     rng = np.random.default_rng(3)
     n = 5_000
@@ -82,6 +83,7 @@ def test_sorted_closest_hits_equal_the_plain_ones(scene, chunk):
         np.testing.assert_array_equal(t, plain_t)
 
 
+@pytest.mark.nojit
 def test_sort_segments_groups_by_target_cell_stably():
     rng = np.random.default_rng(4)
     n = 6_000

@@ -11,7 +11,8 @@ import numpy as np
 from ..kernels import bvh_build
 from ..kernels.bvh_build import WIDE
 
-__all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "round_outward", "MAX_LEAF", "N_BINS"]
+__all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "round_outward", "aligned_copy",
+           "MAX_LEAF", "N_BINS"]
 
 MAX_LEAF = 4
 N_BINS = 16
@@ -52,6 +53,16 @@ class FlatBVH(NamedTuple):
     face: np.ndarray
     nodes: np.ndarray
 
+    def __reduce__(self):
+        # Unpickled (or deep-copied) arrays get numpy's default alignment, weaker than the
+        # 32 bytes the traversal's vector loads need: restore ``nodes`` into an aligned buffer.
+        return (_restore, tuple(self))
+
+
+def _restore(bounds, child_or_first, count, tri, face, nodes) -> FlatBVH:
+    """A :class:`FlatBVH` from its unpickled arrays, ``nodes`` copied to a 64-byte boundary."""
+    return FlatBVH(bounds, child_or_first, count, tri, face, aligned_copy(nodes))
+
 
 @dataclass(frozen=True)
 class BVHStats:
@@ -82,6 +93,16 @@ def _aligned_zeros(rows: int, cols: int, dtype, align: int = 64) -> np.ndarray:
     raw = np.zeros(rows * cols + align // itemsize, dtype=dtype)
     shift = (-raw.ctypes.data % align) // itemsize
     return raw[shift:shift + rows * cols].reshape(rows, cols)
+
+
+def aligned_copy(nodes: np.ndarray, align: int = 64) -> np.ndarray:
+    """``nodes`` itself when C-contiguous on an ``align``-byte boundary, else an aligned copy."""
+    nodes = np.asarray(nodes)
+    if nodes.ndim == 2 and nodes.flags.c_contiguous and nodes.ctypes.data % align == 0:
+        return nodes
+    out = _aligned_zeros(*nodes.shape, nodes.dtype, align)
+    out[...] = nodes
+    return out
 
 
 def wide_nodes(bounds: np.ndarray, child: np.ndarray, count: np.ndarray) -> np.ndarray:

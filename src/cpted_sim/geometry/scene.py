@@ -11,6 +11,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import CptedWarning, MeshError, ParameterError
+from ..kernels.bvh_query import check_nodes
 from .bvh import BVHStats, FlatBVH, build_bvh
 
 __all__ = ["Material", "Scene", "DEFAULT_GROUP", "DEFAULT_MATERIAL"]
@@ -204,6 +205,9 @@ class Scene:
     materials: Mapping[str, Material] = field(default_factory=dict)
     epsg: int | None = None
     name: str = "scene"
+
+    def __post_init__(self):
+        check_nodes(self.bvh)  # every kernel reads scene.bvh: its vector loads need alignment
 
     # ------------------------------------------------------------------ construction
     @classmethod

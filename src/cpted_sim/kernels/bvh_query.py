@@ -22,9 +22,8 @@ into the nearest child entered and prefetches the others. Large batches are firs
 grid cell (rays by origin and direction octant, segments by target) so that consecutive rays
 share nodes in cache (``ray_order.py``).
 
-The triangle test is a call into ``intersect`` (exact arithmetic, see there). Numba's disk cache
-does not track that dependency: after changing ``intersect.py``, touch this file (or clear
-``__pycache__``) so cached traversal kernels are recompiled.
+The triangle test is a call into ``intersect`` (exact arithmetic, see there). The batch entry
+points check that ``nodes`` meets the alignment its vector loads assume (:func:`check_nodes`).
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import ijit, jit, pjit
+from ..errors import AlignmentError
 from . import ray_order as ro
 from .bvh_build import WIDE
 from .intersect import (child_entries, lowest_bit, prefetch,
@@ -47,6 +47,30 @@ _FSTACK = STACK_SIZE // 2  # closest hit keeps entry distances in the upper half
 REF = 6 * WIDE  # columns of the int32 view of ``nodes``: child node or first triangle per slot,
 CNT = 7 * WIDE  # then triangle count per slot (0 interior child, -1 empty)
 _SCRATCH = STACK_SIZE - WIDE  # the child entry distances of the node being visited
+
+
+NODE_ALIGN = 32  # bytes: ``child_entries`` loads each row's box planes as aligned <8 x float>
+
+
+def check_nodes(bvh) -> None:
+    """Raise :class:`AlignmentError` unless ``bvh.nodes`` is what the traversal kernels assume.
+
+    C-contiguous int32 rows of ``8 * WIDE`` words starting on a ``NODE_ALIGN``-byte boundary
+    (``child_entries`` loads them as aligned vectors: anything else is undefined behaviour,
+    which may read the wrong boxes or crash). ``geometry.bvh`` builds such arrays and restores
+    them aligned when a scene is unpickled. Cheap: no data is read.
+    """
+    nodes = bvh.nodes
+    if (not isinstance(nodes, np.ndarray) or nodes.dtype != np.int32 or nodes.ndim != 2
+            or nodes.shape[1] != 8 * WIDE or not nodes.flags.c_contiguous):
+        raise AlignmentError(f"bvh.nodes: expected C-contiguous int32 rows of {8 * WIDE} words, "
+                             f"got {getattr(nodes, 'dtype', type(nodes).__name__)} "
+                             f"{getattr(nodes, 'shape', '')}")
+    offset = nodes.ctypes.data % NODE_ALIGN
+    if offset:
+        raise AlignmentError(f"bvh.nodes: data starts {offset} bytes past a {NODE_ALIGN}-byte "
+                             f"boundary (rebuild it with geometry.bvh.wide_nodes, or "
+                             f"geometry.bvh.aligned_copy)")
 
 
 @ijit
@@ -470,6 +494,7 @@ def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face, sor
     default only for batches and scenes large enough to gain from it. Either way the answers
     are the same.
     """
+    check_nodes(bvh)
     n = origins.shape[0]
     if sort is None:
         size = bvh.tri.nbytes + bvh.nodes.nbytes
@@ -504,6 +529,7 @@ def occluded_batch(bvh, origins, targets, offset, out, sort=None):
     only for batches and scenes large enough to gain from it. Either way the answers are the
     same.
     """
+    check_nodes(bvh)
     n = origins.shape[0]
     if sort is None:
         sort = n >= ro.ORDER_MIN_RAYS and bvh.tri.shape[0] >= ro.ORDER_MIN_TRIANGLES
@@ -529,11 +555,13 @@ def occluded_batch(bvh, origins, targets, offset, out, sort=None):
 
 def transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
     """``out[i]`` = transmittance of the segment ``origins[i]`` -> ``targets[i]``."""
+    check_nodes(bvh)
     with _dynamic_blocks():
         _transmittance_batch(bvh, face_transmittance, origins, targets, offset, out)
 
 
 def visibility_block(bvh, observers, targets, max_distance, offset, out):
     """``out[i, j]`` = observer ``i`` sees target ``j`` (unblocked and within ``max_distance``)."""
+    check_nodes(bvh)
     with _dynamic_blocks():
         _visibility_block(bvh, observers, targets, max_distance, offset, out)

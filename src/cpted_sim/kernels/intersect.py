@@ -10,6 +10,7 @@ fastmath flags of the first fastmath kernel that calls them, and rays leaked thr
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
@@ -257,6 +258,10 @@ def child_entries(typingctx, nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, out, 
         return builder.zext(bits, ir.IntType(64))
 
     return sig, codegen
+
+
+if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: intrinsics have no Python body
+    from ._plain import child_entries, fence, lowest_bit, prefetch  # noqa: F811
 
 
 @ijit
