@@ -44,6 +44,7 @@ from .visibility import (
     visibility_graph,
 )
 from .visibility.openings import WindowRule, generate_windows, semantic_openings
+from .io import write_report
 from .io.scenario_file import load_scenario, save_scenario
 from .scenario import Comparison, Scenario, ScenarioResult, Variant, compare, run
 
@@ -98,6 +99,7 @@ __all__ = [
     "semantic_openings",
     "load_scenario",
     "save_scenario",
+    "write_report",
     "Scenario",
     "Variant",
     "ScenarioResult",

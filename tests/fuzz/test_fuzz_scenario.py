@@ -95,7 +95,6 @@ EVERY_KEY = textwrap.dedent('''\
 
     [run]
     threads = 2
-    engine = "numba"
     bounces = "converged"
 
     [[variants]]

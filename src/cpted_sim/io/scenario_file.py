@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 import re
 from pathlib import Path
 from typing import Any
@@ -420,8 +421,12 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
     run_kw: dict[str, Any] = {}
     if "threads" in rd:
         run_kw["threads"] = r.int(rd["threads"], "run.threads", lo=1)
-    if "engine" in rd:
-        run_kw["engine"] = r.str(rd["engine"], "run.engine", ("numba",))
+    if "engine" in rd:   # deprecated: the kernels run on "numba" only (issue 15)
+        r.str(rd["engine"], "run.engine", ("numba",))
+        line = r.index.line_of("run.engine")
+        warnings.warn(f"{r.path}{f' line {line}' if line else ''}: run.engine is deprecated and "
+                      "will be removed in the next release (the kernels always run on "
+                      "'numba'); leave it out", DeprecationWarning, stacklevel=3)
     if "max_distance" in rd:
         run_kw["max_distance"] = r.num(rd["max_distance"], "run.max_distance", lo=0.0, lo_open=True)
     if "quiet" in rd:

@@ -442,9 +442,6 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
     if max_memory_gb is None:
         max_memory_gb = scenario.settings.max_memory_gb
     check_scenario(scenario, max_memory_gb=max_memory_gb)
-    if scenario.settings.engine != "numba":
-        raise ParameterError(f"run.engine: {scenario.settings.engine!r} is not supported; the "
-                             "lighting and sightline kernels run on the 'numba' engine")
     t0 = time.perf_counter()
     n_threads = threads if threads is not None else scenario.settings.threads
     quiet = (not progress_enabled(None)) if quiet is None else quiet
@@ -462,7 +459,7 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
     if strict and found:
         raise StrictWarningsError(f"strict: {len(found)} warnings (first: {found[0]})")
     settings = {
-        "threads": n_threads, "engine": scenario.settings.engine,
+        "threads": n_threads, "engine": "numba",
         "max_distance": scenario.settings.max_distance, "bounces": scenario.settings.bounces,
         "thresholds": m.spec_fields(scenario.thresholds),
         "n_faces": scene.n_faces, "n_luminaires": len(lums),
