@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cpted_sim import Scene
-from cpted_sim.visibility import isovist
+from cpted_sim.visibility.isovist import isovist
 
 X0, X1, Y0, Y1 = -100.0, 160.0, -90.0, 110.0     # the enclosing walls (a big courtyard)
 EYE = np.array([20.0, 0.35])                      # 0.35 m from the 60 m wall y = 0, x 0..60

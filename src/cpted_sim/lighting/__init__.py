@@ -1,6 +1,7 @@
 """Illuminance fields (layer L3)."""
 
-from .illuminance import DEFAULT_CUTOFF_LUX, KINDS, QUANTITIES, illuminance
+from . import illuminance   # the module; cpted_sim.illuminance is the function
+from .illuminance import DEFAULT_CUTOFF_LUX, KINDS, QUANTITIES
 from .interreflection import (IndirectResult, RadiositySolution, add_indirect,
                               indirect_illuminance, radiosity, surface_luminance)
 from .materials import URBAN_MATERIALS, urban_material, with_urban_materials

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .._modules import callable_module
 from .._validate import as_float, as_points
 from ..config import progress_enabled, threads as thread_context
 from ..errors import GridError, ParameterError
@@ -289,3 +290,6 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
                                 settings=interreflection, quiet=quiet)
     direct_field.provenance["bounces"] = 0  # direct light only, as EN 13201 computes it
     return direct_field
+
+
+callable_module(__name__)   # deprecated: the module called as its function (one release)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._modules import callable_module
 from ..errors import FieldMismatchError, ParameterError
 from ..field import Field
 from . import model as m
@@ -275,3 +276,6 @@ def compare(base, *variants, threads: int | None = None, quiet: bool | None = No
                                 area_order.get(row["area"], len(area_order)),
                                 order.get(row["metric"], len(order))))
     return Comparison(base, tuple(results), deltas, table, verdicts)
+
+
+callable_module(__name__)   # deprecated: the module called as its function (one release)

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .._modules import callable_module
 from ..config import max_memory, progress_enabled, threads as thread_context
 from ..errors import CptedWarning, ParameterError, StrictWarningsError
 from ..field import Field
@@ -257,7 +258,7 @@ class _ConstantThreshold:
 
 def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenario,
                  grid: CalculationGrid, quiet: bool, solution=None) -> dict[str, Field]:
-    from ..lighting import illuminance
+    from ..lighting.illuminance import illuminance
 
     th = sc.thresholds
     q = set(area.computed_quantities)
@@ -344,7 +345,7 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
                                                               np.maximum(spots, v)))
         fields["concealment"] = Field(spots, grid, "concealment", "1", c.concealed.provenance)
     if "isovist" in q and area.kind != "facade":
-        from ..visibility import isovist
+        from ..visibility.isovist import isovist
 
         iso = isovist(scene, grid, n_rays=360, max_radius=sc.settings.max_distance, quiet=quiet)
         f = iso.fields(grid)
@@ -481,3 +482,6 @@ def _replay(caught) -> tuple[str, ...]:
             found.append(msg)
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return tuple(found)
+
+
+callable_module(__name__)   # deprecated: the module called as its function (one release)

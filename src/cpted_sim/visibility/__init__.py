@@ -8,7 +8,8 @@ surveillance (sight and light together; the illuminance is an argument, DESIGN.m
 from __future__ import annotations
 
 from .graph import VisibilityGraph, hh_integration, visibility_graph
-from .isovist import IsovistResult, isovist
+from . import isovist, surveillance   # the modules; cpted_sim.isovist etc. are the functions
+from .isovist import IsovistResult
 from .night import (
     DEFAULT_RECOGNITION,
     RecognitionThreshold,
@@ -17,7 +18,7 @@ from .night import (
 )
 from .observers import ObserverSet
 from .route import Concealment, Entrapment, RouteProspect, concealment, entrapment, route_prospect
-from .surveillance import SurveillanceResult, surveillance, surveillance_fields
+from .surveillance import SurveillanceResult, surveillance_fields
 
 __all__ = [
     "ObserverSet",

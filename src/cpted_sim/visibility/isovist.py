@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._modules import callable_module
 from .._validate import as_float, as_points
 from ..config import get_threads
 from ..errors import ParameterError
@@ -322,3 +323,6 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
     return IsovistResult(area=c[0], perimeter=c[1], occlusivity=c[2], compactness=compact,
                          min_radial=c[3], mean_radial=c[4], max_radial=c[5], drift=c[6],
                          open_fraction=c[7], eyes=scene.to_world(eyes), settings=settings)
+
+
+callable_module(__name__)   # deprecated: the module called as its function (one release)
