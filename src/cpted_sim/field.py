@@ -1,4 +1,4 @@
-"""Values on a calculation grid, with quantity, unit and provenance (DESIGN.md §3)."""
+"""Values on a calculation grid, with quantity, unit and provenance (docs/architecture.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Direct illuminance on calculation grids, with shadows (DESIGN.md §4).
+"""Direct illuminance on calculation grids, with shadows (docs/architecture.md §4).
 
 ``illuminance(scene, luminaires, grid, kind=...)`` validates and packs once, orders the points
 along a Morton curve (neighbours share candidate luminaires and BVH nodes), then runs the

@@ -1,7 +1,7 @@
 """Built-in intensity distributions for users without photometric files, and for tests.
 
 All return an :class:`~cpted_sim.photometry.distribution.IntensityDistribution` in the type C
-frame of DESIGN.md §4 (gamma = 0 down, C = 0 towards local +X, C = 90 towards local +Y).
+frame of docs/architecture.md §4 (gamma = 0 down, C = 0 towards local +X, C = 90 towards local +Y).
 """
 
 from __future__ import annotations

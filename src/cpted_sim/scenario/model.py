@@ -175,7 +175,7 @@ class LuminaireSpec:
     position : (3,) tuple of float
         Photometric centre, world coordinates [m].
     azimuth, tilt, spin : float
-        Aiming [deg] (DESIGN.md §4).
+        Aiming [deg] (docs/architecture.md §4).
     maintenance_factor : float
         [-], default 0.8 (a maintained LED installation).
     flux_scale : float

@@ -347,7 +347,7 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
     if "isovist" in q and area.kind != "facade":
         from ..visibility.isovist import isovist
 
-        iso = isovist(scene, grid, n_rays=360, max_radius=sc.settings.max_distance, quiet=quiet)
+        iso = isovist(scene, grid, n_rays=360, max_distance=sc.settings.max_distance, quiet=quiet)
         f = iso.fields(grid)
         fields["isovist_area"] = f["area"]
     # the CPTED masks

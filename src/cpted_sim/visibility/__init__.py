@@ -2,7 +2,7 @@
 
 Natural surveillance (who sees a place), isovists (what a place sees), visibility graphs
 (space syntax VGA), route measures (prospect, concealment, entrapment) and night-time
-surveillance (sight and light together; the illuminance is an argument, DESIGN.md §2).
+surveillance (sight and light together; the illuminance is an argument, docs/architecture.md §2).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ BLOCK_POINTS = 8192
 def blocks(total: int, size: int, quiet, desc: str, unit: str = "pt"):
     """Yield ``(start, stop)`` ranges of ``size``; a tqdm bar counts them unless quiet.
 
-    Ctrl-C stops the job between two kernel calls (DESIGN.md §5).
+    Ctrl-C stops the job between two kernel calls (docs/architecture.md §5).
     """
     bar = None
     if progress_enabled(quiet) and total > size:
