@@ -75,7 +75,7 @@ def lambertian_downlight(peak_cd: float | None = None,
 
 
 def cosine_distribution(i0_cd: float) -> IntensityDistribution:
-    """``I(gamma) = i0 cos(gamma)`` for gamma < 90 deg, 0 above (CIE 171 test case 1).
+    """``I(gamma) = i0 cos(gamma)`` for gamma < 90 deg, 0 above (the distribution of CIE 171:2006 test case 5.2).
 
     Parameters
     ----------
