@@ -20,7 +20,7 @@ LAYERS = {
     "geometry": 2, "photometry": 2, "field": 2,
     "lighting": 3, "visibility": 3,
     "metrics": 4,
-    "scenario": 5,
+    "scenario": 5, "triage": 5,
     "io": 6, "plot": 6,
     "cli": 7, "__main__": 7, "__init__": 7,
 }

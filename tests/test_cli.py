@@ -55,8 +55,9 @@ def fake_report(monkeypatch):
     hands it."""
     calls = []
 
-    def write_report(cmp, out):
-        calls.append({"comparison": cmp, "out": out, "threads": numba.get_num_threads()})
+    def write_report(cmp, out, **options):
+        calls.append({"comparison": cmp, "out": out, "threads": numba.get_num_threads(),
+                      "options": options})
         return {"report.html": out}
 
     mod = types.ModuleType("cpted_sim.io.report")
@@ -108,6 +109,22 @@ def test_compare_takes_files_and_labels_them_by_name(small, tmp_path, fake_repor
     cmp = fake_report[-1]["comparison"]
     assert [v.variant for v in cmp.variants] == ["brighter"]
     assert cmp.metric("brighter", "yard", "E_avg")["delta_pct"] == pytest.approx(100.0)
+
+
+def test_no_maps_reaches_the_report_writer(small, tmp_path, fake_report):
+    assert main(["--quiet", "run", str(small), "--out", str(tmp_path / "out"), "--base-only"]) == 0
+    assert fake_report[-1]["options"]["maps"] is True
+    assert main(["--quiet", "run", str(small), "--out", str(tmp_path / "out"), "--base-only",
+                 "--no-maps"]) == 0
+    assert fake_report[-1]["options"]["maps"] is False
+    other = tmp_path / "other.toml"
+    other.write_text(SMALL.replace("400.0", "800.0"), encoding="utf-8")
+    assert main(["--quiet", "compare", str(small), str(other), "--out", str(tmp_path / "out"),
+                 "--no-maps"]) == 0
+    assert fake_report[-1]["options"]["maps"] is False
+    p = build_parser()
+    assert p.parse_args(["demo", "--out", "d", "--no-maps"]).no_maps is True
+    assert p.parse_args(["demo", "--out", "d"]).no_maps is False
 
 
 def test_a_user_error_is_one_line_and_exit_status_2(tmp_path, capsys):

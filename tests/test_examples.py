@@ -29,6 +29,10 @@ CASES = {
         ("underpass_E_h.png", "underpass_delta_E_h.png", "underpass_night_surveillance.png"),
         ("illuminance", "ObserverSet", "night_surveillance"),
     ),
+    "plot_night_hours.py": (
+        ("night_hours_surveillance.png", "night_hours_E_h.png"),
+        ("hourly_illuminance", "Schedule", "ObserverSet", "lighting.hours"),
+    ),
     "plot_park_path.py": (
         ("park_path_E_h.png", "park_path_surveillance.png", "park_path_dark_unseen.png"),
         ("illuminance", "ObserverSet", "surveillance", "scenario.synthetic"),

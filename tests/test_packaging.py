@@ -78,7 +78,7 @@ def _third_party_imports():
 STDLIB = set(sys.stdlib_module_names) | {"tomllib"}
 
 # A module whose distribution has another name.
-DISTRIBUTION = {"mapbox_earcut": "mapbox-earcut"}
+DISTRIBUTION = {"mapbox_earcut": "mapbox-earcut", "PIL": "pillow"}
 
 
 def test_every_third_party_module_is_declared():

@@ -32,6 +32,7 @@ from .io.mesh import load_scene
 from .io.citymodel import load_city_model
 from .lighting.illuminance import illuminance
 from .lighting import indirect_illuminance, surface_luminance, urban_material
+from .lighting.hours import Schedule, Sensor, hourly_illuminance
 from .metrics import FacialRecognition, en13201_grid, facial_recognition, lighting_class, summary
 from .visibility import (
     ObserverSet,
@@ -80,6 +81,9 @@ __all__ = [
     "load_scene",
     "load_city_model",
     "illuminance",
+    "hourly_illuminance",
+    "Schedule",
+    "Sensor",
     "indirect_illuminance",
     "surface_luminance",
     "urban_material",

@@ -103,7 +103,7 @@ def _run_and_report(args, base, variants, out, load_warnings=()) -> int:
     _check_warnings(args, results)
     cmp = compare(results[0], *results[1:])
     _say(args, f"writing the report into {out}")
-    files = cmp.to_report(out)
+    files = cmp.to_report(out, maps=not getattr(args, "no_maps", False))
     for text in cmp.verdicts.values():
         print(text)
     print(f"wrote {len(files)} files into {out} in {time.perf_counter() - t0:.1f} s "
@@ -207,6 +207,60 @@ points = [[10.0, 0.5, 4.5], [20.0, 11.5, 4.5]]
 fov = 360.0
 range = 40.0
 """
+
+
+def _cmd_triage(args) -> int:
+    import time
+    import warnings
+
+    from .errors import CptedWarning
+    from .errors import StrictWarningsError
+    from .io.citizen_reports import read_reports, scene_lonlat
+    from .io.output_folder import check_output_folder
+    from .io.scenario_file import load_scenario
+    from .io.triage_report import write_triage
+    from .scenario.run import build_scene
+    from .triage.pipeline import triage
+
+    t0 = time.perf_counter()
+    check_output_folder(args.out)          # a folder we may not write fails before computing
+    sc, found = _loaded(load_scenario, args.scenario,
+                        allow_outside_files=args.allow_outside_files)
+    scene = build_scene(sc)
+    own = sc.scene.epsg or scene.epsg
+    epsg = own or 28992      # a scene without a CRS: lon/lat reports are taken to RD New
+    b = scene.bounds
+    reports, more = _loaded(read_reports, args.reports, epsg=epsg,
+                            bbox=(b[0, 0], b[0, 1], b[1, 0], b[1, 1]))
+    lon, lat = scene_lonlat(scene, own)
+    _say(args, f"triage: {len(reports)} of {reports.n_read} reports in the scene")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CptedWarning)
+        res = triage(sc, reports.xy, reports.ids, reports.times, radius=args.radius,
+                     min_reports=args.min_reports, latitude=lat, longitude=lon,
+                     measures=not args.no_measures, scene=scene, quiet=args.quiet,
+                     notes=more)
+    found = (*found, *more, *(str(w.message) for w in caught
+                             if issubclass(w.category, CptedWarning)), *res.notes)
+    found = tuple(dict.fromkeys(found))
+    if found:
+        print(f"cpted-sim: {len(found)} warning{'s' if len(found) != 1 else ''}:",
+              file=sys.stderr)
+        for w in found:
+            print(f"  warning: {w}", file=sys.stderr)
+        if args.strict:
+            raise StrictWarningsError(f"--strict: {len(found)} warnings (first: {found[0]}); "
+                                      "no triage written")
+    files = write_triage(res, args.out, lang=args.lang, include_text=args.include_text,
+                         texts=reports.texts,
+                         summary={**reports.summary(), "swapped": reports.swapped_lat_lon},
+                         epsg=own)
+    for k, p in enumerate(res.places[:5]):
+        print(f"{k + 1}. {p.id} ({p.xy[0]:.0f}, {p.xy[1]:.0f}): {p.n_reports} reports, "
+              f"{p.dominant_deficit}")
+    print(f"wrote {len(files)} files into {args.out} in {time.perf_counter() - t0:.1f} s "
+          f"(report: {Path(args.out) / 'triage.html'})")
+    return 0
 
 
 def _warm_core():
@@ -385,11 +439,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help=argparse.SUPPRESS)
     common.add_argument("--max-memory-gb", type=float, default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)
-    s = sub.add_parser("demo", parents=[common],
+    report_opts = argparse.ArgumentParser(add_help=False)
+    report_opts.add_argument("--no-maps", action="store_true",
+                             help="write the report without maps (tables and data files only; "
+                                  "much faster)")
+    s = sub.add_parser("demo", parents=[common, report_opts],
                        help="run the built-in demo street and write its report")
     s.add_argument("--out", required=True, help="output folder")
     s.set_defaults(func=_cmd_demo)
-    s = sub.add_parser("run", parents=[common],
+    s = sub.add_parser("run", parents=[common, report_opts],
                        help="run a scenario file (base and variants), write the report")
     s.add_argument("scenario", help="scenario file (.toml)")
     s.add_argument("--out", required=True, help="output folder")
@@ -400,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--strict", action="store_true",
                    help="treat warnings (points under or inside geometry, ...) as errors")
     s.set_defaults(func=_cmd_run)
-    s = sub.add_parser("compare", parents=[common],
+    s = sub.add_parser("compare", parents=[common, report_opts],
                        help="compare scenario files: the first is the base")
     s.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml",
                    help="two or more scenario files (their base scenarios are compared)")
@@ -409,6 +467,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--strict", action="store_true",
                    help="treat warnings (points under or inside geometry, ...) as errors")
     s.set_defaults(func=_cmd_compare)
+    s = sub.add_parser("triage", parents=[common],
+                       help="citizens' reports in: places ranked by their physical causes")
+    s.add_argument("scenario", help="scenario file (.toml) of the place")
+    s.add_argument("--reports", required=True,
+                   help="reports file: Signalen GeoJSON/JSON, CSV (x/y or lon/lat), GIS layer")
+    s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--lang", choices=("nl", "en"), default="nl",
+                   help="language of triage.md / triage.html (default nl)")
+    s.add_argument("--include-text", action="store_true",
+                   help="write the report texts too (private; left out by default)")
+    s.add_argument("--min-reports", type=int, default=3, metavar="K",
+                   help="fewest reports in a place shown (default 3; smaller groups withheld)")
+    s.add_argument("--radius", type=float, default=15.0,
+                   help="context radius and clustering distance [m] (default 15)")
+    s.add_argument("--no-measures", action="store_true", help="do not test measures")
+    s.add_argument("--allow-outside-files", action="store_true", help=_OUTSIDE_HELP)
+    s.add_argument("--strict", action="store_true",
+                   help="treat warnings (reports outside the scene, ...) as errors")
+    s.set_defaults(func=_cmd_triage)
     s = sub.add_parser("warmup", parents=[common],
                        help="compile and cache every kernel (first use is then fast)")
     s.set_defaults(func=_cmd_warmup)

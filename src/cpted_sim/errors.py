@@ -172,3 +172,13 @@ class VectorLayerError(CptedError, ValueError):
 class StrictWarningsError(CptedError, RuntimeError):
     """``--strict`` (or ``strict=True``) was asked for and a run raised CptedWarnings; the
     message gives their count and the first of them."""
+
+
+# ---------------------------------------------------------------- citizens' reports (issue 14)
+class ReportsFormatError(CptedError, ValueError):
+    """A citizens' reports file (Signalen GeoJSON/JSON, CSV, point layer) cannot be read: no
+    coordinate columns, a time that is not ISO 8601, ...; the message names the file and the
+    record."""
+
+
+__all__ += ["ReportsFormatError"]

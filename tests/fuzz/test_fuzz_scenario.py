@@ -15,7 +15,11 @@ import os
 import random
 import shutil
 import textwrap
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 import pytest
 from _harness import assert_only_library_errors

@@ -331,3 +331,50 @@ def test_report_escapes_names_in_markdown_and_html(tmp_path):
     assert "<script" not in html_text.lower() and "<img src=x" not in html_text
     assert "&lt;script&gt;" in html_text
     assert md_escape("E_h a_b _x_ 3 -> 0") == "E_h a_b \\_x\\_ 3 -> 0"
+
+
+def test_demo_report_has_the_hours_of_the_night(demo_report):
+    """Issue 18: the demo report gains the hourly curve and the worst-hour maps."""
+    c, out, files = demo_report
+    names = {str(f) for f in files}
+    assert {"hours.png", "hours_worst_street.png", "hours_at_street.png"} <= names
+    md = (out / "report.md").read_text(encoding="utf-8")
+    section = md.split("## Hours of the night", 1)[1].split("## Maps", 1)[0]
+    worst = c.base.hours.areas["street"].worst_hour
+    assert f"| base | street | {worst} |" in section
+    assert "D_P" in section and "CIE 150" in section
+    assert '<section id="hours">' in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_hours_csv_and_obtrusive_windows_match_the_result(tmp_path):
+    """The windows listed over the limit are exactly the result's, with their values."""
+    import csv
+    import dataclasses
+
+    import cpted_sim as cs
+    from cpted_sim.io.hours_report import write_hours_csv
+    from cpted_sim.metrics.obtrusive import obtrusive_limits
+    from cpted_sim.scenario.demo import demo_scenario_path
+
+    sc = cs.load_scenario(demo_scenario_path())
+    strict = obtrusive_limits({"E_v_pre": 0.0, "E_v_post": 0.0, "I_pre": 50.0, "I_post": 5.0})
+    from cpted_sim.scenario.model import LuminaireSpec, PhotometrySpec
+
+    porch = LuminaireSpec("porch", PhotometrySpec(builtin="isotropic",
+                                                  params={"intensity_cd": 300.0}),
+                          (22.0, 10.0, 3.0))        # a bare lamp before the houses
+    sc = dataclasses.replace(sc, luminaires=sc.luminaires + (porch,),
+                             hours=dataclasses.replace(sc.hours, obtrusive=strict))
+    c = cs.compare(sc, quiet=True)
+    paths = write_hours_csv(c, tmp_path)
+    assert [p.name for p in paths] == ["hours.csv", "obtrusive_windows.csv"]
+    with open(paths[0], encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 10 * sum(len(r.hours.areas) for r in (c.base, *c.variants))
+    assert {"class_achieved", "E_avg"} <= set(rows[0])
+    ob = c.base.hours.obtrusive
+    with open(paths[1], encoding="utf-8") as fh:
+        over = list(csv.DictReader(fh))
+    base = [r for r in over if r["variant"] == "base"]
+    assert len(base) == int(ob.over.sum()) > 0
+    assert sorted({int(r["window"]) for r in base}) == ob.over_windows().tolist()

@@ -382,7 +382,10 @@ def test_mesh_load_options_are_checked(tmp_path):
 
 
 def test_writer_prints_floats_with_a_fixed_precision():
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
 
     from cpted_sim.io._toml import FLOAT_SIGNIFICANT_DIGITS
 

@@ -87,7 +87,7 @@ def test_facade_grid_is_drawn_in_elevation():
     fig, (ax,) = new_figure(1)
     values = pts[:, 2] * 10.0  # brighter higher up
     m = plan_map(ax, Field(values, g, "E_v", "lx"))
-    assert ax.get_ylabel() == "z [m]"
+    assert ax.get_ylabel() == "height [m]"
     img = np.ma.filled(m.get_array(), np.nan)
     assert img.shape == (8, 20) and np.isfinite(img).all()  # one cell per point, no holes
     np.testing.assert_allclose(img[:, 0], np.arange(0.25, 4.0, 0.5) * 10.0)
@@ -131,8 +131,8 @@ def test_vegetation_is_drawn_apart_from_buildings():
 
 
 def test_group_words_not_substrings():
-    from cpted_sim.plot.maps import GROUND_WORDS, VEGETATION_WORDS, _has_word
+    from cpted_sim.plot.landcover import _class_of
 
-    assert not _has_word("street", VEGETATION_WORDS)  # "street" holds "tree"
-    assert _has_word("Trees_north", VEGETATION_WORDS) and _has_word("hedge-2", VEGETATION_WORDS)
-    assert _has_word("street", GROUND_WORDS) and not _has_word("underground_car_park", GROUND_WORDS)
+    assert _class_of("street", ()) == "road"  # "street" holds "tree" but is no tree
+    assert _class_of("Trees_north", ()) == "vegetation" and _class_of("hedge-2", ()) == "vegetation"
+    assert _class_of("underground_car_park", ()) is None  # no word of it names a class

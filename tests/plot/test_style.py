@@ -73,8 +73,14 @@ def test_save_figure_writes_png_and_releases_the_figure(tmp_path):
     ax.plot([0, 1], [0, 1])
     p = save_figure(fig, tmp_path / "sub" / "x.png")
     assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert fig.axes == []  # cleared
     assert plt.get_fignums() == []  # never registered with pyplot
+    import gc
+    import weakref
+
+    ref = weakref.ref(fig)
+    del fig, ax
+    gc.collect()
+    assert ref() is None  # nothing keeps the figure alive
 
 
 def test_fractional_counts_get_a_linear_scale():

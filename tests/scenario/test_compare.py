@@ -115,11 +115,21 @@ def test_to_report_delegates_to_the_registered_report_writer(comparison, monkeyp
     calls = []
     monkeypatch.setattr(compare_mod, "_REPORT_WRITER",
                         lambda cmp, out, **kw: calls.append((cmp, out, kw)) or {"report.html": out})
-    assert comparison.to_report(tmp_path, maps=False) == {"report.html": tmp_path}
-    assert calls == [(comparison, tmp_path, {"maps": False})]
+    assert comparison.to_report(tmp_path) == {"report.html": tmp_path}
+    assert calls == [(comparison, tmp_path, {"maps": True})]
+    comparison.to_report(tmp_path, maps=False, dpi=80)
+    assert calls[-1] == (comparison, tmp_path, {"maps": False, "dpi": 80})
     monkeypatch.setattr(compare_mod, "_REPORT_WRITER", None)
     with pytest.raises(ParameterError, match="no report writer is registered"):
         comparison.to_report(tmp_path)
+
+
+def test_to_report_without_maps_writes_no_png(comparison, tmp_path):
+    """``maps=False`` reaches the real writer: tables and data, no PNG (it raised TypeError)."""
+    files = comparison.to_report(tmp_path / "r", maps=False, meshes=False)
+    assert "report.html" in files and "metrics.csv" in files
+    assert not [k for k in files if k.endswith(".png")]
+    assert not list((tmp_path / "r").glob("*.png"))
 
 
 def test_verdict_survives_metrics_without_a_value(comparison):

@@ -44,6 +44,7 @@ from ..plot.compare import comparison_maps, luminaire_distributions, slug
 from ..plot.style import save_figure, shared_scale
 from .colored_mesh import face_colors, face_values_from_field, write_ply
 from .geopackage import write_results_gpkg
+from .hours_report import hours_html, hours_images, hours_markdown, write_hours_csv
 from .output_folder import MANIFEST, OutputFolder
 from .raster import GIS_HINT, rasterio_available, write_geotiff
 from .report_reasons import edge_effects, reasons, reasons_section
@@ -340,7 +341,7 @@ def _img_tag(path: Path, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
-def _html(comparison, images, polars, files, summary, extra) -> str:
+def _html(comparison, images, polars, files, summary, extra, hours=()) -> str:
     e = html.escape
     base = comparison.base
     out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
@@ -379,6 +380,7 @@ def _html(comparison, images, polars, files, summary, extra) -> str:
                "should go; red: the other way. *: explained under <a href=\"#reasons\">why "
                "these numbers</a>.</p></section>")
     out += [render_html(sec) for sec in extra["after_table"]]
+    out.append(hours_html(comparison, hours))  # issue 18: the hours of the night
     out.append('<section id="maps"><h2>Maps</h2><p class="meta">Illuminance uses the EN 13201 '
                "class breaks with isolux lines; every panel of a figure shares one scale. "
                "Difference maps: red more, blue less than the base, white no change. "
@@ -408,7 +410,7 @@ def _html(comparison, images, polars, files, summary, extra) -> str:
     return "\n".join(out) + "\n"
 
 
-def _markdown(comparison, images, polars, files, summary, extra) -> str:
+def _markdown(comparison, images, polars, files, summary, extra, hours=()) -> str:
     base = comparison.base
     md = md_escape
 
@@ -441,7 +443,7 @@ def _markdown(comparison, images, polars, files, summary, extra) -> str:
             "\\* explained under *Why these numbers*.", ""]
     for sec in extra["after_table"]:
         out += render_md(sec)
-    out += ["## Maps", ""]
+    out += hours_markdown(comparison, hours) + ["## Maps", ""]
     area = None
     for im in images:
         if im.area != area:
@@ -491,6 +493,9 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
     files.update({im.path.name: im.path for im in images if im.path is not None})
     polars = _polar_images(comparison, out, dpi) if maps else []
     files.update({p.name: p for _, p in polars})
+    hours = hours_images(comparison, out, dpi=dpi) if maps else []
+    files.update({p.name: p for _, p in hours})
+    files.update({p.name: p for p in write_hours_csv(comparison, out)})
     if meshes:
         files.update(_write_meshes(comparison, out))
     if geotiff:
@@ -498,12 +503,14 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
     listed = dict(files)
     listed["report.md"] = out / "report.md"
     listed[MANIFEST] = out / MANIFEST
-    (out / "report.html").write_text(_html(comparison, images, polars, listed, summary, extra),
+    (out / "report.html").write_text(_html(comparison, images, polars, listed, summary, extra,
+                                             hours),
                                      encoding="utf-8")
     files["report.html"] = out / "report.html"
     listed["report.html"] = files["report.html"]
     listed.pop("report.md")
-    (out / "report.md").write_text(_markdown(comparison, images, polars, listed, summary, extra),
+    (out / "report.md").write_text(_markdown(comparison, images, polars, listed, summary,
+                                               extra, hours),
                                    encoding="utf-8")
     files["report.md"] = out / "report.md"
     return list(files)

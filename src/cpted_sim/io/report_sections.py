@@ -16,7 +16,6 @@ import platform
 import numpy as np
 
 from .._version import __version__
-from ..errors import CptedError
 from ..metrics.en13201 import P_CLASSES
 from .report_text import format_value, md_escape
 
@@ -100,19 +99,14 @@ def scenario_section(comparison) -> Section:
 
 # ---------------------------------------------------------------- luminaires
 def _mounting_heights(scene, positions) -> np.ndarray:
-    """Heights [m] of luminaires above the first surface below each (a pole's own faces within
-    0.3 m are skipped); z above the scene's lowest point where nothing lies below."""
-    from ..geometry.query import closest_hit
+    """Heights [m] of luminaires above the surface straight below each (numpy, fork-safe:
+    :func:`~cpted_sim.io._gpkg_layers.mounting_heights`); z above the scene's lowest point
+    where nothing lies below."""
+    from ._gpkg_layers import mounting_heights
 
     p = np.asarray(positions, dtype=np.float64).reshape(-1, 3)
-    if p.shape[0] == 0:
-        return np.empty(0)
-    down = np.broadcast_to(np.array([0.0, 0.0, -1.0]), p.shape)
-    try:
-        d, _ = closest_hit(scene, p, np.ascontiguousarray(down), offset=0.3)
-    except CptedError:
-        d = np.full(p.shape[0], np.inf)
-    return np.where(np.isfinite(d), d, p[:, 2] - scene.bounds[0, 2])
+    h = mounting_heights(scene, p)
+    return np.where(np.isfinite(h), h, p[:, 2] - scene.bounds[0, 2])
 
 
 def _photometry_name(dist) -> tuple[str, str]:

@@ -29,6 +29,7 @@ from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
 from ..scenario.provenance import with_source
 from . import _scenario_city
+from ._scenario_hours import apply_hours_keys, set_schedule_change, split_hours_keys
 from ._scenario_terrain import apply_terrain_keys, split_terrain_keys
 from ._scenario_paths import scenario_file_path
 from ._toml import LineIndex
@@ -63,6 +64,7 @@ CHANGE_KEYS = {
     "set_material": ("group",) + MATERIAL_KEYS,
     "add_observers": OBSERVER_KEYS,
     "remove_observers": ("name",),
+    "set_schedule": ("schedule", "luminaires"),   # issue 18, io/_scenario_hours.py
 }
 LIGHTING_CLASS = re.compile(r"^P[1-6]$")
 #: Largest scenario file read [bytes] (8 MiB; a scenario is a few kB).
@@ -362,6 +364,8 @@ def _change(r: _Reader, d, key: str):
         if "groups" not in body:
             raise r.error(key, "missing key 'groups'")
         return m.RemoveGeometry(r.strs(body["groups"], _join(key, "groups")))
+    if op == "set_schedule":
+        return set_schedule_change(r, body, key)
     if op == "set_material":
         if "group" not in body:
             raise r.error(key, "missing key 'group'")
@@ -400,6 +404,7 @@ def _array(r: _Reader, data: dict, key: str) -> list:
 def _scenario(r: _Reader, data: dict) -> m.Scenario:
     data = expand_gis(r, data)  # GIS sources, [[lamp_registers]], [[pole_rows]]
     data, terrain = split_terrain_keys(r, data)
+    data, hours = split_hours_keys(r, data)  # issue 18: schedules, presence, obtrusive, power
     r.table(data, "", TOP_KEYS, ("scene",))
     sd = r.table(data["scene"], "scene", SCENE_KEYS + _scenario_city.SCENE_KEYS)
     geometry = (_scenario_city.scene_geometry(r, sd)
@@ -462,12 +467,12 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
                 raise r.error(f"{what}[{i}].name", f"the name {_short(it.name)} is used twice "
                               f"(also by {what}[{seen[it.name]}])")
             seen[it.name] = i
-    return apply_terrain_keys(terrain, m.Scenario(
+    return apply_hours_keys(r, hours, apply_terrain_keys(terrain, m.Scenario(
         name=r.str(data.get("name", "scenario"), "name"),
         description=r.str(data.get("description", ""), "description"),
         scene=scene, materials=mats, luminaires=tuple(luminaires), areas=tuple(areas),
         observers=tuple(observers), thresholds=thresholds, settings=m.RunSettings(**run_kw),
-        variants=tuple(variants)))
+        variants=tuple(variants))))
 
 
 def loads_scenario(text: str, path=None, base_dir=None, *, load_assets: bool = True,

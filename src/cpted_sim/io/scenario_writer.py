@@ -13,6 +13,7 @@ from ..errors import ScenarioFileError
 from ..geometry.scene import Material
 from ..scenario import model as m
 from . import _scenario_city
+from ._scenario_hours import add_hours_keys
 from ._toml import dumps
 
 __all__ = ["dumps_scenario", "save_scenario"]
@@ -124,7 +125,8 @@ def dumps_scenario(scenario: m.Scenario, base_dir=None) -> str:
                       "changes": [_change_out(c, base) for c in v.changes] or None}
                      for v in sc.variants] or None,
     }
-    return dumps(data, sections=("scene", "materials", "thresholds", "run"))
+    data, extra = add_hours_keys(data, sc)  # issue 18: schedules, presence, obtrusive, power
+    return dumps(data, sections=("scene", "materials", "thresholds", "run") + extra)
 
 
 def save_scenario(scenario: m.Scenario, path) -> Path:

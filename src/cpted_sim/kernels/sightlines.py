@@ -36,6 +36,7 @@ __all__ = [
     "popcount64",
     "vga_kernel",
     "first_reveal_kernel",
+    "first_reveal_ranges_kernel",
 ]
 
 PBLOCK = 64
@@ -452,6 +453,44 @@ def first_reveal_kernel(bvh, face_tr, use_tr, min_tr, targets, stations, closest
                 res = np.inf
                 for q in range(closest[i] + 1 if rep == 0 else n_st - closest[i]):
                     s = q if rep == 0 else n_st - 1 - q
+                    if use_tr:
+                        tr = sightline_floor(bvh, stack, face_tr, min_tr, stations[s, 0],
+                                             stations[s, 1], stations[s, 2], tx, ty, tz, offset)
+                    else:
+                        tr = sightline(bvh, stack, face_tr, False, stations[s, 0],
+                                       stations[s, 1], stations[s, 2], tx, ty, tz, offset)
+                    if tr > 0.0 and tr >= min_tr:
+                        dx = tx - stations[s, 0]
+                        dy = ty - stations[s, 1]
+                        dz = tz - stations[s, 2]
+                        res = np.sqrt(dx * dx + dy * dy + dz * dz)
+                        break
+                if rep == 0:
+                    out_fwd[i] = res
+                else:
+                    out_bwd[i] = res
+
+
+@pjit
+def first_reveal_ranges_kernel(bvh, face_tr, use_tr, min_tr, targets, stations, start, end,
+                               closest, offset, out_fwd, out_bwd):
+    """:func:`first_reveal_kernel` for many routes at once: target i belongs to the route
+    whose stations are ``stations[start[i]:end[i]]`` (walking order), ``closest[i]`` (an index
+    into ``stations``) in that range. Forward: stations ``start[i]..closest[i]``; backward:
+    ``end[i] - 1`` down to ``closest[i]``."""
+    n = targets.shape[0]
+    n_blocks = (n + PBLOCK - 1) // PBLOCK
+    for b in prange(n_blocks):
+        stack = np.empty(STACK_SIZE, dtype=np.int64)
+        for i in range(b * PBLOCK, min(n, (b + 1) * PBLOCK)):
+            tx = targets[i, 0]
+            ty = targets[i, 1]
+            tz = targets[i, 2]
+            for rep in range(2):
+                res = np.inf
+                count = closest[i] - start[i] + 1 if rep == 0 else end[i] - closest[i]
+                for q in range(count):
+                    s = start[i] + q if rep == 0 else end[i] - 1 - q
                     if use_tr:
                         tr = sightline_floor(bvh, stack, face_tr, min_tr, stations[s, 0],
                                              stations[s, 1], stations[s, 2], tx, ty, tz, offset)

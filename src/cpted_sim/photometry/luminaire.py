@@ -64,6 +64,9 @@ class Luminaire:
         Extra multiplier of the intensities [-] (dimming, flux rescaling), >= 0.
     name : str, optional
         Label; defaults to the distribution's name.
+    power : float, optional
+        System power at full output [W] (issue #18, energy indicators); default: the file's
+        (IES input watts, EULUMDAT wattage of lamp set 1), see :attr:`system_power`.
     """
 
     distribution: IntensityDistribution
@@ -74,6 +77,7 @@ class Luminaire:
     maintenance_factor: float = 1.0
     flux_scale: float = 1.0
     name: str | None = None
+    power: float | None = None
 
     def __post_init__(self):
         if not isinstance(self.distribution, IntensityDistribution):
@@ -89,6 +93,20 @@ class Luminaire:
         object.__setattr__(self, "flux_scale", as_float(self.flux_scale, "flux_scale", lo=0.0))
         if self.name is None:
             object.__setattr__(self, "name", self.distribution.name)
+        if self.power is not None:
+            object.__setattr__(self, "power", as_float(self.power, "power", lo=0.0))
+
+    @property
+    def system_power(self) -> float | None:
+        """Power at full output [W]: ``power``, else the file's (IES input watts, EULUMDAT
+        wattage of lamp set 1) when positive, else ``None``."""
+        if self.power is not None:
+            return self.power
+        meta = self.distribution.metadata or {}
+        watts = meta.get("input_watts")
+        if watts is None and meta.get("lamp_sets"):
+            watts = meta["lamp_sets"][0].get("watts")
+        return float(watts) if isinstance(watts, (int, float)) and watts > 0 else None
 
     @property
     def local_to_world(self) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Maps, diagrams and reports (layer L6); matplotlib lives only here.
 
 Everything draws on the Agg canvas (no pyplot state, no window): plan maps of fields with
-buildings and luminaires (:func:`field_map`, :func:`plan_map`), the "dark and unseen" map,
+the city in land-cover colours, luminaires and observers, a scale bar, north arrow and legend
+(:func:`field_map`, :func:`plan_map`), the "dark and unseen" map,
 side-by-side variant maps on one shared scale and difference maps (:func:`variant_maps`,
 :func:`difference_maps`, :func:`comparison_maps`), and the polar intensity diagram
 (:func:`plot_polar`).
@@ -12,11 +13,14 @@ side-by-side variant maps on one shared scale and difference maps (:func:`varian
 from __future__ import annotations
 
 from .compare import MapImage, comparison_maps, dark_unseen_panels, difference_maps, variant_maps
+from .furniture import add_north_arrow, add_scale_bar
+from .landcover import LAND_COVER_CLASSES, face_classes
 from .maps import (add_colorbar, building_outlines, dark_unseen_map, dark_unseen_values,
                    field_map, plan_map, vegetation_outlines, view_kind)
 from .polar import plot_polar
-from .style import (LUX_BREAKS, MapScale, category_scale, difference_scale, new_figure,
-                    save_figure, shared_scale)
+from .sheet import MapSheet, MapSpec, render_maps
+from .style import (LAND_COVER_STYLE, LUX_BREAKS, MapScale, category_scale, difference_scale,
+                    new_figure, plain_label, save_figure, shared_scale)
 
 __all__ = [
     "field_map",
@@ -33,6 +37,15 @@ __all__ = [
     "comparison_maps",
     "MapImage",
     "plot_polar",
+    "add_scale_bar",
+    "add_north_arrow",
+    "face_classes",
+    "LAND_COVER_CLASSES",
+    "LAND_COVER_STYLE",
+    "plain_label",
+    "MapSheet",
+    "MapSpec",
+    "render_maps",
     "LUX_BREAKS",
     "MapScale",
     "shared_scale",

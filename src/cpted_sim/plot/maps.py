@@ -5,7 +5,7 @@ Every function draws on the Agg canvas (:mod:`cpted_sim.plot.style`); nothing op
 
 from __future__ import annotations
 
-import re
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,8 +13,11 @@ import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 
 from ..errors import ParameterError
-from .style import (DARK_UNSEEN_CATEGORIES, MapScale, category_scale, new_figure, save_figure,
-                    shared_scale)
+from .furniture import add_legend, add_north_arrow, add_scale_bar, note_symbol
+from .landcover import (GROUND_WORDS, VEGETATION_WORDS, building_outlines, face_classes,
+                        ground_fills, vegetation_outlines)
+from .style import (DARK_UNSEEN_CATEGORIES, LAND_COVER_STYLE, MAP_DPI, MARKER_STYLE, MapScale,
+                    category_scale, new_figure, plain_label, save_figure, shared_scale)
 
 __all__ = [
     "building_outlines",
@@ -26,113 +29,41 @@ __all__ = [
     "field_map",
     "dark_unseen_values",
     "dark_unseen_map",
+    "draw_context",
+    "map_figure",
+    "finish_figure",
+    "VEGETATION_WORDS",
+    "GROUND_WORDS",
 ]
 
-#: Words of group names (case-insensitive, plural "s" ignored) drawn as vegetation (also groups whose material
-#: carries the tag ``"vegetation"`` or ``"hedge"``).
-VEGETATION_WORDS = ("tree", "hedge", "shrub", "bush", "vegetation", "canopy", "crown")
-
-#: Words of group names (case-insensitive, plural "s" ignored) taken as open ground.
-GROUND_WORDS = ("ground", "terrain", "road", "street", "pavement", "sidewalk", "path", "grass",
-                "lawn", "water", "plaza", "square", "floor", "surface")
+#: Scene layers already cut for a map window: (id(scene), extent) -> (weakref, layers).
+_LAYERS: dict = {}
 
 
-def _has_word(name: str, words) -> bool:
-    """Whether a word of ``name`` (split at anything but letters) is one of ``words``."""
-    toks = [t for t in re.split(r"[^a-z]+", name.lower()) if t]
-    return any(t in words or t.rstrip("s") in words for t in toks)
-
-
-def _vegetation_groups(scene) -> np.ndarray:
-    """(n_groups,) bool: groups drawn as vegetation (by name or material tag)."""
-    out = []
-    for g in scene.groups:
-        mat = scene.materials.get(g)
-        tags = set(getattr(mat, "tags", ()) or ())
-        out.append(_has_word(g, VEGETATION_WORDS) or bool(tags & {"vegetation", "hedge", "tree"}))
-    return np.array(out, dtype=bool)
-
-
-def _in_extent(tri, extent) -> np.ndarray:
-    if extent is None:
-        return np.ones(tri.shape[0], dtype=bool)
-    xmin, xmax, ymin, ymax = extent
-    lo = tri[:, :, :2].min(axis=1)
-    hi = tri[:, :, :2].max(axis=1)
-    return (hi[:, 0] >= xmin) & (lo[:, 0] <= xmax) & (hi[:, 1] >= ymin) & (lo[:, 1] <= ymax)
-
-
-def vegetation_outlines(scene, *, extent=None) -> np.ndarray:
-    """Plan triangles [m] (world) of the vegetation faces (trees, hedges), (k, 3, 2)."""
-    veg = _vegetation_groups(scene)[scene.face_group]
-    tri = scene.vertices[scene.faces] + scene.origin
-    keep = veg & _in_extent(tri, extent)
-    return np.ascontiguousarray(tri[keep][:, :, :2])
-
-
-def building_outlines(scene, *, extent=None, ground_tolerance: float = 0.5,
-                      ground_groups: Sequence[str] | None = None, min_wall: float = 1e-6):
-    """Plan projection of the scene's non-ground faces: roof fills and wall lines.
-
-    A face counts as open ground when a word of its group name is one of :data:`GROUND_WORDS`
-    (or is listed in ``ground_groups``), or when it faces up (|n_z| > 0.7) and lies within
-    ``ground_tolerance`` of the scene's lowest point. Vegetation (see
-    :func:`vegetation_outlines`) is left out too. Of the rest, faces that are not steep
-    (|n_z| >= 0.2: roofs, decks, canopies) are returned as plan triangles, steep faces (walls)
-    as their longest plan edge.
-
-    Parameters
-    ----------
-    scene : Scene
-        The scene.
-    extent : (xmin, xmax, ymin, ymax), optional
-        Keep only faces whose plan bounding box overlaps this window [m] (world).
-    ground_tolerance : float
-        Height above the scene's lowest point [m] below which up-facing faces are ground.
-    ground_groups : sequence of str, optional
-        Group names that are ground, in addition to the name rule.
-    min_wall : float
-        Wall segments shorter than this in plan, and roof triangles smaller than its square,
-        are dropped [m] (window reveals on a city map); segments that coincide (the two
-        triangles of a wall quad) are kept once.
-
-    Returns
-    -------
-    roofs : (k, 3, 2) float
-        Plan triangles [m] (world).
-    walls : (w, 2, 2) float
-        Plan segments [m] (world).
-    """
-    tri = scene.vertices[scene.faces] + scene.origin  # (n, 3, 3) world
-    nz = np.abs(scene.face_normals[:, 2])
-    names = [g.lower() for g in scene.groups]
-    extra = {g.lower() for g in (ground_groups or ())}
-    ground_group = np.array([_has_word(g, GROUND_WORDS) or g in extra for g in names],
-                            dtype=bool)
-    z_floor = float(scene.bounds[0, 2])
-    low = tri[:, :, 2].max(axis=1) <= z_floor + ground_tolerance
-    ground = ground_group[scene.face_group] | ((nz > 0.7) & low)
-    keep = ~ground & ~_vegetation_groups(scene)[scene.face_group] & _in_extent(tri, extent)
-    roofs = tri[keep & (nz >= 0.2)][:, :, :2]
-    a, b, c = roofs[:, 0], roofs[:, 1], roofs[:, 2]
-    plan_area = 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1])
-                             - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
-    roofs = roofs[plan_area > min_wall * min_wall]
-    wall_tri = tri[keep & (nz < 0.2)][:, :, :2]
-    if wall_tri.shape[0]:
-        edges = np.stack([wall_tri[:, [0, 1]], wall_tri[:, [1, 2]], wall_tri[:, [2, 0]]], axis=1)
-        length = np.linalg.norm(edges[:, :, 1] - edges[:, :, 0], axis=2)
-        walls = edges[np.arange(edges.shape[0]), np.argmax(length, axis=1)]
-        walls = walls[np.max(length, axis=1) > min_wall]
-        # the two triangles of a wall quad project to the same segment: keep it once
-        key = np.round(walls.reshape(-1, 4) / 1e-3).astype(np.int64)
-        swap = (key[:, 0] > key[:, 2]) | ((key[:, 0] == key[:, 2]) & (key[:, 1] > key[:, 3]))
-        key[swap] = key[swap][:, [2, 3, 0, 1]]
-        _, first = np.unique(key, axis=0, return_index=True)
-        walls = walls[np.sort(first)]
-    else:
-        walls = np.empty((0, 2, 2))
-    return np.ascontiguousarray(roofs), np.ascontiguousarray(walls)
+def _scene_layers(scene, extent):
+    """Land-cover fills, roofs, walls and vegetation of ``scene`` in ``extent`` (cached: every
+    panel of a report shows the same scene in the same window)."""
+    key = (id(scene), tuple(round(float(e), 6) for e in extent))
+    hit = _LAYERS.get(key)
+    if hit is not None and hit[0]() is scene:
+        return hit[1]
+    size = max(extent[1] - extent[0], extent[3] - extent[2])
+    ckey = (id(scene), "classes")
+    chit = _LAYERS.get(ckey)
+    classes = chit[1] if chit is not None and chit[0]() is scene else face_classes(scene)
+    roofs, walls = building_outlines(scene, extent=extent, min_wall=2e-3 * size, classes=classes)
+    veg = vegetation_outlines(scene, extent=extent, classes=classes)
+    fills = ground_fills(scene, extent=extent, classes=classes, min_area=(1e-3 * size) ** 2)
+    layers = (fills, roofs, walls, veg)
+    if len(_LAYERS) > 64:
+        _LAYERS.clear()
+    try:
+        ref = weakref.ref(scene)
+    except TypeError:
+        return layers
+    _LAYERS[key] = (ref, layers)
+    _LAYERS[ckey] = (ref, classes)
+    return layers
 
 
 def _grid_extent(grid) -> tuple[float, float, float, float]:
@@ -214,9 +145,9 @@ def panel_layout(grid, n: int = 1) -> tuple[tuple[float, float], int]:
     aspect = (ymax - ymin) / max(xmax - xmin, 1e-9)
     if aspect < 0.45:
         width = 8.0
-        return (width, float(np.clip(width * aspect + 0.9, 1.8, 5.0))), 1
+        return (width, float(np.clip(width * aspect + 0.45, 1.6, 5.0))), 1
     width = 4.6
-    return (width, float(np.clip(width * aspect + 0.6, 2.5, 6.5))), min(n, 3)
+    return (width, float(np.clip(width * aspect + 0.35, 2.3, 6.5))), min(n, 3)
 
 
 def view_kind(grid) -> str:
@@ -240,9 +171,8 @@ def _draw_values(ax, grid, values, scale: MapScale, contours: bool):
             x0, y0, dx, dy = grid.transform
             xs = x0 + dx * np.arange(cols)
             ys = y0 + dy * np.arange(rows)
-            cs = ax.contour(xs, ys, raster, levels=levels, colors="white", linewidths=0.6,
-                            alpha=0.85, zorder=2)
-            ax.clabel(cs, fmt="%g", fontsize=6, inline=True)
+            ax.contour(xs, ys, raster, levels=levels, colors="white", linewidths=0.5,
+                       alpha=0.7, zorder=2)
         return img
     pts = grid.points
     size = 22 if pts.shape[0] < 500 else 8 if pts.shape[0] < 5000 else 3
@@ -254,34 +184,100 @@ def _draw_values(ax, grid, values, scale: MapScale, contours: bool):
             return img
         return ax.scatter(s, pts[:, 2], c=values, cmap=scale.cmap, norm=scale.norm, s=size,
                           marker="s", edgecolors="none", zorder=1)
+    # a thin dark rim: pale values (lit and seen) stay visible on pale pavements
     return ax.scatter(pts[:, 0], pts[:, 1], c=values, cmap=scale.cmap, norm=scale.norm, s=size,
-                      edgecolors="none", zorder=1)
+                      edgecolors=(0.0, 0.0, 0.0, 0.45), linewidths=0.3 if size > 5 else 0.0,
+                      zorder=1)
+
+
+def _outline_segments(grid) -> np.ndarray:
+    """(k, 2, 2) float: the cell edges [m] between a plan raster's cells with a point and those
+    without (the calculation area's outline, holes included)."""
+    rows, cols = grid.shape
+    inside = np.zeros((rows + 2, cols + 2), dtype=bool)
+    inside[1:-1, 1:-1] = np.isfinite(grid.to_raster(np.zeros(grid.n_points)))
+    x0, y0, dx, dy = grid.transform
+    # cell (r, c) of the padded raster spans x0 + (c - 1.5 .. c - 0.5) dx, likewise in y
+    r, c = np.nonzero(inside[1:, :] != inside[:-1, :])   # edge between rows r and r + 1
+    y = y0 + (r - 0.5) * dy
+    xa, xb = x0 + (c - 1.5) * dx, x0 + (c - 0.5) * dx
+    horiz = np.stack([np.column_stack([xa, y]), np.column_stack([xb, y])], axis=1)
+    r, c = np.nonzero(inside[:, 1:] != inside[:, :-1])   # edge between columns c and c + 1
+    x = x0 + (c - 0.5) * dx
+    ya, yb = y0 + (r - 1.5) * dy, y0 + (r - 0.5) * dy
+    vert = np.stack([np.column_stack([x, ya]), np.column_stack([x, yb])], axis=1)
+    return np.concatenate([horiz, vert]).reshape(-1, 2, 2)
+
+
+def _draw_outline(ax, grid):
+    """The outline of a plan raster's calculation area (its cells with a point), dashed."""
+    if not _is_raster(grid):
+        return
+    seg = _outline_segments(grid)
+    if not seg.shape[0]:
+        return
+    style, width, colour, _, _ = MARKER_STYLE["outline"]
+    ax.add_collection(LineCollection(seg, colors=colour, linewidths=width, linestyles=style,
+                                     zorder=4, gid="area_outline"), autolim=False)
+    note_symbol(ax, "outline")
 
 
 def _draw_scene(ax, scene, extent):
-    size = max(extent[1] - extent[0], extent[3] - extent[2])
-    roofs, walls = building_outlines(scene, extent=extent, min_wall=2e-3 * size)
+    fills, roofs, walls, veg = _scene_layers(scene, extent)
+    for z, (name, tri) in enumerate(fills.items()):
+        colour = LAND_COVER_STYLE[name][0]
+        # one collection per class, no edges and no antialiasing: seamless and cheap
+        ax.add_collection(PolyCollection(tri, facecolors=colour, edgecolors="none",
+                                         antialiaseds=False, zorder=0.2 + 0.05 * z),
+                          autolim=False)
+        note_symbol(ax, name)
+    building = LAND_COVER_STYLE["building"][0]
     if roofs.shape[0]:
         # opaque and under the values: data on a grid under a deck stays visible
-        ax.add_collection(PolyCollection(roofs, facecolors="#c9cacd", edgecolors="#c9cacd",
-                                         linewidths=0.3, zorder=0.5))
-    veg = vegetation_outlines(scene, extent=extent)
+        ax.add_collection(PolyCollection(roofs, facecolors=building, edgecolors="none",
+                                         antialiaseds=False, zorder=0.5), autolim=False)
     if veg.shape[0]:  # translucent over the values: what lies under a crown stays readable
-        ax.add_collection(PolyCollection(veg, facecolors=(0.23, 0.49, 0.27, 0.22),
-                                         edgecolors="none", zorder=2.5))
+        ax.add_collection(PolyCollection(veg, facecolors=LAND_COVER_STYLE["vegetation"][0],
+                                         edgecolors="none", antialiaseds=False, zorder=2.5),
+                          autolim=False)
+        note_symbol(ax, "vegetation")
     if walls.shape[0]:
-        ax.add_collection(LineCollection(walls, colors=(0.15, 0.15, 0.17, 0.9), linewidths=0.7,
-                                         zorder=3))
+        ax.add_collection(LineCollection(walls, colors=(0.2, 0.19, 0.18, 0.9), linewidths=0.6,
+                                         zorder=3), autolim=False)
+    if roofs.shape[0] or walls.shape[0]:
+        note_symbol(ax, "building")
+
+
+def _positions(items) -> np.ndarray:
+    if items is None:
+        return np.empty((0, 3))
+    pos = getattr(items, "positions", None)  # an ObserverSet
+    if pos is None:
+        pos = [np.asarray(getattr(it, "position", it), dtype=np.float64)[:3] for it in items]
+    pos = np.asarray(pos, dtype=np.float64).reshape(-1, 3)
+    return pos
+
+
+def _inside(pos, extent) -> np.ndarray:
+    xmin, xmax, ymin, ymax = extent
+    return (pos[:, 0] >= xmin) & (pos[:, 0] <= xmax) & (pos[:, 1] >= ymin) & (pos[:, 1] <= ymax)
+
+
+def _draw_markers(ax, key: str, x, y):
+    marker, size, face, edge, label = MARKER_STYLE[key]
+    ax.scatter(x, y, marker=marker, s=size, c=face, edgecolors=edge, linewidths=0.6,
+               zorder=5 if key == "luminaire" else 4.5, label=key)
+    note_symbol(ax, key)
 
 
 def _draw_luminaires(ax, luminaires, extent, names: bool):
-    pos = np.array([np.asarray(lum.position, dtype=np.float64)[:3] for lum in luminaires])
+    pos = _positions(luminaires)
     if pos.size == 0:
         return
-    xmin, xmax, ymin, ymax = extent
-    inside = (pos[:, 0] >= xmin) & (pos[:, 0] <= xmax) & (pos[:, 1] >= ymin) & (pos[:, 1] <= ymax)
-    ax.scatter(pos[inside, 0], pos[inside, 1], marker="*", s=90, c="#ffd400", edgecolors="black",
-               linewidths=0.6, zorder=5, label="luminaire")
+    inside = _inside(pos, extent)
+    if not inside.any():
+        return
+    _draw_markers(ax, "luminaire", pos[inside, 0], pos[inside, 1])
     if names:
         for lum, p, ok in zip(luminaires, pos, inside):
             if ok and getattr(lum, "name", None):
@@ -291,7 +287,8 @@ def _draw_luminaires(ax, luminaires, extent, names: bool):
 
 def plan_map(ax, field, *, values=None, scene=None, luminaires: Sequence = (),
              scale: MapScale | None = None, contours: bool = True, title: str | None = None,
-             luminaire_names: bool = False):
+             luminaire_names: bool = False, observers=None, outline: bool = True,
+             furniture: bool = True):
     """Draw one field in plan view on ``ax``.
 
     Parameters
@@ -304,7 +301,10 @@ def plan_map(ax, field, *, values=None, scene=None, luminaires: Sequence = (),
     values : (n,) float, optional
         Values to draw instead of ``field.values`` (same grid), e.g. categories.
     scene : Scene, optional
-        Buildings drawn over the map: roofs as translucent grey, walls as dark lines.
+        The city under the values, in the colours of
+        :data:`~cpted_sim.plot.style.LAND_COVER_STYLE` (roads, pavements, grass, water under
+        the values, buildings as roof fills and wall lines, vegetation translucent over them;
+        see :mod:`cpted_sim.plot.landcover` for how faces get their class).
     luminaires : sequence of Luminaire
         Drawn as yellow stars at their plan positions [m].
     scale : MapScale, optional
@@ -315,6 +315,12 @@ def plan_map(ax, field, *, values=None, scene=None, luminaires: Sequence = (),
         Panel title.
     luminaire_names : bool
         Write each luminaire's name beside its marker.
+    observers : ObserverSet or (n, 3) float, optional
+        Observers (windows, doors, walkers) drawn as small blue triangles [m].
+    outline : bool
+        Draw the outline of a plan raster's calculation area (dashed).
+    furniture : bool
+        Draw a scale bar and (in plan) a north arrow (+y is north).
 
     Returns
     -------
@@ -327,25 +333,47 @@ def plan_map(ax, field, *, values=None, scene=None, luminaires: Sequence = (),
     if vals.shape != (grid.n_points,):
         raise ParameterError(f"values: expected {grid.n_points} values, got {vals.shape}")
     mappable = _draw_values(ax, grid, vals, scale, contours)
+    draw_context(ax, grid, scene=scene, luminaires=luminaires, observers=observers,
+                 luminaire_names=luminaire_names, outline=outline, furniture=furniture,
+                 title=title)
+    return mappable
+
+
+def draw_context(ax, grid, *, scene=None, luminaires: Sequence = (), observers=None,
+                 luminaire_names: bool = False, outline: bool = True, furniture: bool = True,
+                 title: str | None = None) -> None:
+    """Everything of a map panel but the values: the city, outline, observers, luminaires,
+    limits, scale bar, north arrow and title (see :func:`plan_map` for the arguments)."""
     axis = None if _is_raster(grid) else _elevation_axis(grid)
     if axis is None:
         extent = _padded(_grid_extent(grid))
         if scene is not None:
             _draw_scene(ax, scene, extent)
+        if outline:
+            _draw_outline(ax, grid)
+        obs = _positions(observers)
+        if obs.shape[0]:
+            inside = _inside(obs, extent)
+            if inside.any():
+                _draw_markers(ax, "observer", obs[inside, 0], obs[inside, 1])
         if luminaires:
             _draw_luminaires(ax, luminaires, extent, luminaire_names)
         ax.set_xlim(extent[0], extent[1])
         ax.set_ylim(extent[2], extent[3])
-        ax.set_xlabel("x [m]")
-        ax.set_ylabel("y [m]")
+        ax.set_aspect("equal")
+        # a plan map reads by its scale bar and north arrow, not by coordinate ticks
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if furniture:
+            add_scale_bar(ax)
+            add_north_arrow(ax)
     else:
         _elevation_frame(ax, grid, axis, luminaires, luminaire_names)
-    ax.set_aspect("equal")
-    ax.ticklabel_format(useOffset=False, style="plain")
-    ax.tick_params(labelsize=7)
+        ax.set_aspect("equal")
+        ax.ticklabel_format(useOffset=False, style="plain")
+        ax.tick_params(labelsize=7)  # metre axes (along, height): no scale bar, no north
     if title:
-        ax.set_title(title, fontsize=9)
-    return mappable
+        ax.set_title(title, fontsize=9, pad=3)
 
 
 def _elevation_frame(ax, grid, axis, luminaires, names: bool):
@@ -356,12 +384,11 @@ def _elevation_frame(ax, grid, axis, luminaires, names: bool):
     smin, smax = float(s.min()), float(s.max())
     top = float(pts[:, 2].max())
     if luminaires:
-        pos = np.array([np.asarray(lum.position, dtype=np.float64)[:3] for lum in luminaires])
+        pos = _positions(luminaires)
         ls = (pos[:, :2] - centre) @ axis
         inside = (ls >= smin - 1.0) & (ls <= smax + 1.0)
         if inside.any():
-            ax.scatter(ls[inside], pos[inside, 2], marker="*", s=90, c="#ffd400",
-                       edgecolors="black", linewidths=0.6, zorder=5)
+            _draw_markers(ax, "luminaire", ls[inside], pos[inside, 2])
             top = max(top, float(pos[inside, 2].max()))
             if names:
                 for lum, x, z in zip(np.asarray(luminaires, dtype=object)[inside], ls[inside],
@@ -372,26 +399,74 @@ def _elevation_frame(ax, grid, axis, luminaires, names: bool):
     ax.set_xlim(smin - pad, smax + pad)
     ax.set_ylim(min(0.0, float(pts[:, 2].min())) - 0.5, top + 1.0)
     ax.axhline(0.0, color=(0.3, 0.3, 0.3), linewidth=0.6, zorder=0)
-    ax.set_xlabel(f"along ({axis[0]:+.2f}, {axis[1]:+.2f}) [m]")
-    ax.set_ylabel("z [m]")
+    ax.set_xlabel(f"along the façade, towards ({axis[0]:+.2f}, {axis[1]:+.2f}) [m]", fontsize=7)
+    ax.set_ylabel("height [m]", fontsize=7)
 
 
 def add_colorbar(fig, mappable, axes, scale: MapScale):
-    """A colour bar for ``scale`` beside ``axes`` (one bar shared by every panel)."""
-    cb = fig.colorbar(mappable, ax=axes, shrink=0.85, extend=scale.extend,
-                      ticks=list(scale.ticks) if scale.ticks is not None else None)
-    if scale.tick_labels is not None:
-        cb.ax.set_yticklabels(list(scale.tick_labels), fontsize=7)
+    """A colour bar for ``scale`` beside ``axes`` (one bar shared by every panel).
+
+    Its label is the plain-language name and unit of the quantity (``scale.label``). On a
+    figure of :func:`~cpted_sim.plot.style.new_figure` the bar takes the column kept for it.
+    """
+    layout = getattr(fig, "_cpted_layout", None)
+    ticks = list(scale.ticks) if scale.ticks is not None else None
+    if layout is not None and layout.colorbar is not None:
+        cax = fig.add_axes(layout.colorbar)
+        cb = fig.colorbar(mappable, cax=cax, extend=scale.extend, ticks=ticks)
     else:
-        cb.ax.tick_params(labelsize=7)
-    cb.set_label(scale.label, fontsize=8)
+        cb = fig.colorbar(mappable, ax=axes, shrink=0.85, extend=scale.extend, ticks=ticks)
+    _label_colorbar(cb, scale, ticks)
+    cb.ax.set_gid("colorbar")
     return cb
+
+
+def update_colorbar(cb, mappable, scale: MapScale) -> bool:
+    """Show ``scale`` on an existing colour bar (same extension); False when it cannot."""
+    if cb.extend != scale.extend:
+        return False
+    cb.update_normal(mappable)
+    ticks = list(scale.ticks) if scale.ticks is not None else None
+    if ticks is not None:
+        cb.set_ticks(ticks)
+    _label_colorbar(cb, scale, ticks)
+    return True
+
+
+def _label_colorbar(cb, scale: MapScale, ticks) -> None:
+    if scale.tick_labels is not None:
+        cb.set_ticks(ticks, labels=list(scale.tick_labels))
+    cb.ax.tick_params(labelsize=7)
+    cb.set_label(scale.label, fontsize=8)
+
+
+def map_figure(grid, n: int = 1, *, symbols: bool = True, suptitle: bool = False):
+    """A figure for ``n`` map panels of ``grid`` (:func:`~cpted_sim.plot.style.new_figure`
+    with the panel size, tick room and legend rows that suit the view)."""
+    size, ncols = panel_layout(grid, n)
+    elevation = view_kind(grid) == "elevation"
+    rows = (2 if symbols else 1) if not elevation else (1 if symbols else 0)
+    return new_figure(n, panel_size=size, ncols=ncols, ticks=elevation, legend_rows=rows,
+                      suptitle=suptitle)
+
+
+def finish_figure(fig, axes, mappable, scale: MapScale, path=None, *, title=None,
+                  dpi: int = MAP_DPI):
+    """Colour bar, legend and title of a map figure; saved as PNG when ``path`` is given."""
+    add_colorbar(fig, mappable, axes, scale)
+    add_legend(fig, axes)
+    if title:
+        fig.suptitle(title, fontsize=10, y=0.995, va="top")
+    if path is None:
+        return fig
+    return save_figure(fig, Path(path), dpi=dpi)
 
 
 def field_map(field, path=None, *, scene=None, luminaires: Sequence = (),
               scale: MapScale | None = None, contours: bool = True, title: str | None = None,
-              dpi: int = 110):
-    """A one-panel plan map of ``field`` with a colour bar, saved as PNG when ``path`` is given.
+              dpi: int = MAP_DPI, observers=None):
+    """A one-panel plan map of ``field`` with a colour bar, scale bar, north arrow and legend,
+    saved as PNG when ``path`` is given.
 
     Returns
     -------
@@ -399,13 +474,11 @@ def field_map(field, path=None, *, scene=None, luminaires: Sequence = (),
         The PNG written (the figure is released), or the figure when ``path`` is None.
     """
     scale = scale or shared_scale([field])
-    fig, (ax,) = new_figure(1, panel_size=panel_layout(field.grid)[0])
+    has = scene is not None or bool(luminaires) or observers is not None
+    fig, (ax,) = map_figure(field.grid, 1, symbols=has)
     m = plan_map(ax, field, scene=scene, luminaires=luminaires, scale=scale, contours=contours,
-                 title=title or field.quantity)
-    add_colorbar(fig, m, [ax], scale)
-    if path is None:
-        return fig
-    return save_figure(fig, Path(path), dpi=dpi)
+                 title=title or plain_label(field.quantity), observers=observers)
+    return finish_figure(fig, [ax], m, scale, path, dpi=dpi)
 
 
 def dark_unseen_values(fields: dict) -> tuple[np.ndarray, MapScale] | None:
@@ -420,17 +493,17 @@ def dark_unseen_values(fields: dict) -> tuple[np.ndarray, MapScale] | None:
         unseen = np.asarray(fields["unobserved"].values, dtype=np.float64)
         code = (dark > 0.5).astype(np.float64) + 2.0 * (unseen > 0.5)
         code[~(np.isfinite(dark) & np.isfinite(unseen))] = np.nan
-        return code, category_scale(DARK_UNSEEN_CATEGORIES)
+        return code, category_scale(DARK_UNSEEN_CATEGORIES, label="Light and sight at night")
     if "dark_and_unseen" in fields:
         flag = np.asarray(fields["dark_and_unseen"].values, dtype=np.float64)
         code = np.where(np.isfinite(flag), (flag > 0.5).astype(np.float64), np.nan)
         cats = (("lit or seen", DARK_UNSEEN_CATEGORIES[0][1]), DARK_UNSEEN_CATEGORIES[3])
-        return code, category_scale(cats)
+        return code, category_scale(cats, label="Light and sight at night")
     return None
 
 
 def dark_unseen_map(fields: dict, path=None, *, scene=None, luminaires: Sequence = (),
-                    title: str = "dark and unseen", dpi: int = 110):
+                    title: str = "dark and unseen", dpi: int = MAP_DPI, observers=None):
     """A one-panel "dark and unseen" category map (see :func:`dark_unseen_values`).
 
     Raises
@@ -444,10 +517,8 @@ def dark_unseen_map(fields: dict, path=None, *, scene=None, luminaires: Sequence
                              f"got {sorted(fields)}")
     code, scale = got
     ref = fields["dark_and_unseen"] if "dark_and_unseen" in fields else fields["dark"]
-    fig, (ax,) = new_figure(1, panel_size=panel_layout(ref.grid)[0])
+    has = scene is not None or bool(luminaires) or observers is not None
+    fig, (ax,) = map_figure(ref.grid, 1, symbols=has)
     m = plan_map(ax, ref, values=code, scene=scene, luminaires=luminaires, scale=scale,
-                 contours=False, title=title)
-    add_colorbar(fig, m, [ax], scale)
-    if path is None:
-        return fig
-    return save_figure(fig, Path(path), dpi=dpi)
+                 contours=False, title=title, observers=observers)
+    return finish_figure(fig, [ax], m, scale, path, dpi=dpi)

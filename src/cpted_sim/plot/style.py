@@ -30,6 +30,12 @@ __all__ = [
     "save_figure",
     "BOOLEAN_QUANTITIES",
     "DARK_UNSEEN_CATEGORIES",
+    "LAND_COVER_STYLE",
+    "MARKER_STYLE",
+    "QUANTITY_NAMES",
+    "plain_label",
+    "difference_label",
+    "MAP_DPI",
 ]
 
 log = logging.getLogger(__name__)
@@ -52,6 +58,72 @@ DARK_UNSEEN_CATEGORIES = (
 )
 
 COUNT_QUANTITIES = ("surveillance_count", "night_surveillance_count")
+
+#: Resolution of the report's PNG maps [dots per inch]: enough for a printed A4 page.
+MAP_DPI = 100
+
+#: One cartographic style for every map: the fill colour and legend label of each land-cover
+#: class (:mod:`cpted_sim.plot.landcover`). Quiet, light tones, so that the values (inferno,
+#: viridis) stay the loudest thing on the map; buildings are the darkest fill, roads a neutral
+#: grey, pavements a warm sand, grass a pale green, water a pale blue, tree crowns and hedges a
+#: translucent green drawn over the values.
+LAND_COVER_STYLE = {
+    "road": ("#cdcdcd", "road"),
+    "pavement": ("#ece3cf", "pavement or path"),
+    "grass": ("#dcebd0", "grass or garden"),
+    "water": ("#a9cbe6", "water"),
+    "building": ("#9d968e", "building"),
+    "vegetation": ((0.23, 0.49, 0.27, 0.30), "tree or hedge"),
+}
+
+#: Marker style and legend label of the point symbols: (marker, size, face, edge, label).
+MARKER_STYLE = {
+    "luminaire": ("*", 90, "#ffd400", "black", "street light"),
+    "observer": ("^", 14, "#1f4e9c", "white", "observer (window, door or walker)"),
+    "outline": ("--", 1.1, "#2b2b2b", None, "calculation area"),
+}
+
+#: Plain-language names of the mapped quantities, for colour bars and captions.
+QUANTITY_NAMES = {
+    "E_h": "Horizontal illuminance",
+    "E_v": "Vertical illuminance",
+    "E_sc": "Semi-cylindrical illuminance",
+    "E_hs": "Hemispherical illuminance",
+    "E_cyl": "Cylindrical illuminance",
+    "E_plane": "Illuminance on the surface",
+    "E_h_indirect": "Horizontal illuminance from reflections",
+    "surveillance_count": "Number of observers who see the point",
+    "night_surveillance_count": "Number of observers who see the point\nand could recognise a face at night",
+    "surveillance_weight": "Weighted number of observers who see the point",
+    "nearest_observer_distance": "Distance to the nearest observer who sees the point",
+    "concealment": "Hiding place beside a route (1 = yes)",
+    "reveal_distance": "Distance at which a walker first sees the point",
+    "recognition_distance": "Distance at which a face can be recognised",
+    "dark": "Too dark (1 = yes)",
+    "unobserved": "Seen by nobody (1 = yes)",
+    "dark_and_unseen": "Dark and unseen",
+}
+
+_UNIT_WORDS = {"1": "", "": "", "class": ""}
+
+
+def plain_label(quantity: str, unit: str = "") -> str:
+    """The colour-bar label of ``quantity``: its plain name and unit, ``"Horizontal illuminance [lx]"``.
+
+    Quantities without a plain name keep their code name; dimensionless units are left out.
+    """
+    name = QUANTITY_NAMES.get(quantity, quantity.replace("_", " "))
+    u = _UNIT_WORDS.get(unit, unit)
+    return f"{name} [{u}]" if u else name
+
+
+def difference_label(quantity: str, unit: str = "") -> str:
+    """The colour-bar label of a difference map: ``"Change in horizontal illuminance [lx]"``."""
+    q = quantity.removeprefix("delta_")
+    name = QUANTITY_NAMES.get(q, q.replace("_", " "))
+    name = name[0].lower() + name[1:] if name[:2] != name[:2].upper() else name
+    u = _UNIT_WORDS.get(unit, unit)
+    return f"Change in {name}" + (f" [{u}]" if u else "") + "\n(variant − base; 0 = no change)"
 
 
 @dataclass(frozen=True)
@@ -100,7 +172,7 @@ def _finite_values(fields: Sequence) -> np.ndarray:
 
 
 def _label(quantity: str, unit: str) -> str:
-    return f"{quantity} [{unit}]" if unit not in ("", "1") else quantity
+    return plain_label(quantity, unit)
 
 
 def shared_scale(fields: Sequence, *, quantity: str | None = None) -> MapScale:
@@ -170,21 +242,25 @@ def shared_scale(fields: Sequence, *, quantity: str | None = None) -> MapScale:
     return MapScale(_cmap("viridis"), Normalize(vmin, vmax), label, "linear")
 
 
-def difference_scale(fields: Sequence, *, label: str | None = None) -> MapScale:
+def difference_scale(fields: Sequence, *, label: str | None = None,
+                     least: float = 0.01) -> MapScale:
     """A diverging scale centred on 0 for variant-minus-base fields (``RdBu_r``).
 
-    The limits are symmetric, ± the largest absolute difference over all ``fields``, so every
-    difference panel of a report reads on the same scale and white always means "no change".
+    The limits are symmetric, ± the largest absolute difference over all ``fields`` but at
+    least ``least`` (in the fields' unit), so every difference panel of a report reads on the
+    same scale, white always means "no change", and rounding noise (1e-5 lx) stays white
+    instead of filling the scale.
     """
     fields = list(fields)
     if not fields:
         raise ParameterError("fields: expected at least one difference Field")
     v = _finite_values(fields)
     lim = float(np.abs(v).max()) if v.size else 0.0
+    lim = max(lim, float(least)) if least > 0.0 else lim
     if lim == 0.0:
         lim = 1.0
     f0 = fields[0]
-    lab = label or _label(f0.quantity, f0.unit)
+    lab = label or difference_label(f0.quantity, f0.unit)
     return MapScale(_cmap("RdBu_r"), Normalize(-lim, lim), lab, "difference")
 
 
@@ -198,23 +274,93 @@ def category_scale(categories: Sequence[tuple[str, str]], *, label: str = "") ->
                     tick_labels=names)
 
 
+#: Margins of a map panel [in]: title above; tick labels (elevation views only) left and below.
+_TITLE_H = 0.28
+_TICKS_W, _TICKS_H = 0.55, 0.42
+_PAD = 0.06
+#: Room right of the panels for the colour bar and its labels [in].
+_CBAR_W = 1.45
+#: Height of one row of the legend below the panels [in].
+_LEGEND_ROW_H = 0.24
+
+
+@dataclass
+class MapLayout:
+    """Where the colour bar and the legend of a map figure go (figure fractions)."""
+
+    colorbar: tuple | None
+    legend_y: float
+    legend_rows: int
+
+
 def new_figure(n_panels: int = 1, *, panel_size: tuple[float, float] = (4.6, 4.0),
-               ncols: int | None = None) -> tuple[Figure, list]:
-    """A figure on the Agg canvas with ``n_panels`` axes in a row (wrapping after ``ncols``)."""
+               ncols: int | None = None, ticks: bool = True, colorbar: bool = True,
+               legend_rows: int = 0, suptitle: bool = False) -> tuple[Figure, list]:
+    """A figure on the Agg canvas with ``n_panels`` axes in a row (wrapping after ``ncols``).
+
+    The panels are placed by a fixed layout (no constrained layout: measuring every tick label
+    of every panel was most of the time a report spent on its maps): a band for the title
+    above each panel, room for tick labels when ``ticks``, a column on the right for the colour
+    bar (:func:`cpted_sim.plot.maps.add_colorbar`) and ``legend_rows`` rows for the legend below
+    (:func:`cpted_sim.plot.furniture.add_legend`).
+
+    Parameters
+    ----------
+    n_panels : int
+        Number of map panels.
+    panel_size : (float, float)
+        Size of one panel with its title and tick labels [in].
+    ncols : int, optional
+        Panels per row (default up to 3).
+    ticks : bool
+        Leave room for tick labels (elevation views); plan maps carry a scale bar instead.
+    colorbar : bool
+        Leave room for a colour bar on the right.
+    legend_rows : int
+        Rows of legend entries below the panels.
+    suptitle : bool
+        Leave room for a figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : list of Axes
+    """
     ncols = max(1, min(n_panels, ncols or 3))
     nrows = int(np.ceil(n_panels / ncols))
-    fig = Figure(figsize=(panel_size[0] * ncols + 0.8, panel_size[1] * nrows),
-                 layout="constrained")
+    pw, ph = panel_size
+    top = 0.32 if suptitle else 0.0
+    bottom = legend_rows * _LEGEND_ROW_H + (0.1 if legend_rows else 0.04)
+    right = _CBAR_W if colorbar else 0.1
+    W = pw * ncols + right + 0.06
+    H = ph * nrows + top + bottom
+    fig = Figure(figsize=(W, H))
     FigureCanvasAgg(fig)
-    axes = [fig.add_subplot(nrows, ncols, i + 1) for i in range(n_panels)]
+    left_in = _TICKS_W if ticks else _PAD
+    below_in = _TICKS_H if ticks else _PAD
+    axes = []
+    for i in range(n_panels):
+        r, c = divmod(i, ncols)
+        x0 = 0.06 + c * pw + left_in
+        y0 = bottom + (nrows - 1 - r) * ph + below_in
+        w = pw - left_in - _PAD
+        h = ph - below_in - _TITLE_H
+        axes.append(fig.add_axes((x0 / W, y0 / H, w / W, h / H)))
+    cbar = None
+    if colorbar:
+        y0 = bottom + _TICKS_H * ticks + 0.1
+        y1 = H - top - _TITLE_H - 0.05
+        cbar = ((0.06 + pw * ncols + 0.15) / W, y0 / H, 0.17 / W, max(y1 - y0, 0.5) / H)
+    fig._cpted_layout = MapLayout(cbar, 0.02 / H, legend_rows)
     return fig, axes
 
 
 def save_figure(fig: Figure, path, *, dpi: int = 110) -> Path:
-    """Save ``fig`` as PNG to ``path`` and release it (the figure is cleared afterwards)."""
+    """Save ``fig`` as PNG to ``path``; drop the figure afterwards (nothing else holds it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi, facecolor="white")
-    fig.clear()
+    # no fig.clear(): clearing rebuilt every axis (a tenth of the drawing time); the figure
+    # holds no global state (no pyplot) and goes with its last reference
     log.debug("wrote %s", path)
     return path

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the specs live in model.py, which imports this module
 
 __all__ = ["AddLuminaire", "MoveLuminaire", "AimLuminaire", "RemoveLuminaire",
            "ReplacePhotometry", "AddGeometry", "RemoveGeometry", "SetMaterial", "AddObservers",
-           "RemoveObservers", "CHANGE_TYPES"]
+           "RemoveObservers", "SetSchedule", "CHANGE_TYPES"]
 
 
 def _replace_lum(sc, name: str, **kw):
@@ -182,6 +182,21 @@ class RemoveObservers:
         return replace(sc, observers=tuple(o for o in sc.observers if o.name != self.name))
 
 
+@dataclass(frozen=True)
+class SetSchedule:
+    """Give luminaires (default: every one) a dimming schedule of the scenario's
+    ``[[schedules]]``, or ``"always"`` (full output all night); issue 18."""
+
+    schedule: str
+    luminaires: tuple[str, ...] = ()
+    op = "set_schedule"
+
+    def apply(self, sc):
+        from .schedule import set_schedule
+
+        return set_schedule(sc, self.schedule, self.luminaires)
+
+
 CHANGE_TYPES = {c.op: c for c in (AddLuminaire, MoveLuminaire, AimLuminaire, RemoveLuminaire,
                                   ReplacePhotometry, AddGeometry, RemoveGeometry, SetMaterial,
-                                  AddObservers, RemoveObservers)}
+                                  AddObservers, RemoveObservers, SetSchedule)}

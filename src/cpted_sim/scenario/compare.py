@@ -64,11 +64,19 @@ class Comparison:
     table: list
     verdicts: dict
 
-    def to_report(self, out_dir, **options) -> dict[str, Path]:
+    def to_report(self, out_dir, *, maps: bool = True, **options) -> dict[str, Path]:
         """Write the report (HTML, Markdown, CSV, JSON, NPZ, PNG maps) into ``out_dir``.
 
-        The same as ``cpted_sim.write_report(self, out_dir, **options)``
-        (:func:`cpted_sim.io.report.write_report`, which takes the ``options``).
+        The same as ``cpted_sim.write_report(self, out_dir, maps=maps, **options)``.
+
+        Parameters
+        ----------
+        out_dir : path-like
+            The report's folder.
+        maps : bool
+            Draw the maps (False: tables and data files only, a fast report).
+        **options
+            Passed to :func:`cpted_sim.io.report.write_report` (``dpi``, ``meshes``, ...).
 
         Returns
         -------
@@ -76,13 +84,13 @@ class Comparison:
             The written files by kind.
         """
         # The report writer lives in io/ (layer L6) and this module in scenario/ (L5): the
-        # one-way layer rule (docs/architecture.md, "Layers") lets io call down but not this
-        # module call up, so cpted_sim.io registers its writer here when it is imported (the
-        # package root imports it, so it is always there once ``cpted_sim`` is).
+        # one-way layer rule (docs/architecture.md §2) lets io call down but not this module
+        # call up, so cpted_sim.io registers its writer here when it is imported (the package
+        # root imports it, so it is always there once ``cpted_sim`` is).
         if _REPORT_WRITER is None:
             raise ParameterError("no report writer is registered: import cpted_sim (or "
                                  "cpted_sim.io) before calling to_report")
-        return _REPORT_WRITER(self, out_dir, **options)
+        return _REPORT_WRITER(self, out_dir, maps=maps, **options)
 
     def metric(self, variant: str, area: str, metric: str) -> dict:
         """The table row of ``variant``, ``area``, ``metric`` (ParameterError when absent)."""

@@ -470,6 +470,8 @@ class Scenario:
         Loaded mesh scenes by absolute path (filled by the file loader; not compared).
     variant_description : str
         The applied variant's description (set by :meth:`Variant.apply`; not compared).
+    hours : HoursSpec or None
+        Schedules, presence, obtrusive light, energy (:mod:`cpted_sim.scenario.schedule`).
     """
 
     name: str
@@ -487,6 +489,7 @@ class Scenario:
     description: str = ""
     assets: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     variant_description: str = field(default="", compare=False)
+    hours: Any = None
 
     def __post_init__(self):
         for attr in ("luminaires", "areas", "observers", "variants", "removed_groups",
@@ -645,7 +648,8 @@ class ScenarioResult:
     settings: Mapping[str, Any]
     elapsed_s: float
     warnings: tuple[str, ...] = ()
-    observers: Any = field(default=None, compare=False)  # the run's ObserverSet, or None
+    observers: Any = field(default=None, compare=False, repr=False)  # the run's ObserverSet
+    hours: Any = None      # scenario.schedule.HoursResult when the scenario has [hours]
 
 
 def spec_fields(obj) -> dict[str, Any]:

@@ -151,10 +151,12 @@ def build_luminaires(scenario: m.Scenario, scene: Scene | None = None) -> tuple:
         specs = terrain.place_luminaires(scenario, scene if scene is not None
                                          else build_scene(scenario))
     cache: dict = {}
+    power = getattr(scenario.hours, "power", None) or {}      # issue 18: [W], for D_P, D_E
     return tuple(
         Luminaire(_distribution(s.photometry, scenario.assets, cache), np.array(s.position),
                   azimuth=s.azimuth, tilt=s.tilt, spin=s.spin,
-                  maintenance_factor=s.maintenance_factor, flux_scale=s.flux_scale, name=s.name)
+                  maintenance_factor=s.maintenance_factor, flux_scale=s.flux_scale, name=s.name,
+                  power=power.get(s.name))
         for s in specs)
 
 
@@ -456,6 +458,10 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         caught = stack.enter_context(warnings.catch_warnings(record=True))
         warnings.simplefilter("always")
         scene, lums, observers, areas = _compute(scenario, quiet)
+        if scenario.hours is not None:  # issue 18: the hours of the night
+            from .schedule import run_hours
+
+            hours = run_hours(scenario, scene, lums, observers, areas, quiet)
     found = _replay(caught)
     if strict and found:
         raise StrictWarningsError(f"strict: {len(found)} warnings (first: {found[0]})")
@@ -468,7 +474,8 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
         "provenance": run_provenance(scenario),
     }
     return m.ScenarioResult(scenario.name, scenario.variant, scene, lums, areas, settings,
-                            time.perf_counter() - t0, warnings=found, observers=observers)
+                            time.perf_counter() - t0, warnings=found, observers=observers,
+                            hours=hours if scenario.hours is not None else None)
 
 
 def _replay(caught) -> tuple[str, ...]:

@@ -11,10 +11,13 @@ from .graph import VisibilityGraph, hh_integration, visibility_graph
 from . import isovist, surveillance   # the modules; cpted_sim.isovist etc. are the functions
 from .isovist import IsovistResult
 from .night import (
+    CREST_PRESENCE,
     DEFAULT_RECOGNITION,
     RecognitionThreshold,
     night_surveillance,
     night_surveillance_fields,
+    presence_weights,
+    with_presence,
 )
 from .observers import ObserverSet
 from .route import Concealment, Entrapment, RouteProspect, concealment, entrapment, route_prospect
@@ -34,6 +37,9 @@ __all__ = [
     "night_surveillance_fields",
     "RecognitionThreshold",
     "DEFAULT_RECOGNITION",
+    "CREST_PRESENCE",
+    "presence_weights",
+    "with_presence",
     "route_prospect",
     "RouteProspect",
     "concealment",

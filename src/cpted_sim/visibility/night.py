@@ -8,7 +8,7 @@ illuminance is an argument, computed by the caller (``scenario.run`` wires the t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from .observers import ObserverSet
 from .surveillance import DEFAULT_TARGET_HEIGHT, SurveillanceResult, check_inputs, run_surveillance
 
 __all__ = ["night_surveillance", "night_surveillance_fields", "RecognitionThreshold",
-           "DEFAULT_RECOGNITION"]
+           "DEFAULT_RECOGNITION", "CREST_PRESENCE", "presence_weights", "with_presence"]
 
 
 @dataclass(frozen=True)
@@ -133,9 +133,80 @@ def _illuminance_table(illuminance, grid: CalculationGrid, facing_azimuths):
             np.ascontiguousarray(np.sin(rad)), az)
 
 
+# ---------------------------------------------------------------- presence by the hour
+#: Share of residents at home and awake [-] by hour of day (index 0 = 00:00-01:00), the
+#: default presence of window and door observers (issue #18). Night values from the UK 2000
+#: time-use survey as used by the CREST active-occupancy model (Richardson et al. 2008):
+#: 0.71 at 21-22 h, 0.55 at 22-23 h, 0.29 at 23-24 h, 0.10 at 00-01 h, 0.02-0.03 (0.025
+#: here) from 01 to 05 h. Two values are our assumptions, not the survey's: 20-21 h is taken
+#: equal to 21-22 h (0.71) and 05-06 h equal to 00-01 h (0.10). Daytime hours (06-20 h) are
+#: 1: the day model is unchanged.
+CREST_PRESENCE = (0.10, 0.025, 0.025, 0.025, 0.025, 0.10) + (1.0,) * 14 + (0.71, 0.71, 0.55,
+                                                                             0.29)
+
+#: Observer kinds whose default presence is :data:`CREST_PRESENCE`; others default to 1
+#: (pedestrians: give a flow per hour).
+RESIDENT_KINDS = ("window", "door")
+
+
+def _presence_table(table, name: str) -> np.ndarray:
+    t = np.asarray(table, dtype=np.float64) if not isinstance(table, (int, float)) else \
+        np.full(24, float(table))
+    if t.shape != (24,) or np.any(~np.isfinite(t)) or np.any(t < 0):
+        raise ParameterError(f"{name}: expected one presence weight >= 0 per hour of day "
+                             f"(24 values, index 0 = 00:00-01:00), got shape {t.shape}")
+    return t
+
+
+def presence_weights(observers: ObserverSet, hour: float, tables=None) -> np.ndarray:
+    """Presence weight [-] of each observer at a time of day.
+
+    Parameters
+    ----------
+    observers : ObserverSet
+    hour : float
+        Time of day [h], in [0, 24).
+    tables : mapping, optional
+        Observer kind -> 24 hourly weights (or one number); an ``(n_observers, 24)`` array
+        gives each observer its own. Default: :data:`CREST_PRESENCE` for windows and doors,
+        1 for paths and persons.
+
+    Returns
+    -------
+    (n,) float
+        The weight of the hour slot holding ``hour``.
+    """
+    h = as_float(hour, "hour", lo=0.0, hi=24.0) % 24.0
+    slot = int(np.floor(h)) % 24
+    if isinstance(tables, np.ndarray) and tables.ndim == 2:
+        if tables.shape != (observers.n, 24):
+            raise ParameterError(f"tables: expected shape ({observers.n}, 24), got "
+                                 f"{tables.shape}")
+        return np.ascontiguousarray(tables[:, slot], dtype=np.float64)
+    tables = dict(tables or {})
+    out = np.ones(observers.n)
+    for kind in set(observers.kind.tolist()):
+        if kind in tables:
+            t = _presence_table(tables[kind], f"tables[{kind!r}]")
+        elif kind in RESIDENT_KINDS:
+            t = np.asarray(CREST_PRESENCE)
+        else:
+            continue
+        out[observers.kind == kind] = t[slot]
+    return out
+
+
+def with_presence(observers: ObserverSet, presence) -> ObserverSet:
+    """The observers with their weights times ``presence`` ((n,) [-], >= 0)."""
+    p = as_vector(presence, "presence", observers.n)
+    if np.any(p < 0):
+        raise ParameterError("presence: weights must be >= 0")
+    return replace(observers, weight=np.ascontiguousarray(observers.weight * p))
+
+
 def night_surveillance_fields(scene: Scene, observers: ObserverSet, grid: CalculationGrid,
                               illuminance: Field | Sequence[Field] | Callable, *,
-                              facing_azimuths=None,
+                              facing_azimuths=None, presence=None,
                               threshold: RecognitionThreshold | Callable = DEFAULT_RECOGNITION,
                               target_height: float = DEFAULT_TARGET_HEIGHT,
                               table_step: float = 0.05,
@@ -159,6 +230,9 @@ def night_surveillance_fields(scene: Scene, observers: ObserverSet, grid: Calcul
     facing_azimuths : (k,) float, optional
         Facing direction of each field [deg], counter-clockwise from +X. Default: evenly
         spaced from 0 (for 8 fields: E, NE, N, NW, W, SW, S, SE).
+    presence : (n_observers,) float, optional
+        Presence weight of each observer [-] (who is awake behind the window at this hour,
+        :func:`presence_weights`); multiplies the observers' weights. Default: all present.
     threshold : RecognitionThreshold or callable
         Needed E_sc [lx] as a function of distance [m]; ``inf`` where recognition is out of
         reach. Default :data:`DEFAULT_RECOGNITION`.
@@ -189,12 +263,15 @@ def night_surveillance_fields(scene: Scene, observers: ObserverSet, grid: Calcul
     21(2), 49-55.
     """
     check_inputs(scene, observers, grid)
+    if presence is not None:
+        observers = with_presence(observers, presence)
     table, dcos, dsin, az = _illuminance_table(illuminance, grid, facing_azimuths)
     step = as_float(table_step, "table_step", lo=0.0, lo_open=True)
     thr = _table(threshold, float(observers.max_distance.max()) if observers.n else 1.0, step)
     c, w, d, elapsed = run_surveillance(scene, observers, grid, target_height,
                                         night=(table, dcos, dsin, thr, step), quiet=quiet)
     prov = provenance(function="night_surveillance", n_observers=observers.n,
+                      presence=presence is not None,
                       facing_azimuths=[float(a) for a in az], threshold=repr(threshold),
                       target_height=float(target_height), threads=get_threads(),
                       elapsed_s=elapsed)
