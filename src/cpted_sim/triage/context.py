@@ -385,7 +385,7 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
     dark_lx = th.dark_lx
     cell = spacing * spacing
     ground = np.column_stack([xy, z])
-    iso = isovist(scene, ground, n_rays=360, max_radius=scenario.settings.max_distance,
+    iso = isovist(scene, ground, n_rays=360, max_distance=scenario.settings.max_distance,
                   quiet=True)
     vals["isovist_area"] = np.asarray(iso.area, dtype=np.float64)
     eyes = ground + [0.0, 0.0, _EYE]
