@@ -75,7 +75,7 @@ FULL = textwrap.dedent('''\
     [[observers]]
     name = "windows"
     tag = "window"
-    range = 30.0
+    max_distance = 30.0
 
     [[observers]]
     name = "guards"
@@ -444,3 +444,17 @@ def test_run_engine_is_deprecated_with_its_file_and_line(full_dir):
     with pytest.warns(DeprecationWarning, match=r"full.toml line 86: run.engine is deprecated"):
         sc = _load(full_dir, text)
     assert sc.settings.engine is None
+
+
+def test_observer_range_is_the_deprecated_name_of_max_distance(full_dir):
+    """One name per idea: an observer's longest sightline is max_distance, as in Python."""
+    new = _load(full_dir)
+    old_text = FULL.replace("max_distance = 30.0", "range = 30.0", 1)
+    assert old_text != FULL
+    with pytest.warns(DeprecationWarning, match=r"full.toml line \d+: observers\[\d\].range is "
+                                                 r"deprecated.*write max_distance"):
+        old = _load(full_dir, old_text)
+    assert old.observers == new.observers
+    both = FULL.replace("max_distance = 30.0", "max_distance = 30.0\nrange = 30.0", 1)
+    with pytest.raises(ScenarioFileError, match="give max_distance only"):
+        _load(full_dir, both)

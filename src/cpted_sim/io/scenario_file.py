@@ -46,8 +46,8 @@ LUMINAIRE_KEYS = ("name", "photometry", "position", "azimuth", "tilt", "spin",
                   "maintenance_factor", "flux_scale")
 AREA_KEYS = ("name", "kind", "class", "polygon", "path", "groups", "spacing", "height",
              "quantities", "facing", "dark_lx")
-OBSERVER_KEYS = ("name", "kind", "tag", "groups", "points", "path", "weight", "fov", "range",
-                 "spacing", "height")
+OBSERVER_KEYS = ("name", "kind", "tag", "groups", "points", "path", "weight", "fov",
+                 "max_distance", "range", "spacing", "height")
 THRESHOLD_KEYS = ("dark_lx", "min_surveillance", "night_lit_lx", "target_height",
                   "concealment_distance")
 RUN_KEYS = ("threads", "engine", "max_distance", "quiet", "bounces", "max_memory_gb")
@@ -333,12 +333,7 @@ def _observers(r: _Reader, d, key: str) -> m.ObserverSpec:
         kw["points"] = r.points(d["points"], _join(key, "points"), 3)
     if "path" in d:
         kw["path"] = r.points(d["path"], _join(key, "path"), 2, 2)
-    if "weight" in d:
-        kw["weight"] = r.num(d["weight"], _join(key, "weight"), lo=0.0)
-    if "fov" in d:
-        kw["fov"] = r.num(d["fov"], _join(key, "fov"), lo=0.0, hi=360.0, lo_open=True)
-    if "range" in d:
-        kw["range"] = r.num(d["range"], _join(key, "range"), lo=0.0, lo_open=True)
+    kw.update(_scenario_city.observer_view(r, d, key))
     if "spacing" in d:
         kw["spacing"] = r.num(d["spacing"], _join(key, "spacing"), lo=0.0, lo_open=True)
     if "height" in d:
