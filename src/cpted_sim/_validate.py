@@ -8,7 +8,7 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["as_points", "as_vector", "as_float", "finite_or_raise", "renamed"]
+__all__ = ["as_points", "as_vector", "as_float", "finite_or_raise", "renamed", "sub_settings"]
 
 
 def as_points(value, name: str, *, allow_empty: bool = False, dim: int = 3) -> np.ndarray:
@@ -82,3 +82,22 @@ def renamed(old_value, old: str, new_value, new: str, *, stacklevel: int = 3):
     warnings.warn(f"{old} is deprecated and will be removed in the next release: use {new}",
                   DeprecationWarning, stacklevel=stacklevel)
     return old_value
+
+
+def sub_settings(settings, name: str, loose: dict, *, stacklevel: int = 3) -> dict:
+    """The settings of a sub-step as one dict (docs/architecture.md §10).
+
+    ``settings`` is the dict the caller passed as ``name=`` (or None); ``loose`` holds the same
+    settings given as loose keywords, the old form, accepted for one release with a
+    :class:`DeprecationWarning`.
+    """
+    if settings is not None and not isinstance(settings, dict):
+        raise ParameterError(f"{name}: expected a dict of settings, got {type(settings).__name__}")
+    out = dict(settings or {})
+    if loose:
+        keys = ", ".join(sorted(loose))
+        warnings.warn(f"settings as keywords ({keys}) are deprecated and will stop working in the "
+                      f"next release: pass {name}={{...}}", DeprecationWarning,
+                      stacklevel=stacklevel)
+        out.update(loose)
+    return out

@@ -301,7 +301,7 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
 
         with thread_context(threads):
             return add_indirect(direct_field, scene, lums, kind, facing, bounces=bounces,
-                                settings=interreflection, quiet=quiet)
+                                interreflection=interreflection, quiet=quiet)
     direct_field.provenance["bounces"] = 0  # direct light only, as EN 13201 computes it
     return direct_field
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .._validate import as_float
+from .._validate import as_float, sub_settings
 from ..config import get_threads, progress_enabled
 from ..errors import GridError, ParameterError
 from ..field import Field, provenance
@@ -417,7 +417,7 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
                          tolerance: float = 1e-3, seed: int = 0, quiet: bool | None = None,
                          rays: int = 512, solution: RadiositySolution | None = None,
                          hot_factor: float = 50.0, max_hot: int = 20_000,
-                         **solver) -> IndirectResult:
+                         solver: dict | None = None, **solver_kw) -> IndirectResult:
     """Indirect (interreflected) illuminance at the points of a grid, with an error estimate.
 
     Parameters
@@ -446,8 +446,10 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
         lamps); 0 turns this off.
     max_hot : int
         At most this many such patches [1], the brightest by flux.
-    **solver
-        Further :func:`radiosity` parameters (``patch_size``, ``rays_per_patch``, ...).
+    solver : dict, optional
+        Further :func:`radiosity` parameters (``{"patch_size": 1.0, "rays_per_patch": 64}``).
+        Given as loose keywords (``patch_size=1.0``), the old form, they still work for one
+        release with a :class:`DeprecationWarning`.
 
     Returns
     -------
@@ -466,6 +468,7 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     code, nrm = _directions(grid, kind, facing)
     rays = _count(rays, "rays", 1, 2**22)
     if solution is None:
+        solver = sub_settings(solver, "solver", solver_kw)
         solution = radiosity(scene, luminaires, bounces=bounces, tolerance=tolerance, seed=seed,
                              quiet=quiet, **solver)
     elif not isinstance(solution, RadiositySolution):
