@@ -205,7 +205,7 @@ name = "windows"
 kind = "window"
 points = [[10.0, 0.5, 4.5], [20.0, 11.5, 4.5]]
 fov = 360.0
-range = 40.0
+max_distance = 40.0
 """
 
 

@@ -455,6 +455,11 @@ def test_observer_range_is_the_deprecated_name_of_max_distance(full_dir):
                                                  r"deprecated.*write max_distance"):
         old = _load(full_dir, old_text)
     assert old.observers == new.observers
+    # a CptedWarning too: the CLI prints it and the report shows it, like every other
+    from cpted_sim.errors import CptedWarning, ScenarioDeprecationWarning
+    assert issubclass(ScenarioDeprecationWarning, CptedWarning)
+    with pytest.warns(ScenarioDeprecationWarning):
+        _load(full_dir, old_text)
     both = FULL.replace("max_distance = 30.0", "max_distance = 30.0\nrange = 30.0", 1)
     with pytest.raises(ScenarioFileError, match="give max_distance only"):
         _load(full_dir, both)

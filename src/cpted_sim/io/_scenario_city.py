@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ..errors import CptedError
+from ..errors import CptedError, ScenarioDeprecationWarning
 from ..scenario import model as m
 from ..scenario.city_spec import (CITY_MODEL, GENERATE_KEYS, city_asset_key, city_params,
                                   facing_polygon)
@@ -138,7 +138,7 @@ def observer_view(r, d: dict, key: str) -> dict[str, float]:
         line = r.index.line_of(_join(key, "range"))
         warnings.warn(f"{r.path}{f' line {line}' if line else ''}: {_join(key, 'range')} is "
                       "deprecated and will be removed in the next release: write max_distance",
-                      DeprecationWarning, stacklevel=4)
+                      ScenarioDeprecationWarning, stacklevel=4)
     return kw
 
 

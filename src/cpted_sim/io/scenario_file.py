@@ -23,7 +23,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from .._files import MAX_MESH_BYTES, MAX_TEXT_BYTES, read_text_checked
-from ..errors import CptedError, ScenarioFileError
+from ..errors import CptedError, ScenarioDeprecationWarning, ScenarioFileError
 from ..geometry.scene import Material
 from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
@@ -426,7 +426,7 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
         line = r.index.line_of("run.engine")
         warnings.warn(f"{r.path}{f' line {line}' if line else ''}: run.engine is deprecated and "
                       "will be removed in the next release (the kernels always run on "
-                      "'numba'); leave it out", DeprecationWarning, stacklevel=3)
+                      "'numba'); leave it out", ScenarioDeprecationWarning, stacklevel=3)
     if "max_distance" in rd:
         run_kw["max_distance"] = r.num(rd["max_distance"], "run.max_distance", lo=0.0, lo_open=True)
     if "quiet" in rd:
