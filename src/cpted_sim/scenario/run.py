@@ -258,6 +258,32 @@ class _ConstantThreshold:
         return f"constant {self.lx} lx"
 
 
+def _unwatched_fields(grid: CalculationGrid, night: bool) -> dict[str, Field]:
+    """Surveillance fields of an area without observers: zero everywhere."""
+    zero = np.zeros(grid.n_points)
+    count = Field(zero, grid, "surveillance_count", "1", {"note": "no observers"})
+    names = ["surveillance_weight"] + (["night_surveillance_count", "night_surveillance_weight"]
+                                       if night else [])
+    return {"surveillance_count": count,
+            **{n: count.with_values(zero, quantity=n) for n in names}}
+
+
+def _concealment_field(scene, routes, grid: CalculationGrid, th: m.Thresholds) -> Field:
+    """1 where a point is a concealment spot for any route (NaN outside every route's band)."""
+    from ..visibility import concealment
+
+    spots = None
+    for path in routes:
+        # a body (1 m above the ground) hidden until the walker is close
+        c = concealment(scene, np.asarray(path), grid, distance=th.concealment_distance,
+                        close=th.concealment_distance, target_height=1.0)
+        v = c.concealed.values
+        spots = v if spots is None else np.where(np.isnan(spots), v,
+                                                 np.where(np.isnan(v), spots,
+                                                          np.maximum(spots, v)))
+    return Field(spots, grid, "concealment", "1", c.concealed.provenance)
+
+
 def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenario,
                  grid: CalculationGrid, quiet: bool, solution=None) -> dict[str, Field]:
     from ..lighting.illuminance import illuminance
@@ -323,29 +349,9 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
             fields["night_surveillance_count"] = night.count
             fields["night_surveillance_weight"] = night.weight
     elif "surveillance" in q or "night_surveillance" in q:
-        zero = np.zeros(grid.n_points)
-        fields["surveillance_count"] = Field(zero, grid, "surveillance_count", "1",
-                                             {"note": "no observers"})
-        fields["surveillance_weight"] = fields["surveillance_count"].with_values(
-            zero, quantity="surveillance_weight")
-        if "night_surveillance" in q:
-            fields["night_surveillance_count"] = fields["surveillance_count"].with_values(
-                zero, quantity="night_surveillance_count")
-            fields["night_surveillance_weight"] = fields["surveillance_count"].with_values(
-                zero, quantity="night_surveillance_weight")
+        fields.update(_unwatched_fields(grid, night="night_surveillance" in q))
     if "concealment" in q and routes and area.kind != "route":
-        from ..visibility import concealment
-
-        spots = None
-        for path in routes:
-            # a body (1 m above the ground) hidden until the walker is close
-            c = concealment(scene, np.asarray(path), grid, distance=th.concealment_distance,
-                            close=th.concealment_distance, target_height=1.0)
-            v = c.concealed.values
-            spots = v if spots is None else np.where(np.isnan(spots), v,
-                                                     np.where(np.isnan(v), spots,
-                                                              np.maximum(spots, v)))
-        fields["concealment"] = Field(spots, grid, "concealment", "1", c.concealed.provenance)
+        fields["concealment"] = _concealment_field(scene, routes, grid, th)
     if "isovist" in q and area.kind != "facade":
         from ..visibility.isovist import isovist
 
