@@ -53,7 +53,7 @@ def _mean_rel(values, ref):
 
 #: default settings, and settings that match rtrace -ab 5 -ad 4096's agreement with the reference
 SETTINGS = {"default": {},
-            "accurate": {"rays": 8192, "rays_per_patch": 128, "patch_size": 0.25}}
+            "accurate": {"rays": 8192, "solver": {"rays_per_patch": 128, "patch_size": 0.25}}}
 
 
 @pytest.mark.benchmark(group="interreflection canyon")

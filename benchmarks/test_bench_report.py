@@ -23,7 +23,7 @@ def cpu():
     a = resource.getrusage(resource.RUSAGE_SELF); b = resource.getrusage(resource.RUSAGE_CHILDREN)
     return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 from cpted_sim.io.scenario_file import load_scenario
-from cpted_sim.scenario import compare, run
+from cpted_sim import compare, run
 from cpted_sim.scenario.demo import demo_scenario_path
 out = sys.argv[1]
 t0, c0 = time.perf_counter(), cpu()

@@ -37,7 +37,7 @@ SMALL = textwrap.dedent('''\
     kind = "door"
     points = [[1.0, 10.0, 1.6]]
     fov = 360.0
-    range = 12.0
+    max_distance = 12.0
 
     [[variants]]
     name = "B"

@@ -89,7 +89,7 @@ def test_a_clean_run_prints_no_warning_and_strict_passes(low, tmp_path, capsys):
 def test_the_report_counts_points_left_out_inside_buildings(tmp_path):
     from cpted_sim.io.report import write_report
     from cpted_sim.io.scenario_file import loads_scenario
-    from cpted_sim.scenario import compare, run
+    from cpted_sim import compare, run
 
     text = LOW.replace('height = 0.0', 'height = 1.0') + textwrap.dedent('''\
         [[variants]]

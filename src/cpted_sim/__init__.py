@@ -30,7 +30,7 @@ from .geometry.scene import Material, Scene
 from .photometry import IntensityDistribution, Luminaire, load_photometry
 from .io.mesh import load_scene
 from .io.citymodel import load_city_model
-from .lighting import illuminance
+from .lighting.illuminance import illuminance
 from .lighting import indirect_illuminance, surface_luminance, urban_material
 from .lighting.hours import Schedule, Sensor, hourly_illuminance
 from .metrics import FacialRecognition, en13201_grid, facial_recognition, lighting_class, summary
@@ -38,15 +38,18 @@ from .visibility import (
     ObserverSet,
     concealment,
     entrapment,
-    isovist,
     night_surveillance,
     route_prospect,
-    surveillance,
     visibility_graph,
 )
+from .visibility.isovist import isovist
+from .visibility.surveillance import surveillance
 from .visibility.openings import WindowRule, generate_windows, semantic_openings
+from .io import write_report
 from .io.scenario_file import load_scenario, save_scenario
-from .scenario import Comparison, Scenario, ScenarioResult, Variant, compare, run
+from .scenario import Comparison, Scenario, ScenarioResult, Variant
+from .scenario.compare import compare
+from .scenario.run import run
 
 __all__ = [
     "__version__",
@@ -102,6 +105,7 @@ __all__ = [
     "semantic_openings",
     "load_scenario",
     "save_scenario",
+    "write_report",
     "Scenario",
     "Variant",
     "ScenarioResult",

@@ -1,4 +1,4 @@
-"""The only place Numba decorators are configured (DESIGN.md §5).
+"""The only place Numba decorators are configured (docs/architecture.md §5).
 
 Every kernel uses :data:`jit` (serial) or :data:`pjit` (parallel, ``prange``). Both cache to disk
 and release the GIL. The fastmath set is the safe one: no ``nnan``/``ninf`` because misses are

@@ -1,12 +1,14 @@
-"""Argument checks done once, in Python, before data reaches a kernel (DESIGN.md §5)."""
+"""Argument checks done once, in Python, before data reaches a kernel (docs/architecture.md §5)."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["as_points", "as_vector", "as_float", "finite_or_raise"]
+__all__ = ["as_points", "as_vector", "as_float", "finite_or_raise", "renamed", "sub_settings"]
 
 
 def as_points(value, name: str, *, allow_empty: bool = False, dim: int = 3) -> np.ndarray:
@@ -67,3 +69,35 @@ def finite_or_raise(arr: np.ndarray, name: str) -> None:
         raise ParameterError(
             f"{name}: {rows.size} entries are NaN or infinite (first at index {int(rows[0])})"
         )
+
+
+def renamed(old_value, old: str, new_value, new: str, *, stacklevel: int = 3):
+    """The value of a keyword renamed in this release (docs/architecture.md §10).
+
+    The old name still works for one release, with a :class:`DeprecationWarning`; ``old_value``
+    is None when the caller did not pass it.
+    """
+    if old_value is None:
+        return new_value
+    warnings.warn(f"{old} is deprecated and will be removed in the next release: use {new}",
+                  DeprecationWarning, stacklevel=stacklevel)
+    return old_value
+
+
+def sub_settings(settings, name: str, loose: dict, *, stacklevel: int = 3) -> dict:
+    """The settings of a sub-step as one dict (docs/architecture.md §10).
+
+    ``settings`` is the dict the caller passed as ``name=`` (or None); ``loose`` holds the same
+    settings given as loose keywords, the old form, accepted for one release with a
+    :class:`DeprecationWarning`.
+    """
+    if settings is not None and not isinstance(settings, dict):
+        raise ParameterError(f"{name}: expected a dict of settings, got {type(settings).__name__}")
+    out = dict(settings or {})
+    if loose:
+        keys = ", ".join(sorted(loose))
+        warnings.warn(f"settings as keywords ({keys}) are deprecated and will stop working in the "
+                      f"next release: pass {name}={{...}}", DeprecationWarning,
+                      stacklevel=stacklevel)
+        out.update(loose)
+    return out

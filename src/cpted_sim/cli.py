@@ -78,7 +78,8 @@ def _run_and_report(args, base, variants, out, load_warnings=()) -> int:
 
     from .errors import CptedWarning
     from .io.preflight import preflight
-    from .scenario import compare, run
+    from .scenario.compare import compare
+    from .scenario.run import run
 
     t0 = time.perf_counter()
     todo = [base, *variants]
@@ -204,7 +205,7 @@ name = "windows"
 kind = "window"
 points = [[10.0, 0.5, 4.5], [20.0, 11.5, 4.5]]
 fov = 360.0
-range = 40.0
+max_distance = 40.0
 """
 
 
@@ -321,7 +322,7 @@ def _warm_interreflection():
 
     from .geometry.grid import CalculationGrid
     from .io.scenario_file import load_scenario
-    from .lighting import illuminance
+    from .lighting.illuminance import illuminance
     from .scenario.run import build_luminaires, build_scene
 
     with tempfile.TemporaryDirectory() as tmp:

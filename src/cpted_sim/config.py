@@ -1,7 +1,7 @@
 """Run-time settings: thread count, progress display and the memory limit.
 
 Settings are read by the Python wrappers and passed to kernels as arguments (cached kernels
-freeze globals, DESIGN.md §5).
+freeze globals, docs/architecture.md §5).
 """
 
 from __future__ import annotations

@@ -191,3 +191,13 @@ class AlignmentError(CptedError, ValueError):
 
 
 __all__ += ["AlignmentError"]
+
+
+# ---------------------------------------------------------------- one name per idea (issue 15)
+class ScenarioDeprecationWarning(CptedWarning, DeprecationWarning):
+    """A scenario file uses a key that is deprecated (``run.engine``, an observer's ``range``):
+    still read for one release. A CptedWarning, so that the CLI prints it and the report shows
+    it like any other (Python hides plain DeprecationWarnings raised inside a library)."""
+
+
+__all__ += ["ScenarioDeprecationWarning"]

@@ -1,4 +1,4 @@
-"""Values on a calculation grid, with quantity, unit and provenance (DESIGN.md §3)."""
+"""Values on a calculation grid, with quantity, unit and provenance (docs/architecture.md §3)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,13 @@ class Field:
                        provenance={"minuend": self.provenance, "subtrahend": other.provenance})
 
     def __add__(self, other: Field) -> Field:
+        """Sum of two fields of the same quantity, unit and grid (e.g. the light of two sets of
+        luminaires). Different quantities (``E_h + E_v``) are a :class:`FieldMismatchError`."""
         self._check_compatible(other)
+        if self.quantity != other.quantity:
+            raise FieldMismatchError(
+                f"quantities differ: {self.quantity!r} and {other.quantity!r}; only fields of "
+                "the same quantity add up")
         return replace(self, values=self.values + other.values,
                        provenance={"terms": [self.provenance, other.provenance]})
 

@@ -84,7 +84,7 @@ EVERY_KEY = textwrap.dedent('''\
     [[observers]]
     name = "windows"
     tag = "window"
-    range = 30.0
+    max_distance = 30.0
 
     [[observers]]
     name = "guards"
@@ -99,7 +99,6 @@ EVERY_KEY = textwrap.dedent('''\
 
     [run]
     threads = 2
-    engine = "numba"
     bounces = "converged"
 
     [[variants]]

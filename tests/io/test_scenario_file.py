@@ -75,7 +75,7 @@ FULL = textwrap.dedent('''\
     [[observers]]
     name = "windows"
     tag = "window"
-    range = 30.0
+    max_distance = 30.0
 
     [[observers]]
     name = "guards"
@@ -100,7 +100,6 @@ FULL = textwrap.dedent('''\
 
     [run]
     threads = 2
-    engine = "numba"
     max_distance = 80.0
     quiet = true
     bounces = 2
@@ -190,7 +189,7 @@ def test_full_file_reads_every_key(full_dir):
     assert sc.areas[0].lighting_class == "P3" and sc.areas[1].dark_lx == 2.0
     assert sc.observers[2].path == ((0.0, 5.0), (40.0, 5.0))
     assert sc.thresholds == m.Thresholds(0.5, 2.0, 1.5, 1.4, 6.0)
-    assert sc.settings == m.RunSettings(2, "numba", 80.0, True, 2)
+    assert sc.settings == m.RunSettings(threads=2, max_distance=80.0, quiet=True, bounces=2)
     ops = [c.op for c in sc.variants[0].changes]
     assert ops == ["add_luminaire", "move_luminaire", "aim_luminaire", "replace_photometry",
                    "remove_luminaire", "add_geometry", "remove_geometry", "set_material",
@@ -265,7 +264,8 @@ ERRORS = [
     ("fov = 360.0\nweight", "fov = 400.0\nweight", "observers[1].fov", "fov = 400.0",
      "<= 360.0"),
     ("threads = 2", "threads = 2.5", "run.threads", "threads = 2.5", "whole number"),
-    ('engine = "numba"', 'engine = "optix"', "run.engine", 'engine = "optix"', "expected one of"),
+    ('threads = 2\n', 'threads = 2\nengine = "optix"\n', "run.engine", 'engine = "optix"',
+     "expected one of"),
     ('op = "aim_luminaire"', 'op = "aim"', "variants[0].changes[2].op", 'op = "aim"',
      "expected one of"),
     ("offset = [1.0, 0.0, 0.0]", "offset = [1.0, 0.0, 0.0]\nposition = [1.0, 0.0, 0.0]",
@@ -436,3 +436,30 @@ def test_errors_quote_long_values_short():
     with pytest.raises(ScenarioFileError, match="expected one of") as exc:
         loads_scenario(text, load_assets=False)
     assert len(str(exc.value)) < 450                        # measured 161
+
+
+def test_run_engine_is_deprecated_with_its_file_and_line(full_dir):
+    """run.engine chose nothing (only "numba" ever ran): read one release with a warning."""
+    text = FULL.replace("threads = 2\n", 'threads = 2\nengine = "numba"\n')
+    with pytest.warns(DeprecationWarning, match=r"full.toml line 86: run.engine is deprecated"):
+        sc = _load(full_dir, text)
+    assert sc.settings.engine is None
+
+
+def test_observer_range_is_the_deprecated_name_of_max_distance(full_dir):
+    """One name per idea: an observer's longest sightline is max_distance, as in Python."""
+    new = _load(full_dir)
+    old_text = FULL.replace("max_distance = 30.0", "range = 30.0", 1)
+    assert old_text != FULL
+    with pytest.warns(DeprecationWarning, match=r"full.toml line \d+: observers\[\d\].range is "
+                                                 r"deprecated.*write max_distance"):
+        old = _load(full_dir, old_text)
+    assert old.observers == new.observers
+    # a CptedWarning too: the CLI prints it and the report shows it, like every other
+    from cpted_sim.errors import CptedWarning, ScenarioDeprecationWarning
+    assert issubclass(ScenarioDeprecationWarning, CptedWarning)
+    with pytest.warns(ScenarioDeprecationWarning):
+        _load(full_dir, old_text)
+    both = FULL.replace("max_distance = 30.0", "max_distance = 30.0\nrange = 30.0", 1)
+    with pytest.raises(ScenarioFileError, match="give max_distance only"):
+        _load(full_dir, both)

@@ -12,11 +12,35 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from cpted_sim._jit import jit, pjit
-from cpted_sim.kernels.intersect import box_entry, ray_shear, safe_inverse, triangle_t
+from cpted_sim._jit import ijit, jit, pjit
+from cpted_sim.kernels.intersect import ray_shear, safe_inverse, triangle_t
 
 STACK_SIZE = 160
 BLOCK = 256
+
+
+# The binary-node box test of the first kernels (removed from intersect.py once the 8-wide
+# nodes replaced it; only this reference copy still reads binary boxes).
+@ijit
+def box_entry(bounds, n, ox, oy, oz, ix, iy, iz, tmin, tmax):
+    """Entry parameter of the ray into box ``n`` of ``bounds`` ((m, 6)), or ``inf`` on a miss."""
+    t0 = (bounds[n, 0] - ox) * ix
+    t1 = (bounds[n, 3] - ox) * ix
+    lo = min(t0, t1)
+    hi = max(t0, t1)
+    t0 = (bounds[n, 1] - oy) * iy
+    t1 = (bounds[n, 4] - oy) * iy
+    lo = max(lo, min(t0, t1))
+    hi = min(hi, max(t0, t1))
+    t0 = (bounds[n, 2] - oz) * iz
+    t1 = (bounds[n, 5] - oz) * iz
+    lo = max(lo, min(t0, t1))
+    hi = min(hi, max(t0, t1))
+    lo = max(lo, tmin)
+    hi = min(hi, tmax)
+    if lo <= hi:
+        return lo
+    return np.inf
 
 
 @jit

@@ -165,7 +165,7 @@ def test_open_ground_gets_no_indirect_light():
                                [[0, 1, 2], [0, 2, 3]])
     lum = Luminaire(isotropic(flux=5000.0), (0.0, 0.0, 5.0))
     grid = CalculationGrid.regular(-10, -10, 10, 10, 2.0, height=0.0)
-    res = indirect_illuminance(ground, [lum], grid, quiet=True, patch_size=2.0)
+    res = indirect_illuminance(ground, [lum], grid, quiet=True, solver={"patch_size": 2.0})
     assert np.all(res.values == 0.0)
 
 
@@ -182,7 +182,7 @@ def test_a_pane_passes_its_transmittance():
                              groups=np.array(["floor"] * 2 + ["pane"] * 2), origin=(0, 0, 0),
                              materials={"floor": Material(0.5),
                                         "pane": Material(0.0, light_transmittance=0.5)})
-    kw = dict(kind="plane", quiet=True, patch_size=1.0, rays=1024)
+    kw = dict(kind="plane", quiet=True, solver={"patch_size": 1.0}, rays=1024)
     a = indirect_illuminance(open_scene, [lum], grid, **kw)
     b = indirect_illuminance(both, [lum], grid, **kw)
     assert np.all(a.values > 1.0)
@@ -195,7 +195,7 @@ def test_two_sided_faces_reflect_on_their_back(sphere):
                                 materials={"default": Material(RHO_SPHERE)})
     grid = CalculationGrid.from_points(SPHERE_POINTS[:2])
     one = indirect_illuminance(outward, [lum], grid, quiet=True)
-    two = indirect_illuminance(outward, [lum], grid, quiet=True, two_sided=True)
+    two = indirect_illuminance(outward, [lum], grid, quiet=True, solver={"two_sided": True})
     assert np.all(one.values == 0.0)
     np.testing.assert_allclose(two.values, sphere_closed_form(4 * math.pi), rtol=0.02)
 
@@ -206,7 +206,7 @@ def test_deterministic_and_independent_of_threads():
     scene = canyon.canyon_scene()
     lums = canyon.canyon_luminaires()
     grid = canyon.canyon_grid(4.0)
-    kw = dict(quiet=True, patch_size=1.0, rays=64, rays_per_patch=16)
+    kw = dict(quiet=True, solver={"patch_size": 1.0, "rays_per_patch": 16}, rays=64)
     with threads(1):
         a = indirect_illuminance(scene, lums, grid, **kw)
     with threads(2):
@@ -351,3 +351,17 @@ def test_bright_small_patches_are_added_exactly():
     assert np.all(np.abs(exact.values - brute.values) < 4 * np.hypot(exact.error, brute.error))
     plain = indirect_illuminance(scene, [lum], grid, rays=256, hot_factor=0.0, **kw)
     assert exact.statistical.mean() < 0.2 * plain.statistical.mean()
+
+
+def test_radiosity_settings_as_keywords_are_deprecated():
+    """Sub-settings are one dict (solver=...); loose keywords work one release with a warning."""
+    ground = Scene.from_arrays([[-50, -50, 0], [50, -50, 0], [50, 50, 0], [-50, 50, 0]],
+                               [[0, 1, 2], [0, 2, 3]])
+    lum = Luminaire(isotropic(flux=5000.0), (0.0, 0.0, 5.0))
+    grid = CalculationGrid.regular(-4, -4, 4, 4, 4.0, height=0.0)
+    with pytest.warns(DeprecationWarning, match=r"\(patch_size\) are deprecated.*solver="):
+        old = indirect_illuminance(ground, [lum], grid, quiet=True, patch_size=2.0)
+    new = indirect_illuminance(ground, [lum], grid, quiet=True, solver={"patch_size": 2.0})
+    assert old.solution.settings["patch_size"] == new.solution.settings["patch_size"] == 2.0
+    with pytest.raises(ParameterError, match="solver: expected a dict"):
+        indirect_illuminance(ground, [lum], grid, quiet=True, solver=2.0)

@@ -19,7 +19,7 @@ def _lum(x, y, z):
 
 
 def _closed_form(kind, pts, light, normal):
-    """Unobstructed illuminance [lx] of an isotropic source (DESIGN.md section 4)."""
+    """Unobstructed illuminance [lx] of an isotropic source (docs/architecture.md §4)."""
     v = np.asarray(light, float) - pts
     d2 = np.sum(v * v, axis=1)
     u = v / np.sqrt(d2)[:, None]

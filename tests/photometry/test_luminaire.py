@@ -1,4 +1,4 @@
-"""Orientation of placed luminaires (DESIGN.md §4), packing, and the Numba lookup kernel.
+"""Orientation of placed luminaires (docs/architecture.md §4), packing, and the Numba lookup kernel.
 
 The ground illuminance E = I cos(theta) / d^2 is computed here with numpy, no shadows.
 """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import types
 from dataclasses import replace
 
 import numpy as np
@@ -109,16 +108,20 @@ def test_compare_accepts_results_scenarios_and_variants(scenario, comparison):
         compare(comparison.base, comparison.base)
 
 
-def test_to_report_delegates_to_the_report_writer(comparison, monkeypatch, tmp_path):
+def test_to_report_delegates_to_the_registered_report_writer(comparison, monkeypatch, tmp_path):
+    import cpted_sim.io  # registers the writer on import (the package root imports it)
+    compare_mod = sys.modules["cpted_sim.scenario.compare"]
+    assert compare_mod._REPORT_WRITER is cpted_sim.io.write_report
     calls = []
-    fake = types.ModuleType("cpted_sim.io.report")
-    fake.write_report = lambda cmp, out, **kw: calls.append((cmp, out, kw)) or {"report.html": out}
-    monkeypatch.setitem(sys.modules, "cpted_sim.io.report", fake)
+    monkeypatch.setattr(compare_mod, "_REPORT_WRITER",
+                        lambda cmp, out, **kw: calls.append((cmp, out, kw)) or {"report.html": out})
     assert comparison.to_report(tmp_path) == {"report.html": tmp_path}
     assert calls == [(comparison, tmp_path, {"maps": True})]
     comparison.to_report(tmp_path, maps=False, dpi=80)
     assert calls[-1] == (comparison, tmp_path, {"maps": False, "dpi": 80})
-    assert isinstance(comparison, Comparison)
+    monkeypatch.setattr(compare_mod, "_REPORT_WRITER", None)
+    with pytest.raises(ParameterError, match="no report writer is registered"):
+        comparison.to_report(tmp_path)
 
 
 def test_to_report_without_maps_writes_no_png(comparison, tmp_path):

@@ -235,7 +235,15 @@ def test_night_surveillance_needs_light_at_the_face():
 
 def test_only_the_numba_engine_runs():
     with pytest.raises(ParameterError, match="run.engine"):
-        run(_scenario(settings=m.RunSettings(engine="embree")), quiet=True)
+        m.RunSettings(engine="embree")
+
+
+def test_run_engine_is_deprecated():
+    """run.engine chose nothing (only "numba" runs): accepted one release with a warning."""
+    with pytest.warns(DeprecationWarning, match="run.engine is deprecated"):
+        s = m.RunSettings(engine="numba")
+    assert s.engine == "numba"
+    assert m.RunSettings().engine is None
 
 
 @pytest.mark.parametrize("builtin,params,group", [

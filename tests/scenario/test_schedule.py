@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cpted_sim.io.scenario_file import load_scenario
-from cpted_sim.lighting import illuminance
+from cpted_sim.lighting.illuminance import illuminance
 from cpted_sim.lighting.hours import Schedule
 from cpted_sim.metrics.obtrusive import obtrusive_limits
 from cpted_sim.scenario.demo import demo_scenario_path

@@ -77,7 +77,7 @@ def test_open_isovist_is_the_inscribed_polygon_of_the_max_radius():
     # A small box far away: almost every ray escapes.
     scene = combine(box(500, 500, 501, 501))
     n = 720
-    r = _iso(scene, (0.0, 0.0), n_rays=n, max_radius=30.0)
+    r = _iso(scene, (0.0, 0.0), n_rays=n, max_distance=30.0)
     exact = 0.5 * n * 30.0 ** 2 * np.sin(2 * np.pi / n)
     assert r.area[0] == pytest.approx(exact, rel=1e-9)
     assert r.open_fraction[0] == 1.0
@@ -111,7 +111,7 @@ def test_height_and_grid_input():
     np.testing.assert_allclose(a.area, b.area)
     np.testing.assert_allclose(a.eyes[:, 2], 1.6)
     # Above the 3 m walls nothing is hit.
-    c = isovist(room, grid, n_rays=360, height=5.0, max_radius=20.0)
+    c = isovist(room, grid, n_rays=360, height=5.0, max_distance=20.0)
     assert np.all(c.open_fraction == 1.0)
     f = a.fields(grid)
     assert f["area"].unit == "m2" and f["area"].quantity == "isovist_area"
@@ -129,8 +129,8 @@ def test_bad_arguments():
         isovist("room", [[5.0, 5.0, 0.0]])
     with pytest.raises(ParameterError, match="points"):
         isovist(square_room(), [[5.0, np.nan, 0.0]])
-    with pytest.raises(ParameterError, match="max_radius"):
-        isovist(square_room(), [[5.0, 5.0, 0.0]], max_radius=0)
+    with pytest.raises(ParameterError, match="max_distance"):
+        isovist(square_room(), [[5.0, 5.0, 0.0]], max_distance=0)
 
 
 def test_cross_section_trees_equal_the_full_tree(rng):
@@ -148,3 +148,11 @@ def test_cross_section_trees_equal_the_full_tree(rng):
     for name in ("area", "perimeter", "occlusivity", "min_radial", "max_radial", "drift"):
         np.testing.assert_allclose(getattr(together, name),
                                    [getattr(a, name)[0] for a in apart], rtol=1e-9, atol=1e-9)
+
+
+def test_max_radius_is_the_deprecated_name_of_max_distance():
+    room = square_room()
+    with pytest.warns(DeprecationWarning, match="max_radius is deprecated.*use max_distance"):
+        old = isovist(room, [[5.0, 5.0, 0.0]], n_rays=90, max_radius=3.0, quiet=True)
+    new = isovist(room, [[5.0, 5.0, 0.0]], n_rays=90, max_distance=3.0, quiet=True)
+    np.testing.assert_allclose(old.area, new.area, rtol=1e-12)

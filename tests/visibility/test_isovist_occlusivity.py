@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cpted_sim import Scene
-from cpted_sim.visibility import isovist
+from cpted_sim.visibility.isovist import isovist
 
 X0, X1, Y0, Y1 = -100.0, 160.0, -90.0, 110.0     # the enclosing walls (a big courtyard)
 EYE = np.array([20.0, 0.35])                      # 0.35 m from the 60 m wall y = 0, x 0..60
@@ -72,7 +72,7 @@ def _exact(with_box: bool) -> float:
 
 
 def _occlusivity(scene, n_rays):
-    res = isovist(scene, [[EYE[0], EYE[1], 0.0]], n_rays=n_rays, height=1.6, max_radius=400.0,
+    res = isovist(scene, [[EYE[0], EYE[1], 0.0]], n_rays=n_rays, height=1.6, max_distance=400.0,
                   quiet=True)
     return float(res.occlusivity[0])
 
@@ -121,7 +121,7 @@ def test_full_tree_gives_the_same_occlusivity():
     exact = _exact(True)
     heights = 1.2 + 0.05 * np.arange(MAX_SLICES + 1)
     pts = np.column_stack([np.full(heights.size, EYE[0]), np.full(heights.size, EYE[1]), heights])
-    res = isovist(scene, pts, n_rays=3600, height=0.0, max_radius=400.0, quiet=True)
+    res = isovist(scene, pts, n_rays=3600, height=0.0, max_distance=400.0, quiet=True)
     # measured 2.2e-16 (the full tree has no lengthened cross-section segments; the slice
     # trees give 3.8e-9): float rounding only, with room for other CPUs' last digits
     np.testing.assert_allclose(res.occlusivity, exact, rtol=1e-14)

@@ -18,7 +18,7 @@ AZ8 = 45.0 * np.arange(8)
 
 def e_sc(scene, lights, intensity, points, facing_az):
     """Semicylindrical illuminance [lx] of isotropic point sources, with shadows:
-    E = I (1 + cos a) sin e / (pi d^2) (DESIGN.md §4)."""
+    E = I (1 + cos a) sin e / (pi d^2) (docs/architecture.md §4)."""
     f = np.array([np.cos(np.radians(facing_az)), np.sin(np.radians(facing_az))])
     total = np.zeros(points.shape[0])
     for pos, i0 in zip(lights, intensity):

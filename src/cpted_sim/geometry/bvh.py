@@ -1,4 +1,4 @@
-"""The flat bounding-volume hierarchy over a scene's triangles (DESIGN.md §3)."""
+"""The flat bounding-volume hierarchy over a scene's triangles (docs/architecture.md §3)."""
 
 from __future__ import annotations
 

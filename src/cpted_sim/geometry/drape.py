@@ -1,7 +1,7 @@
 """The walkable surface below a point, and points inside closed geometry (layer L2).
 
 Heights in real places are relative to the walkable surface (the road, the pavement, the
-terrain), never to a roof or a bridge deck above (DESIGN.md §9). Everything here is found by
+terrain), never to a roof or a bridge deck above (docs/architecture.md §4). Everything here is found by
 bulk ray casts through :func:`cpted_sim.geometry.query.closest_hit`: each pass casts one ray
 per still-unresolved point, then the rays that met a face that does not count step past it and
 go again. Python only loops over these passes (a few per point); the rays run in the engine.

@@ -1,4 +1,4 @@
-"""Ray engines behind one vocabulary (DESIGN.md §6).
+"""Ray engines behind one vocabulary (docs/architecture.md §6).
 
 Every engine answers three queries on scene-local float64 arrays:
 

@@ -1,4 +1,4 @@
-"""Calculation grids: where quantities are computed (DESIGN.md §3)."""
+"""Calculation grids: where quantities are computed (docs/architecture.md §3)."""
 
 from __future__ import annotations
 

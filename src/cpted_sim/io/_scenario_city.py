@@ -8,9 +8,10 @@ ground_floor, sill_height, facing, max_distance, groups }``. Documented in
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-from ..errors import CptedError
+from ..errors import CptedError, ScenarioDeprecationWarning
 from ..scenario import model as m
 from ..scenario.city_spec import (CITY_MODEL, GENERATE_KEYS, city_asset_key, city_params,
                                   facing_polygon)
@@ -21,7 +22,8 @@ __all__ = ["SCENE_KEYS", "CITY_OBSERVER_KEYS", "scene_geometry", "observer_spec"
 SCENE_KEYS = ("cityjson", "lod", "crop")
 CROP_KEYS = ("bbox", "polygon", "margin")
 #: No ``kind``: semantic surfaces give "window" / "door" by their type, generated ones "window".
-CITY_OBSERVER_KEYS = ("name", "semantic", "generate", "weight", "fov", "range")
+CITY_OBSERVER_KEYS = ("name", "semantic", "generate", "weight", "fov", "max_distance",
+                      "range")
 
 
 def _join(key: str, k) -> str:
@@ -110,13 +112,34 @@ def observer_spec(r, d: dict, key: str) -> m.ObserverSpec:
         if "groups" in g:
             gen["groups"] = r.strs(g["groups"], _join(gk, "groups"))
         kw["generate"] = gen
+    kw.update(observer_view(r, d, key))
+    return m.ObserverSpec(**kw)
+
+
+def observer_view(r, d: dict, key: str) -> dict[str, float]:
+    """``weight``, ``fov`` and the longest sightline of an ``[[observers]]`` entry, as
+    :class:`~cpted_sim.scenario.model.ObserverSpec` keywords.
+
+    The longest sightline is ``max_distance`` [m], the library's one name for a distance limit
+    (docs/architecture.md §10); ``range``, its old name, is read for one release with a
+    :class:`DeprecationWarning` naming the file and line.
+    """
+    kw: dict[str, float] = {}
     if "weight" in d:
         kw["weight"] = r.num(d["weight"], _join(key, "weight"), lo=0.0)
     if "fov" in d:
         kw["fov"] = r.num(d["fov"], _join(key, "fov"), lo=0.0, hi=360.0, lo_open=True)
+    if "range" in d and "max_distance" in d:
+        raise r.error(_join(key, "range"), "give max_distance only (range is its old name)")
+    if "max_distance" in d:
+        kw["range"] = r.num(d["max_distance"], _join(key, "max_distance"), lo=0.0, lo_open=True)
     if "range" in d:
         kw["range"] = r.num(d["range"], _join(key, "range"), lo=0.0, lo_open=True)
-    return m.ObserverSpec(**kw)
+        line = r.index.line_of(_join(key, "range"))
+        warnings.warn(f"{r.path}{f' line {line}' if line else ''}: {_join(key, 'range')} is "
+                      "deprecated and will be removed in the next release: write max_distance",
+                      ScenarioDeprecationWarning, stacklevel=4)
+    return kw
 
 
 def _city_geometries(sc: m.Scenario):
@@ -191,4 +214,4 @@ def observer_out(o: m.ObserverSpec) -> dict | None:
     gen = None if o.generate is None else {
         k: list(v) if isinstance(v, tuple) else v for k, v in o.generate.items()}
     return {"name": o.name, "semantic": list(o.semantic) or None,
-            "generate": gen, "weight": o.weight, "fov": o.fov, "range": o.range}
+            "generate": gen, "weight": o.weight, "fov": o.fov, "max_distance": o.range}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 import re
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from .._files import MAX_MESH_BYTES, MAX_TEXT_BYTES, read_text_checked
-from ..errors import CptedError, ScenarioFileError
+from ..errors import CptedError, ScenarioDeprecationWarning, ScenarioFileError
 from ..geometry.scene import Material
 from ..photometry.ies import MAX_PHOTOMETRY_BYTES
 from ..scenario import model as m
@@ -45,8 +46,8 @@ LUMINAIRE_KEYS = ("name", "photometry", "position", "azimuth", "tilt", "spin",
                   "maintenance_factor", "flux_scale")
 AREA_KEYS = ("name", "kind", "class", "polygon", "path", "groups", "spacing", "height",
              "quantities", "facing", "dark_lx")
-OBSERVER_KEYS = ("name", "kind", "tag", "groups", "points", "path", "weight", "fov", "range",
-                 "spacing", "height")
+OBSERVER_KEYS = ("name", "kind", "tag", "groups", "points", "path", "weight", "fov",
+                 "max_distance", "range", "spacing", "height")
 THRESHOLD_KEYS = ("dark_lx", "min_surveillance", "night_lit_lx", "target_height",
                   "concealment_distance")
 RUN_KEYS = ("threads", "engine", "max_distance", "quiet", "bounces", "max_memory_gb")
@@ -332,12 +333,7 @@ def _observers(r: _Reader, d, key: str) -> m.ObserverSpec:
         kw["points"] = r.points(d["points"], _join(key, "points"), 3)
     if "path" in d:
         kw["path"] = r.points(d["path"], _join(key, "path"), 2, 2)
-    if "weight" in d:
-        kw["weight"] = r.num(d["weight"], _join(key, "weight"), lo=0.0)
-    if "fov" in d:
-        kw["fov"] = r.num(d["fov"], _join(key, "fov"), lo=0.0, hi=360.0, lo_open=True)
-    if "range" in d:
-        kw["range"] = r.num(d["range"], _join(key, "range"), lo=0.0, lo_open=True)
+    kw.update(_scenario_city.observer_view(r, d, key))
     if "spacing" in d:
         kw["spacing"] = r.num(d["spacing"], _join(key, "spacing"), lo=0.0, lo_open=True)
     if "height" in d:
@@ -425,8 +421,12 @@ def _scenario(r: _Reader, data: dict) -> m.Scenario:
     run_kw: dict[str, Any] = {}
     if "threads" in rd:
         run_kw["threads"] = r.int(rd["threads"], "run.threads", lo=1)
-    if "engine" in rd:
-        run_kw["engine"] = r.str(rd["engine"], "run.engine", ("numba",))
+    if "engine" in rd:   # deprecated: the kernels run on "numba" only (issue 15)
+        r.str(rd["engine"], "run.engine", ("numba",))
+        line = r.index.line_of("run.engine")
+        warnings.warn(f"{r.path}{f' line {line}' if line else ''}: run.engine is deprecated and "
+                      "will be removed in the next release (the kernels always run on "
+                      "'numba'); leave it out", ScenarioDeprecationWarning, stacklevel=3)
     if "max_distance" in rd:
         run_kw["max_distance"] = r.num(rd["max_distance"], "run.max_distance", lo=0.0, lo_open=True)
     if "quiet" in rd:

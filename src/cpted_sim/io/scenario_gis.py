@@ -198,7 +198,7 @@ def _observers(ctx: _Ctx, items: list) -> list:
             xyz, _ = ctx.parts(point_coords, layer, src, f"{key}.source")
             if xyz.shape[1] == 2:
                 xyz = np.column_stack([xyz, np.zeros(len(xyz))])
-                if "height" not in rest:   # eyes, not feet: 1.6 m above z = 0 (DESIGN §4)
+                if "height" not in rest:   # eyes, not feet: 1.6 m above z = 0 (docs/architecture.md §4)
                     rest["height"] = 1.6
                     warnings.warn(f"{key}: the {len(xyz)} points of {layer.layer!r} have no z; "
                                   "eyes placed 1.6 m above z = 0 (give height, or z in the "

@@ -63,7 +63,7 @@ def _obs_out(o: m.ObserverSpec) -> dict:
         return city
     return {"name": o.name, "kind": o.kind, "tag": o.tag, "groups": list(o.groups) or None,
             "points": _pts(o.points), "path": _pts(o.path), "weight": o.weight, "fov": o.fov,
-            "range": o.range, "spacing": o.spacing, "height": o.height,
+            "max_distance": o.range, "spacing": o.spacing, "height": o.height,
             "height_reference": o.height_reference}
 
 

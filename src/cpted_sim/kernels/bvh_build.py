@@ -1,6 +1,6 @@
 """Binned surface-area-heuristic BVH build on flat arrays.
 
-The tree is returned as flat arrays (DESIGN.md §3): node boxes, for each node either its left
+The tree is returned as flat arrays (docs/architecture.md §3): node boxes, for each node either its left
 child (the right child is the next node) or its first primitive, and its primitive count
 (0 for interior nodes). Children of a node are stored next to each other so traversal tests
 both boxes from one cache line pair.

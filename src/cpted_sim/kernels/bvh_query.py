@@ -274,24 +274,6 @@ def closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
 
 
 @jit
-def any_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
-    """Whether any triangle is hit along ``o + t d`` with ``tmin < t < tmax`` (early exit)."""
-    return _any_row(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
-                    ox, oy, oz, dx, dy, dz, tmin, tmax, -1) >= 0
-
-
-@jit
-def transmittance_one(bvh, stack, face_transmittance, ox, oy, oz, dx, dy, dz, tmin, tmax):
-    """Product of the transmittances of every face crossed with ``tmin < t < tmax``.
-
-    1.0 when nothing is crossed, 0.0 as soon as an opaque face (transmittance 0) is crossed
-    (early exit). ``face_transmittance`` is indexed by original face index.
-    """
-    return _transmit(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
-                     face_transmittance, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, 0.0)
-
-
-@jit
 def segment_occluded(bvh, stack, ax, ay, az, bx, by, bz, offset):
     """Whether the segment from ``a`` to ``b`` is blocked, ignoring ``offset`` [m] at each end."""
     dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)

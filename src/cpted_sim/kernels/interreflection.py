@@ -18,7 +18,7 @@ Hit codes stored by :func:`patch_gather`: ``>= 0`` the patch seen, ``-1`` nothin
 ``<= -2`` the back of face ``-code - 2`` of a one-sided scene (no reflection; light still passes
 through with that face's transmittance).
 
-All coordinates are scene-local; kernels trust their inputs (DESIGN.md §5).
+All coordinates are scene-local; kernels trust their inputs (docs/architecture.md §5).
 """
 
 from __future__ import annotations

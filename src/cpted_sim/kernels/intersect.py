@@ -271,25 +271,3 @@ def safe_inverse(dx, dy, dz):
     iy = 1.0 / dy if abs(dy) > TINY else (1.0 / TINY if dy >= 0.0 else -1.0 / TINY)
     iz = 1.0 / dz if abs(dz) > TINY else (1.0 / TINY if dz >= 0.0 else -1.0 / TINY)
     return ix, iy, iz
-
-
-@ijit
-def box_entry(bounds, n, ox, oy, oz, ix, iy, iz, tmin, tmax):
-    """Entry parameter of the ray into box ``n`` of ``bounds`` ((m, 6)), or ``inf`` on a miss."""
-    t0 = (bounds[n, 0] - ox) * ix
-    t1 = (bounds[n, 3] - ox) * ix
-    lo = min(t0, t1)
-    hi = max(t0, t1)
-    t0 = (bounds[n, 1] - oy) * iy
-    t1 = (bounds[n, 4] - oy) * iy
-    lo = max(lo, min(t0, t1))
-    hi = min(hi, max(t0, t1))
-    t0 = (bounds[n, 2] - oz) * iz
-    t1 = (bounds[n, 5] - oz) * iz
-    lo = max(lo, min(t0, t1))
-    hi = min(hi, max(t0, t1))
-    lo = max(lo, tmin)
-    hi = min(hi, tmax)
-    if lo <= hi:
-        return lo
-    return np.inf

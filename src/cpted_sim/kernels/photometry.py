@@ -1,7 +1,7 @@
 """Intensity lookup I(C, gamma) of packed luminaires (layer L1, Numba).
 
 ``lum`` is the ``LuminaireArrays`` NamedTuple of ``cpted_sim.photometry.luminaire`` (flat,
-C-contiguous arrays; angles in radians). Kernels trust their inputs (DESIGN.md §5).
+C-contiguous arrays; angles in radians). Kernels trust their inputs (docs/architecture.md §5).
 
 Frame: the world direction d (from the luminaire to the lit point, unit length) is turned into
 the luminaire frame by ``rotation[i]`` (world to local); there gamma = acos(-d_z) and

@@ -1,6 +1,6 @@
 """Sightline kernels: surveillance counts, isovist fans, visibility graphs, route scans.
 
-Pure Numba functions on flat arrays in scene-local metres (DESIGN.md §5). Validation, sorting
+Pure Numba functions on flat arrays in scene-local metres (docs/architecture.md §5). Validation, sorting
 and unit conversion happen in ``cpted_sim.visibility``; these kernels trust their inputs.
 Every parallel kernel prange's over blocks of outputs and allocates one traversal stack per
 block (``bvh_query.STACK_SIZE``).

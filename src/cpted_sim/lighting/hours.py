@@ -39,7 +39,8 @@ def parse_hour(value, name: str = "hour") -> float:
     if isinstance(value, str):
         m = _HHMM.match(value)
         if not m or int(m.group(2)) >= 60 or int(m.group(1)) > 24:
-            raise ParameterError(f"{name}: expected a time of day 'HH:MM', got {value!r}")
+            shown = repr(value) if len(value) < 40 else repr(value[:37]) + "..."
+            raise ParameterError(f"{name}: expected a time of day 'HH:MM', got {shown}")
         h = int(m.group(1)) + int(m.group(2)) / 60.0
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         h = float(value)

@@ -1,4 +1,4 @@
-"""Direct illuminance on calculation grids, with shadows (DESIGN.md §4).
+"""Direct illuminance on calculation grids, with shadows (docs/architecture.md §4).
 
 ``illuminance(scene, luminaires, grid, kind=...)`` validates and packs once, orders the points
 along a Morton curve (neighbours share candidate luminaires and BVH nodes), then runs the
@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .._modules import callable_module
 from .._validate import as_float, as_points
 from ..config import progress_enabled, threads as thread_context
 from ..errors import GridError, ParameterError
@@ -132,6 +133,63 @@ def _morton_order(local: np.ndarray) -> np.ndarray:
     return np.argsort(code, kind="stable")
 
 
+def _direct_values(scene: Scene, lums: list[Luminaire], grid: CalculationGrid, kind: str,
+                   normals: np.ndarray, cutoff: float, md: float, shadows: bool,
+                   threads: int | None, quiet: bool | None) -> tuple[np.ndarray, int, int]:
+    """Values [lx] in grid order, pairs in range and shadow rays: the kernel over blocks.
+
+    Points are sorted along a Morton curve (neighbours share BVH nodes), lifted to their own
+    side of a surface they lie on, and sent to :func:`kernels.direct.direct_illuminance` in
+    blocks of ``BLOCK_POINTS`` with a progress bar; Ctrl-C stops between blocks.
+    """
+    n = grid.n_points
+    values = np.zeros(n)
+    n_pairs = n_rays = 0
+    local = scene.to_local(grid.points)
+    order = _morton_order(local)
+    pts = np.ascontiguousarray(local[order])
+    # shadow rays start on the point's own side of a surface it lies on (grid.side_lift)
+    starts = np.ascontiguousarray(pts + grid.side_lift(scene)[order])
+    nrm = np.ascontiguousarray(normals[order])
+    packed = pack_luminaires(lums, origin=scene.origin)
+    peaks = direct.luminaire_peaks(packed)
+    envelope = direct.intensity_envelope(packed, direct.N_BANDS)
+    tail = np.ascontiguousarray(np.maximum.accumulate(envelope[:, ::-1], axis=1)[:, ::-1])
+    sorted_vals = np.zeros(n)
+    kkind = _KERNEL_KIND[kind]
+    trans = scene.light_transmittance
+    offset = float(scene.ray_offset)
+    show = progress_enabled(quiet) and n > BLOCK_POINTS
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n, unit="pt", desc=f"{QUANTITIES[kind]} illuminance")
+    try:
+        with thread_context(threads):
+            for start in range(0, n, BLOCK_POINTS):
+                stop = min(n, start + BLOCK_POINTS)
+                m = stop - start
+                n_tiles = (m + direct.TILE - 1) // direct.TILE
+                out = np.empty(m)
+                pairs = np.empty(n_tiles, dtype=np.int64)
+                rays = np.empty(n_tiles, dtype=np.int64)
+                direct.direct_illuminance(scene.bvh, trans, packed, peaks, envelope, tail,
+                                          pts[start:stop], starts[start:stop],
+                                          nrm[start:stop], kkind, cutoff, md, offset,
+                                          bool(shadows), out, pairs, rays)
+                sorted_vals[start:stop] = out
+                n_pairs += int(pairs.sum())
+                n_rays += int(rays.sum())
+                if bar is not None:
+                    bar.update(m)
+    finally:
+        if bar is not None:
+            bar.close()
+    values[order] = sorted_vals
+    return values, n_pairs, n_rays
+
+
 def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "horizontal",
                 facing=None, *, shadows: bool = True, cutoff: float = DEFAULT_CUTOFF_LUX,
                 max_distance: float | None = None, maintained: bool = True,
@@ -226,55 +284,12 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
     if not maintained:
         lums = [replace(lum, maintenance_factor=1.0) for lum in lums]
     normals = _normals(grid, kind, facing)
-    n = grid.n_points
-    values = np.zeros(n)
-    n_pairs = n_rays = 0
-    if lums:
-        local = scene.to_local(grid.points)
-        order = _morton_order(local)
-        pts = np.ascontiguousarray(local[order])
-        # shadow rays start on the point's own side of a surface it lies on (grid.side_lift)
-        starts = np.ascontiguousarray(pts + grid.side_lift(scene)[order])
-        nrm = np.ascontiguousarray(normals[order])
-        packed = pack_luminaires(lums, origin=scene.origin)
-        peaks = direct.luminaire_peaks(packed)
-        envelope = direct.intensity_envelope(packed, direct.N_BANDS)
-        tail = np.ascontiguousarray(np.maximum.accumulate(envelope[:, ::-1], axis=1)[:, ::-1])
-        sorted_vals = np.zeros(n)
-        kkind = _KERNEL_KIND[kind]
-        trans = scene.light_transmittance
-        offset = float(scene.ray_offset)
-        show = progress_enabled(quiet) and n > BLOCK_POINTS
-        bar = None
-        if show:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=n, unit="pt", desc=f"{QUANTITIES[kind]} illuminance")
-        try:
-            with thread_context(threads):
-                for start in range(0, n, BLOCK_POINTS):
-                    stop = min(n, start + BLOCK_POINTS)
-                    m = stop - start
-                    n_tiles = (m + direct.TILE - 1) // direct.TILE
-                    out = np.empty(m)
-                    pairs = np.empty(n_tiles, dtype=np.int64)
-                    rays = np.empty(n_tiles, dtype=np.int64)
-                    direct.direct_illuminance(scene.bvh, trans, packed, peaks, envelope, tail,
-                                              pts[start:stop], starts[start:stop],
-                                              nrm[start:stop], kkind, cutoff, md, offset,
-                                              bool(shadows), out, pairs, rays)
-                    sorted_vals[start:stop] = out
-                    n_pairs += int(pairs.sum())
-                    n_rays += int(rays.sum())
-                    if bar is not None:
-                        bar.update(m)
-        finally:
-            if bar is not None:
-                bar.close()
-        values[order] = sorted_vals
+    values, n_pairs, n_rays = (_direct_values(scene, lums, grid, kind, normals, cutoff, md,
+                                              shadows, threads, quiet) if lums
+                               else (np.zeros(grid.n_points), 0, 0))
     elapsed = time.perf_counter() - t_start
     log.debug("%s on %d points from %d luminaires: %d pairs, %d shadow rays, %.3f s",
-              QUANTITIES[kind], n, len(lums), n_pairs, n_rays, elapsed)
+              QUANTITIES[kind], grid.n_points, len(lums), n_pairs, n_rays, elapsed)
     prov = provenance(kind=kind, shadows=bool(shadows), cutoff_lux=cutoff,
                       max_distance=None if max_distance is None else md, maintained=maintained,
                       n_luminaires=len(lums), pairs=n_pairs, shadow_rays=n_rays,
@@ -286,6 +301,9 @@ def illuminance(scene: Scene, luminaires, grid: CalculationGrid, kind: str = "ho
 
         with thread_context(threads):
             return add_indirect(direct_field, scene, lums, kind, facing, bounces=bounces,
-                                settings=interreflection, quiet=quiet)
+                                interreflection=interreflection, quiet=quiet)
     direct_field.provenance["bounces"] = 0  # direct light only, as EN 13201 computes it
     return direct_field
+
+
+callable_module(__name__)   # deprecated: the module called as its function (one release)

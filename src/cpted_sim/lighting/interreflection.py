@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .._validate import as_float
+from .._validate import as_float, sub_settings
 from ..config import get_threads, progress_enabled
 from ..errors import GridError, ParameterError
 from ..field import Field, provenance
@@ -213,6 +213,49 @@ def _layers(scene: Scene) -> int:
 
 
 # ---------------------------------------------------------------------------------- solver
+def _jacobi_bounces(hits, patch_rays, ptrans, ftrans, rho, e_direct, area, bounces, tolerance):
+    """Jacobi bounces: ``B(1) = rho E_direct``, ``B(k+1) = rho (E_direct + G B(k))``.
+
+    ``bounces`` None: until the estimated remaining energy share is below ``tolerance`` (at most
+    ``_MAX_BOUNCES``). Returns the radiosity ``b_cur``, a scratch array ``b_new``, the
+    irradiance buffer ``h``, the bounces done and the remaining energy share.
+    """
+    n = rho.shape[0]
+    b_cur = rho * e_direct
+    b_new = np.empty(n)
+    h = np.empty(n)
+    total = float(np.dot(area, b_cur))
+    done = 1
+    remaining = 1.0
+    prev_delta = None
+    limit = bounces if bounces is not None else _MAX_BOUNCES
+    while done < limit:
+        K.jacobi_step(hits, patch_rays, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
+        delta = float(np.dot(area, np.abs(b_new - b_cur)))
+        total = float(np.dot(area, b_new))
+        b_cur, b_new = b_new, b_cur
+        done += 1
+        if total <= 0.0:
+            remaining = 0.0
+            break
+        ratio = min(delta / prev_delta, 0.999) if prev_delta else float(np.max(rho, initial=0))
+        remaining = delta * ratio / max(1e-300, 1.0 - ratio) / total
+        prev_delta = delta if delta > 0 else None
+        if bounces is None and remaining < tolerance:
+            break
+        if delta == 0.0:
+            remaining = 0.0
+            break
+    if bounces is not None and done == 1:
+        # One bounce: the tail left out is everything after the first reflection.
+        ratio = float(np.average(rho, weights=area)) if total > 0 else 0.0
+        remaining = ratio / max(1e-300, 1.0 - ratio)
+    elif bounces is None and remaining >= tolerance:
+        log.warning("interreflection stopped after %d bounces with %.2g of the energy left "
+                    "(tolerance %.2g)", done, remaining, tolerance)
+    return b_cur, b_new, h, done, remaining
+
+
 def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
               tolerance: float = 1e-3, patch_size: float = 0.5, max_patches: int | None = None,
               rays_per_patch: int = 32, seed: int = 0, two_sided: bool = False,
@@ -327,40 +370,8 @@ def radiosity(scene: Scene, luminaires, *, bounces: int | None = None,
     e_direct = e3.mean(axis=1)
     spread = rho * e3.std(axis=1, ddof=1)
 
-    # Jacobi bounces: B(1) = rho E_direct, B(k+1) = rho (E_direct + G B(k)).
-    b_cur = rho * e_direct
-    b_new = np.empty(n)
-    h = np.empty(n)
-    area = pt.areas
-    total = float(np.dot(area, b_cur))
-    done = 1
-    remaining = 1.0
-    prev_delta = None
-    limit = bounces if bounces is not None else _MAX_BOUNCES
-    while done < limit:
-        K.jacobi_step(hits, patch_rays, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
-        delta = float(np.dot(area, np.abs(b_new - b_cur)))
-        total = float(np.dot(area, b_new))
-        b_cur, b_new = b_new, b_cur
-        done += 1
-        if total <= 0.0:
-            remaining = 0.0
-            break
-        ratio = min(delta / prev_delta, 0.999) if prev_delta else float(np.max(rho, initial=0))
-        remaining = delta * ratio / max(1e-300, 1.0 - ratio) / total
-        prev_delta = delta if delta > 0 else None
-        if bounces is None and remaining < tolerance:
-            break
-        if delta == 0.0:
-            remaining = 0.0
-            break
-    if bounces is not None and done == 1:
-        # One bounce: the tail left out is everything after the first reflection.
-        ratio = float(np.average(rho, weights=area)) if total > 0 else 0.0
-        remaining = ratio / max(1e-300, 1.0 - ratio)
-    elif bounces is None and remaining >= tolerance:
-        log.warning("interreflection stopped after %d bounces with %.2g of the energy left "
-                    "(tolerance %.2g)", done, remaining, tolerance)
+    b_cur, b_new, h, done, remaining = _jacobi_bounces(hits, patch_rays, ptrans, ftrans, rho,
+                                                       e_direct, pt.areas, bounces, tolerance)
     # Indirect irradiance of the patches from the final radiosity, and its standard error.
     K.jacobi_step(hits, patch_rays, ptrans, ftrans, rho, e_direct, b_cur, b_new, h)
     se = np.empty(n)
@@ -417,7 +428,7 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
                          tolerance: float = 1e-3, seed: int = 0, quiet: bool | None = None,
                          rays: int = 512, solution: RadiositySolution | None = None,
                          hot_factor: float = 50.0, max_hot: int = 20_000,
-                         **solver) -> IndirectResult:
+                         solver: dict | None = None, **solver_kw) -> IndirectResult:
     """Indirect (interreflected) illuminance at the points of a grid, with an error estimate.
 
     Parameters
@@ -446,8 +457,10 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
         lamps); 0 turns this off.
     max_hot : int
         At most this many such patches [1], the brightest by flux.
-    **solver
-        Further :func:`radiosity` parameters (``patch_size``, ``rays_per_patch``, ...).
+    solver : dict, optional
+        Further :func:`radiosity` parameters (``{"patch_size": 1.0, "rays_per_patch": 64}``).
+        Given as loose keywords (``patch_size=1.0``), the old form, they still work for one
+        release with a :class:`DeprecationWarning`.
 
     Returns
     -------
@@ -466,6 +479,7 @@ def indirect_illuminance(scene: Scene, luminaires, grid: CalculationGrid,
     code, nrm = _directions(grid, kind, facing)
     rays = _count(rays, "rays", 1, 2**22)
     if solution is None:
+        solver = sub_settings(solver, "solver", solver_kw)
         solution = radiosity(scene, luminaires, bounces=bounces, tolerance=tolerance, seed=seed,
                              quiet=quiet, **solver)
     elif not isinstance(solution, RadiositySolution):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import renamed, sub_settings
 from ..errors import ParameterError
 from ..field import Field, provenance
 from ..geometry.grid import CalculationGrid
@@ -19,7 +20,7 @@ __all__ = ["surface_luminance", "add_indirect"]
 
 
 def surface_luminance(scene: Scene, luminaires=None, *, solution: RadiositySolution | None = None,
-                      **solver) -> Field:
+                      solver: dict | None = None, **solver_kw) -> Field:
     """Luminance of the faces' front sides [cd/m2], Lambertian: ``L = rho (E_d + E_i) / pi``.
 
     Parameters
@@ -30,8 +31,9 @@ def surface_luminance(scene: Scene, luminaires=None, *, solution: RadiositySolut
         Needed unless ``solution`` is given.
     solution : RadiositySolution, optional
         Reuse a solution from :func:`radiosity` or :attr:`IndirectResult.solution`.
-    **solver
-        :func:`radiosity` parameters (``bounces``, ``tolerance``, ``patch_size``, ...).
+    solver : dict, optional
+        :func:`radiosity` parameters (``{"bounces": 2, "patch_size": 1.0}``); as loose
+        keywords, the old form, they still work for one release with a DeprecationWarning.
 
     Returns
     -------
@@ -42,7 +44,7 @@ def surface_luminance(scene: Scene, luminaires=None, *, solution: RadiositySolut
     if solution is None:
         if luminaires is None:
             raise ParameterError("surface_luminance: give luminaires or a solution")
-        solution = radiosity(scene, luminaires, **solver)
+        solution = radiosity(scene, luminaires, **sub_settings(solver, "solver", solver_kw))
     grid = CalculationGrid.from_points(scene.face_centroids, scene.face_normals, kind="plane",
                                        name=f"{scene.name} faces")
     values = solution.face_luminance(scene.n_faces)
@@ -52,12 +54,14 @@ def surface_luminance(scene: Scene, luminaires=None, *, solution: RadiositySolut
 
 
 def add_indirect(direct: Field, scene: Scene, luminaires, kind: str = "horizontal", facing=None,
-                 *, bounces: int | str = "converged", settings: dict | None = None,
-                 quiet: bool | None = None) -> Field:
+                 *, bounces: int | str = "converged", interreflection: dict | None = None,
+                 quiet: bool | None = None, settings: dict | None = None) -> Field:
     """Total illuminance: a direct field plus its interreflected part.
 
     ``cs.illuminance(..., bounces=N)`` calls this; call it yourself to add the indirect part
-    to a direct field computed earlier.
+    to a direct field computed earlier. ``interreflection`` holds the settings of
+    :func:`indirect_illuminance` as in ``cs.illuminance`` (``settings``, its old name, works
+    for one release with a DeprecationWarning).
 
     Parameters
     ----------
@@ -93,7 +97,10 @@ def add_indirect(direct: Field, scene: Scene, luminaires, kind: str = "horizonta
     if not lums:
         return direct
     res = indirect_illuminance(scene, lums, direct.grid, kind, facing, bounces=n_bounces,
-                               quiet=quiet, **dict(settings or {}))
+                               quiet=quiet, **sub_settings(renamed(settings, "settings",
+                                                                   interreflection,
+                                                                   "interreflection"),
+                                                           "interreflection", {}))
     prov = dict(direct.provenance)
     prov.update(bounces=bounces, bounces_done=res.solution.bounces,
                 indirect_mean_lx=float(np.mean(res.values)),

@@ -70,7 +70,7 @@ def load_photometry(path) -> IntensityDistribution:
     -------
     IntensityDistribution
         Absolute intensities [cd] over C 0 .. 360 deg and gamma 0 .. 180 deg in the type C
-        frame of DESIGN.md §4.
+        frame of docs/architecture.md §4.
 
     Raises
     ------

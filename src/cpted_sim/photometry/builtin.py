@@ -1,7 +1,7 @@
 """Built-in intensity distributions for users without photometric files, and for tests.
 
 All return an :class:`~cpted_sim.photometry.distribution.IntensityDistribution` in the type C
-frame of DESIGN.md §4 (gamma = 0 down, C = 0 towards local +X, C = 90 towards local +Y).
+frame of docs/architecture.md §4 (gamma = 0 down, C = 0 towards local +X, C = 90 towards local +Y).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def lambertian_downlight(peak_cd: float | None = None,
 
 
 def cosine_distribution(i0_cd: float) -> IntensityDistribution:
-    """``I(gamma) = i0 cos(gamma)`` for gamma < 90 deg, 0 above (CIE 171 test case 1).
+    """``I(gamma) = i0 cos(gamma)`` for gamma < 90 deg, 0 above (the distribution of CIE 171:2006 test case 5.2).
 
     Parameters
     ----------

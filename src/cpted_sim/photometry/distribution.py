@@ -1,7 +1,7 @@
 """The canonical luminous intensity table: C 0-360 deg by gamma 0-180 deg in candela.
 
 Every reader (IES LM-63, EULUMDAT) and every built-in distribution produces one
-:class:`IntensityDistribution` in the type C frame of DESIGN.md §4: in the luminaire's own frame
+:class:`IntensityDistribution` in the type C frame of docs/architecture.md §4: in the luminaire's own frame
 gamma = 0 points straight down (-Z), the C = 0 half-plane contains +X and C = 90 contains +Y.
 """
 

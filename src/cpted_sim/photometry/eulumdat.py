@@ -14,7 +14,7 @@ Isym  symmetry                    stored planes       mirror
 ====  ==========================  ==================  =====================
 
 The frame is already type C (gamma = 0 down, C counter-clockwise seen from above), the frame
-of DESIGN.md §4.
+of docs/architecture.md §4.
 
 References
 ----------

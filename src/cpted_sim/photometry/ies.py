@@ -1,7 +1,7 @@
 """IES LM-63 photometric files (1986, 1991, 1995, 2002, 2019): reader and LM-63-2002 writer.
 
 The reader turns a file into an :class:`~cpted_sim.photometry.distribution.IntensityDistribution`
-in the type C frame of DESIGN.md §4. Numbers may wrap across lines in any way (the data after
+in the type C frame of docs/architecture.md §4. Numbers may wrap across lines in any way (the data after
 the ``TILT=`` line is read as one stream of tokens that remember their line); every malformed
 input raises :class:`~cpted_sim.errors.PhotometryFormatError` naming the file, the line and
 what was expected.

@@ -1,6 +1,6 @@
 """A luminaire placed in the scene, and its packing into flat arrays for the kernels.
 
-Orientation (DESIGN.md §4): the luminaire-to-world rotation is
+Orientation (docs/architecture.md §4): the luminaire-to-world rotation is
 
     M = Rz(azimuth) . Rx(tilt) . Rz(spin)
 

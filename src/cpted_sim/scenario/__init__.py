@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from .compare import Comparison, compare
+from . import compare, run   # the modules; cpted_sim.run / cpted_sim.compare are the functions
+from .compare import Comparison
 from .model import (
     AreaResult,
     AreaSpec,
@@ -25,7 +26,6 @@ from .model import (
     Thresholds,
     Variant,
 )
-from .run import run
 
 __all__ = [
     "Scenario",

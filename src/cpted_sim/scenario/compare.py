@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
 from dataclasses import dataclass
@@ -10,10 +9,22 @@ from pathlib import Path
 
 import numpy as np
 
+from .._modules import callable_module
 from ..errors import FieldMismatchError, ParameterError
 from ..field import Field
 from . import model as m
 from .metrics import METRICS
+
+#: The function that writes a comparison's report, registered by the I/O layer
+#: (:func:`register_report_writer`, called by :mod:`cpted_sim.io` on import).
+_REPORT_WRITER = None
+
+
+def register_report_writer(writer) -> None:
+    """Make ``writer(comparison, out_dir, **options)`` the one :meth:`Comparison.to_report`
+    calls. The I/O layer calls this (downward); this module never imports the I/O layer."""
+    global _REPORT_WRITER
+    _REPORT_WRITER = writer
 
 __all__ = ["Comparison", "compare"]
 
@@ -56,6 +67,8 @@ class Comparison:
     def to_report(self, out_dir, *, maps: bool = True, **options) -> dict[str, Path]:
         """Write the report (HTML, Markdown, CSV, JSON, NPZ, PNG maps) into ``out_dir``.
 
+        The same as ``cpted_sim.write_report(self, out_dir, maps=maps, **options)``.
+
         Parameters
         ----------
         out_dir : path-like
@@ -70,11 +83,14 @@ class Comparison:
         dict str -> Path
             The written files by kind.
         """
-        # The report writer lives in io/ (layer L6) and this module in scenario/ (L5); the
-        # one-way layer rule (DESIGN.md §2, tests/test_architecture.py) forbids a static
-        # import upward, so the writer is looked up at call time.
-        report = importlib.import_module("cpted_sim.io.report")
-        return report.write_report(self, out_dir, maps=maps, **options)
+        # The report writer lives in io/ (layer L6) and this module in scenario/ (L5): the
+        # one-way layer rule (docs/architecture.md §2) lets io call down but not this module
+        # call up, so cpted_sim.io registers its writer here when it is imported (the package
+        # root imports it, so it is always there once ``cpted_sim`` is).
+        if _REPORT_WRITER is None:
+            raise ParameterError("no report writer is registered: import cpted_sim (or "
+                                 "cpted_sim.io) before calling to_report")
+        return _REPORT_WRITER(self, out_dir, maps=maps, **options)
 
     def metric(self, variant: str, area: str, metric: str) -> dict:
         """The table row of ``variant``, ``area``, ``metric`` (ParameterError when absent)."""
@@ -268,3 +284,6 @@ def compare(base, *variants, threads: int | None = None, quiet: bool | None = No
                                 area_order.get(row["area"], len(area_order)),
                                 order.get(row["metric"], len(order))))
     return Comparison(base, tuple(results), deltas, table, verdicts)
+
+
+callable_module(__name__)   # deprecated: the module called as its function (one release)

@@ -7,8 +7,9 @@ written as ``cpted_sim/data/demo_street_light.ies`` by ``tools/make_demo_data.py
 calculation areas, the window observers and three variants:
 
 * ``A: base`` (the file's base scenario),
-* ``B: underpass light`` - one extra light under the deck of the underpass,
-* ``C: trim hedge, open wall`` - the hedge trimmed from 1.8 m to 1.0 m and the blank north
+* ``B (path lights)`` - one extra light on the side path and one under the deck of the
+  underpass,
+* ``C (hedge trimmed, wall opened)`` - the hedge trimmed from 1.8 m to 1.0 m and the blank north
   wall of the southern block opened with windows.
 
 Plan (x east along the street, y north, metres)::

@@ -17,6 +17,7 @@ The result types shared with the report writer, :class:`Metric`, :class:`AreaRes
 from __future__ import annotations
 
 import math
+import warnings
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -174,7 +175,7 @@ class LuminaireSpec:
     position : (3,) tuple of float
         Photometric centre, world coordinates [m].
     azimuth, tilt, spin : float
-        Aiming [deg] (DESIGN.md §4).
+        Aiming [deg] (docs/architecture.md §4).
     maintenance_factor : float
         [-], default 0.8 (a maintained LED installation).
     flux_scale : float
@@ -394,10 +395,11 @@ class RunSettings:
     ----------
     threads : int or None
         Kernel threads (default: all the session allows).
-    engine : str
-        Ray engine; the lighting and sightline kernels run on the built-in ``"numba"`` BVH
-        (the only value accepted today; embree and trimesh serve as cross-checks through
-        :mod:`cpted_sim.geometry.query`).
+    engine : str or None
+        Deprecated (one release): the lighting and sightline kernels run on the built-in
+        ``"numba"`` BVH only, so the setting chose nothing; ``"numba"`` is accepted with a
+        :class:`DeprecationWarning`, anything else is an error. Embree and trimesh serve as
+        cross-checks through :mod:`cpted_sim.geometry.query`.
     max_distance : float
         Luminaires farther than this from a point are left out [m] (default 100).
     quiet : bool
@@ -414,13 +416,20 @@ class RunSettings:
     """
 
     threads: int | None = None
-    engine: str = "numba"
+    engine: str | None = None
     max_distance: float = 100.0
     quiet: bool = False
     bounces: int | str = 0
     max_memory_gb: float | None = None
 
     def __post_init__(self):
+        if self.engine is not None:
+            if self.engine != "numba":
+                raise ParameterError(f"run.engine: {self.engine!r} is not supported; the "
+                                     "lighting and sightline kernels run on the 'numba' engine")
+            warnings.warn("run.engine is deprecated and will be removed in the next release: "
+                          "the kernels always run on the 'numba' engine; leave it out",
+                          DeprecationWarning, stacklevel=3)
         b = self.bounces
         if not (b == "converged" or (isinstance(b, int) and not isinstance(b, bool) and b >= 0)):
             raise ParameterError(f"run.bounces: expected a whole number >= 0 or 'converged', "

@@ -5,7 +5,7 @@ a road polygon from :func:`cpted_sim.io.roads.centre_line`): every ``spacing`` m
 side, staggered or opposite, ``half_width + setback`` from the axis, with the lamp head
 ``overhang`` metres back over the road and ``height`` metres above the pole's foot.
 :func:`aim_at_polyline` gives the azimuth that turns a luminaire's C90 side (the road side of
-a street light, DESIGN.md §4) towards the nearest point of a polyline.
+a street light, docs/architecture.md §4) towards the nearest point of a polyline.
 
 Pole feet stand on ``ground_z(xy) -> z``; by default z = 0, with a
 :class:`~cpted_sim.errors.CptedWarning` saying so (pass the walkable surface of the scene,

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .._modules import callable_module
 from ..config import max_memory, progress_enabled, threads as thread_context
 from ..errors import CptedWarning, ParameterError, StrictWarningsError
 from ..field import Field
@@ -257,9 +258,35 @@ class _ConstantThreshold:
         return f"constant {self.lx} lx"
 
 
+def _unwatched_fields(grid: CalculationGrid, night: bool) -> dict[str, Field]:
+    """Surveillance fields of an area without observers: zero everywhere."""
+    zero = np.zeros(grid.n_points)
+    count = Field(zero, grid, "surveillance_count", "1", {"note": "no observers"})
+    names = ["surveillance_weight"] + (["night_surveillance_count", "night_surveillance_weight"]
+                                       if night else [])
+    return {"surveillance_count": count,
+            **{n: count.with_values(zero, quantity=n) for n in names}}
+
+
+def _concealment_field(scene, routes, grid: CalculationGrid, th: m.Thresholds) -> Field:
+    """1 where a point is a concealment spot for any route (NaN outside every route's band)."""
+    from ..visibility import concealment
+
+    spots = None
+    for path in routes:
+        # a body (1 m above the ground) hidden until the walker is close
+        c = concealment(scene, np.asarray(path), grid, distance=th.concealment_distance,
+                        close=th.concealment_distance, target_height=1.0)
+        v = c.concealed.values
+        spots = v if spots is None else np.where(np.isnan(spots), v,
+                                                 np.where(np.isnan(v), spots,
+                                                          np.maximum(spots, v)))
+    return Field(spots, grid, "concealment", "1", c.concealed.provenance)
+
+
 def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenario,
                  grid: CalculationGrid, quiet: bool, solution=None) -> dict[str, Field]:
-    from ..lighting import illuminance
+    from ..lighting.illuminance import illuminance
 
     th = sc.thresholds
     q = set(area.computed_quantities)
@@ -322,33 +349,13 @@ def _area_fields(area: m.AreaSpec, scene, lums, observers, routes, sc: m.Scenari
             fields["night_surveillance_count"] = night.count
             fields["night_surveillance_weight"] = night.weight
     elif "surveillance" in q or "night_surveillance" in q:
-        zero = np.zeros(grid.n_points)
-        fields["surveillance_count"] = Field(zero, grid, "surveillance_count", "1",
-                                             {"note": "no observers"})
-        fields["surveillance_weight"] = fields["surveillance_count"].with_values(
-            zero, quantity="surveillance_weight")
-        if "night_surveillance" in q:
-            fields["night_surveillance_count"] = fields["surveillance_count"].with_values(
-                zero, quantity="night_surveillance_count")
-            fields["night_surveillance_weight"] = fields["surveillance_count"].with_values(
-                zero, quantity="night_surveillance_weight")
+        fields.update(_unwatched_fields(grid, night="night_surveillance" in q))
     if "concealment" in q and routes and area.kind != "route":
-        from ..visibility import concealment
-
-        spots = None
-        for path in routes:
-            # a body (1 m above the ground) hidden until the walker is close
-            c = concealment(scene, np.asarray(path), grid, distance=th.concealment_distance,
-                            close=th.concealment_distance, target_height=1.0)
-            v = c.concealed.values
-            spots = v if spots is None else np.where(np.isnan(spots), v,
-                                                     np.where(np.isnan(v), spots,
-                                                              np.maximum(spots, v)))
-        fields["concealment"] = Field(spots, grid, "concealment", "1", c.concealed.provenance)
+        fields["concealment"] = _concealment_field(scene, routes, grid, th)
     if "isovist" in q and area.kind != "facade":
-        from ..visibility import isovist
+        from ..visibility.isovist import isovist
 
-        iso = isovist(scene, grid, n_rays=360, max_radius=sc.settings.max_distance, quiet=quiet)
+        iso = isovist(scene, grid, n_rays=360, max_distance=sc.settings.max_distance, quiet=quiet)
         f = iso.fields(grid)
         fields["isovist_area"] = f["area"]
     # the CPTED masks
@@ -444,9 +451,6 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
     if max_memory_gb is None:
         max_memory_gb = scenario.settings.max_memory_gb
     check_scenario(scenario, max_memory_gb=max_memory_gb)
-    if scenario.settings.engine != "numba":
-        raise ParameterError(f"run.engine: {scenario.settings.engine!r} is not supported; the "
-                             "lighting and sightline kernels run on the 'numba' engine")
     t0 = time.perf_counter()
     n_threads = threads if threads is not None else scenario.settings.threads
     quiet = (not progress_enabled(None)) if quiet is None else quiet
@@ -468,7 +472,7 @@ def run(scenario: m.Scenario, *, threads: int | None = None, quiet: bool | None 
     if strict and found:
         raise StrictWarningsError(f"strict: {len(found)} warnings (first: {found[0]})")
     settings = {
-        "threads": n_threads, "engine": scenario.settings.engine,
+        "threads": n_threads, "engine": "numba",
         "max_distance": scenario.settings.max_distance, "bounces": scenario.settings.bounces,
         "thresholds": m.spec_fields(scenario.thresholds),
         "n_faces": scene.n_faces, "n_luminaires": len(lums),
@@ -491,3 +495,6 @@ def _replay(caught) -> tuple[str, ...]:
             found.append(msg)
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return tuple(found)
+
+
+callable_module(__name__)   # deprecated: the module called as its function (one release)

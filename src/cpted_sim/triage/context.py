@@ -172,7 +172,7 @@ def neighbourhood_grid(scene: Scene, xy, radius: float, spacing: float, *,
 
 # ---------------------------------------------------------------------------- context
 def _fields(scene, lums, observers, grid, th: m.Thresholds, max_distance: float, quiet):
-    from ..lighting import illuminance
+    from ..lighting.illuminance import illuminance
     from ..visibility import night_surveillance_fields, surveillance_fields
 
     n = grid.n_points
@@ -333,7 +333,7 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
     from scipy.spatial import cKDTree
 
     from ..scenario.run import build_luminaires, build_observers, build_scene
-    from ..visibility import isovist
+    from ..visibility.isovist import isovist
 
     xy = np.ascontiguousarray(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
     n = xy.shape[0]
@@ -385,7 +385,7 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
     dark_lx = th.dark_lx
     cell = spacing * spacing
     ground = np.column_stack([xy, z])
-    iso = isovist(scene, ground, n_rays=360, max_radius=scenario.settings.max_distance,
+    iso = isovist(scene, ground, n_rays=360, max_distance=scenario.settings.max_distance,
                   quiet=True)
     vals["isovist_area"] = np.asarray(iso.area, dtype=np.float64)
     eyes = ground + [0.0, 0.0, _EYE]

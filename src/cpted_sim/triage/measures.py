@@ -204,7 +204,7 @@ def _pole_candidates(nb, scene, lums, xy, radius, axes, height, n_positions, e0,
     (superposition); the best lifts most points above ``thr`` [lx], then has the highest
     E_min, then the fewest lumens.
     """
-    from ..lighting import illuminance
+    from ..lighting.illuminance import illuminance
 
     q, tangent, dist = nearest_on_axes(axes, xy) if axes else (None, None, np.inf)
     if q is None or dist > radius + 30.0:

@@ -2,13 +2,14 @@
 
 Natural surveillance (who sees a place), isovists (what a place sees), visibility graphs
 (space syntax VGA), route measures (prospect, concealment, entrapment) and night-time
-surveillance (sight and light together; the illuminance is an argument, DESIGN.md §2).
+surveillance (sight and light together; the illuminance is an argument, docs/architecture.md §2).
 """
 
 from __future__ import annotations
 
 from .graph import VisibilityGraph, hh_integration, visibility_graph
-from .isovist import IsovistResult, isovist
+from . import isovist, surveillance   # the modules; cpted_sim.isovist etc. are the functions
+from .isovist import IsovistResult
 from .night import (
     CREST_PRESENCE,
     DEFAULT_RECOGNITION,
@@ -20,7 +21,7 @@ from .night import (
 )
 from .observers import ObserverSet
 from .route import Concealment, Entrapment, RouteProspect, concealment, entrapment, route_prospect
-from .surveillance import SurveillanceResult, surveillance, surveillance_fields
+from .surveillance import SurveillanceResult, surveillance_fields
 
 __all__ = [
     "ObserverSet",

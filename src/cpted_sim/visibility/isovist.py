@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import as_float, as_points
+from .._modules import callable_module
+from .._validate import as_float, as_points, renamed
 from ..config import get_threads
 from ..errors import ParameterError
 from ..field import Field, provenance
@@ -220,7 +221,7 @@ def fan_radii(scene: Scene, eyes_local: np.ndarray, n_rays: int, max_radius: flo
 
 
 def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None, *,
-            max_radius: float = DEFAULT_MAX_RADIUS,
+            max_distance: float = DEFAULT_MAX_RADIUS, max_radius: float | None = None,
             occlusion_angle: float | None = None, occlusivity: bool = True,
             quiet: bool | None = None) -> IsovistResult:
     """Isovist measures of viewpoints from a horizontal fan of rays at eye height.
@@ -237,8 +238,9 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
         Rays per fan (>= 8), evenly spaced in azimuth.
     height : float, optional
         Eye height above each point [m]; default 1.6 m. Pass 0 when the points are eyes.
-    max_radius : float
-        Longest ray [m]; rays meeting nothing end there and count as open.
+    max_distance : float
+        Longest ray [m]; rays meeting nothing end there and count as open (``max_radius``:
+        its old name, deprecated, removed in the next release).
     occlusion_angle : float, optional
         Deprecated and ignored: occluding radials are found from the surfaces themselves
         (see Notes); passing it warns.
@@ -285,7 +287,8 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
     t0 = time.perf_counter()
     eyes = _eyes(scene, points, height)
     cos_t, sin_t, step = _directions(n_rays)
-    max_radius = as_float(max_radius, "max_radius", lo=0.0, lo_open=True)
+    max_radius = as_float(renamed(max_radius, "max_radius", max_distance, "max_distance"),
+                          "max_distance", lo=0.0, lo_open=True)
     if occlusion_angle is not None:
         warnings.warn("isovist: occlusion_angle is deprecated and ignored; occlusivity now "
                       "comes from the occluding edges themselves", DeprecationWarning,
@@ -322,3 +325,6 @@ def isovist(scene: Scene, points, n_rays: int = 720, height: float | None = None
     return IsovistResult(area=c[0], perimeter=c[1], occlusivity=c[2], compactness=compact,
                          min_radial=c[3], mean_radial=c[4], max_radial=c[5], drift=c[6],
                          open_fraction=c[7], eyes=scene.to_world(eyes), settings=settings)
+
+
+callable_module(__name__)   # deprecated: the module called as its function (one release)

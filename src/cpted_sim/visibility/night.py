@@ -1,7 +1,7 @@
 """Night-time surveillance: an observer counts only where a face is lit well enough to be
 recognised at the observer's distance (issue #5, item 6).
 
-This module does not import the lighting package (DESIGN.md §2): the semicylindrical
+This module does not import the lighting package (docs/architecture.md §2): the semicylindrical
 illuminance is an argument, computed by the caller (``scenario.run`` wires the two).
 """
 

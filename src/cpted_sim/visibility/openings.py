@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 #: CityJSON semantic surface types read as openings, and the observer kind of each.
 OPENING_KINDS = {"Window": "window", "Door": "door"}
-#: Eye height above a window sill [m] (DESIGN §4: windows at their sill plus 1.2 m).
+#: Eye height above a window sill [m] (docs/architecture.md §4: windows at their sill plus 1.2 m).
 EYE_ABOVE_SILL = 1.2
 
 

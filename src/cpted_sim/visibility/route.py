@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import as_float
+from .._validate import as_float, renamed
 from ..config import get_threads
 from ..errors import ParameterError
 from ..field import Field, provenance
@@ -76,7 +76,8 @@ class RouteProspect:
 
 def route_prospect(scene: Scene, path, *, spacing: float = 2.0,
                    height: float = DEFAULT_EYE_HEIGHT, n_rays: int = 360, cone: float = 60.0,
-                   max_radius: float = DEFAULT_MAX_RADIUS) -> RouteProspect:
+                   max_distance: float = DEFAULT_MAX_RADIUS,
+                   max_radius: float | None = None) -> RouteProspect:
     """Prospect along a route: how far ahead and to the sides a walker sees.
 
     Parameters
@@ -92,8 +93,9 @@ def route_prospect(scene: Scene, path, *, spacing: float = 2.0,
         Rays of each station's horizontal fan.
     cone : float
         Full angle [deg] of the sectors averaged for ahead, left and right.
-    max_radius : float
-        Longest ray [m].
+    max_distance : float
+        Longest ray [m] (``max_radius``: its old name, deprecated, removed in the next
+        release).
 
     Returns
     -------
@@ -109,7 +111,8 @@ def route_prospect(scene: Scene, path, *, spacing: float = 2.0,
     _check_scene(scene)
     spacing = as_float(spacing, "spacing", lo=0.0, lo_open=True)
     cone = as_float(cone, "cone", lo=0.0, hi=180.0, lo_open=True)
-    max_radius = as_float(max_radius, "max_radius", lo=0.0, lo_open=True)
+    max_radius = as_float(renamed(max_radius, "max_radius", max_distance, "max_distance"),
+                          "max_distance", lo=0.0, lo_open=True)
     pts, head, s = sample_polyline(path, spacing, "path")
     pts[:, 2] += as_float(height, "height")
     r = fan_radii(scene, scene.to_local(pts), n_rays, max_radius)

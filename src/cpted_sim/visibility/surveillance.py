@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._modules import callable_module
 from .._validate import as_float
 from ..config import get_threads, progress_enabled
 from ..errors import ParameterError
@@ -30,7 +31,7 @@ BLOCK_POINTS = 8192
 def blocks(total: int, size: int, quiet, desc: str, unit: str = "pt"):
     """Yield ``(start, stop)`` ranges of ``size``; a tqdm bar counts them unless quiet.
 
-    Ctrl-C stops the job between two kernel calls (DESIGN.md §5).
+    Ctrl-C stops the job between two kernel calls (docs/architecture.md §5).
     """
     bar = None
     if progress_enabled(quiet) and total > size:
@@ -227,3 +228,6 @@ def surveillance(scene: Scene, observers: ObserverSet, grid: CalculationGrid, *,
         raise ParameterError(f"measure: expected one of {MEASURES}, got {measure!r}")
     res = surveillance_fields(scene, observers, grid, target_height=target_height, quiet=quiet)
     return res[MEASURES.index(measure)]
+
+
+callable_module(__name__)   # deprecated: the module called as its function (one release)
