@@ -11,7 +11,7 @@ Everything here is plain, comparable data: files are named by absolute path and 
 (photometric files through :func:`cpted_sim.photometry.load_photometry`).
 
 The result types shared with the report writer, :class:`Metric`, :class:`AreaResult` and
-:class:`ScenarioResult`, live here too.
+:class:`ScenarioResult`, live in :mod:`cpted_sim.scenario.results` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -24,12 +24,11 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ..errors import ParameterError
-from ..field import Field
 from .changes import (CHANGE_TYPES, AddGeometry, AddLuminaire, AddObservers, AimLuminaire,
                       MoveLuminaire, RemoveGeometry, RemoveLuminaire, RemoveObservers,
                       ReplacePhotometry, SetMaterial)
-from ..geometry.grid import CalculationGrid
-from ..geometry.scene import Material, Scene
+from ..geometry.scene import Material
+from .results import AreaResult, Metric, ScenarioResult
 
 __all__ = [
     "PhotometrySpec", "GeometrySpec", "SceneSpec", "LuminaireSpec", "AreaSpec", "ObserverSpec",
@@ -587,69 +586,6 @@ class Variant:
 def _added_groups(changes) -> set[str]:
     return {ch.geometry.group for ch in changes
             if getattr(ch, "op", None) == "add_geometry" and ch.geometry.group is not None}
-
-
-# ---------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class Metric:
-    """One number of the metric table.
-
-    Attributes
-    ----------
-    name : str
-        ``"E_avg"``, ``"E_min"``, ``"U0"``, ``"class_achieved"``, ``"dark_pct"``, ...
-    value : float
-        The value in ``unit`` (NaN when it cannot be computed; for a class, its rank).
-    unit : str
-        ``"lx"``, ``"%"``, ``"m2"``, ``"m"``, ``"1"`` or ``"class"``.
-    better : str
-        ``"higher"``, ``"lower"`` or ``"none"``.
-    label : str or None
-        The class name when ``unit == "class"`` (``"P3"``; ``"none"`` when no class is met).
-    """
-
-    name: str
-    value: float
-    unit: str
-    better: str = "none"
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class AreaResult:
-    """Fields and metrics of one area; ``excluded`` counts the points inside buildings, left
-    out of the grid, the fields and the statistics; ``outline`` is the area's polygon (plan
-    areas) or path (routes) in world coordinates [m], None for façades."""
-
-    name: str
-    kind: str
-    grid: CalculationGrid
-    fields: Mapping[str, Field]
-    metrics: Mapping[str, Metric]
-    lighting_class: str | None = None
-    excluded: int = 0
-    outline: Any = field(default=None, compare=False)  # (m, 2) world [m]: polygon or path
-
-
-@dataclass(frozen=True)
-class ScenarioResult:
-    """What :func:`cpted_sim.run` returns for one scenario (base or variant).
-
-    ``warnings`` holds the messages of the :class:`~cpted_sim.errors.CptedWarning` raised
-    during the run (each once, in order); ``observers`` the run's
-    :class:`~cpted_sim.visibility.ObserverSet` (None when nothing asked for sightlines).
-    """
-
-    scenario_name: str
-    variant: str
-    scene: Scene
-    luminaires: tuple
-    areas: Mapping[str, AreaResult]
-    settings: Mapping[str, Any]
-    elapsed_s: float
-    warnings: tuple[str, ...] = ()
-    observers: Any = field(default=None, compare=False, repr=False)  # the run's ObserverSet
-    hours: Any = None      # scenario.schedule.HoursResult when the scenario has [hours]
 
 
 def spec_fields(obj) -> dict[str, Any]:
