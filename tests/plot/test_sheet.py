@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import numpy as np
 import pytest
@@ -65,3 +66,24 @@ def test_cancel_stops_the_workers_before_returning(tmp_path):
 
     time.sleep(0.3)  # a worker still running would write more files now
     assert {s.path: s.path.stat().st_mtime_ns for s in specs if s.path.is_file()} == written
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="maps are forked on Linux only")
+def test_a_tqdm_monitor_does_not_stop_the_workers_but_another_thread_does(monkeypatch):
+    import threading
+
+    from tqdm import tqdm
+
+    import cpted_sim.plot.sheet as sh
+
+    with tqdm(total=2, file=io.StringIO()) as bar:  # starts tqdm's monitor thread (kept alive)
+        bar.update(1)
+    monitor = next(t for t in threading.enumerate() if type(t).__name__ == "TMonitor")
+    main = threading.main_thread()
+    # the threads of this process as they would be in a command-line run (other tests of
+    # the session may leave threads of their own, so the list is given)
+    monkeypatch.setattr(threading, "enumerate", lambda: [main, monitor])
+    assert sh._can_fork()  # the command line always has one: its maps must still fork
+    other = threading.Thread(target=lambda: None)
+    monkeypatch.setattr(threading, "enumerate", lambda: [main, monitor, other])
+    assert not sh._can_fork()

@@ -221,10 +221,15 @@ def default_processes() -> int:
 
 def _can_fork() -> bool:
     """Fork only on Linux and only from a process without other Python threads (a lock held
-    by another thread at the fork would stay locked in the worker)."""
+    by another thread at the fork would stay locked in the worker). tqdm's monitor thread is
+    let pass: it only ever takes tqdm's own lock, which the workers never use, and tqdm (4.70)
+    never stops it once a bar has been shown, so every command-line run has one."""
     import threading
 
-    return sys.platform.startswith("linux") and threading.active_count() == 1
+    others = [t for t in threading.enumerate()
+              if t is not threading.current_thread() and type(t).__name__ != "TMonitor"]
+    return (sys.platform.startswith("linux") and not others
+            and threading.current_thread() is threading.main_thread())
 
 
 class PendingMaps:
