@@ -273,7 +273,6 @@ class PendingMaps:
         self._result = results
         return results
 
-
     def cancel(self) -> None:
         """Stop the workers: sheets not started are dropped, those being drawn finish (so no
         worker writes after this returns). Nothing happens once :meth:`wait` has returned."""
@@ -294,6 +293,7 @@ def _start_forked(jobs, n_proc: int):
     _GROUPS = jobs
     # the biggest sheets first, so that the workers finish together
     by_size = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0]))
+    pool = None
     try:
         # with the fork start method every worker is forked at the first submit, so the
         # workers see _GROUPS as it is now; nothing but the sheet indices crosses
@@ -301,6 +301,8 @@ def _start_forked(jobs, n_proc: int):
         futures = {k: pool.submit(_render_index, k) for k in by_size}
     except OSError as exc:
         log.warning("map workers failed to start (%s); drawing the maps in this process", exc)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         _GROUPS = []
         return None, None
     return pool, futures
