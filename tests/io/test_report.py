@@ -378,3 +378,27 @@ def test_hours_csv_and_obtrusive_windows_match_the_result(tmp_path):
     base = [r for r in over if r["variant"] == "base"]
     assert len(base) == int(ob.over.sum()) > 0
     assert sorted({int(r["window"]) for r in base}) == ob.over_windows().tolist()
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="maps are forked on Linux only")
+def test_an_error_while_the_maps_are_drawn_stops_their_workers(tmp_path, monkeypatch):
+    import multiprocessing as mp
+
+    import cpted_sim.io.report as rep
+
+    started = []
+    real = rep.start_comparison_maps
+
+    def start(*a, **k):
+        images, pending = real(*a, **dict(k, processes=2))
+        started.append(pending)
+        return images, pending
+
+    def fail(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(rep, "start_comparison_maps", start)
+    monkeypatch.setattr(rep, "write_fields_npz", fail)  # fails while the workers draw
+    with pytest.raises(OSError, match="disk full"):
+        rep.write_report(make_comparison(), tmp_path / "out")
+    assert started and started[0].processes == 2  # the maps were being drawn by workers
+    assert mp.active_children() == []  # stopped, not left writing into a dropped folder
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -203,13 +203,13 @@ def test_parallel_rendering_writes_the_same_files(tmp_path, monkeypatch):
     import cpted_sim.plot.sheet as sh
 
     forked = []
-    real = sh._render_forked
-    monkeypatch.setattr(sh, "_render_forked", lambda *a: forked.append(real(*a)) or forked[-1])
+    real = sh._start_forked
+    monkeypatch.setattr(sh, "_start_forked", lambda *a: forked.append(real(*a)) or forked[-1])
     c = make_comparison(spacing=2.0)
     one = pc.comparison_maps(c, tmp_path / "one", processes=1)
     assert forked == []
     two = pc.comparison_maps(c, tmp_path / "two", processes=2)
-    assert len(forked) == 1 and forked[0] is not None  # the workers drew the maps
+    assert len(forked) == 1 and forked[0][0] is not None  # the workers drew the maps
     assert [im.path.name if im.path else None for im in one] == \
         [im.path.name if im.path else None for im in two]
     for a, b in zip(one, two):

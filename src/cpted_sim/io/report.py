@@ -40,7 +40,7 @@ from pathlib import Path
 
 from .._version import __version__
 from ..errors import EngineUnavailableError, GridError
-from ..plot.compare import comparison_maps, luminaire_distributions, slug
+from ..plot.compare import luminaire_distributions, slug, start_comparison_maps
 from ..plot.style import save_figure, shared_scale
 from .colored_mesh import face_colors, face_values_from_field, write_ply
 from .geopackage import write_results_gpkg
@@ -195,7 +195,10 @@ def _polar_images(comparison, out: Path, dpi: int) -> list[tuple[str, Path]]:
     images = []
     dists = luminaire_distributions([comparison.base, *comparison.variants])
     for i, (name, dist) in enumerate(dists.items()):
-        fig = Figure(figsize=(4.4, 4.4), layout="constrained")
+        # fixed margins: constrained layout measured every tick label (half the diagram's
+        # time); these leave room for the title above and the legend below left
+        fig = Figure(figsize=(4.4, 4.4))
+        fig.subplots_adjust(left=0.12, right=0.9, bottom=0.13, top=0.88)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot(projection="polar")
         try:
@@ -483,23 +486,31 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
                geotiff: bool) -> list[str]:
     """Write every file of the report into ``out``; their paths relative to ``out``."""
     files: dict[str, Path] = {}
-    extra, data = _explaining(comparison)
-    summary = {**_summary(comparison), **data}
-    files["metrics.csv"] = write_metrics_csv(comparison.table, out / "metrics.csv")
-    files["metrics.json"] = write_metrics_json(summary, out / "metrics.json")
-    files["fields.npz"] = write_fields_npz(comparison, out / "fields.npz")
-    files.update(write_results_gpkg(comparison, out))  # results.gpkg (gis extra)
-    images = comparison_maps(comparison, out, dpi=dpi) if maps else []
+    # the maps first: forked workers draw them while this process writes everything else
+    # (docs/performance.md, "Report drawing"); nothing here waits on them until the pages
+    images, pending = start_comparison_maps(comparison, out, dpi=dpi) if maps else ([], None)
+    try:
+        extra, data = _explaining(comparison)
+        summary = {**_summary(comparison), **data}
+        files["metrics.csv"] = write_metrics_csv(comparison.table, out / "metrics.csv")
+        files["metrics.json"] = write_metrics_json(summary, out / "metrics.json")
+        files["fields.npz"] = write_fields_npz(comparison, out / "fields.npz")
+        files.update(write_results_gpkg(comparison, out))  # results.gpkg (gis extra)
+        polars = _polar_images(comparison, out, dpi) if maps else []
+        later = _write_meshes(comparison, out) if meshes else {}
+        if geotiff:
+            later.update(_write_geotiffs(comparison, out))
+        if pending is not None:
+            pending.wait()
+    finally:
+        if pending is not None:
+            pending.cancel()  # an error above: no worker writes on into a folder thrown away
     files.update({im.path.name: im.path for im in images if im.path is not None})
-    polars = _polar_images(comparison, out, dpi) if maps else []
     files.update({p.name: p for _, p in polars})
     hours = hours_images(comparison, out, dpi=dpi) if maps else []
     files.update({p.name: p for _, p in hours})
     files.update({p.name: p for p in write_hours_csv(comparison, out)})
-    if meshes:
-        files.update(_write_meshes(comparison, out))
-    if geotiff:
-        files.update(_write_geotiffs(comparison, out))
+    files.update(later)
     listed = dict(files)
     listed["report.md"] = out / "report.md"
     listed[MANIFEST] = out / MANIFEST

@@ -12,13 +12,14 @@ side-by-side variant maps on one shared scale and difference maps (:func:`varian
 
 from __future__ import annotations
 
-from .compare import MapImage, comparison_maps, dark_unseen_panels, difference_maps, variant_maps
+from .compare import (MapImage, comparison_maps, dark_unseen_panels, difference_maps,
+                      start_comparison_maps, variant_maps)
 from .furniture import add_north_arrow, add_scale_bar
 from .landcover import LAND_COVER_CLASSES, face_classes
 from .maps import (add_colorbar, building_outlines, dark_unseen_map, dark_unseen_values,
                    field_map, plan_map, vegetation_outlines, view_kind)
 from .polar import plot_polar
-from .sheet import MapSheet, MapSpec, render_maps
+from .sheet import MapSheet, MapSpec, PendingMaps, render_maps, start_maps
 from .style import (LAND_COVER_STYLE, LUX_BREAKS, MapScale, category_scale, difference_scale,
                     new_figure, plain_label, save_figure, shared_scale)
 
@@ -35,6 +36,7 @@ __all__ = [
     "difference_maps",
     "dark_unseen_panels",
     "comparison_maps",
+    "start_comparison_maps",
     "MapImage",
     "plot_polar",
     "add_scale_bar",
@@ -46,6 +48,8 @@ __all__ = [
     "MapSheet",
     "MapSpec",
     "render_maps",
+    "start_maps",
+    "PendingMaps",
     "LUX_BREAKS",
     "MapScale",
     "shared_scale",

@@ -16,7 +16,7 @@ from .style import (BOOLEAN_QUANTITIES, MAP_DPI, QUANTITY_NAMES, MapScale, diffe
                     difference_scale, save_figure, shared_scale)
 
 __all__ = ["MapImage", "variant_maps", "difference_maps", "dark_unseen_panels",
-           "comparison_maps", "slug", "MAP_QUANTITIES"]
+           "comparison_maps", "start_comparison_maps", "slug", "MAP_QUANTITIES"]
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,20 @@ def comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
     -------
     list of MapImage
     """
-    from .sheet import MapPanel, MapSpec, render_maps
+    images, pending = start_comparison_maps(comparison, out_dir, dpi=dpi, quantities=quantities,
+                                            processes=processes)
+    pending.wait()
+    return images
+
+
+def start_comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
+                          quantities: Sequence[str] = MAP_QUANTITIES,
+                          processes: int | None = None):
+    """:func:`comparison_maps`, started: ``(images, pending)``; the PNG files are written once
+    ``pending.wait()`` returns (:class:`~cpted_sim.plot.sheet.PendingMaps`), and in the
+    meantime the caller may do other work while worker processes draw.
+    """
+    from .sheet import MapPanel, MapSpec, start_maps
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -252,8 +265,7 @@ def comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
                          f"{area_name}: change in {_named(q, first.unit)} against {labels[0]} "
                          "(red more, blue less, white no change)"),
                 panels, scale, False, (area_name, "difference", tuple(flds)))
-    render_maps(specs, dpi=dpi, processes=processes)
-    return images
+    return images, start_maps(specs, dpi=dpi, processes=processes)
 
 
 def luminaire_distributions(results: Sequence) -> dict:

@@ -364,6 +364,8 @@ def draw_context(ax, grid, *, scene=None, luminaires: Sequence = (), observers=N
         # a plan map reads by its scale bar and north arrow, not by coordinate ticks
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.xaxis.set_visible(False)  # nothing to draw: skip laying out their empty ticks
+        ax.yaxis.set_visible(False)
         if furniture:
             add_scale_bar(ax)
             add_north_arrow(ax)
@@ -373,7 +375,8 @@ def draw_context(ax, grid, *, scene=None, luminaires: Sequence = (), observers=N
         ax.ticklabel_format(useOffset=False, style="plain")
         ax.tick_params(labelsize=7)  # metre axes (along, height): no scale bar, no north
     if title:
-        ax.set_title(title, fontsize=9, pad=3)
+        # y given: no search for ticks above the axes (a tenth of a sheet's set-up)
+        ax.set_title(title, fontsize=9, pad=3, y=1.0)
 
 
 def _elevation_frame(ax, grid, axis, luminaires, names: bool):
@@ -417,6 +420,7 @@ def add_colorbar(fig, mappable, axes, scale: MapScale):
     else:
         cb = fig.colorbar(mappable, ax=axes, shrink=0.85, extend=scale.extend, ticks=ticks)
     _label_colorbar(cb, scale, ticks)
+    cb.ax.xaxis.set_visible(False)  # no ticks across the bar: not laid out on every map
     cb.ax.set_gid("colorbar")
     return cb
 
