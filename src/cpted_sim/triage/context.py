@@ -302,7 +302,7 @@ def _hiding_and_walls(scene, grid, near, a, b, z, th):
 def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: float = 15.0,
                    spacing: float = 2.0, latitude: float = 52.0, longitude: float = 5.0,
                    scene: Scene | None = None, luminaires=None, observers=None,
-                   quiet: bool = True) -> ReportContext:
+                   timezone: str = "Europe/Amsterdam", quiet: bool = True) -> ReportContext:
     """The simulated context of each report (module docstring).
 
     Parameters
@@ -323,6 +323,9 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
         Where the sun is computed for ``at_night`` [deg] (default the Netherlands).
     scene, luminaires, observers
         Already built ones (default: built from ``scenario``); ``observers=False``: none.
+    timezone : str
+        Time zone of the scenario's schedules (default Europe/Amsterdam): with ``[hours]``
+        a report made at night is judged at its local hour (:mod:`cpted_sim.triage.at_hour`).
     quiet : bool
         No progress bars.
 
@@ -392,15 +395,21 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
     # the walker comes from up to 2 concealment distances beyond the neighbourhood, so that
     # points near its edge are not "revealed late" only because the path starts there
     a, b = _approach_paths(scene, eyes, radius + 2.0 * th.concealment_distance)
+    from ..lighting.hours import format_hour
+    from .at_hour import hourly_context
+
+    hc = hourly_context(scenario, scene, lums, observers, grid, near, times, _FACINGS,
+                        timezone=timezone, quiet=quiet)
     for i in range(n):
         idx = np.asarray(near[i], dtype=np.int64)
         if idx.size == 0:
             continue
-        eh, esc = f["E_h"][idx], f["E_sc"][idx]
+        fi = f if hc is None or hc.key[i] < 0 else {**f, **hc.fields[hc.key[i]]}
+        eh, esc = fi["E_h"][idx], fi["E_sc"][idx]
         vals["E_h_min"][i], vals["E_h_mean"][i] = eh.min(), eh.mean()
         vals["E_sc_min"][i], vals["E_sc_mean"][i] = esc.min(), esc.mean()
         vals["dark_share"][i] = np.mean(eh < dark_lx)
-        d, nt = f["surveillance"][idx], f["night_surveillance"][idx]
+        d, nt = fi["surveillance"][idx], fi["night_surveillance"][idx]
         vals["surveillance"][i], vals["night_surveillance"][i] = d.mean(), nt.mean()
         vals["unwatched_day"][i] = np.mean(d < th.min_surveillance)
         vals["unwatched_night"][i] = np.mean(nt < th.min_surveillance)
@@ -421,5 +430,7 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
                 "target_height": float(th.target_height), "n_grid_points": grid.n_points,
                 "latitude": float(latitude), "longitude": float(longitude),
                 "note_keys": tuple(keys), "n_moved": int(inside.sum()),
-                "max_move_m": moved}
+                "max_move_m": moved,
+                "judged_at": (tuple("" if not np.isfinite(h) else format_hour(h)
+                                    for h in hc.hours) if hc is not None else ("",) * n)}
     return ReportContext(ids, xy, vals, grid, f, settings, tuple(notes))
