@@ -94,6 +94,7 @@ LABELS = {
     "trim_vegetation": {"en": "trim vegetation", "nl": "groen snoeien"},
     "open_facade": {"en": "open a blank facade", "nl": "blinde gevel openen"},
     "remove_obstacle": {"en": "remove an obstacle", "nl": "obstakel weghalen"},
+    "close_niche": {"en": "close the niche", "nl": "nis dichtmaken"},
     "none_found": {"en": "none", "nl": "geen"},
     "note_scattered": {"en": "{n} of {total} reports lie in groups of fewer than {k} reports; "
                              "they are counted but not shown (privacy).",
