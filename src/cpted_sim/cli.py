@@ -151,7 +151,8 @@ def _demo_triage(args, sc, out) -> int:
                                bbox=(b[0, 0], b[0, 1], b[1, 0], b[1, 1]))
         res = triage(sc, reports.xy, reports.ids, reports.times, scene=scene, top=3,
                      quiet=args.quiet)
-        write_triage(res, out, lang="en", summary=reports.summary())
+        write_triage(res, out, lang="en", summary=reports.summary(), scene=scene,
+                     maps=not getattr(args, "no_maps", False))
     print(f"triage of {len(reports)} synthetic reports: {len(res.places)} places with a "
           f"deficit, written into {out} in {time.perf_counter() - t0:.1f} s "
           f"(report: {Path(out) / 'triage.html'})")
@@ -282,7 +283,7 @@ def _cmd_triage(args) -> int:
     files = write_triage(res, args.out, lang=args.lang, include_text=args.include_text,
                          texts=reports.texts,
                          summary={**reports.summary(), "swapped": reports.swapped_lat_lon},
-                         epsg=own)
+                         epsg=own, scene=scene)
     for k, p in enumerate(res.places[:5]):
         print(f"{k + 1}. {p.id} ({p.xy[0]:.0f}, {p.xy[1]:.0f}): {p.n_reports} reports, "
               f"{p.dominant_deficit}")
