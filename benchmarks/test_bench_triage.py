@@ -55,3 +55,11 @@ def test_triage_1000_reports(benchmark, study):
 
     res = benchmark.pedantic(go, rounds=1, iterations=1, warmup_rounds=0)
     assert len(res.context) == N_REPORTS and res.places
+    tested = [r for lst in (res.measures or {}).values() for r in lst]
+    benchmark.extra_info.update(places=len(res.places), grid_points=res.context.grid.n_points,
+                                places_measured=len(res.measures or {}),
+                                measures=len(tested),
+                                best={pid: lst[0].measure.kind for pid, lst in
+                                      (res.measures or {}).items() if lst})
+    print(f"\n{len(res.places)} places, {res.context.grid.n_points} grid points, "
+          f"{len(res.measures or {})} places with {len(tested)} measures tested")
