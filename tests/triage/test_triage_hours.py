@@ -44,15 +44,18 @@ def test_report_after_dimming_sees_half_the_light():
     sc = _dimmed()
     ctx = report_context(sc, XY, None, TIMES, radius=8.0, spacing=2.0)
     e = ctx.values["E_h_mean"]
-    # 22:30 and no time: full light; 23:30: the schedule's half (light is linear in output)
+    # 22:30 and no time: full light (measured E_h_mean 42 lx); 23:30: the schedule's half
     assert e[0] > 1.0
     assert e[1] / e[0] == pytest.approx(0.5, rel=1e-6)
     assert e[2] == pytest.approx(e[0], rel=1e-6)
-    assert ctx.values["E_sc_min"][1] == pytest.approx(0.5 * ctx.values["E_sc_min"][0],
-                                                      rel=1e-6, abs=1e-9)
+    assert ctx.values["E_sc_mean"][1] == pytest.approx(0.5 * ctx.values["E_sc_mean"][0],
+                                                       rel=1e-6)
     assert ctx.settings["judged_at"] == ("22:30", "23:30", "")
-    # less light, fewer faces recognised: night surveillance never grows when dimmed
-    assert ctx.values["night_surveillance"][1] <= ctx.values["night_surveillance"][0] + 1e-9
+    # the watchers at the hour: residents behind the windows by the CREST presence table and
+    # faces lit by the dimmed lights (measured: 5.8 at full light and everyone present, 3.2 at
+    # 22:30, 1.5 at 23:30)
+    nt = ctx.values["night_surveillance"]
+    assert nt[1] < 0.8 * nt[0] and nt[0] < 0.8 * nt[2]
     # daytime surveillance does not depend on the hour
     assert ctx.values["surveillance"][1] == pytest.approx(ctx.values["surveillance"][0])
 
