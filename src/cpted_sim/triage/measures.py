@@ -37,10 +37,10 @@ metres of the place's grid: night-time dark-and-unseen area removed (a face ther
 enough to be recognised nor recognised by any watcher,
 :func:`cpted_sim.scenario.metrics.night_dark_unseen`), night-surveyed area gained and
 concealed area removed (for concealment and entrapment places, along the scenario's routes or
-the place's approach path); E_min and E_sc,min gains are reported beside it. The cost is a proxy in euros from
-:data:`COST_RATES` (a nominal price per pole, per metre of hedge, per m2 of facade...), with
-the physical quantities (lumens and watts added, metres of hedge, m2 of facade, m2 removed)
-kept on each measure so that a user can price them differently.
+the place's approach path); E_min and E_sc,min gains are reported beside it. The cost is a
+proxy in euros from :data:`COST_RATES` (a nominal price per pole, per metre of hedge, per m2
+of facade...), with the physical quantities (lumens and watts added, metres of hedge, m2 of
+facade, m2 removed) kept on each measure so that a user can price them differently.
 """
 
 from __future__ import annotations
