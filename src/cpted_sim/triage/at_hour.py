@@ -8,8 +8,9 @@ and the watchers at its local time of day: a report at 01:30 sees the lights as 
 are judged against full light and everyone present, as before.
 
 Light is linear in each luminaire's output, so each group of luminaires sharing a schedule is
-traced once (:func:`~cpted_sim.lighting.hours.hourly_illuminance`) and combined per hour
-without tracing. Night-time surveillance depends on the hour through E_sc and presence, so it
+traced once (:func:`~cpted_sim.lighting.hours.hourly_illuminance`, :func:`trace_hourly`; their
+sum is the full-light field the context uses for reports by day) and combined per hour without
+tracing. Night-time surveillance depends on the hour through E_sc and presence, so it
 is recomputed once per distinct (hour slot, dimming levels) among the reports, only on the grid
 points around the reports of that hour.
 """
@@ -23,7 +24,7 @@ import numpy as np
 from ..field import Field
 from ..geometry.grid import CalculationGrid
 
-__all__ = ["local_hours", "judged_hours", "HourlyContext", "hourly_context"]
+__all__ = ["local_hours", "judged_hours", "HourlyContext", "hourly_context", "trace_hourly"]
 
 
 def local_hours(times, timezone: str = "Europe/Amsterdam") -> np.ndarray:
@@ -79,13 +80,14 @@ class HourlyContext:
         self.fields = fields
 
 
-def hourly_context(scenario, scene, lums, observers, grid: CalculationGrid, near, times,
-                   facings, *, timezone: str = "Europe/Amsterdam", quiet: bool = True):
-    """Per report, the fields at its hour (:class:`HourlyContext`); None when the scenario
-    has no ``[hours]``, no luminaires, or no report lies in the night."""
+def trace_hourly(scenario, scene, lums, grid: CalculationGrid, times, facings, *,
+                 timezone: str = "Europe/Amsterdam", quiet: bool = True):
+    """The light of each schedule group on ``grid``: (hours, E_h, [E_sc per facing]) as
+    :class:`~cpted_sim.lighting.hours.HourlyField`; None when the scenario has no ``[hours]``,
+    no luminaires, or no report lies in the night. Their sums at full output are the
+    full-light fields, so nothing is traced twice."""
     from ..lighting.hours import hourly_illuminance
-    from ..scenario.schedule import HoursSpec, _presence_table, _slot
-    from ..visibility import night_surveillance_fields
+    from ..scenario.schedule import HoursSpec
 
     spec = getattr(scenario, "hours", None)
     if not isinstance(spec, HoursSpec) or not lums or times is None:
@@ -93,17 +95,31 @@ def hourly_context(scenario, scene, lums, observers, grid: CalculationGrid, near
     hours = judged_hours(times, spec, timezone)
     if not np.any(np.isfinite(hours)):
         return None
-    th = scenario.thresholds
     kw = dict(max_distance=scenario.settings.max_distance, quiet=quiet)
     scheds = [spec.schedule_of(lum.name) for lum in lums]
     e_h = hourly_illuminance(scene, lums, grid, "horizontal", schedules=scheds, **kw)
-    face = grid.at_height(th.target_height)
+    face = grid.at_height(scenario.thresholds.target_height)
     esc = []
     for az in facings:
         a = math.radians(az)
         esc.append(hourly_illuminance(scene, lums, face, "semicylindrical",
                                       facing=(math.cos(a), math.sin(a), 0.0),
                                       schedules=scheds, **kw))
+    return hours, e_h, esc
+
+
+def hourly_context(scenario, scene, lums, observers, grid: CalculationGrid, near, traced,
+                   facings, *, quiet: bool = True):
+    """Per report, the fields at its hour (:class:`HourlyContext`) from :func:`trace_hourly`'s
+    ``traced``; None when that is None."""
+    from ..scenario.schedule import _presence_table, _slot
+    from ..visibility import night_surveillance_fields
+
+    if traced is None:
+        return None
+    spec = scenario.hours
+    hours, e_h, esc = traced
+    th = scenario.thresholds
     presence = (_presence_table(scenario, scene, observers, spec)
                 if observers is not None and observers.n else None)
     extra = {}

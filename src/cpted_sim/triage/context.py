@@ -171,13 +171,20 @@ def neighbourhood_grid(scene: Scene, xy, radius: float, spacing: float, *,
 
 
 # ---------------------------------------------------------------------------- context
-def _fields(scene, lums, observers, grid, th: m.Thresholds, max_distance: float, quiet):
+def _fields(scene, lums, observers, grid, th: m.Thresholds, max_distance: float, quiet,
+            traced=None):
     from ..lighting import illuminance
     from ..visibility import night_surveillance_fields, surveillance_fields
 
     n = grid.n_points
     kw = dict(max_distance=max_distance, quiet=quiet)
-    if lums:
+    if lums and traced is not None:     # the schedule groups' light, summed at full output
+        from ..scenario.schedule import _full
+
+        esc = [_full(h) for h in traced[2]]
+        e_h = _full(traced[1]).values
+        e_sc = np.min([f.values for f in esc], axis=0)
+    elif lums:
         eh = illuminance(scene, lums, grid, kind="horizontal", **kw)
         face = grid.at_height(th.target_height)
         esc = []
@@ -363,7 +370,12 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
         return ReportContext(ids, xy, vals, None, {},
                              {"radius": radius, "note_keys": tuple(keys)}, tuple(notes))
     grid = neighbourhood_grid(scene, xy, radius, spacing, scenario=scenario)
-    f = _fields(scene, lums, observers, grid, th, scenario.settings.max_distance, quiet)
+    from .at_hour import hourly_context, trace_hourly
+
+    traced = trace_hourly(scenario, scene, lums, grid, times, _FACINGS, timezone=timezone,
+                          quiet=quiet)
+    f = _fields(scene, lums, observers, grid, th, scenario.settings.max_distance, quiet,
+                traced)
     gxy = grid.points[:, :2]
     tree = cKDTree(gxy)
     # reports inside buildings (geocoded to an address) move to the nearest point outside
@@ -396,10 +408,9 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
     # points near its edge are not "revealed late" only because the path starts there
     a, b = _approach_paths(scene, eyes, radius + 2.0 * th.concealment_distance)
     from ..lighting.hours import format_hour
-    from .at_hour import hourly_context
 
-    hc = hourly_context(scenario, scene, lums, observers, grid, near, times, _FACINGS,
-                        timezone=timezone, quiet=quiet)
+    hc = hourly_context(scenario, scene, lums, observers, grid, near, traced, _FACINGS,
+                        quiet=quiet)
     for i in range(n):
         idx = np.asarray(near[i], dtype=np.int64)
         if idx.size == 0:
