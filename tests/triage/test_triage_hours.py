@@ -65,3 +65,15 @@ def test_without_hours_every_report_sees_full_light():
     e = ctx.values["E_h_mean"]
     assert e[1] == pytest.approx(e[0], rel=1e-9)
     assert ctx.settings["judged_at"] == ("", "", "")
+
+
+def test_the_report_says_how_many_reports_were_judged_at_their_hour(tmp_path):
+    from cpted_sim.io.triage_report import LABELS, write_triage
+    from cpted_sim.triage.pipeline import triage
+
+    xy = np.repeat(XY[:1], 3, axis=0)
+    res = triage(_dimmed(), xy, None, TIMES, radius=8.0, measures=False)
+    assert ("note_hours", {"n": 2, "total": 3}) in res.note_keys
+    write_triage(res, tmp_path / "nl", lang="nl", maps=False)
+    md = (tmp_path / "nl" / "triage.md").read_text(encoding="utf-8")
+    assert LABELS["note_hours"]["nl"].format(n=2, total=3) in md

@@ -107,6 +107,12 @@ LABELS = {
                           "meldingen staan niet op de kaart). Grijs: plekken zonder fysieke "
                           "tekortkoming."},
     "map_reports": {"en": "reports", "nl": "meldingen"},
+    "note_hours": {"en": "{n} of {total} reports were made at night and judged against the "
+                         "light and the watchers at their own hour (dimming schedules, "
+                         "presence); the others at full light",
+                   "nl": "{n} van {total} meldingen zijn 's nachts gedaan en beoordeeld naar "
+                         "het licht en de waarnemers op hun eigen tijdstip (dimschema's, "
+                         "aanwezigheid); de andere bij volledig licht"},
     "note_scattered": {"en": "{n} of {total} reports lie in groups of fewer than {k} reports; "
                              "they are counted but not shown (privacy).",
                        "nl": "{n} van {total} meldingen liggen in groepen van minder dan {k} "

@@ -161,6 +161,12 @@ def triage(scenario: m.Scenario, xy, ids=None, times=None, *, radius: float = 15
     with_d, without, labels = group_places(ctx, min_reports=int(min_reports), present=present)
     out_notes = list(notes) + list(ctx.notes)
     keys = [(k, {}) for k in ctx.settings.get("note_keys", ())]
+    n_hour = sum(1 for h in ctx.settings.get("judged_at", ()) if h)
+    if n_hour:                      # issue 18: reports judged at their own hour
+        out_notes.append(f"{n_hour} of {len(ctx)} reports were made at night and judged "
+                         "against the light and the watchers at their own hour (dimming "
+                         "schedules, presence); the others at full light")
+        keys.append(("note_hours", {"n": n_hour, "total": len(ctx)}))
     n_scat = int(np.sum(labels == -1))
     if n_scat:
         msg = (f"{n_scat} of {len(ctx)} reports lie in groups of fewer than {min_reports} "
