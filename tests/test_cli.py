@@ -173,6 +173,9 @@ def test_demo_writes_the_full_report_and_the_readme_shows_its_numbers(tmp_path, 
     for name in ("report.html", "report.md", "metrics.csv", "metrics.json", "fields.npz"):
         assert (out / name).stat().st_size > 0, name
     assert (out / "map_side_path_dark_and_unseen.png").stat().st_size > 0
+    # the demo's synthetic reports triaged beside the report (issue 14 build 7)
+    assert (out / "triage" / "places.csv").stat().st_size > 0
+    assert (out / "triage" / "triage.html").stat().st_size > 0
     printed = capsys.readouterr().out
     verdicts = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["verdicts"]
     assert all(v in printed for v in verdicts.values()) and len(verdicts) == 2

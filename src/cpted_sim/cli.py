@@ -127,7 +127,37 @@ def _cmd_demo(args) -> int:
 
     sc = load_scenario(demo_scenario_path())
     _say(args, f"demo: {sc.name}, {len(sc.variants)} variants")
-    return _run_and_report(args, sc, sc.all_variants(), args.out)
+    rc = _run_and_report(args, sc, sc.all_variants(), args.out)
+    return rc or _demo_triage(args, sc, Path(args.out) / "triage")
+
+
+def _demo_triage(args, sc, out) -> int:
+    """The demo's synthetic citizens' reports triaged into ``out`` (issue 14 build 7)."""
+    import time
+    import warnings
+
+    from .errors import CptedWarning
+    from .io.citizen_reports import read_reports
+    from .io.triage_report import write_triage
+    from .scenario.demo import DEMO_REPORTS_FILE, demo_scenario_path
+    from .scenario.run import build_scene
+    from .triage.pipeline import triage
+
+    t0 = time.perf_counter()
+    scene = build_scene(sc)
+    b = scene.bounds
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CptedWarning)    # counted in the triage's own notes
+        reports = read_reports(demo_scenario_path().parent / DEMO_REPORTS_FILE, epsg=28992,
+                               bbox=(b[0, 0], b[0, 1], b[1, 0], b[1, 1]))
+        res = triage(sc, reports.xy, reports.ids, reports.times, scene=scene, top=3,
+                     quiet=args.quiet)
+        write_triage(res, out, lang="en", summary=reports.summary(), scene=scene,
+                     maps=not getattr(args, "no_maps", False))
+    print(f"triage of {len(reports)} synthetic reports: {len(res.places)} places with a "
+          f"deficit, written into {out} in {time.perf_counter() - t0:.1f} s "
+          f"(report: {Path(out) / 'triage.html'})")
+    return 0
 
 
 def _cmd_run(args) -> int:
@@ -254,7 +284,7 @@ def _cmd_triage(args) -> int:
     files = write_triage(res, args.out, lang=args.lang, include_text=args.include_text,
                          texts=reports.texts,
                          summary={**reports.summary(), "swapped": reports.swapped_lat_lon},
-                         epsg=own)
+                         epsg=own, scene=scene)
     for k, p in enumerate(res.places[:5]):
         print(f"{k + 1}. {p.id} ({p.xy[0]:.0f}, {p.xy[1]:.0f}): {p.n_reports} reports, "
               f"{p.dominant_deficit}")

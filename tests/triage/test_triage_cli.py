@@ -52,7 +52,7 @@ def dutch(study):
 def test_outputs_and_counts(dutch, capsys):
     names = sorted(p.name for p in dutch.iterdir())
     assert names == ["manifest.json", "places.csv", "reports.csv", "triage.gpkg", "triage.html",
-                     "triage.md"]
+                     "triage.md", "triage_map.png"]
     rows = list(csv.DictReader(open(dutch / "places.csv", encoding="utf-8")))
     assert rows[0]["place"] == "P01" and rows[0]["dominant_deficit"] == "dark"
     none = [r for r in rows if r["dominant_deficit"] == "none"]
@@ -139,3 +139,41 @@ def test_gpkg_places_layer(dutch):
     rows = list(csv.DictReader(open(dutch / "places.csv", encoding="utf-8")))
     assert list(fields[names.index("place")]) == [r["place"] for r in rows]
     assert meta["crs"] is None          # the built-in scene has no CRS
+
+
+def test_overview_map_is_in_the_report_with_a_caption_in_its_language(dutch, study):
+    from cpted_sim.io.triage_report import MAP_FILE
+
+    d, _ = study
+    assert (dutch / MAP_FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = (dutch / "triage.html").read_text(encoding="utf-8")
+    assert f'<img src="{MAP_FILE}"' in html
+    assert LABELS["map_caption"]["nl"] in html and LABELS["map_caption"]["en"] not in html
+    out = d / "out_en_map"
+    assert _run(d, out, "--lang", "en") == 0
+    md = (out / "triage.md").read_text(encoding="utf-8")
+    assert f"]({MAP_FILE})" in md and LABELS["map_caption"]["en"] in md
+
+
+def test_overview_map_shows_places_not_reports(tmp_path, monkeypatch):
+    """Discs for places with a scale bar and a north arrow; no point per report."""
+    import matplotlib.pyplot as plt
+
+    from cpted_sim.plot import triage_map
+    from cpted_sim.triage.places import Place
+
+    places = [Place("P01", [40.0, 60.0], ["a", "b", "c", "d"], 4, 9.0, {"dark": 1.0}, "dark"),
+              Place("N01", [130.0, 60.0], ["e", "f", "g"], 3, 0.0, {}, "none")]
+    seen = {}
+    close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig: seen.setdefault("fig", fig))
+    triage_map.triage_overview_map(places, tmp_path / "m.png", labels={"reports": "meldingen"})
+    ax = seen["fig"].axes[0]
+    gids = [a.get_gid() for a in ax.get_children()]
+    assert gids.count("place") == 2
+    assert "scale_bar" in gids and "north_arrow" in gids
+    texts = [t.get_text() for t in ax.texts]
+    assert "1. P01\n4 meldingen" in texts and "N01\n3 meldingen" in texts
+    assert not ax.collections or all(len(c.get_offsets()) == 0 for c in ax.collections
+                                     if hasattr(c, "get_offsets"))
+    close(seen["fig"])

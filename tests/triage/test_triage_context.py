@@ -156,7 +156,15 @@ def test_acceptance_best_measure_at_the_path_is_a_light_or_a_view(town):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CptedWarning)
         res = triage(sc, ctx.xy, ctx.ids, np.full(len(ctx.ids), np.datetime64("2025-01-10T22:00"),
-                                                  dtype="datetime64[s]"), top=1)
+                                                  dtype="datetime64[s]"), top=3)
     best = res.measures[res.places[0].id][0]
     assert best.measure.kind in ("add_pole", "raise_light", "aim_light", "open_facade")
     assert best.effect_m2 > 0
+    # the niche's cause is concealment, and its best measure removes it: the recess closed
+    niche = [p for p in res.places if set(ctx.ids[kind == "niche"]) <= set(p.report_ids)]
+    assert len(niche) == 1 and niche[0].id in res.measures
+    nb = res.measures[niche[0].id][0]
+    assert nb.measure.kind in ("close_niche", "remove_obstacle")
+    # measured: 9 m2 of the 11 m2 concealed removed, 12 m2 night-time dark-and-unseen
+    assert nb.concealment_m2_removed > 5.0
+    assert nb.effect_per_cost > max(r.effect_per_cost for r in res.measures[niche[0].id][1:])

@@ -32,6 +32,9 @@ LANGUAGES = ("nl", "en")
 
 #: Every label of the report, in both languages (a test checks the Dutch report holds no
 #: English one).
+#: The overview map's file name in the triage's output folder.
+MAP_FILE = "triage_map.png"
+
 LABELS = {
     "title": {"en": "Triage of citizens' reports", "nl": "Triage van meldingen"},
     "subtitle": {"en": "Safety impact assessment (VER): analysis and alternatives",
@@ -94,7 +97,22 @@ LABELS = {
     "trim_vegetation": {"en": "trim vegetation", "nl": "groen snoeien"},
     "open_facade": {"en": "open a blank facade", "nl": "blinde gevel openen"},
     "remove_obstacle": {"en": "remove an obstacle", "nl": "obstakel weghalen"},
+    "close_niche": {"en": "close the niche", "nl": "nis dichtmaken"},
     "none_found": {"en": "none", "nl": "geen"},
+    "map_caption": {"en": "Overview: the places ranked, coloured by their main physical deficit, "
+                          "with the number of reports in each (individual reports are not "
+                          "shown). Grey: places without a physical deficit.",
+                    "nl": "Overzicht: de plekken op volgorde, gekleurd naar hun belangrijkste "
+                          "fysieke tekortkoming, met het aantal meldingen per plek (losse "
+                          "meldingen staan niet op de kaart). Grijs: plekken zonder fysieke "
+                          "tekortkoming."},
+    "map_reports": {"en": "reports", "nl": "meldingen"},
+    "note_hours": {"en": "{n} of {total} reports were made at night and judged against the "
+                         "light and the watchers at their own hour (dimming schedules, "
+                         "presence); the others at full light",
+                   "nl": "{n} van {total} meldingen zijn 's nachts gedaan en beoordeeld naar "
+                         "het licht en de waarnemers op hun eigen tijdstip (dimschema's, "
+                         "aanwezigheid); de andere bij volledig licht"},
     "note_scattered": {"en": "{n} of {total} reports lie in groups of fewer than {k} reports; "
                              "they are counted but not shown (privacy).",
                        "nl": "{n} van {total} meldingen liggen in groepen van minder dan {k} "
@@ -220,7 +238,8 @@ def reports_csv(result: TriageResult, texts=None) -> str:
 
 
 # ---------------------------------------------------------------------------- report
-def _sections(result: TriageResult, lang: str, summary: dict, epsg, texts):
+def _sections(result: TriageResult, lang: str, summary: dict, epsg, texts,
+              with_map: bool = False):
     """The report as a list of (kind, payload): ("h1"|"h2"|"p", text) or ("table", (head,
     rows))."""
     t = lambda k: _t(k, lang)   # noqa: E731
@@ -253,6 +272,8 @@ def _sections(result: TriageResult, lang: str, summary: dict, epsg, texts):
                      _fmt(st["night_surveillance"]), _fmt(st["concealed_m2"], 0),
                      t("none_found") if best is None else _measure_name(best, lang)])
     out.append(("table", (head, body)))
+    if with_map:
+        out.append(("img", (MAP_FILE, t("map_caption"))))
     out += [("h3", t("no_deficit")), ("p", t("no_deficit_text"))]
     head2 = [t("place"), "x", "y", t("n_reports"), t("E_h_mean"), t("E_sc_min"),
              t("night_surveillance")]
@@ -307,6 +328,8 @@ def render_markdown(sections) -> str:
             lines += [body, ""]
         elif kind == "list":
             lines += [f"- {x}" for x in body] + [""]
+        elif kind == "img":
+            lines += [f"![{body[1]}]({body[0]})", "", f"*{body[1]}*", ""]
         else:
             head, rows = body
             cell = lambda x: str(x).replace("|", "\\|").replace("\n", " ")  # noqa: E731
@@ -335,6 +358,10 @@ def render_html(sections, lang: str) -> str:
             parts.append(f"<p>{e(body)}</p>")
         elif kind == "list":
             parts.append("<ul>" + "".join(f"<li>{e(x)}</li>" for x in body) + "</ul>")
+        elif kind == "img":
+            parts.append(f'<figure><img src="{e(body[0])}" alt="{e(body[1])}" '
+                         f'style="max-width:100%"><figcaption>{e(body[1])}</figcaption>'
+                         "</figure>")
         else:
             head, rows = body
             h = "".join(f"<th>{e(str(c))}</th>" for c in head)
@@ -376,7 +403,7 @@ def _gpkg_places(result: TriageResult, path: Path, epsg: int | None) -> bool:
 
 def write_triage(result: TriageResult, out, *, lang: str = "nl", include_text: bool = False,
                  texts=None, summary: dict | None = None, epsg: int | None = None,
-                 gpkg: bool = True) -> list[Path]:
+                 gpkg: bool = True, maps: bool = True, scene=None) -> list[Path]:
     """Write the triage into the output folder ``out`` (atomically, with a manifest).
 
     Parameters
@@ -395,6 +422,11 @@ def write_triage(result: TriageResult, out, *, lang: str = "nl", include_text: b
         :meth:`cpted_sim.io.citizen_reports.CitizenReports.summary`.
     epsg : int, optional
         The scene's CRS, for the report and ``triage.gpkg``.
+    maps : bool
+        Also write the overview map ``triage_map.png`` (:mod:`cpted_sim.plot.triage_map`:
+        places, never individual reports) and show it in the report.
+    scene : Scene, optional
+        Drawn under the places on the map.
     gpkg : bool
         Also write ``triage.gpkg`` (layer ``places``, the columns of ``places.csv``) when the
         ``gis`` extra is installed.
@@ -413,7 +445,9 @@ def write_triage(result: TriageResult, out, *, lang: str = "nl", include_text: b
     if result.measures is not None:
         cols = list(measure_rows(result)[0]) if measure_rows(result) else ["place", "rank"]
         files["measures.csv"] = _csv(measure_rows(result), cols)
-    sections = _sections(result, lang, summary, epsg, use_texts)
+    shown = list(result.places) + list(result.places_without_deficit)
+    with_map = bool(maps and shown)
+    sections = _sections(result, lang, summary, epsg, use_texts, with_map)
     files["triage.md"] = render_markdown(sections)
     files["triage.html"] = render_html(sections, lang)
     names = list(files)
@@ -422,5 +456,13 @@ def write_triage(result: TriageResult, out, *, lang: str = "nl", include_text: b
             (tmp / name).write_text(text, encoding="utf-8")
         if gpkg and _gpkg_places(result, tmp / "triage.gpkg", epsg):
             names.append("triage.gpkg")
+        if with_map:
+            from ..plot.triage_map import triage_overview_map
+
+            keys = ("dark", "unwatched", "concealment", "entrapment", "none")
+            triage_overview_map(shown, tmp / MAP_FILE, scene=scene, title=_t("title", lang),
+                                labels={**{k: _t(k, lang) for k in keys},
+                                        "reports": _t("map_reports", lang)})
+            names.append(MAP_FILE)
     target = Path(out)
     return [target / n for n in names]

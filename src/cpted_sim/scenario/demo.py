@@ -33,10 +33,13 @@ import numpy as np
 from ..geometry.scene import Scene
 
 __all__ = ["demo_street", "demo_scenario_path", "DEMO_SCENARIO_FILE", "DEMO_IES_FILE",
+           "DEMO_REPORTS_FILE",
            "DEMO_OPTIC", "box_mesh", "demo_window_panes"]
 
 DEMO_SCENARIO_FILE = "demo_street.toml"
 DEMO_IES_FILE = "demo_street_light.ies"
+#: The demo's synthetic citizens' reports (``tools/make_demo_reports.py``), for the triage.
+DEMO_REPORTS_FILE = "demo_reports.geojson"
 #: Parameters of :func:`cpted_sim.photometry.builtin.street_light_optic` for the demo file.
 DEMO_OPTIC = {"flux": 5000.0, "throw": 4.0, "street_side": 2.2, "house_side": 0.6}
 

@@ -171,13 +171,20 @@ def neighbourhood_grid(scene: Scene, xy, radius: float, spacing: float, *,
 
 
 # ---------------------------------------------------------------------------- context
-def _fields(scene, lums, observers, grid, th: m.Thresholds, max_distance: float, quiet):
+def _fields(scene, lums, observers, grid, th: m.Thresholds, max_distance: float, quiet,
+            traced=None):
     from ..lighting.illuminance import illuminance
     from ..visibility import night_surveillance_fields, surveillance_fields
 
     n = grid.n_points
     kw = dict(max_distance=max_distance, quiet=quiet)
-    if lums:
+    if lums and traced is not None:     # the schedule groups' light, summed at full output
+        from ..scenario.schedule import _full
+
+        esc = [_full(h) for h in traced[2]]
+        e_h = _full(traced[1]).values
+        e_sc = np.min([f.values for f in esc], axis=0)
+    elif lums:
         eh = illuminance(scene, lums, grid, kind="horizontal", **kw)
         face = grid.at_height(th.target_height)
         esc = []
@@ -302,7 +309,7 @@ def _hiding_and_walls(scene, grid, near, a, b, z, th):
 def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: float = 15.0,
                    spacing: float = 2.0, latitude: float = 52.0, longitude: float = 5.0,
                    scene: Scene | None = None, luminaires=None, observers=None,
-                   quiet: bool = True) -> ReportContext:
+                   timezone: str = "Europe/Amsterdam", quiet: bool = True) -> ReportContext:
     """The simulated context of each report (module docstring).
 
     Parameters
@@ -323,6 +330,9 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
         Where the sun is computed for ``at_night`` [deg] (default the Netherlands).
     scene, luminaires, observers
         Already built ones (default: built from ``scenario``); ``observers=False``: none.
+    timezone : str
+        Time zone of the scenario's schedules (default Europe/Amsterdam): with ``[hours]``
+        a report made at night is judged at its local hour (:mod:`cpted_sim.triage.at_hour`).
     quiet : bool
         No progress bars.
 
@@ -360,7 +370,12 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
         return ReportContext(ids, xy, vals, None, {},
                              {"radius": radius, "note_keys": tuple(keys)}, tuple(notes))
     grid = neighbourhood_grid(scene, xy, radius, spacing, scenario=scenario)
-    f = _fields(scene, lums, observers, grid, th, scenario.settings.max_distance, quiet)
+    from .at_hour import hourly_context, trace_hourly
+
+    traced = trace_hourly(scenario, scene, lums, grid, times, _FACINGS, timezone=timezone,
+                          quiet=quiet)
+    f = _fields(scene, lums, observers, grid, th, scenario.settings.max_distance, quiet,
+                traced)
     gxy = grid.points[:, :2]
     tree = cKDTree(gxy)
     # reports inside buildings (geocoded to an address) move to the nearest point outside
@@ -392,15 +407,20 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
     # the walker comes from up to 2 concealment distances beyond the neighbourhood, so that
     # points near its edge are not "revealed late" only because the path starts there
     a, b = _approach_paths(scene, eyes, radius + 2.0 * th.concealment_distance)
+    from ..lighting.hours import format_hour
+
+    hc = hourly_context(scenario, scene, lums, observers, grid, near, traced, _FACINGS,
+                        quiet=quiet)
     for i in range(n):
         idx = np.asarray(near[i], dtype=np.int64)
         if idx.size == 0:
             continue
-        eh, esc = f["E_h"][idx], f["E_sc"][idx]
+        fi = f if hc is None or hc.key[i] < 0 else {**f, **hc.fields[hc.key[i]]}
+        eh, esc = fi["E_h"][idx], fi["E_sc"][idx]
         vals["E_h_min"][i], vals["E_h_mean"][i] = eh.min(), eh.mean()
         vals["E_sc_min"][i], vals["E_sc_mean"][i] = esc.min(), esc.mean()
         vals["dark_share"][i] = np.mean(eh < dark_lx)
-        d, nt = f["surveillance"][idx], f["night_surveillance"][idx]
+        d, nt = fi["surveillance"][idx], fi["night_surveillance"][idx]
         vals["surveillance"][i], vals["night_surveillance"][i] = d.mean(), nt.mean()
         vals["unwatched_day"][i] = np.mean(d < th.min_surveillance)
         vals["unwatched_night"][i] = np.mean(nt < th.min_surveillance)
@@ -421,5 +441,7 @@ def report_context(scenario: m.Scenario, xy, ids=None, times=None, *, radius: fl
                 "target_height": float(th.target_height), "n_grid_points": grid.n_points,
                 "latitude": float(latitude), "longitude": float(longitude),
                 "note_keys": tuple(keys), "n_moved": int(inside.sum()),
-                "max_move_m": moved}
+                "max_move_m": moved,
+                "judged_at": (tuple("" if not np.isfinite(h) else format_hour(h)
+                                    for h in hc.hours) if hc is not None else ("",) * n)}
     return ReportContext(ids, xy, vals, grid, f, settings, tuple(notes))

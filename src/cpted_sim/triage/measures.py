@@ -27,15 +27,20 @@ it). :func:`candidate_measures` proposes changes to it, each a
     opening), added as window faces with observers behind them.
 ``remove_obstacle``
     The small object group (plan extent <= ``max_obstacle_m2``) nearest the place removed.
+``close_niche``
+    For concealment and entrapment places: the concealed spots' plan box filled up to 3 m
+    (a niche closed flush with the facade, :mod:`cpted_sim.triage.niche`).
 
 :func:`evaluate_measures` runs the base and every variant through
 :func:`cpted_sim.scenario.run.run` and ranks them by effect per cost. The effect is in square
-metres of the place's grid: night-time dark-and-unseen area removed (dark and overlooked by
-no window), night-surveyed area gained and concealed area removed (when the scenario has
-routes); E_min and E_sc,min gains are reported beside it. The cost is a proxy in euros from
-:data:`COST_RATES` (a nominal price per pole, per metre of hedge, per m2 of facade...), with
-the physical quantities (lumens and watts added, metres of hedge, m2 of facade, m2 removed)
-kept on each measure so that a user can price them differently.
+metres of the place's grid: night-time dark-and-unseen area removed (a face there neither lit
+enough to be recognised nor recognised by any watcher,
+:func:`cpted_sim.scenario.metrics.night_dark_unseen`), night-surveyed area gained and
+concealed area removed (for concealment and entrapment places, along the scenario's routes or
+the place's approach path); E_min and E_sc,min gains are reported beside it. The cost is a
+proxy in euros from :data:`COST_RATES` (a nominal price per pole, per metre of hedge, per m2
+of facade...), with the physical quantities (lumens and watts added, metres of hedge, m2 of
+facade, m2 removed) kept on each measure so that a user can price them differently.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from ..geometry.scene import DEFAULT_MATERIAL, Scene
 from ..scenario import model as m
 from ..scenario.poles import azimuth_facing
 from ..scenario.run import build_luminaires, build_scene, point_weights, run
+from .niche import niche_fill
 from .neighbourhood import (PLACE_AREA, circle, clip_below, faces_near, nearest_on_axes,
                             neighbourhood, place_fields, road_axes, surface_z)
 
@@ -61,16 +67,16 @@ __all__ = ["Measure", "MeasureResult", "COST_RATES", "MEASURE_KINDS", "PREFERENC
 
 #: Measure kinds, and the order in which they are tried for each dominant deficit.
 MEASURE_KINDS = ("add_pole", "raise_light", "aim_light", "trim_vegetation", "open_facade",
-                 "remove_obstacle")
+                 "remove_obstacle", "close_niche")
 PREFERENCE = {
     "dark": ("add_pole", "raise_light", "aim_light", "trim_vegetation", "open_facade",
              "remove_obstacle"),
     "unwatched": ("open_facade", "trim_vegetation", "add_pole", "remove_obstacle",
                   "raise_light", "aim_light"),
-    "concealment": ("remove_obstacle", "trim_vegetation", "add_pole", "open_facade",
-                    "raise_light", "aim_light"),
-    "entrapment": ("remove_obstacle", "open_facade", "trim_vegetation", "add_pole",
-                   "raise_light", "aim_light"),
+    "concealment": ("remove_obstacle", "close_niche", "trim_vegetation", "add_pole",
+                    "open_facade", "raise_light", "aim_light"),
+    "entrapment": ("remove_obstacle", "close_niche", "open_facade", "trim_vegetation",
+                   "add_pole", "raise_light", "aim_light"),
 }
 
 #: Nominal costs [EUR] of the cost proxy: a new pole with its luminaire, raising a light (a
@@ -132,7 +138,8 @@ class MeasureResult:
     ----------
     measure : Measure
     dark_unseen_m2_removed : float
-        Dark and unobserved area [m2] before minus after.
+        Night-time dark-and-unseen area [m2] before minus after (a face unlit and not
+        recognised by anyone; the daytime-sightline one where the grid lacks E_sc).
     night_surveyed_m2_gained : float
         Area [m2] recognisably watched at night, after minus before.
     concealment_m2_removed : float
@@ -461,6 +468,14 @@ def candidate_measures(nb: m.Scenario, place, *, axes: Sequence | None = None,
                 out.append(Measure(pid, kind, f"remove {g} ({plan:.1f} m2)",
                                    m.Variant(name, (m.RemoveGeometry((g,)),)), removed_m2=plan,
                                    cost=r["remove_fixed"] + r["remove_m2"] * plan))
+        elif kind == "close_niche":                  # :mod:`cpted_sim.triage.niche`
+            base = run(nb, quiet=True) if base is None else base
+            got = niche_fill(pid, base, PLACE_AREA, xy, radius, scene=scene,
+                             max_m2=max_obstacle_m2)
+            if got is not None:
+                out.append(Measure(pid, kind, got[2], m.Variant(name, got[0]),
+                                   removed_m2=got[1], cost=r["remove_fixed"]
+                                   + r["remove_m2"] * got[1]))
     return out
 
 
@@ -493,7 +508,11 @@ def evaluate_measures(nb: m.Scenario, measures: Sequence[Measure], *, base=None,
         variant); it is left out, the others are ranked.
     """
     base = run(nb, threads=threads, quiet=True) if base is None else base
-    b_du, b_ns = _metric(base, "dark_unseen_area", 0.0), _metric(base, "night_surveyed_pct", 0.0)
+    # night-time dark-and-unseen (a face unlit and no one recognising it; issue 14 build 5),
+    # the daytime-sightline one only where the place's grid lacks the night-time fields
+    du_key = ("night_dark_unseen_area" if "night_dark_unseen_area"
+              in base.areas[PLACE_AREA].metrics else "dark_unseen_area")
+    b_du, b_ns = _metric(base, du_key, 0.0), _metric(base, "night_surveyed_pct", 0.0)
     b_co = _metric(base, "concealment_area", 0.0)
     b_e, b_sc = _metric(base, "E_min"), _metric(base, "E_sc_min")
     area0 = _grid_area(base, nb)
@@ -508,7 +527,7 @@ def evaluate_measures(nb: m.Scenario, measures: Sequence[Measure], *, base=None,
             warnings.warn(f"measure {ms.variant.name!r} could not be tested: {exc}",
                           CptedWarning, stacklevel=2)
             continue
-        du = b_du - _metric(res, "dark_unseen_area", 0.0)
+        du = b_du - _metric(res, du_key, 0.0)
         ns = (_metric(res, "night_surveyed_pct", 0.0) * _grid_area(res, nb) - b_ns * area0) / 100.0
         co = b_co - _metric(res, "concealment_area", 0.0)
         effect = du + ns + co

@@ -170,7 +170,8 @@ def neighbourhood(scenario: m.Scenario, place, *, spacing: float = 1.0, margin: 
     return replace(scenario, scene=sc_spec, materials=mats, luminaires=lums, areas=tuple(areas),
                    observers=tuple(observers), variants=(), removed_groups=(),
                    added_geometry=(), variant="base", assets={**scenario.assets, key: crop},
-                   settings=replace(scenario.settings, quiet=True))
+                   settings=replace(scenario.settings, quiet=True),
+                   hours=None)    # measures are tested at full light: no hourly curves
 
 
 def approach_path(scene: Scene, xy, reach: float, scenario: m.Scenario, n_rays: int = 72):

@@ -110,7 +110,8 @@ def measure_rows(result: TriageResult) -> list[dict]:
 def triage(scenario: m.Scenario, xy, ids=None, times=None, *, radius: float = 15.0,
            spacing: float = 2.0, min_reports: int = 3, present: float = DEFICIT_PRESENT,
            latitude: float = 52.0, longitude: float = 5.0, measures: bool = True,
-           top: int = 10, scene=None, quiet: bool = True, notes=()) -> TriageResult:
+           top: int = 10, scene=None, quiet: bool = True, notes=(),
+           timezone: str = "Europe/Amsterdam") -> TriageResult:
     """Context at each report, places with their causes, and (when available) tested measures.
 
     Parameters
@@ -140,6 +141,9 @@ def triage(scenario: m.Scenario, xy, ids=None, times=None, *, radius: float = 15
     quiet : bool
     notes : sequence of str
         Notes from reading the reports (counts of reports without coordinates or outside).
+    timezone : str
+        Time zone of the scenario's schedules: with ``[hours]`` each report made at night is
+        judged at its local hour (:mod:`cpted_sim.triage.at_hour`), else at full light.
 
     Returns
     -------
@@ -152,10 +156,17 @@ def triage(scenario: m.Scenario, xy, ids=None, times=None, *, radius: float = 15
 
     scene = build_scene(scenario) if scene is None else scene
     ctx = report_context(scenario, xy, ids, times, radius=radius, spacing=spacing,
-                         latitude=latitude, longitude=longitude, scene=scene, quiet=quiet)
+                         latitude=latitude, longitude=longitude, scene=scene, quiet=quiet,
+                         timezone=timezone)
     with_d, without, labels = group_places(ctx, min_reports=int(min_reports), present=present)
     out_notes = list(notes) + list(ctx.notes)
     keys = [(k, {}) for k in ctx.settings.get("note_keys", ())]
+    n_hour = sum(1 for h in ctx.settings.get("judged_at", ()) if h)
+    if n_hour:                      # issue 18: reports judged at their own hour
+        out_notes.append(f"{n_hour} of {len(ctx)} reports were made at night and judged "
+                         "against the light and the watchers at their own hour (dimming "
+                         "schedules, presence); the others at full light")
+        keys.append(("note_hours", {"n": n_hour, "total": len(ctx)}))
     n_scat = int(np.sum(labels == -1))
     if n_scat:
         msg = (f"{n_scat} of {len(ctx)} reports lie in groups of fewer than {min_reports} "
