@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -123,12 +124,14 @@ def _write_gpkg(rows, path: Path, epsg) -> Path | None:
         return None
     geoms = shapely.to_wkb(shapely.linestrings([r["xy"] for r in rows]))
     fields = [np.array([r[k] for r in rows]) for k in SEGMENT_FIELDS]
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.gpkg")
     if tmp.exists():
         tmp.unlink()
-    pyogrio.raw.write(str(tmp), geoms, geometry_type="LineString", layer="street_segments",
-                      field_data=fields, fields=list(SEGMENT_FIELDS),
-                      crs=f"EPSG:{epsg}" if epsg else None, driver="GPKG")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+        pyogrio.raw.write(str(tmp), geoms, geometry_type="LineString", layer="street_segments",
+                          field_data=fields, fields=list(SEGMENT_FIELDS),
+                          crs=f"EPSG:{epsg}" if epsg else None, driver="GPKG")
     os.replace(tmp, path)
     return path
 
