@@ -134,3 +134,18 @@ def test_tile_inputs_respect_the_ranges(town, tmp_path):
     far = (all_pos[:, 0] > x1 + 31) | (all_pos[:, 1] > y1 + 31)
     assert far.any() and len(lums) <= (~far).sum()
     assert idx.size == 400
+
+
+def test_cli_city(town, uncut, tmp_path, capsys):
+    from cpted_sim.cli import main
+
+    folder, _, _ = town
+    args = ["city", str(folder / "town.toml"), "--town", str(folder), "--out", str(tmp_path),
+            "--scheduler", "synchronous", "--tile-size", "106"]
+    assert main(args) == 0
+    err = capsys.readouterr()
+    assert "4 tiles" in err.out and "halo 30 m" in err.err
+    assert main(args) == 0                              # the rerun skips every tile
+    assert "4 already done" in capsys.readouterr().out
+    whole, _ = uncut
+    assert np.array_equal(_fields(tmp_path)["E_h"], whole["E_h"], equal_nan=True)
