@@ -155,7 +155,7 @@ def compute_tile(out, tile: Tile, threads: int | None = None) -> dict:
     -------
     dict
         ``key``, ``points``, ``triangles``, ``luminaires``, ``observers``, ``seconds``,
-        ``skipped``, ``pid``.
+        ``skipped``, ``pid``, ``peak_rss_mb`` (the worker process's peak so far [MiB]).
     """
     from ..config import threads as thread_context
     from ..scenario.run import _area_fields
@@ -189,4 +189,10 @@ def compute_tile(out, tile: Tile, threads: int | None = None) -> dict:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     info["seconds"] = time.perf_counter() - t0
+    try:
+        import resource
+
+        info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    except ImportError:  # not on Windows
+        pass
     return info

@@ -188,7 +188,8 @@ def _tile_cells(job: CityJob, tile_size: float | None, memory_gb: float) -> int:
 def run_city(scenario, out, *, town=None, scheduler: str | None = None,
              workers: int | None = None, tile_size: float | None = None,
              memory_gb: float = 2.0, light_range: float | None = None, only=None,
-             merge: bool = True, report=None, client=None) -> dict:
+             merge: bool = True, report=None, client=None,
+             threads_per_worker: int | None = None) -> dict:
     """Compute a town's night-safety map tile by tile on Dask, resumably; merge the tiles.
 
     Parameters
@@ -221,6 +222,9 @@ def run_city(scenario, out, *, town=None, scheduler: str | None = None,
         Called with one line of text for the dashboard address and each finished tile.
     client : dask.distributed.Client, optional
         Use this client (overrides ``scheduler`` and ``workers``).
+    threads_per_worker : int, optional
+        Numba threads of each tile task (default ``cores // workers``; on an existing
+        scheduler the worker's own setting).
 
     Returns
     -------
@@ -260,11 +264,12 @@ def run_city(scenario, out, *, town=None, scheduler: str | None = None,
         dd = _distributed()
         own = None
         w, nthreads = default_workers(workers)
+        nthreads = threads_per_worker or nthreads
         try:
             if client is None:
                 if scheduler is not None:
                     client = own = dd.Client(scheduler)
-                    nthreads = None
+                    nthreads = threads_per_worker
                 else:
                     cluster = dd.LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
                                               memory_limit=f"{memory_gb}GiB",

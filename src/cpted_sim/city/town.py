@@ -54,7 +54,8 @@ max_distance = {light}      # light range [m]: with the sightline, the tile halo
 
 def write_town(folder, *, target_triangles: int = 200_000, districts: int = 2, seed: int = 0,
                spacing: float = 2.0, light_range: float = 40.0, sight_range: float = 40.0,
-               cell: float = 250.0, epsg: int | None = None) -> dict:
+               cell: float = 250.0, epsg: int | None = None,
+               max_windows: int | None = None) -> dict:
     """Write a synthetic town of ``districts x districts`` districts to ``folder``.
 
     Parameters
@@ -74,6 +75,9 @@ def write_town(folder, *, target_triangles: int = 200_000, districts: int = 2, s
         Plan cell of the geometry files [m].
     epsg : int, optional
         EPSG code to label the town's coordinates with (for the GeoTIFF and GeoPackage).
+    max_windows : int, optional
+        Keep every k-th window as an observer so that at most this many remain (default:
+        every window of every facade bay).
 
     Returns
     -------
@@ -113,16 +117,20 @@ def write_town(folder, *, target_triangles: int = 200_000, districts: int = 2, s
     write_store(folder / "geometry", pieces, origin=(0.0, 0.0, 0.0), epsg=epsg,
                 materials=DISTRICT_MATERIALS, cell=cell)
     del pieces
+    wp, wn = np.vstack(wp), np.vstack(wn)
+    if max_windows is not None and len(wp) > max_windows:
+        step = int(np.ceil(len(wp) / int(max_windows)))
+        wp, wn = wp[::step], wn[::step]
     breaks = np.cumsum([len(p) for p in streets])[:-1]
     bounds = np.array([0.0, 0.0, off_x, off_y])
     street_m = float(sum(np.hypot(*np.diff(p[:, :2], axis=0).T).sum() for p in streets))
-    np.savez(folder / "town.npz", lights=np.vstack(lights), windows_points=np.vstack(wp),
-             windows_normals=np.vstack(wn), streets=np.vstack(streets), street_breaks=breaks,
+    np.savez(folder / "town.npz", lights=np.vstack(lights), windows_points=wp,
+             windows_normals=wn, streets=np.vstack(streets), street_breaks=breaks,
              bounds=bounds)
     (folder / "town.toml").write_text(TOWN_TOML.format(spacing=float(spacing),
                                                        light=float(light_range),
                                                        sight=float(sight_range)),
                                       encoding="utf-8")
     return {"triangles": n_tri, "lights": int(sum(len(x) for x in lights)),
-            "windows": int(sum(len(x) for x in wp)), "street_m": street_m,
+            "windows": len(wp), "street_m": street_m,
             "bounds": tuple(bounds)}
