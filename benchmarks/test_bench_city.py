@@ -77,7 +77,8 @@ def test_city_town(benchmark, town, workers, tmp_path):
              tile_size_m=out["tile_size"], halo_m=out["halo"], wall_s=wall, points=pts,
              points_per_s=pts / wall, street_m_per_s=info["street_m"] / wall,
              peak_rss_mb_per_worker=rss, tile_s_mean=float(np.mean(tile_s)),
-             tile_s_max=float(np.max(tile_s)))
+             tile_s_max=float(np.max(tile_s)),
+             load_s_mean=float(np.mean([i.get("load_s", np.nan) for i in out["infos"]])))
     if 1 in _WALL and 2 in _WALL:
         e["speed_up_1_to_2"] = _WALL[1] / _WALL[2]
     print(json.dumps(e, default=float))

@@ -155,7 +155,8 @@ def compute_tile(out, tile: Tile, threads: int | None = None) -> dict:
     -------
     dict
         ``key``, ``points``, ``triangles``, ``luminaires``, ``observers``, ``seconds``,
-        ``skipped``, ``pid``, ``peak_rss_mb`` (the worker process's peak so far [MiB]).
+        ``load_s`` (reading the job and the geometry, building the scene), ``skipped``, ``pid``,
+        ``peak_rss_mb`` (the worker process's peak so far [MiB]).
     """
     from ..config import threads as thread_context
     from ..scenario.run import _area_fields
@@ -169,6 +170,7 @@ def compute_tile(out, tile: Tile, threads: int | None = None) -> dict:
     info = {"key": tile.key, "points": int(idx.size), "skipped": False, "pid": os.getpid(),
             "triangles": 0 if scene is None else scene.n_faces, "luminaires": len(lums),
             "observers": 0 if obs is None else obs.n}
+    info["load_s"] = time.perf_counter() - t0
     arrays = {"index": idx}
     if idx.size and scene is not None:
         g = job.grid
