@@ -41,3 +41,30 @@ def test_tile_size_grows_with_the_budget_and_shrinks_with_the_halo():
 def test_tile_size_refuses_a_budget_too_small():
     with pytest.raises(ParameterError, match="memory budget"):
         tile_size_for_budget(0.5 * 2**30, 50.0, 500.0, 1.0)
+
+
+def test_the_core_imports_without_dask_and_a_run_names_the_extra(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys, cpted_sim, cpted_sim.city; "
+            "assert not any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+    from cpted_sim.city import run as city_run
+    from cpted_sim.errors import EngineUnavailableError
+
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    with pytest.raises(EngineUnavailableError, match=r"pip install 'cpted_sim\[city\]'"):
+        city_run._distributed()
+
+
+def test_workers_times_threads_is_the_cores():
+    from cpted_sim.city import default_workers
+
+    w, t = default_workers()
+    assert w >= 1 and t == 1
+    w, t = default_workers(1)
+    assert w == 1 and t >= 1
+    with pytest.raises(ParameterError, match="workers"):
+        default_workers(0)
