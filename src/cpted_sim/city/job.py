@@ -191,10 +191,23 @@ def compute_tile(out, tile: Tile, threads: int | None = None) -> dict:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     info["seconds"] = time.perf_counter() - t0
-    try:
-        import resource
-
-        info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    except ImportError:  # not on Windows
-        pass
+    peak = _peak_rss_mb()
+    if peak is not None:
+        info["peak_rss_mb"] = peak
     return info
+
+
+def _peak_rss_mb() -> float | None:
+    """This process's peak resident memory [MiB] since it started (Linux ``VmHWM``).
+
+    ``ru_maxrss`` is not used: Linux carries a parent's peak across ``exec`` into it, so a
+    worker spawned by a big driver would report the driver's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
