@@ -149,3 +149,22 @@ def test_cli_city(town, uncut, tmp_path, capsys):
     assert "4 already done" in capsys.readouterr().out
     whole, _ = uncut
     assert np.array_equal(_fields(tmp_path)["E_h"], whole["E_h"], equal_nan=True)
+
+
+def test_a_real_city_model_tiled_equals_scenario_run(shared_data, tmp_path):
+    """The Delft street (3dfier model, BGT areas, generated windows, pole rows) in 20 m tiles
+    equals cpted_sim.run on its first area, draped grid and all."""
+    from pathlib import Path
+
+    toml = Path(__file__).resolve().parents[2] / "examples" / "delft_street" / "delft_street.toml"
+    sc = load_scenario(toml, allow_outside_files=True)
+    with pytest.warns(Warning):
+        res = run_city(sc, tmp_path, scheduler="synchronous", tile_size=20.0)
+    assert res["tiles"] >= 4 and res["complete"]
+    with pytest.warns(Warning):
+        ref = run(sc, quiet=True).areas[sc.areas[0].name]
+    got = _fields(tmp_path)
+    for q in ("E_h", "night_surveillance_weight", "dark_and_unseen"):
+        want = ref.grid.to_raster(ref.fields[q].values)
+        assert np.array_equal(got[q], want, equal_nan=True), q
+    assert (tmp_path / "E_h.tif").is_file()

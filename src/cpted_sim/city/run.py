@@ -123,7 +123,9 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None) -
         A town folder (:func:`cpted_sim.city.town.write_town`): geometry, lights, windows and
         streets come from it; the scenario gives the photometry (its first luminaire), the
         observers' range and field of view (its first observer set), the thresholds and the
-        grid spacing. The study area is the whole town.
+        grid spacing. The study area is the whole town, its grid flat at the area's height.
+        Without a town the grid is placed as :func:`cpted_sim.run` places it (on the walkable
+        surface, points inside buildings left out).
     light_range : float, optional
         Light range [m] (default ``run.max_distance``).
     """
@@ -163,6 +165,10 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None) -
     lo, hi = poly.min(axis=0), poly.max(axis=0)
     grid = CalculationGrid.regular(lo[0], lo[1], hi[0], hi[1], area.spacing, height=area.height,
                                    polygon=poly, name=area.name)
+    if town is None:   # on the walkable surface, points inside buildings out: as cpted_sim.run
+        from ..scenario import terrain
+
+        grid, _ = terrain.place_grid(area, grid, scene, scenario)
     sr = float(obs.max_distance.max()) if obs is not None and obs.n else 0.0
     streets = [np.column_stack([s[:, :2], np.zeros(len(s))]) for s in streets]
     job = CityJob(replace(scenario, assets={}), area, grid, tuple(lums), obs, lr, sr, store,
