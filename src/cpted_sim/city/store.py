@@ -124,6 +124,12 @@ def read_box(folder, box, index: dict | None = None):
             continue
         with np.load(folder / e["file"]) as z:
             v, f, g = z["vertices"], z["faces"], z["groups"]
+        if b[0] >= x0 and b[2] <= x1 and b[1] >= y0 and b[3] <= y1:   # the whole file
+            vs.append(v)
+            fs.append(f + base)
+            gs.append(g)
+            base += v.shape[0]
+            continue
         tri = v[f]
         lo = tri[:, :, :2].min(axis=1)
         hi = tri[:, :, :2].max(axis=1)
