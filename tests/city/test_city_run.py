@@ -168,3 +168,16 @@ def test_a_real_city_model_tiled_equals_scenario_run(shared_data, tmp_path):
         want = ref.grid.to_raster(ref.fields[q].values)
         assert np.array_equal(got[q], want, equal_nan=True), q
     assert (tmp_path / "E_h.tif").is_file()
+
+
+def test_a_changed_scene_is_refused_on_resume(tmp_path):
+    from dataclasses import replace
+
+    from cpted_sim.errors import ParameterError
+    from cpted_sim.scenario.demo import demo_scenario_path
+
+    sc = load_scenario(demo_scenario_path())
+    run_city(sc, tmp_path, scheduler="synchronous", tile_size=30.0, only=["none"])
+    other = replace(sc, removed_groups=("hedge",))
+    with pytest.raises(ParameterError, match="different scene"):
+        run_city(other, tmp_path, scheduler="synchronous", tile_size=30.0, only=["none"])

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -156,10 +157,18 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None) -
         streets = [np.asarray(a.path, dtype=np.float64) for a in scenario.areas
                    if a.kind == "route"]
         store = str(out / "geometry")
+        h = hashlib.sha256()
+        for a in (scene.origin, scene.vertices, scene.faces, scene.face_group):
+            h.update(np.ascontiguousarray(a).tobytes())
+        h.update(repr((scene.groups, sorted(scene.materials.items()))).encode())
         if not (Path(store) / "index.json").is_file():
             write_store(store, [(scene.vertices, scene.faces,
                                  np.asarray(scene.groups)[scene.face_group])],
-                        origin=scene.origin, epsg=scene.epsg, materials=scene.materials)
+                        origin=scene.origin, epsg=scene.epsg, materials=scene.materials,
+                        meta={"scene_hash": h.hexdigest()})
+        elif store_index(store).get("scene_hash") != h.hexdigest():
+            raise ParameterError(f"{out}: holds the geometry of a different scene (the "
+                                 "scenario's scene changed); use another --out folder")
         epsg, origin = scene.epsg, scene.origin
     poly = np.asarray(area.polygon)
     lo, hi = poly.min(axis=0), poly.max(axis=0)

@@ -39,8 +39,8 @@ def _atomic_npz(path: Path, **arrays) -> None:
     os.replace(tmp, path)
 
 
-def write_store(folder, pieces, *, origin, epsg=None, materials=None, cell: float = 250.0
-                ) -> Path:
+def write_store(folder, pieces, *, origin, epsg=None, materials=None, cell: float = 250.0,
+                meta: dict | None = None) -> Path:
     """Write triangles as plan-cell files.
 
     Parameters
@@ -56,6 +56,8 @@ def write_store(folder, pieces, *, origin, epsg=None, materials=None, cell: floa
     materials : mapping str -> Material, optional
     cell : float
         Plan cell size [m].
+    meta : dict, optional
+        Further JSON entries of the index (e.g. the hash of the scene it was written from).
 
     Returns
     -------
@@ -92,7 +94,7 @@ def write_store(folder, pieces, *, origin, epsg=None, materials=None, cell: floa
                 "sight_transmittance": mt.sight_transmittance, "tags": list(mt.tags)}
             for g, mt in (materials or {}).items()}
     _atomic_json(folder / INDEX, {"origin": [float(x) for x in origin], "epsg": epsg,
-                                  "materials": mats, "files": entries})
+                                  "materials": mats, "files": entries, **(meta or {})})
     return folder
 
 
