@@ -36,8 +36,9 @@ def test_killed_worker_is_retried_and_the_result_is_unchanged(tmp_path):
     client = dd.Client(cluster)
     try:
         result = {}
+        lines = []
         runner = threading.Thread(target=lambda: result.update(run_city(
-            sc, out, town=town, tile_size=20.0, client=client)))
+            sc, out, town=town, tile_size=20.0, client=client, report=lines.append)))
         runner.start()
         tiles = out / "tiles"
         killed = None
@@ -59,6 +60,9 @@ def test_killed_worker_is_retried_and_the_result_is_unchanged(tmp_path):
         client.close()
         cluster.close()
     assert result["complete"] and result["computed"] == result["tiles"]
+    assert result["dashboard"].startswith("http")
+    assert any("dashboard at http" in ln for ln in lines)
+    assert sum("done (" in ln for ln in lines) == result["tiles"]      # progress per tile
     assert result["tiles"] > 20
     got, want = _fields(out), _fields(ref)
     for q in ("E_h", "E_sc", "night_surveillance_weight", "dark_and_unseen"):
