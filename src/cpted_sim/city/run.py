@@ -146,7 +146,7 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None) -
         lums, obs, streets, bounds = _town_inputs(scenario, town)
         store = str(town / "geometry")
         idx = store_index(store)
-        epsg, origin = idx["epsg"], np.array(idx["origin"])
+        epsg = idx["epsg"]
         area = _study_area(scenario, bounds)
     else:
         area = _study_area(scenario)
@@ -169,7 +169,7 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None) -
         elif store_index(store).get("scene_hash") != h.hexdigest():
             raise ParameterError(f"{out}: holds the geometry of a different scene (the "
                                  "scenario's scene changed); use another --out folder")
-        epsg, origin = scene.epsg, scene.origin
+        epsg = scene.epsg
     poly = np.asarray(area.polygon)
     lo, hi = poly.min(axis=0), poly.max(axis=0)
     grid = CalculationGrid.regular(lo[0], lo[1], hi[0], hi[1], area.spacing, height=area.height,
@@ -182,7 +182,6 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None) -
     streets = [np.column_stack([s[:, :2], np.zeros(len(s))]) for s in streets]
     job = CityJob(replace(scenario, assets={}), area, grid, tuple(lums), obs, lr, sr, store,
                   streets, epsg)
-    del origin
     return job
 
 
