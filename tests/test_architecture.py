@@ -21,7 +21,7 @@ LAYERS = {
     "lighting": 3, "visibility": 3,
     "metrics": 4,
     "scenario": 5, "triage": 5,
-    "io": 6, "plot": 6,
+    "io": 6, "plot": 6, "city": 6,
     "cli": 7, "__main__": 7, "__init__": 7,
 }
 

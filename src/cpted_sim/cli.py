@@ -448,6 +448,20 @@ def _cmd_bench(args) -> int:
     return 0
 
 
+def _cmd_city(args) -> int:
+    from .city import run_city
+    from .io.scenario_file import load_scenario
+
+    sc = load_scenario(args.scenario, allow_outside_files=args.allow_outside_files)
+    quiet = getattr(args, "quiet", False)
+    res = run_city(sc, args.out, town=args.town, scheduler=args.scheduler,
+                   workers=args.workers, tile_size=args.tile_size, memory_gb=args.memory_gb,
+                   report=None if quiet else (lambda line: print(line, file=sys.stderr)))
+    print(f"city: {res['tiles']} tiles ({res['computed']} computed, {res['skipped']} already "
+          f"done) in {res['seconds']:.1f} s; outputs in {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs and the tests)."""
     p = argparse.ArgumentParser(prog="cpted-sim", description=__doc__.splitlines()[0])
@@ -525,6 +539,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rays", type=int, default=500_000, help="W2 rays (default 500000)")
     s.add_argument("--repeat", type=int, default=2, help="timed runs, best kept (default 2)")
     s.set_defaults(func=_cmd_bench)
+    s = sub.add_parser("city", parents=[common],
+                       help="a whole town's night-safety map, tile by tile on Dask (resumable)")
+    s.add_argument("scenario", help="scenario file (.toml): its first plan area is the study area")
+    s.add_argument("--out", required=True, help="output folder (a rerun skips finished tiles)")
+    s.add_argument("--town", default=None, metavar="DIR",
+                   help="a town folder (geometry tiles, lights, windows, streets) instead of "
+                        "the scenario's scene")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address (default: a LocalCluster on this machine; "
+                        "'synchronous': no Dask)")
+    s.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="LocalCluster worker processes (default: the cores)")
+    s.add_argument("--tile-size", type=float, default=None, metavar="M",
+                   help="tile side [m] (default: the largest that fits --memory-gb)")
+    s.add_argument("--memory-gb", type=float, default=2.0, metavar="GB",
+                   help="memory budget per worker (default 2)")
+    s.add_argument("--allow-outside-files", action="store_true", help=_OUTSIDE_HELP)
+    s.set_defaults(func=_cmd_city)
     return p
 
 
