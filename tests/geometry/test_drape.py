@@ -10,6 +10,7 @@ from cpted_sim.errors import CptedWarning, GridError, ParameterError
 from cpted_sim.geometry.drape import drape_grid, inside_volumes, surface_below, walkable_faces
 from cpted_sim.geometry.grid import CalculationGrid
 from cpted_sim.geometry.scene import Scene
+from _scene_parts import scene_from_parts
 
 
 def _box(lo, hi):
@@ -35,14 +36,7 @@ def _street() -> Scene:
     parts = [("road", *_quad(0, 0, 20, 20, 0.1)), ("pavement", *_quad(20, 0, 30, 20, 0.3, 0.5)),
              ("house", *_box((24, 4, 0.3), (28, 8, 6.0))), ("bridge", *_quad(0, 10, 20, 12, 4.0)),
              ("bank", *_quad(30, 0, 31, 20, 0.5, 0.5 + np.tan(np.radians(60))))]
-    vs, fs, gs, off = [], [], [], 0
-    for name, v, f in parts:
-        vs.append(v)
-        fs.append(f + off)
-        gs += [name] * f.shape[0]
-        off += v.shape[0]
-    return Scene.from_arrays(np.vstack(vs), np.vstack(fs), np.array(gs), name="street",
-                             origin=(0.0, 0.0, 0.0))
+    return scene_from_parts(parts, name="street")
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 
 from cpted_sim.errors import CptedWarning, ParameterError
 from cpted_sim.geometry.scene import Material, Scene
+from _scene_parts import scene_from_parts
 from cpted_sim.scenario import model as m
 from cpted_sim.scenario.run import run
 from cpted_sim.scenario.terrain import check_crs
@@ -38,14 +39,7 @@ def _scene() -> Scene:
              ("pavement", *_quad([[20, 0, 0.3], [30, 0, 0.3], [30, 20, 0.3], [20, 20, 0.3]])),
              ("house", *_box((24, 4, 0.3), (28, 8, 6.0))),
              ("window", *_quad([[23.98, 7, 2], [23.98, 5, 2], [23.98, 5, 3], [23.98, 7, 3]]))]
-    vs, fs, gs, off = [], [], [], 0
-    for name, v, f in parts:
-        vs.append(v)
-        fs.append(f + off)
-        gs += [name] * f.shape[0]
-        off += v.shape[0]
-    return Scene.from_arrays(np.vstack(vs), np.vstack(fs), np.array(gs), name="street",
-                             origin=(0.0, 0.0, 0.0))
+    return scene_from_parts(parts, name="street")
 
 
 SCENE = _scene()
