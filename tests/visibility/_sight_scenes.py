@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from _scene_parts import scene_from_parts
 
 from cpted_sim.geometry.scene import Material
