@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import textwrap
 
 try:
     import tomllib
@@ -23,6 +22,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 import pytest
 from _harness import assert_only_library_errors
+from _scenario_text import FULL_WITH_FILES
 
 from cpted_sim.errors import ScenarioFileError
 from cpted_sim.io._toml import dumps
@@ -32,132 +32,7 @@ from cpted_sim.scenario.demo import DEMO_IES_FILE, demo_scenario_path
 N_CASES = 1200
 SECRET = "fuzz-secret-content"
 
-EVERY_KEY = textwrap.dedent('''\
-    name = "Every key é"
-    description = "file keys too"
-
-    [scene]
-    mesh = "street.obj"
-    params = { group_by = "object" }
-    origin = [0.0, 0.0, 0.0]
-    epsg = 28992
-    name = "street"
-
-    [materials]
-    ground = { reflectance = 0.2 }
-    "hedge top" = { reflectance = 0.1, light_transmittance = 0.1, sight_transmittance = 0.2, tags = ["hedge"] }
-
-    [[luminaires]]
-    name = "L1"
-    photometry = "lamp.ies"
-    position = [10.0, 5.0, 6.0]
-    azimuth = 15.0
-    tilt = 5.0
-    spin = 2.0
-    maintenance_factor = 0.9
-    flux_scale = 1.1
-
-    [[luminaires]]
-    name = "L2"
-    photometry = { builtin = "street_light_optic", flux = 5000.0 }
-    position = [30.0, 5.0, 6.0]
-
-    [[areas]]
-    name = "street"
-    kind = "en13201"
-    class = "P3"
-    polygon = [[0, 0], [40, 0], [40, 10], [0, 10]]
-    spacing = 1.0
-    quantities = ["E_h", "E_sc"]
-    facing = [1.0, 0.0]
-
-    [[areas]]
-    name = "walk"
-    kind = "route"
-    path = [[0, 5], [40, 5]]
-
-    [[areas]]
-    name = "fronts"
-    kind = "facade"
-    groups = ["ground"]
-
-    [[observers]]
-    name = "windows"
-    tag = "window"
-    max_distance = 30.0
-
-    [[observers]]
-    name = "guards"
-    kind = "person"
-    points = [[1, 1, 1.6], [2, 2, 1.6]]
-    fov = 360.0
-    weight = 2.0
-
-    [thresholds]
-    dark_lx = 0.5
-    min_surveillance = 2.0
-
-    [run]
-    threads = 2
-    bounces = "converged"
-
-    [[variants]]
-    name = "B"
-    description = "every change"
-
-    [[variants.changes]]
-    op = "add_luminaire"
-    name = "L3"
-    photometry = "lamp.ies"
-    position = [20.0, 5.0, 6.0]
-
-    [[variants.changes]]
-    op = "move_luminaire"
-    name = "L1"
-    offset = [1.0, 0.0, 0.0]
-
-    [[variants.changes]]
-    op = "aim_luminaire"
-    name = "L2"
-    tilt = 10.0
-
-    [[variants.changes]]
-    op = "replace_photometry"
-    name = "L1"
-    photometry = "lamp.ies"
-
-    [[variants.changes]]
-    op = "add_geometry"
-    mesh = "street.obj"
-    group = "extra"
-
-    [[variants.changes]]
-    op = "add_geometry"
-    builtin = "box"
-    group = "kiosk"
-    params = { min = [5, 12, 0], max = [7, 14, 3] }
-
-    [[variants.changes]]
-    op = "remove_geometry"
-    groups = ["hedge top"]
-
-    [[variants.changes]]
-    op = "set_material"
-    group = "hedge top"
-    sight_transmittance = 0.6
-
-    [[variants.changes]]
-    op = "add_observers"
-    name = "more"
-    points = [[5, 5, 1.6]]
-
-    [[variants.changes]]
-    op = "remove_observers"
-    name = "guards"
-
-    [[variants]]
-    name = "C"
-    ''')
+EVERY_KEY = FULL_WITH_FILES  # every key, file keys included
 
 PATHS = ["../lamp.ies", "/dev/zero", "/dev/urandom", "/proc/self/environ", "/etc/passwd",
          "pipe.ies", "zero.obj", "out_link.ies", "sub", ".", "", "street.obj", "lamp.ies",

@@ -49,17 +49,23 @@ def _mutations(data: bytes, rng, n: int):
         yield bytes(b)
 
 
+def _write_cases(folder, cases, suffix: str) -> list:
+    """Each case's bytes as ``case<k><suffix>`` in ``folder``; their paths, in order."""
+    paths = []
+    for k, case in enumerate(cases):
+        p = folder / f"case{k}{suffix}"
+        p.write_bytes(case)
+        paths.append(p)
+    return paths
+
+
 def test_mutated_geojson(shared_data, tmp_path):
     src = (shared_data / "city/delft_3dfier/bgt_wegdeel.geojson").read_bytes()
     doc = json.loads(src)
     doc["features"] = doc["features"][:5]
     small = json.dumps(doc).encode()
     rng = np.random.default_rng(20261203)
-    paths = []
-    for k, case in enumerate(_mutations(small, rng, 150)):
-        p = tmp_path / f"case{k}.geojson"
-        p.write_bytes(case)
-        paths.append(p)
+    paths = _write_cases(tmp_path, _mutations(small, rng, 150), ".geojson")
     counts = assert_only_library_errors(_use, paths, label="geojson")
     assert counts.get("VectorLayerError", 0) > 0
 
@@ -74,10 +80,6 @@ def test_mutated_geopackage(tmp_path):
           field_data=[np.arange(20)], fields=["id"], crs="EPSG:28992")
     data = base.read_bytes()
     rng = np.random.default_rng(7)
-    paths = []
-    for k, case in enumerate(_mutations(data, rng, 80)):
-        p = tmp_path / f"case{k}.gpkg"
-        p.write_bytes(case)
-        paths.append(p)
+    paths = _write_cases(tmp_path, _mutations(data, rng, 80), ".gpkg")
     counts = assert_only_library_errors(_use, paths, label="gpkg")
     assert sum(counts.values()) == 80

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _scene_parts import box, scene_from_parts
 
 from cpted_sim.errors import CptedWarning, GridError, ParameterError
 from cpted_sim.geometry.drape import drape_grid, inside_volumes, surface_below, walkable_faces
 from cpted_sim.geometry.grid import CalculationGrid
 from cpted_sim.geometry.scene import Scene
-
-
-def _box(lo, hi):
-    (x0, y0, z0), (x1, y1, z1) = lo, hi
-    v = np.array([[x0, y0, z0], [x1, y0, z0], [x1, y1, z0], [x0, y1, z0],
-                  [x0, y0, z1], [x1, y0, z1], [x1, y1, z1], [x0, y1, z1]], dtype=np.float64)
-    f = np.array([[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
-                  [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]])
-    return v, f
 
 
 def _quad(x0, y0, x1, y1, z0, z1=None):
@@ -33,16 +25,9 @@ def _street() -> Scene:
     pavement (x 24..28, y 4..8, 6 m), a bridge deck at 4 m over the road (y 10..12), a
     steep bank (x 30..31, 60 deg)."""
     parts = [("road", *_quad(0, 0, 20, 20, 0.1)), ("pavement", *_quad(20, 0, 30, 20, 0.3, 0.5)),
-             ("house", *_box((24, 4, 0.3), (28, 8, 6.0))), ("bridge", *_quad(0, 10, 20, 12, 4.0)),
+             ("house", *box((24, 4, 0.3), (28, 8, 6.0))), ("bridge", *_quad(0, 10, 20, 12, 4.0)),
              ("bank", *_quad(30, 0, 31, 20, 0.5, 0.5 + np.tan(np.radians(60))))]
-    vs, fs, gs, off = [], [], [], 0
-    for name, v, f in parts:
-        vs.append(v)
-        fs.append(f + off)
-        gs += [name] * f.shape[0]
-        off += v.shape[0]
-    return Scene.from_arrays(np.vstack(vs), np.vstack(fs), np.array(gs), name="street",
-                             origin=(0.0, 0.0, 0.0))
+    return scene_from_parts(parts, name="street")
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +151,7 @@ def test_inside_volumes_matches_a_box_test_among_random_boxes_on_terrain():
         x0, y0 = 2.0 + 9.0 * (k % 3), 3.0 + 12.0 * (k // 3)
         lo = np.array([x0, y0, -1.0]) + rng.uniform(0, 1, 3) * [1, 1, 0]
         hi = lo + rng.uniform([3, 3, 4], [6, 8, 10])
-        v, f = _box(lo, hi)
+        v, f = box(lo, hi)
         vs.append(v)
         fs.append(f + off)
         gs += [f"b{k}"] * 12

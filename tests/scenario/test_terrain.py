@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _scene_parts import box, scene_from_parts
 
 from cpted_sim.errors import CptedWarning, ParameterError
 from cpted_sim.geometry.scene import Material, Scene
@@ -22,30 +23,14 @@ def _quad(p):
     return np.asarray(p, dtype=np.float64), np.array([[0, 1, 2], [0, 2, 3]])
 
 
-def _box(lo, hi):
-    (x0, y0, z0), (x1, y1, z1) = lo, hi
-    v = np.array([[x0, y0, z0], [x1, y0, z0], [x1, y1, z0], [x0, y1, z0],
-                  [x0, y0, z1], [x1, y0, z1], [x1, y1, z1], [x0, y1, z1]], dtype=np.float64)
-    f = np.array([[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
-                  [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]])
-    return v, f
-
-
 def _scene() -> Scene:
     """Road at 0.1 m (x 0..20), pavement 0.3 m (x 20..30), a house (x 24..28, y 4..8, 6 m)
     with a window facing the road on its west wall."""
     parts = [("road", *_quad([[0, 0, 0.1], [20, 0, 0.1], [20, 20, 0.1], [0, 20, 0.1]])),
              ("pavement", *_quad([[20, 0, 0.3], [30, 0, 0.3], [30, 20, 0.3], [20, 20, 0.3]])),
-             ("house", *_box((24, 4, 0.3), (28, 8, 6.0))),
+             ("house", *box((24, 4, 0.3), (28, 8, 6.0))),
              ("window", *_quad([[23.98, 7, 2], [23.98, 5, 2], [23.98, 5, 3], [23.98, 7, 3]]))]
-    vs, fs, gs, off = [], [], [], 0
-    for name, v, f in parts:
-        vs.append(v)
-        fs.append(f + off)
-        gs += [name] * f.shape[0]
-        off += v.shape[0]
-    return Scene.from_arrays(np.vstack(vs), np.vstack(fs), np.array(gs), name="street",
-                             origin=(0.0, 0.0, 0.0))
+    return scene_from_parts(parts, name="street")
 
 
 SCENE = _scene()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from _scene_parts import scene_from_parts
 
-from cpted_sim.geometry.scene import Material, Scene
+from cpted_sim.geometry.scene import Material
 
 
 def wall_quads(ring, z0=0.0, z1=3.0, closed=True):
@@ -33,15 +34,9 @@ def box(x0, y0, x1, y1, z0=0.0, z1=3.0):
 
 def combine(*parts, groups=None, materials=None, name="test"):
     """Scene from (vertices, faces) parts; ``groups`` names one group per part."""
-    verts, faces, labels = [], [], []
-    off = 0
-    for k, (v, f) in enumerate(parts):
-        verts.append(v)
-        faces.append(f + off)
-        off += v.shape[0]
-        labels += [groups[k] if groups else "default"] * f.shape[0]
-    return Scene.from_arrays(np.vstack(verts), np.vstack(faces), np.array(labels),
-                             origin=np.zeros(3), materials=materials, name=name)
+    return scene_from_parts([(groups[k] if groups else "default", v, f)
+                             for k, (v, f) in enumerate(parts)],
+                            name=name, origin=np.zeros(3), materials=materials)
 
 
 def square_room(size=10.0):

@@ -15,6 +15,7 @@ from ..errors import CptedError
 from ..lighting.hours import Schedule, Sensor, parse_hour
 from ..metrics.obtrusive import OBTRUSIVE_PRESETS, ObtrusiveLimits
 from ..scenario.schedule import FULL_OUTPUT, PRESENCE_PRESETS, HoursSpec
+from ._scenario_walk import walk_changes, walk_items
 
 __all__ = ["split_hours_keys", "apply_hours_keys", "add_hours_keys", "set_schedule_change"]
 
@@ -101,16 +102,11 @@ def _obtrusive(r, d) -> ObtrusiveLimits:
 
 
 def _pop_items(r, data: dict, what: str, keys, out: dict) -> dict:
-    items = data.get(what)
-    if not isinstance(items, list):
-        return data
-    items = [dict(d) if isinstance(d, dict) else d for d in items]
-    for i, d in enumerate(items):
-        if isinstance(d, dict):
-            for k in keys:
-                if k in d:
-                    out.setdefault(k, []).append((i, d.get("name"), d.pop(k)))
-    return {**data, what: items}
+    def visit(i, d):
+        for k in keys:
+            if k in d:
+                out.setdefault(k, []).append((i, d.get("name"), d.pop(k)))
+    return walk_items(data, what, visit)
 
 
 def split_hours_keys(r, data: dict) -> tuple[dict, dict | None]:
@@ -118,19 +114,13 @@ def split_hours_keys(r, data: dict) -> tuple[dict, dict | None]:
     found: dict = {}
     data = _pop_items(r, data, "luminaires", ("schedule", "power"), found.setdefault("lum", {}))
     data = _pop_items(r, data, "observers", ("presence",), found.setdefault("obs", {}))
-    variants = data.get("variants")
-    if isinstance(variants, list):
-        variants = [dict(v) if isinstance(v, dict) else v for v in variants]
-        for i, v in enumerate(variants):
-            if isinstance(v, dict) and isinstance(v.get("changes"), list):
-                v["changes"] = [dict(c) if isinstance(c, dict) else c for c in v["changes"]]
-                for j, c in enumerate(v["changes"]):
-                    if isinstance(c, dict) and c.get("op") == "add_luminaire":
-                        for k in ("schedule", "power"):
-                            if k in c:
-                                found["lum"].setdefault(k, []).append(
-                                    (f"variants[{i}].changes[{j}]", c.get("name"), c.pop(k)))
-        data = {**data, "variants": variants}
+
+    def visit_change(i, j, c):
+        for k in ("schedule", "power"):
+            if k in c:
+                found["lum"].setdefault(k, []).append(
+                    (f"variants[{i}].changes[{j}]", c.get("name"), c.pop(k)))
+    data = walk_changes(data, ("add_luminaire",), visit_change)
     top = {k: data[k] for k in TOP_KEYS if k in data}
     data = {k: v for k, v in data.items() if k not in TOP_KEYS}
     if not top and not found["lum"] and not found["obs"]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..scenario import model as m
+from ._scenario_walk import walk_changes, walk_items
 
 __all__ = ["split_terrain_keys", "apply_terrain_keys", "SCENE_TERRAIN_KEYS"]
 
@@ -37,28 +38,17 @@ def split_terrain_keys(r, data: dict) -> tuple[dict, dict]:
                                                   "scene.max_slope_deg", lo=0.0, hi=90.0)
         data = {**data, "scene": scene}
     for what in ("areas", "observers", "luminaires"):
-        items = data.get(what)
-        if isinstance(items, list):
-            items = [dict(d) if isinstance(d, dict) else d for d in items]
-            for i, d in enumerate(items):
-                if isinstance(d, dict):
-                    ref = _reference(r, d, f"{what}[{i}]")
-                    if ref is not None:
-                        out[what][i] = ref
-            data = {**data, what: items}
-    variants = data.get("variants")
-    if isinstance(variants, list):
-        variants = [dict(v) if isinstance(v, dict) else v for v in variants]
-        for i, v in enumerate(variants):
-            if isinstance(v, dict) and isinstance(v.get("changes"), list):
-                v["changes"] = [dict(c) if isinstance(c, dict) else c for c in v["changes"]]
-                for j, c in enumerate(v["changes"]):
-                    if isinstance(c, dict) and c.get("op") in ("add_observers",
-                                                                "add_luminaire"):
-                        ref = _reference(r, c, f"variants[{i}].changes[{j}]")
-                        if ref is not None:
-                            out["changes"][(i, j)] = ref
-        data = {**data, "variants": variants}
+        def visit(i, d, what=what):
+            ref = _reference(r, d, f"{what}[{i}]")
+            if ref is not None:
+                out[what][i] = ref
+        data = walk_items(data, what, visit)
+
+    def visit_change(i, j, c):
+        ref = _reference(r, c, f"variants[{i}].changes[{j}]")
+        if ref is not None:
+            out["changes"][(i, j)] = ref
+    data = walk_changes(data, ("add_observers", "add_luminaire"), visit_change)
     return data, out
 
 

@@ -52,11 +52,10 @@ import logging
 import warnings
 from pathlib import Path
 
-import numpy as np
-
-from ..errors import CptedWarning, ParameterError, ResultsFormatError
+from ..errors import CptedWarning, ResultsFormatError
 from ._gpkg_layers import (_BUILDERS, GPKG_HINT, MASK_QUANTITIES, _libs, _results,
                            comparison_epsg, mounting_heights)
+from .raster import epsg_crs
 
 __all__ = ["GPKG_NAME", "GPKG_HINT", "GPKG_LAYERS", "MASK_QUANTITIES", "gpkg_available",
            "write_geopackage", "read_geopackage", "mounting_heights", "comparison_epsg",
@@ -168,10 +167,7 @@ def write_geopackage(comparison, path, *, epsg: int | None = None, styles: bool 
     """
     raw, shapely = _libs()
     epsg = comparison_epsg(comparison) if epsg is None else epsg
-    if epsg is not None and (isinstance(epsg, bool) or not isinstance(epsg, (int, np.integer))
-                             or epsg <= 0):
-        raise ParameterError(f"epsg: expected a positive integer EPSG code, got {epsg!r}")
-    crs = None if epsg is None else f"EPSG:{int(epsg)}"
+    crs = None if epsg is None else epsg_crs(epsg)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():

@@ -9,11 +9,24 @@ import numpy as np
 
 from ..errors import EngineUnavailableError, GridError, ParameterError
 
-__all__ = ["rasterio_available", "write_geotiff", "GIS_HINT"]
+__all__ = ["rasterio_available", "write_geotiff", "GIS_HINT", "epsg_crs"]
 
 log = logging.getLogger(__name__)
 
 GIS_HINT = "pip install 'cpted_sim[gis]'  (installs rasterio)"
+
+
+def epsg_crs(epsg) -> str:
+    """``"EPSG:n"`` for a positive integer EPSG code ``epsg``.
+
+    Raises
+    ------
+    ParameterError
+        ``epsg`` is not a positive integer.
+    """
+    if isinstance(epsg, bool) or not isinstance(epsg, (int, np.integer)) or epsg <= 0:
+        raise ParameterError(f"epsg: expected a positive integer EPSG code, got {epsg!r}")
+    return f"EPSG:{int(epsg)}"
 
 
 def rasterio_available() -> bool:
@@ -60,8 +73,7 @@ def write_geotiff(field, path, epsg: int, *, dtype: str = "float32") -> Path:
         from rasterio.transform import Affine
     except ImportError:
         raise EngineUnavailableError(f"GeoTIFF output needs rasterio: {GIS_HINT}") from None
-    if isinstance(epsg, bool) or not isinstance(epsg, (int, np.integer)) or epsg <= 0:
-        raise ParameterError(f"epsg: expected a positive integer EPSG code, got {epsg!r}")
+    crs = epsg_crs(epsg)
     grid = field.grid
     if grid.shape is None or grid.transform is None:
         raise GridError(f"grid {grid.name!r} is not a regular plan grid; GeoTIFF needs one")
@@ -72,7 +84,7 @@ def write_geotiff(field, path, epsg: int, *, dtype: str = "float32") -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with rasterio.open(path, "w", driver="GTiff", height=rows, width=cols, count=1, dtype=dtype,
-                       crs=f"EPSG:{int(epsg)}", transform=transform, nodata=float("nan"),
+                       crs=crs, transform=transform, nodata=float("nan"),
                        compress="deflate") as dst:
         dst.write(raster, 1)
         dst.update_tags(quantity=field.quantity, unit=field.unit)

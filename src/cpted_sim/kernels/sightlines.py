@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .._jit import jit, pjit
+from .._jit import ijit, jit, pjit
 from .bvh_query import (
     STACK_SIZE,
     closest_hit_one,
@@ -430,6 +430,27 @@ def vga_kernel(bits, n, s_lo, s_hi, out_conn, out_depth, out_reach, out_clust):
         out_reach[s] = reached
 
 
+@ijit
+def _reveal_scan(bvh, stack, face_tr, use_tr, min_tr, stations, first, step, count, tx, ty, tz,
+                 offset):
+    """Eye-target distance at the first of ``count`` stations ``first, first + step, ...``
+    whose sightline to (tx, ty, tz) keeps at least ``min_tr``; ``inf`` when none does."""
+    for q in range(count):
+        s = first + step * q
+        if use_tr:
+            tr = sightline_floor(bvh, stack, face_tr, min_tr, stations[s, 0],
+                                 stations[s, 1], stations[s, 2], tx, ty, tz, offset)
+        else:
+            tr = sightline(bvh, stack, face_tr, False, stations[s, 0],
+                           stations[s, 1], stations[s, 2], tx, ty, tz, offset)
+        if tr > 0.0 and tr >= min_tr:
+            dx = tx - stations[s, 0]
+            dy = ty - stations[s, 1]
+            dz = tz - stations[s, 2]
+            return np.sqrt(dx * dx + dy * dy + dz * dz)
+    return np.inf
+
+
 @pjit
 def first_reveal_kernel(bvh, face_tr, use_tr, min_tr, targets, stations, closest, offset,
                         out_fwd, out_bwd):
@@ -449,26 +470,10 @@ def first_reveal_kernel(bvh, face_tr, use_tr, min_tr, targets, stations, closest
             tx = targets[i, 0]
             ty = targets[i, 1]
             tz = targets[i, 2]
-            for rep in range(2):
-                res = np.inf
-                for q in range(closest[i] + 1 if rep == 0 else n_st - closest[i]):
-                    s = q if rep == 0 else n_st - 1 - q
-                    if use_tr:
-                        tr = sightline_floor(bvh, stack, face_tr, min_tr, stations[s, 0],
-                                             stations[s, 1], stations[s, 2], tx, ty, tz, offset)
-                    else:
-                        tr = sightline(bvh, stack, face_tr, False, stations[s, 0],
-                                       stations[s, 1], stations[s, 2], tx, ty, tz, offset)
-                    if tr > 0.0 and tr >= min_tr:
-                        dx = tx - stations[s, 0]
-                        dy = ty - stations[s, 1]
-                        dz = tz - stations[s, 2]
-                        res = np.sqrt(dx * dx + dy * dy + dz * dz)
-                        break
-                if rep == 0:
-                    out_fwd[i] = res
-                else:
-                    out_bwd[i] = res
+            out_fwd[i] = _reveal_scan(bvh, stack, face_tr, use_tr, min_tr, stations,
+                                      0, 1, closest[i] + 1, tx, ty, tz, offset)
+            out_bwd[i] = _reveal_scan(bvh, stack, face_tr, use_tr, min_tr, stations,
+                                      n_st - 1, -1, n_st - closest[i], tx, ty, tz, offset)
 
 
 @pjit
@@ -486,24 +491,7 @@ def first_reveal_ranges_kernel(bvh, face_tr, use_tr, min_tr, targets, stations, 
             tx = targets[i, 0]
             ty = targets[i, 1]
             tz = targets[i, 2]
-            for rep in range(2):
-                res = np.inf
-                count = closest[i] - start[i] + 1 if rep == 0 else end[i] - closest[i]
-                for q in range(count):
-                    s = start[i] + q if rep == 0 else end[i] - 1 - q
-                    if use_tr:
-                        tr = sightline_floor(bvh, stack, face_tr, min_tr, stations[s, 0],
-                                             stations[s, 1], stations[s, 2], tx, ty, tz, offset)
-                    else:
-                        tr = sightline(bvh, stack, face_tr, False, stations[s, 0],
-                                       stations[s, 1], stations[s, 2], tx, ty, tz, offset)
-                    if tr > 0.0 and tr >= min_tr:
-                        dx = tx - stations[s, 0]
-                        dy = ty - stations[s, 1]
-                        dz = tz - stations[s, 2]
-                        res = np.sqrt(dx * dx + dy * dy + dz * dz)
-                        break
-                if rep == 0:
-                    out_fwd[i] = res
-                else:
-                    out_bwd[i] = res
+            out_fwd[i] = _reveal_scan(bvh, stack, face_tr, use_tr, min_tr, stations, start[i],
+                                      1, closest[i] - start[i] + 1, tx, ty, tz, offset)
+            out_bwd[i] = _reveal_scan(bvh, stack, face_tr, use_tr, min_tr, stations, end[i] - 1,
+                                      -1, end[i] - closest[i], tx, ty, tz, offset)
