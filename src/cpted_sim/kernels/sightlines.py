@@ -451,7 +451,6 @@ def _reveal_scan(bvh, stack, face_tr, use_tr, min_tr, stations, first, step, cou
     return np.inf
 
 
-@pjit
 def first_reveal_kernel(bvh, face_tr, use_tr, min_tr, targets, stations, closest, offset,
                         out_fwd, out_bwd):
     """Distance [m] at which a walker first sees each target, walking each way.
@@ -462,18 +461,9 @@ def first_reveal_kernel(bvh, face_tr, use_tr, min_tr, targets, stations, closest
     ``inf`` when none does). ``out_bwd`` scans from the last station down to ``closest[i]``.
     """
     n = targets.shape[0]
-    n_st = stations.shape[0]
-    n_blocks = (n + PBLOCK - 1) // PBLOCK
-    for b in prange(n_blocks):
-        stack = np.empty(STACK_SIZE, dtype=np.int64)
-        for i in range(b * PBLOCK, min(n, (b + 1) * PBLOCK)):
-            tx = targets[i, 0]
-            ty = targets[i, 1]
-            tz = targets[i, 2]
-            out_fwd[i] = _reveal_scan(bvh, stack, face_tr, use_tr, min_tr, stations,
-                                      0, 1, closest[i] + 1, tx, ty, tz, offset)
-            out_bwd[i] = _reveal_scan(bvh, stack, face_tr, use_tr, min_tr, stations,
-                                      n_st - 1, -1, n_st - closest[i], tx, ty, tz, offset)
+    first_reveal_ranges_kernel(bvh, face_tr, use_tr, min_tr, targets, stations,
+                               np.zeros(n, np.int64), np.full(n, stations.shape[0], np.int64),
+                               closest, offset, out_fwd, out_bwd)
 
 
 @pjit
