@@ -35,7 +35,7 @@ def test_png_bytes_round_trips_the_pixels_and_the_resolution():
 def _specs(tmp_path, n=4):
     a = _field()
     return [MapSpec(tmp_path / f"{i}.png", (MapPanel(str(i), a),), shared_scale([a]),
-                    sheet=("s", i % 2)) for i in range(n)]
+                    sheet=(f"s{i % 2}",)) for i in range(n)]
 
 
 def test_one_process_draws_before_start_maps_returns(tmp_path):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..lighting.hours import format_hour
 
-__all__ = ["hours_images", "hours_html", "hours_markdown", "hours_rows", "write_hours_csv"]
+__all__ = ["hours_maps", "hours_html", "hours_markdown", "hours_rows", "write_hours_csv"]
 
 
 def _results(comparison):
@@ -25,85 +25,100 @@ def _results(comparison):
             if getattr(r, "hours", None) is not None]
 
 
-def hours_images(comparison, out: Path, *, dpi: int = 110) -> list[tuple[str, Path]]:
-    """Draw ``hours.png`` (the curves) and one worst-hour map per area of the base."""
-    results = _results(comparison)
-    if not results:
-        return []
-    from ..plot.maps import field_map
+def _curves(results, path: Path, dpi: int) -> Path:
+    """``hours.png``: every area's share unwatched at night by hour, per variant."""
     from ..plot.style import new_figure, save_figure
 
     base = results[0]
     areas = list(base.hours.areas)
-    images = []
-    if areas:
-        fig, axes = new_figure(len(areas), panel_size=(5.2, 3.2))
-        axes = np.atleast_1d(axes).ravel()
-        for ax, name in zip(axes, areas):
-            for k, r in enumerate(results):
-                a = r.hours.areas.get(name)
-                if a is None:
-                    continue
-                x = np.arange(a.hours.size)
-                colour = f"C{k % 10}"
-                ax.plot(x, 100 * a.unwatched, "-o", color=colour, ms=3,
-                        label=f"{r.variant}: unwatched at night")
-                ax.plot(x, 100 * a.unwatched_full_light, "--", color=colour,
-                        label=f"{r.variant}: same, lights at full output")
-            a0 = base.hours.areas[name]
-            ax.set_xticks(np.arange(a0.hours.size))
-            ax.set_xticklabels([format_hour(h) for h in a0.hours], rotation=60, fontsize=7)
-            ax.set_ylim(-2, 102)
-            ax.set_ylabel("share of area [%]")
-            ax.set_title(f"{name}: unwatched at night, by hour", fontsize=9)
-            ax2 = ax.twinx()
-            ax2.plot(np.arange(a0.hours.size), a0.mean_E_h, ":", color="0.4")
-            ax2.set_ylabel(f"mean E_h [lx] ({base.variant}, dotted)", fontsize=7)
-        axes[0].legend(fontsize=6, loc="upper left")
-        images.append(("Hours of the night: share of each area unwatched at night (solid: with "
-                       "the dimming schedule; dashed: at full light) and mean E_h (dotted)",
-                       save_figure(fig, out / "hours.png", dpi=dpi)))
+    fig, axes = new_figure(len(areas), panel_size=(5.2, 3.2))
+    axes = np.atleast_1d(axes).ravel()
+    for ax, name in zip(axes, areas):
+        for k, r in enumerate(results):
+            a = r.hours.areas.get(name)
+            if a is None:
+                continue
+            x = np.arange(a.hours.size)
+            colour = f"C{k % 10}"
+            ax.plot(x, 100 * a.unwatched, "-o", color=colour, ms=3,
+                    label=f"{r.variant}: unwatched at night")
+            ax.plot(x, 100 * a.unwatched_full_light, "--", color=colour,
+                    label=f"{r.variant}: same, lights at full output")
+        a0 = base.hours.areas[name]
+        ax.set_xticks(np.arange(a0.hours.size))
+        ax.set_xticklabels([format_hour(h) for h in a0.hours], rotation=60, fontsize=7)
+        ax.set_ylim(-2, 102)
+        ax.set_ylabel("share of area [%]")
+        ax.set_title(f"{name}: unwatched at night, by hour", fontsize=9)
+        ax2 = ax.twinx()
+        ax2.plot(np.arange(a0.hours.size), a0.mean_E_h, ":", color="0.4")
+        ax2.set_ylabel(f"mean E_h [lx] ({base.variant}, dotted)", fontsize=7)
+    axes[0].legend(fontsize=6, loc="upper left")
+    return save_figure(fig, path, dpi=dpi)
+
+
+def hours_maps(comparison, out: Path) -> list[tuple[str, object]]:
+    """The pictures of the section, to draw: ``(caption, what)`` with ``what`` a
+    :class:`~cpted_sim.plot.sheet.MapSpec` (the worst-hour and chosen-hour map of every area
+    of the base, the obtrusive-light map) or a :class:`~cpted_sim.plot.sheet.FigureTask`
+    (``hours.png``, the curves), for :func:`~cpted_sim.plot.sheet.start_maps`; each has its
+    ``path``. Empty without hours."""
+    results = _results(comparison)
+    if not results:
+        return []
+    from functools import partial
+
+    from ..plot.sheet import FigureTask, MapPanel, MapSpec
+    from ..plot.style import shared_scale
+
+    base = results[0]
+    out_maps: list[tuple[str, object]] = []
+    if base.hours.areas:
+        out_maps.append(("Hours of the night: share of each area unwatched at night (solid: "
+                         "with the dimming schedule; dashed: at full light) and mean E_h "
+                         "(dotted)", FigureTask(out / "hours.png", partial(_curves, results))))
+
+    observers = getattr(base, "observers", None)
+
+    def one(caption, f, path, title, sheet, contours=True):
+        # the base's context, as on the base's panels of the comparison maps (the map
+        # workers draw an area's context once for both)
+        panel = MapPanel(title, f, scene=base.scene, luminaires=tuple(base.luminaires),
+                         observers=observers)
+        out_maps.append((caption, MapSpec(path, (panel,), shared_scale([f]), contours, sheet)))
+
     for name, a in base.hours.areas.items():
         q = "E_h" if _no_night(a) else "night_surveillance_weight"
         what = "horizontal illuminance" if q == "E_h" else "night-time surveillance weight"
-        f = a.fields_worst[q]
-        path = out / f"hours_worst_{_slug(name)}.png"
-        images.append((f"{name}: {what} at its worst hour, "
-                       f"{a.worst_hour} ({base.variant})",
-                       field_map(f, path, scene=base.scene, luminaires=base.luminaires,
-                                 title=f"{name} at {a.worst_hour}", dpi=dpi)))
+        one(f"{name}: {what} at its worst hour, {a.worst_hour} ({base.variant})",
+            a.fields_worst[q], out / f"hours_worst_{_slug(name)}.png",
+            f"{name} at {a.worst_hour}", (name, "hours"))
         if a.fields_at:
             f = a.fields_at[q]
             hour = f.provenance.get("hour", "")
-            path = out / f"hours_at_{_slug(name)}.png"
-            images.append((f"{name}: {what} at the chosen hour, "
-                           f"{hour} ({base.variant})",
-                           field_map(f, path, scene=base.scene, luminaires=base.luminaires,
-                                     title=f"{name} at {hour}", dpi=dpi)))
+            one(f"{name}: {what} at the chosen hour, {hour} ({base.variant})", f,
+                out / f"hours_at_{_slug(name)}.png", f"{name} at {hour}", (name, "hours"))
     ob = base.hours.obtrusive
     if ob is not None and base.hours.window_points is not None and ob.E_v.size:
-        images.append(_obtrusive_map(base, out / "hours_obtrusive.png", dpi))
-    return images
+        caption, f, title = _obtrusive_field(base)
+        one(caption, f, out / "hours_obtrusive.png", title, (None, "obtrusive"), contours=False)
+    return out_maps
 
 
-def _obtrusive_map(base, path: Path, dpi: int):
-    """Windows coloured by their largest E_v over the night (plan or elevation, as the
-    map module chooses for the points); the caption counts those over a limit."""
+def _obtrusive_field(base):
+    """Caption, field and title of the obtrusive-light map: windows coloured by their
+    largest E_v over the night; the caption counts those over a limit."""
     from ..field import Field, provenance
     from ..geometry.grid import CalculationGrid
-    from ..plot.maps import field_map
-    from ..plot.style import save_figure
 
     ob, pts = base.hours.obtrusive, base.hours.window_points
     grid = CalculationGrid.from_points(pts, name="windows")
     f = Field(ob.E_v.max(axis=0), grid, "E_v", "lx", provenance(note="largest over the night"))
     over = ob.over_windows()
-    fig = field_map(f, None, scene=base.scene, luminaires=base.luminaires, contours=False,
-                    title=f"windows: largest E_v; over the {ob.limits.name} limit: {over.size}")
     return (f"Obtrusive light: largest vertical illuminance on each window over the night "
             f"({base.variant}); {over.size} of {pts.shape[0]} windows over the "
-            f"{ob.limits.name} limit at some hour (listed in obtrusive_windows.csv)",
-            save_figure(fig, path, dpi=dpi))
+            f"{ob.limits.name} limit at some hour (listed in obtrusive_windows.csv)", f,
+            f"windows: largest E_v; over the {ob.limits.name} limit: {over.size}")
 
 
 def write_hours_csv(comparison, out: Path) -> list[Path]:

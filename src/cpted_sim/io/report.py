@@ -44,7 +44,7 @@ from ..plot.compare import luminaire_distributions, slug, start_comparison_maps
 from ..plot.style import save_figure, shared_scale
 from .colored_mesh import face_colors, face_values_from_field, write_ply
 from .geopackage import write_results_gpkg
-from .hours_report import hours_html, hours_images, hours_markdown, write_hours_csv
+from .hours_report import hours_html, hours_maps, hours_markdown, write_hours_csv
 from .output_folder import MANIFEST, OutputFolder
 from .raster import GIS_HINT, rasterio_available, write_geotiff
 from .report_reasons import edge_effects, reasons, reasons_section
@@ -488,7 +488,11 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
     files: dict[str, Path] = {}
     # the maps first: forked workers draw them while this process writes everything else
     # (docs/performance.md, "Report drawing"); nothing here waits on them until the pages
-    images, pending = start_comparison_maps(comparison, out, dpi=dpi) if maps else ([], None)
+    hours = hours_maps(comparison, out) if maps else []
+    images, pending = (start_comparison_maps(comparison, out, dpi=dpi,
+                                             extra=[w for _, w in hours])
+                       if maps else ([], None))
+    hours = [(caption, w.path) for caption, w in hours]
     try:
         extra, data = _explaining(comparison)
         summary = {**_summary(comparison), **data}
@@ -507,7 +511,6 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
             pending.cancel()  # an error above: no worker writes on into a folder thrown away
     files.update({im.path.name: im.path for im in images if im.path is not None})
     files.update({p.name: p for _, p in polars})
-    hours = hours_images(comparison, out, dpi=dpi) if maps else []
     files.update({p.name: p for _, p in hours})
     files.update({p.name: p for p in write_hours_csv(comparison, out)})
     files.update(later)

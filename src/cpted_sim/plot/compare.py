@@ -198,12 +198,14 @@ def comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
 
 def start_comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
                           quantities: Sequence[str] = MAP_QUANTITIES,
-                          processes: int | None = None):
+                          processes: int | None = None, extra: Sequence = ()):
     """:func:`comparison_maps`, started: ``(images, pending)``; the PNG files are written once
     ``pending.wait()`` returns (:class:`~cpted_sim.plot.sheet.PendingMaps`), and in the
-    meantime the caller may do other work while worker processes draw.
+    meantime the caller may do other work while worker processes draw. ``extra`` pictures
+    (:class:`~cpted_sim.plot.sheet.MapSpec` or :class:`~cpted_sim.plot.sheet.FigureTask`,
+    such as the report's hours of the night) are drawn by the same workers.
     """
-    from .sheet import MapPanel, MapSpec, start_maps
+    from .sheet import FigureTask, MapPanel, MapSpec, start_maps
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -265,7 +267,9 @@ def start_comparison_maps(comparison, out_dir, *, dpi: int = MAP_DPI,
                          f"{area_name}: change in {_named(q, first.unit)} against {labels[0]} "
                          "(red more, blue less, white no change)"),
                 panels, scale, False, (area_name, "difference", tuple(flds)))
-    return images, start_maps(specs, dpi=dpi, processes=processes)
+    specs += [w for w in extra if not isinstance(w, FigureTask)]
+    tasks = [w for w in extra if isinstance(w, FigureTask)]
+    return images, start_maps(specs, dpi=dpi, processes=processes, tasks=tasks)
 
 
 def luminaire_distributions(results: Sequence) -> dict:

@@ -61,10 +61,12 @@ def add_scale_bar(ax, *, fraction: float = 0.2):
     length = nice_length(w, fraction)
     bx, by = x0 + 0.03 * w, y0 + 0.05 * h
     bh = 0.012 * max(w, h) if h > 0.25 * w else 0.05 * h
-    arts = [ax.add_patch(Rectangle((bx, by), length / 2, bh, facecolor="black",
-                                   edgecolor="black", linewidth=0.6, zorder=8)),
-            ax.add_patch(Rectangle((bx + length / 2, by), length / 2, bh, facecolor="white",
-                                   edgecolor="black", linewidth=0.6, zorder=8))]
+    # add_artist, not add_patch: the limits are set, and add_patch's update of the data
+    # limits was a tenth of the set-up of a map sheet
+    arts = [ax.add_artist(Rectangle((bx, by), length / 2, bh, facecolor="black",
+                                    edgecolor="black", linewidth=0.6, zorder=8)),
+            ax.add_artist(Rectangle((bx + length / 2, by), length / 2, bh, facecolor="white",
+                                    edgecolor="black", linewidth=0.6, zorder=8))]
     arts.append(ax.text(bx + length / 2, by + bh, _fmt(length), ha="center", va="bottom",
                         fontsize=7, zorder=8,
                         bbox=dict(facecolor="white", alpha=0.75, edgecolor="none", pad=0.8)))

@@ -106,9 +106,10 @@ def _elevation_axis(grid):
     return None
 
 
-def _elevation_image(ax, s, z, values, scale: MapScale):
-    """Façade values as an image: each cell of a regular (s, z) raster at the points' typical
-    spacing takes the value of the nearest point (within 1.5 cells); None when too sparse."""
+def elevation_index(s, z):
+    """A regular (s, z) raster over façade points at their typical spacing: the point each
+    cell shows (the nearest, within 1.5 cells; -1 for none) and the raster's extent
+    (smin, smax, zmin, zmax) [m]; None when the points are too sparse."""
     from scipy.spatial import cKDTree
 
     sz = np.column_stack([s, z])
@@ -120,16 +121,23 @@ def _elevation_image(ax, s, z, values, scale: MapScale):
     lo, hi = sz.min(axis=0), sz.max(axis=0)
     cell = max(cell, float(np.sqrt(np.prod(hi - lo + cell) / 4e6)))  # at most ~4 M cells
     ns, nz = (np.floor((hi - lo) / cell).astype(int) + 1)
-    cs_ = lo[0] + cell * np.arange(ns)
-    cz = lo[1] + cell * np.arange(nz)
-    gs, gz = np.meshgrid(cs_, cz)
+    gs, gz = np.meshgrid(lo[0] + cell * np.arange(ns), lo[1] + cell * np.arange(nz))
     dist, idx = tree.query(np.column_stack([gs.ravel(), gz.ravel()]),
                            distance_upper_bound=1.5 * cell)
-    img = np.full(gs.size, np.nan)
-    ok = np.isfinite(dist)
-    img[ok] = np.asarray(values, dtype=np.float64)[idx[ok]]
+    index = np.where(np.isfinite(dist), idx, -1).astype(np.int64).reshape(nz, ns)
     ext = (lo[0] - cell / 2, lo[0] + (ns - 0.5) * cell, lo[1] - cell / 2, lo[1] + (nz - 0.5) * cell)
-    return ax.imshow(np.ma.masked_invalid(img.reshape(nz, ns)), origin="lower", extent=ext,
+    return index, ext
+
+
+def _elevation_image(ax, s, z, values, scale: MapScale):
+    """Façade values as an image (:func:`elevation_index`); None when too sparse."""
+    got = elevation_index(s, z)
+    if got is None:
+        return None
+    index, ext = got
+    vals = np.append(np.asarray(values, dtype=np.float64), np.nan)
+    img = vals[index]  # index -1 picks the NaN appended
+    return ax.imshow(np.ma.masked_invalid(img), origin="lower", extent=ext,
                      cmap=scale.cmap, norm=scale.norm, interpolation="nearest", zorder=1)
 
 
@@ -423,18 +431,6 @@ def add_colorbar(fig, mappable, axes, scale: MapScale):
     cb.ax.xaxis.set_visible(False)  # no ticks across the bar: not laid out on every map
     cb.ax.set_gid("colorbar")
     return cb
-
-
-def update_colorbar(cb, mappable, scale: MapScale) -> bool:
-    """Show ``scale`` on an existing colour bar (same extension); False when it cannot."""
-    if cb.extend != scale.extend:
-        return False
-    cb.update_normal(mappable)
-    ticks = list(scale.ticks) if scale.ticks is not None else None
-    if ticks is not None:
-        cb.set_ticks(ticks)
-    _label_colorbar(cb, scale, ticks)
-    return True
 
 
 def _label_colorbar(cb, scale: MapScale, ticks) -> None:

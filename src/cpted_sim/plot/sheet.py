@@ -10,7 +10,10 @@ the colour bar, and writes the pixels as PNG. :func:`render_maps` renders a list
 and more than one core (``fork`` start, Linux only; elsewhere one after the other).
 
 This is what made the demo's report cheap (``docs/performance.md``): creating the axes,
-the city's collections, ticks, titles and the legend was most of the time of every map.
+the city's collections, ticks, titles and the legend was most of the time of every map, and
+after that the colour bar's axis and the values drawn as Matplotlib artists; a sheet now
+puts the values, isolines and colour bar into the pixels itself (:mod:`.raster`,
+:mod:`.colourbar`).
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .maps import (_draw_values, add_colorbar, draw_context, finish_figure, map_figure, plan_map,
-                   update_colorbar)
-from .furniture import add_legend
+from .colourbar import ColourBar, colourbar_of, draw_colourbar
+from .furniture import _ORDER
+from .maps import _is_raster, finish_figure, map_figure, plan_map
+from .raster import OverLayer, PanelPixels, rgba_of
+from .tiles import legend_strip, panel_tile, sheet_layout, write_title
 from .style import MAP_DPI, MapScale
 
-__all__ = ["MapPanel", "MapSpec", "MapSheet", "PendingMaps", "render_maps", "start_maps",
+__all__ = ["MapPanel", "MapSpec", "FigureTask", "MapSheet", "PendingMaps", "render_maps", "start_maps",
            "default_processes"]
 
 log = logging.getLogger(__name__)
@@ -61,30 +66,13 @@ class MapSpec:
     sheet: tuple = ()
 
 
-def _draw_plain(spec: MapSpec, dpi: int) -> Path:
-    """Draw one map the ordinary way (a figure of its own)."""
-    grid = spec.panels[0].field.grid
-    has = any(p.scene is not None or p.luminaires or p.observers is not None
-              for p in spec.panels)
-    fig, axes = map_figure(grid, len(spec.panels), symbols=has)
-    m = None
-    for ax, p in zip(axes, spec.panels):
-        m = plan_map(ax, p.field, values=p.values, scene=p.scene, luminaires=p.luminaires,
-                     scale=spec.scale, contours=spec.contours, title=p.title,
-                     observers=p.observers)
-    finish_figure(fig, axes, m, spec.scale)
-    return _write_png(fig, spec.path, dpi, full=True)
+@dataclass(frozen=True)
+class FigureTask:
+    """A figure of its own (not a map sheet) drawn by the map workers: ``draw(path, dpi)``
+    writes ``path``, like the report's curves of the hours of the night."""
 
-
-def _write_png(fig, path: Path, dpi: int, *, full: bool = False) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if full:
-        fig.savefig(path, dpi=dpi, facecolor="white")
-        return path
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    path.write_bytes(png_bytes(rgba, dpi))
-    return path
+    path: Path
+    draw: object
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -93,7 +81,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def png_bytes(rgba: np.ndarray, dpi: int) -> bytes:
-    """A PNG file (8-bit RGB, no filter, zlib level 2) of an (h, w, 4) uint8 image.
+    """A PNG file (8-bit RGB, no filter, zlib level 2) of an (h, w, 3 or 4) uint8 image.
 
     Maps are mostly flat colours: without PNG's per-row filters, zlib level 2 packs them as
     small as Pillow's adaptive filters do (within 3 %) in 60 % of the time (7 ms against
@@ -111,13 +99,48 @@ def png_bytes(rgba: np.ndarray, dpi: int) -> bytes:
                      _png_chunk(b"IEND", b"")))
 
 
+def _contour_lines(ax, grid, vals: np.ndarray, scale: MapScale, height: int) -> list:
+    """The isolines of a plan raster's values at the scale's contour levels, in pixels
+    (as :func:`~cpted_sim.plot.maps.plan_map` draws them: levels strictly inside the range)."""
+    if not _is_raster(grid) or not scale.contour_levels:
+        return []
+    rows, cols = grid.shape
+    raster = np.ma.masked_invalid(grid.to_raster(vals))
+    if rows < 3 or cols < 3 or not raster.count():
+        return []
+    lo, hi = raster.min(), raster.max()
+    levels = [lv for lv in scale.contour_levels if lo < lv < hi]
+    if not levels:
+        return []
+    import contourpy
+
+    x0, y0, dx, dy = grid.transform
+    gen = contourpy.contour_generator(x0 + dx * np.arange(cols), y0 + dy * np.arange(rows),
+                                      raster, line_type="Separate")
+    lines = []
+    for lv in levels:
+        for line in gen.lines(lv):
+            xy = ax.transData.transform(line)
+            lines.append(np.column_stack([xy[:, 0] - 0.5, height - xy[:, 1] - 0.5]))
+    return lines
+
+
 class MapSheet:
-    """Panels with their context drawn once; :meth:`draw` puts one map's values on them.
+    """Panels laid out once; :meth:`draw` puts one map's values and titles on them.
+
+    Each panel's context is a :class:`~cpted_sim.plot.tiles.PanelTile` (drawn by Matplotlib
+    once per process for every distinct grid, city, luminaires and observers, so that an
+    area's variant, difference and hour maps share them), pasted with the legend strip into
+    the sheet's background. A map is then the background, its values put into the pixels
+    (:mod:`.raster`), the isolines and dots drawn with Pillow, what lies over the values
+    painted on with its transparency, the panel titles and the colour bar
+    (:mod:`.colourbar`). :attr:`colourbar` says what the last map's bar shows, :attr:`tiles`
+    and :attr:`legend` hold the Matplotlib artists the pixels came from.
 
     Parameters
     ----------
     panels : sequence of MapPanel
-        The panels of the first map (their grids, titles and context are kept).
+        The panels of the first map (their grids and context are kept).
     dpi : int
         Resolution of the PNG files.
     """
@@ -127,24 +150,28 @@ class MapSheet:
         self.dpi = dpi
         has = any(p.scene is not None or p.luminaires or p.observers is not None
                   for p in panels)
-        fig, axes = map_figure(self.grids[0], len(panels), symbols=has)
-        fig.set_dpi(dpi)
-        self.fig, self.axes = fig, axes
-        self.over: list = []
-        for ax, p in zip(axes, panels):
-            draw_context(ax, p.field.grid, scene=p.scene, luminaires=p.luminaires,
-                         observers=p.observers, title=p.title)
-            # what lies over the values is redrawn on every map; the scale bar and north arrow
-            # sit in the margin around the grid (plan_map pads it by 8 %), never under values
-            over = [a for a in (*ax.collections, *ax.patches, *ax.texts)
-                    if a.get_zorder() > 1.5 and a.get_gid() not in ("scale_bar", "north_arrow")]
-            for a in over:
-                a.set_animated(True)
-            self.over.append(sorted(over, key=lambda a: a.get_zorder()))
-        add_legend(fig, axes)
-        self.colorbar = None
-        fig.canvas.draw()
-        self.background = fig.canvas.copy_from_bbox(fig.bbox)
+        lay = self.layout = sheet_layout(self.grids[0], len(panels), has, dpi)
+        self.tiles = [panel_tile(p, lay.size_in, lay.ticks, dpi) for p in panels]
+        canvas = np.full((lay.height, lay.width, 3), 255, dtype=np.uint8)
+        over = []
+        self.places, self.title_at = [], []
+        for tile, (left, top) in zip(self.tiles, lay.cells):
+            h, w = tile.rgb.shape[:2]
+            h, w = min(h, lay.height - top), min(w, lay.width - left)
+            canvas[top:top + h, left:left + w] = tile.rgb[:h, :w]
+            over.append(tile.over.shifted(tile.rgb.shape[1], left, top, lay.width))
+            self.places.append(tile.place.shifted(left, top))
+            self.title_at.append((tile.title_at[0] + left, tile.title_at[1] + top))
+        self.over = OverLayer.joined(over)
+        keys = tuple(k for k in _ORDER if any(k in t.symbols for t in self.tiles))
+        self.legend = None
+        if keys:
+            strip, self.legend = legend_strip(keys, *lay.legend_in, dpi)
+            h, w = strip.shape[:2]
+            h, w = min(h, lay.height - lay.legend_top), min(w, lay.width)
+            canvas[lay.legend_top:lay.legend_top + h, :w] = strip[:h, :w]
+        self.background = canvas
+        self.colourbar: ColourBar | None = None
 
     def fits(self, spec: MapSpec) -> bool:
         """Whether ``spec`` has this sheet's panels (same grids, in order)."""
@@ -152,47 +179,69 @@ class MapSheet:
                 and all(p.field.grid is g for p, g in zip(spec.panels, self.grids)))
 
     def draw(self, spec: MapSpec) -> Path:
-        """Draw the values of ``spec`` on the sheet and write its PNG."""
-        fig = self.fig
-        fig.canvas.restore_region(self.background)
-        added, mappable = [], None
-        for ax, p, over in zip(self.axes, spec.panels, self.over):
-            before = {id(a) for a in (*ax.images, *ax.collections)}
+        """Draw the values and titles of ``spec`` on the sheet and write its PNG."""
+        from PIL import Image, ImageDraw
+
+        canvas = self.background.copy()
+        strokes = []
+        for tile, p, place, cell in zip(self.tiles, spec.panels, self.places, self.layout.cells):
             vals = p.field.values if p.values is None else np.asarray(p.values, np.float64)
-            mappable = _draw_values(ax, p.field.grid, vals, spec.scale, spec.contours)
-            new = [a for a in (*ax.images, *ax.collections) if id(a) not in before]
-            for a in sorted(new, key=lambda a: a.get_zorder()):
-                a.set_animated(True)
-                fig.draw_artist(a)
-            for a in over:
-                fig.draw_artist(a)
-            added += new
-        # one colour bar per sheet, updated map by map (creating its axes and ticks anew was
-        # half the time of a map)
-        cb = self.colorbar
-        if cb is None or not update_colorbar(cb, mappable, spec.scale):
-            if cb is not None:
-                cb.ax.remove()
-            cb = self.colorbar = add_colorbar(fig, mappable, self.axes, spec.scale)
-            cb.ax.set_animated(True)
-        fig.draw_artist(cb.ax)
-        path = _write_png(fig, spec.path, self.dpi)
-        for a in added:
-            a.remove()
+            colours = rgba_of(vals, spec.scale)
+            if isinstance(place, PanelPixels):
+                place.paint(canvas, colours)
+            else:
+                strokes.append((place, colours))
+            if spec.contours:
+                strokes += [(line + cell, None) for line in
+                            _contour_lines(tile.ax, p.field.grid, vals, spec.scale,
+                                           tile.rgb.shape[0])]
+        image = Image.fromarray(canvas)
+        if strokes:
+            draw = ImageDraw.Draw(image, "RGBA")
+            width = max(1, int(round(0.5 * self.dpi / 72.0)))
+            for what, colours in strokes:
+                if colours is None:  # an isoline: white, 70 % opaque, under the over-layer
+                    draw.line([tuple(q) for q in what], fill=(255, 255, 255, 178), width=width)
+                else:
+                    what.draw(draw, colours)
+            canvas = np.array(image)
+        self.over.paint(canvas)
+        image = Image.fromarray(canvas)
+        draw = ImageDraw.Draw(image)
+        for p, at in zip(spec.panels, self.title_at):
+            if p.title:
+                write_title(draw, p.title, at, self.dpi)
+        lay = self.layout
+        self.colourbar = colourbar_of(spec.scale, lay.colourbar[3] * 72.0 / self.dpi)
+        draw_colourbar(image, lay.colourbar, self.colourbar, self.dpi)
+        path = Path(spec.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png_bytes(np.asarray(image), self.dpi))
         return path
 
 
 def _render_group(specs: Sequence[MapSpec], dpi: int) -> list[Path]:
-    sheet = None
+    """Draw a job: one :class:`FigureTask`, or maps on their sheets (one per ``sheet`` key,
+    a new one for a map whose panels do not fit)."""
+    if isinstance(specs, FigureTask):
+        specs.draw(specs.path, dpi)
+        return [Path(specs.path)]
+    sheets: dict = {}
     out = []
     for spec in specs:
-        if sheet is None:
-            sheet = MapSheet(spec.panels, dpi=dpi)
-        if sheet.fits(spec):
-            out.append(sheet.draw(spec))
-        else:
-            out.append(_draw_plain(spec, dpi))
+        sheet = sheets.get(spec.sheet)
+        if sheet is None or not sheet.fits(spec):
+            sheet = sheets[spec.sheet] = MapSheet(spec.panels, dpi=dpi)
+        out.append(sheet.draw(spec))
     return out
+
+
+def _cost(job) -> int:
+    """A job's rough cost in maps: a task (a figure of its own) about eight, a sheet's
+    set-up about four."""
+    if isinstance(job, FigureTask):
+        return 8
+    return len(job) + 4 * len({s.sheet for s in job})
 
 
 _GROUPS: list = []
@@ -291,8 +340,8 @@ def _start_forked(jobs, n_proc: int):
 
     global _GROUPS
     _GROUPS = jobs
-    # the biggest sheets first, so that the workers finish together
-    by_size = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0]))
+    # the longest jobs first, so that the workers finish together
+    by_size = sorted(range(len(jobs)), key=lambda k: -_cost(jobs[k][0]))
     pool = None
     try:
         # with the fork start method every worker is forked at the first submit, so the
@@ -309,10 +358,14 @@ def _start_forked(jobs, n_proc: int):
 
 
 def start_maps(specs: Sequence[MapSpec], *, dpi: int = MAP_DPI,
-               processes: int | None = None) -> PendingMaps:
+               processes: int | None = None, tasks: Sequence = ()) -> PendingMaps:
     """Start drawing every map of ``specs``; :meth:`PendingMaps.wait` gives their paths.
 
-    Maps with the same ``sheet`` key are drawn on one :class:`MapSheet`. With ``processes``
+    ``tasks`` are other figures (:class:`FigureTask`), shared out to the same workers; their
+    paths follow the specs' paths in :meth:`PendingMaps.wait`.
+
+    Maps with the same ``sheet`` key are drawn on one :class:`MapSheet`, and the sheets whose
+    keys start alike (an area's) by one worker, which draws the area's panel tiles once. With ``processes``
     > 1 (default: :func:`default_processes`) and more than one sheet, the sheets are shared
     out to worker processes (forked, so nothing is pickled but the paths; Linux only, and only
     from a process without other Python threads) and this function returns at once, so the
@@ -321,11 +374,14 @@ def start_maps(specs: Sequence[MapSpec], *, dpi: int = MAP_DPI,
     """
     groups: dict = {}
     for i, spec in enumerate(specs):
-        groups.setdefault(spec.sheet or ("single", i), []).append(i)
+        groups.setdefault(spec.sheet[0] if spec.sheet else ("single", i), []).append(i)
     order = list(groups.values())
+    jobs = [([specs[i] for i in idx], dpi) for idx in order]
+    order += [[len(specs) + k] for k in range(len(tasks))]
+    jobs += [(task, dpi) for task in tasks]
+    specs = [*specs, *tasks]
     n_proc = default_processes() if processes is None else max(1, int(processes))
     n_proc = min(n_proc, len(order))
-    jobs = [([specs[i] for i in idx], dpi) for idx in order]
     log.debug("drawing %d maps on %d sheets with %d process(es)", len(specs), len(order), n_proc)
     if n_proc > 1 and _can_fork():
         pool, futures = _start_forked(jobs, n_proc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,9 @@ __all__ = [
     "category_scale",
     "new_figure",
     "save_figure",
+    "sheet_geometry",
+    "SheetGeometry",
+    "panel_box",
     "BOOLEAN_QUANTITIES",
     "DARK_UNSEEN_CATEGORIES",
     "LAND_COVER_STYLE",
@@ -160,7 +164,11 @@ class MapScale:
     tick_labels: tuple | None = field(default=None)
 
 
+@lru_cache(maxsize=64)
 def _cmap(name: str, n: int | None = None) -> Colormap:
+    """A named colour map (``n`` colours) with NaN transparent; one object per (name, n),
+    never changed once made (Matplotlib's registry copies a colour map on every lookup, a
+    millisecond each, and a report asks for hundreds)."""
     cm = colormaps[name] if n is None else colormaps[name].resampled(n)
     return cm.with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
 
@@ -326,33 +334,69 @@ def new_figure(n_panels: int = 1, *, panel_size: tuple[float, float] = (4.6, 4.0
     fig : matplotlib.figure.Figure
     axes : list of Axes
     """
+    g = sheet_geometry(n_panels, panel_size, ncols, ticks, legend_rows, colorbar=colorbar,
+                       suptitle=suptitle)
+    pw, ph = panel_size
+    W, H = g.width, g.height
+    fig = Figure(figsize=(W, H))
+    FigureCanvasAgg(fig)
+    x, y, w, h = panel_box(panel_size, ticks)
+    axes = []
+    for i in range(n_panels):
+        r, c = divmod(i, g.ncols)
+        x0 = 0.06 + c * pw + x * pw
+        y0 = g.bottom + (g.nrows - 1 - r) * ph + y * ph
+        axes.append(fig.add_axes((x0 / W, y0 / H, w * pw / W, h * ph / H)))
+    cbar = None
+    if colorbar:
+        cx, cy, cw, ch = g.colourbar
+        cbar = (cx / W, cy / H, cw / W, ch / H)
+    fig._cpted_layout = MapLayout(cbar, 0.02 / H, legend_rows)
+    return fig, axes
+
+
+@dataclass(frozen=True)
+class SheetGeometry:
+    """The sizes [in] of a map figure of :func:`new_figure`: panels per row and rows, the
+    room kept on the right (colour bar), below (legend) and on top (figure title), the whole
+    figure, and the colour bar (left, bottom, width, height)."""
+
+    ncols: int
+    nrows: int
+    right: float
+    bottom: float
+    top: float
+    width: float
+    height: float
+    colourbar: tuple
+
+
+def sheet_geometry(n_panels: int, panel_size: tuple[float, float], ncols: int | None,
+                   ticks: bool, legend_rows: int, *, colorbar: bool = True,
+                   suptitle: bool = False) -> SheetGeometry:
+    """The geometry :func:`new_figure` lays its panels out by (see its parameters)."""
     ncols = max(1, min(n_panels, ncols or 3))
     nrows = int(np.ceil(n_panels / ncols))
     pw, ph = panel_size
     top = 0.32 if suptitle else 0.0
     bottom = legend_rows * _LEGEND_ROW_H + (0.1 if legend_rows else 0.04)
     right = _CBAR_W if colorbar else 0.1
-    W = pw * ncols + right + 0.06
-    H = ph * nrows + top + bottom
-    fig = Figure(figsize=(W, H))
-    FigureCanvasAgg(fig)
+    height = ph * nrows + top + bottom
+    y0 = bottom + _TICKS_H * ticks + 0.1
+    y1 = height - top - _TITLE_H - 0.05
+    bar = (0.06 + pw * ncols + 0.15, y0, 0.17, max(y1 - y0, 0.5))
+    return SheetGeometry(ncols, nrows, right, bottom, top, pw * ncols + right + 0.06, height,
+                         bar)
+
+
+def panel_box(panel_size: tuple[float, float], ticks: bool) -> tuple:
+    """Where a panel's axes sit in its cell (figure fractions of a cell ``panel_size`` [in]):
+    a band for the title above, room for tick labels left and below when ``ticks``."""
+    pw, ph = panel_size
     left_in = _TICKS_W if ticks else _PAD
     below_in = _TICKS_H if ticks else _PAD
-    axes = []
-    for i in range(n_panels):
-        r, c = divmod(i, ncols)
-        x0 = 0.06 + c * pw + left_in
-        y0 = bottom + (nrows - 1 - r) * ph + below_in
-        w = pw - left_in - _PAD
-        h = ph - below_in - _TITLE_H
-        axes.append(fig.add_axes((x0 / W, y0 / H, w / W, h / H)))
-    cbar = None
-    if colorbar:
-        y0 = bottom + _TICKS_H * ticks + 0.1
-        y1 = H - top - _TITLE_H - 0.05
-        cbar = ((0.06 + pw * ncols + 0.15) / W, y0 / H, 0.17 / W, max(y1 - y0, 0.5) / H)
-    fig._cpted_layout = MapLayout(cbar, 0.02 / H, legend_rows)
-    return fig, axes
+    return (left_in / pw, below_in / ph, (pw - left_in - _PAD) / pw,
+            (ph - below_in - _TITLE_H) / ph)
 
 
 def save_figure(fig: Figure, path, *, dpi: int = 110) -> Path:

@@ -1,0 +1,241 @@
+"""Map panels drawn once per process and laid out into map sheets by the pixel.
+
+A report draws the same panel context many times: an area's base, its variants, the
+difference panels (each on its variant's city) and the maps of the hours of the night (on
+the base's) all show one of a few contexts, only with other values and titles. A
+:class:`PanelTile` is one such context drawn by Matplotlib in a figure of the panel's own
+size (the cell the panel takes in :func:`~cpted_sim.plot.style.new_figure`): what lies under
+the values as pixels, what lies over them as pixels with their transparency, and where the
+values go. Tiles are kept per process (:func:`panel_tile`), so a sheet's set-up is a
+matter of pasting tiles and a legend strip (:func:`legend_strip`), and the titles are
+written per map (:func:`write_title`).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from .colourbar import font
+from .furniture import add_legend, symbols
+from .maps import (_elevation_axis, _is_raster, draw_context, elevation_index, panel_layout,
+                   view_kind)
+from .raster import OverLayer, PanelPixels, raster_index
+from .style import sheet_geometry
+
+__all__ = ["PanelTile", "panel_tile", "legend_strip", "write_title", "Dots", "SheetLayout",
+           "sheet_layout"]
+
+
+class Dots:
+    """The dots of a point grid (a route, façade points too sparse for an image) in one
+    panel: their pixel centres and size, as Matplotlib's ``scatter`` of
+    :func:`~cpted_sim.plot.maps.plan_map` places them."""
+
+    def __init__(self, ax, height: int, x, y, size_pt2: float, dpi: float, *, rim: bool,
+                 square: bool):
+        xy = ax.transData.transform(np.column_stack([x, y]))
+        box = ax.bbox
+        self.keep = ((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1)
+                     & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1))
+        self.cx, self.cy = xy[:, 0] - 0.5, height - xy[:, 1] - 0.5
+        self.r = max(0.5, 0.5 * np.sqrt(size_pt2) * dpi / 72.0)
+        self.rim, self.square = rim, square
+
+    def shifted(self, left: int, top: int) -> Dots:
+        out = object.__new__(Dots)
+        out.__dict__.update(self.__dict__, cx=self.cx + left, cy=self.cy + top)
+        return out
+
+    def draw(self, draw, colours: np.ndarray) -> None:
+        """Draw on a Pillow ``ImageDraw`` (RGBA mode) in the colours of :func:`rgba_of`."""
+        r = self.r
+        shape = draw.rectangle if self.square else draw.ellipse
+        edge = (0, 0, 0, 115) if self.rim else None
+        for i in np.flatnonzero(self.keep & (colours[:-1, 3] > 0)):
+            x, y = self.cx[i], self.cy[i]
+            shape([x - r, y - r, x + r, y + r], fill=tuple(int(c) for c in colours[i]),
+                  outline=edge)
+
+
+def _placement(ax, grid, height: int, dpi: float):
+    """How a panel's values reach its pixels: :class:`~cpted_sim.plot.raster.PanelPixels`
+    (plan rasters, façade images) or :class:`Dots` (other point grids)."""
+    if _is_raster(grid):
+        return PanelPixels(ax, height, *raster_index(grid))
+    pts = grid.points
+    size = 22 if pts.shape[0] < 500 else 8 if pts.shape[0] < 5000 else 3
+    axis = _elevation_axis(grid)
+    if axis is not None:
+        s = (pts[:, :2] - pts[:, :2].mean(axis=0)) @ axis
+        got = elevation_index(s, pts[:, 2])
+        if got is not None:
+            return PanelPixels(ax, height, *got)
+        return Dots(ax, height, s, pts[:, 2], size, dpi, rim=False, square=True)
+    return Dots(ax, height, pts[:, 0], pts[:, 1], size, dpi, rim=size > 5, square=False)
+
+
+@dataclass
+class PanelTile:
+    """One panel's context, drawn (see the module docstring).
+
+    Attributes
+    ----------
+    rgb : (h, w, 3) uint8
+        The panel's cell without values and without what lies over them.
+    over : OverLayer
+        Vegetation, walls, the area's outline, luminaires and observers, with their alpha.
+    place : PanelPixels or Dots
+        Where the values go.
+    ax : matplotlib.axes.Axes
+        The panel (its transform maps metres to the tile's pixels; its artists, such as the
+        scale bar and north arrow, can be inspected).
+    symbols : list of str
+        The legend symbols the panel shows.
+    title_at : (float, float)
+        Where the title's baseline centre goes [px in the tile].
+    """
+
+    rgb: np.ndarray
+    over: OverLayer
+    place: object
+    ax: object
+    symbols: list
+    title_at: tuple
+
+
+def _draw_tile(panel, size, ticks: bool, dpi: int) -> PanelTile:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .style import panel_box
+
+    pw, ph = size
+    fig = Figure(figsize=(pw, ph), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes(panel_box(size, ticks))
+    grid = panel.field.grid
+    draw_context(ax, grid, scene=panel.scene, luminaires=panel.luminaires,
+                 observers=panel.observers)
+    # the scale bar and north arrow sit in the margin around the grid (plan maps pad it by
+    # 8 %), never under values: they stay in the background
+    over = sorted((a for a in (*ax.collections, *ax.patches, *ax.texts)
+                   if a.get_zorder() > 1.5 and a.get_gid() not in ("scale_bar", "north_arrow")),
+                  key=lambda a: a.get_zorder())
+    for a in over:
+        a.set_animated(True)  # left out of the background
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    height = rgba.shape[0]
+    rgb = np.array(rgba[..., :3])
+    fig.canvas.get_renderer().clear()  # transparent: the over-layer alone, with its alpha
+    for a in over:
+        fig.draw_artist(a)
+    layer = OverLayer(np.asarray(fig.canvas.buffer_rgba()))
+    box = ax.bbox
+    pad = 3.0 * dpi / 72.0
+    return PanelTile(rgb, layer, _placement(ax, grid, height, dpi), ax, symbols([ax]),
+                     ((box.x0 + box.x1) / 2.0, height - box.y1 - pad))
+
+
+#: Tiles drawn in this process: key -> (weak references to what the key names, tile).
+_TILES: dict = {}
+
+
+def _key(panel, size, ticks, dpi):
+    lums = tuple(id(x) for x in panel.luminaires)
+    return (id(panel.field.grid), id(panel.scene), lums, id(panel.observers), size, ticks, dpi)
+
+
+def panel_tile(panel, size, ticks: bool, dpi: int) -> PanelTile:
+    """The tile of ``panel``'s context in a cell of ``size`` [in] (drawn once per process
+    for the same grid, scene, luminaires and observers)."""
+    key = _key(panel, size, ticks, dpi)
+    hit = _TILES.get(key)
+    if hit is not None and all(r() is not None for r in hit[0]):
+        return hit[1]
+    tile = _draw_tile(panel, size, ticks, dpi)
+    refs = []
+    for obj in (panel.field.grid, panel.scene, panel.observers):
+        if obj is None:
+            continue
+        try:
+            refs.append(weakref.ref(obj))
+        except TypeError:  # an observer array: ids may be reused, so no caching
+            return tile
+    if len(_TILES) > 64:
+        _TILES.clear()
+    _TILES[key] = (refs, tile)
+    return tile
+
+
+_LEGENDS: dict = {}
+
+
+def legend_strip(keys: tuple, width_in: float, height_in: float, dpi: int) -> tuple:
+    """(pixels, legend) of the legend of ``keys`` below the panels of a sheet ``width_in``
+    wide, in a strip ``height_in`` high (drawn once per process per keys and size)."""
+    key = (keys, width_in, height_in, dpi)
+    hit = _LEGENDS.get(key)
+    if hit is not None:
+        return hit
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .furniture import note_symbol
+
+    fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+    FigureCanvasAgg(fig)
+    holder = fig.add_axes((0, 0, 1, 1))
+    holder.set_visible(False)
+    for k in keys:
+        note_symbol(holder, k)
+    leg = add_legend(fig, [holder])
+    fig.canvas.draw()
+    out = (np.array(np.asarray(fig.canvas.buffer_rgba())[..., :3]), leg)
+    _LEGENDS[key] = out
+    return out
+
+
+def write_title(draw, text: str, at: tuple, dpi: int) -> None:
+    """A panel title (9 pt, as ``ax.set_title(..., fontsize=9)``), its baseline centred on
+    ``at`` [px]."""
+    draw.text(at, text, font=font(max(int(round(9 * dpi / 72.0)), 6)), anchor="ms",
+              fill=(0, 0, 0))
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """Where the parts of a map sheet go [px]: panel cells (left, top), the cell size, the
+    colour bar (left, top, width, height), the legend strip's top and its size [in]."""
+
+    width: int
+    height: int
+    cells: tuple
+    cell: tuple
+    size_in: tuple
+    ticks: bool
+    colourbar: tuple
+    legend_top: int
+    legend_in: tuple
+
+
+def sheet_layout(grid, n: int, legend: bool, dpi: int) -> SheetLayout:
+    """The layout of a sheet of ``n`` panels of ``grid`` (the geometry of
+    :func:`~cpted_sim.plot.maps.map_figure`, in whole pixels)."""
+    size, ncols = panel_layout(grid, n)
+    ticks = view_kind(grid) == "elevation"
+    rows = ((2 if legend else 1) if not ticks else (1 if legend else 0))
+    g = sheet_geometry(n, size, ncols, ticks, rows)
+    px = lambda v: int(round(v * dpi))  # noqa: E731 - inches to whole pixels
+    cw, ch = px(size[0]), px(size[1])
+    cells = tuple((px(0.06) + c * cw, r * ch) for r, c in (divmod(i, g.ncols) for i in range(n)))
+    width = px(0.06) + g.ncols * cw + px(g.right)
+    legend_h = px(g.bottom)
+    height = g.nrows * ch + legend_h
+    bx, by, bw, bh = g.colourbar
+    bar = (px(0.06) + g.ncols * cw + px(0.15), height - px(by + bh), px(bw), px(bh))
+    return SheetLayout(width, height, cells, (cw, ch), size, ticks, bar, height - legend_h,
+                       (width / dpi, legend_h / dpi))
