@@ -87,3 +87,32 @@ def test_a_tqdm_monitor_does_not_stop_the_workers_but_another_thread_does(monkey
     other = threading.Thread(target=lambda: None)
     monkeypatch.setattr(threading, "enumerate", lambda: [main, monitor, other])
     assert not sh._can_fork()
+
+
+def test_facade_and_route_sheets_draw_their_values(tmp_path):
+    """A façade keeps Matplotlib's metre axes (no scale bar, no north arrow); a route's values
+    are dots in the colours of their scale."""
+    from cpted_sim.plot.sheet import MapSheet
+
+    ys, zs = np.meshgrid(np.arange(0.25, 10.0, 0.5), np.arange(0.25, 4.0, 0.5))
+    pts = np.column_stack([np.full(ys.size, 3.0), ys.ravel(), zs.ravel()])
+    wall = CalculationGrid.from_points(pts, np.tile([-1.0, 0, 0], (ys.size, 1)),
+                                       kind="vertical", name="wall")
+    f = Field(pts[:, 2] * 10.0, wall, "E_v", "lx")
+    sheet = MapSheet((MapPanel("wall", f),))
+    sheet.draw(MapSpec(tmp_path / "wall.png", (MapPanel("wall", f),), shared_scale([f])))
+    assert sheet.tiles[0].furniture == {}
+    assert sheet.tiles[0].ax.get_ylabel() == "height [m]"
+    route = CalculationGrid.along_path([[0.0, 0.0], [40.0, 0.0]], 2.0, name="route")
+    r = Field(np.linspace(0.0, 20.0, route.n_points), route, "E_h", "lx")
+    sheet = MapSheet((MapPanel("route", r),))
+    sheet.draw(MapSpec(tmp_path / "route.png", (MapPanel("route", r),), shared_scale([r])))
+    img = np.asarray(Image.open(tmp_path / "route.png").convert("RGB")).astype(int)
+    (left, top), box = sheet.layout.cells[0], sheet.tiles[0].ax.bbox
+    h = sheet.tiles[0].rgb.shape[0]
+    panel = img[top + int(h - box.y1):top + int(h - box.y0), left + int(box.x0):left + int(box.x1)]
+    # the brightest class of inferno (15-20 lx: the last dots) is on the panel, pale yellow
+    scale = shared_scale([r])
+    pale = np.array(scale.cmap(scale.norm(19.9), bytes=True)[:3])
+    assert (np.abs(panel - pale).max(axis=2) <= 2).sum() > 40  # measured 120 px (3 dots)
+    assert sheet.tiles[0].furniture["north_arrow"] == "N"

@@ -35,12 +35,14 @@ import logging
 import math
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 
 from .._version import __version__
 from ..errors import EngineUnavailableError, GridError
 from ..plot.compare import luminaire_distributions, slug, start_comparison_maps
+from ..plot.sheet import FigureTask
 from ..plot.style import save_figure, shared_scale
 from .colored_mesh import face_colors, face_values_from_field, write_ply
 from .geopackage import write_results_gpkg
@@ -184,31 +186,36 @@ def _polar_function():
     return fn if callable(fn) else None
 
 
-def _polar_images(comparison, out: Path, dpi: int) -> list[tuple[str, Path]]:
-    """One polar intensity diagram per distinct distribution of the luminaires."""
-    fn = _polar_function()
-    if fn is None:
-        return []
+def _draw_polar(fn, name: str, dist, path: Path, dpi: int) -> None:
+    """One polar intensity diagram (a map worker's task); a failure is logged and leaves no
+    file (the report then lists no diagram)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    images = []
+    # fixed margins: constrained layout measured every tick label (half the diagram's
+    # time); these leave room for the title above and the legend below left
+    fig = Figure(figsize=(4.4, 4.4))
+    fig.subplots_adjust(left=0.12, right=0.9, bottom=0.13, top=0.88)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(projection="polar")
+    try:
+        fn(dist, ax=ax)
+    except Exception as exc:  # noqa: BLE001 - a missing picture must not stop the report
+        log.warning("no polar diagram for %s: %s", name, exc)
+        return
+    save_figure(fig, path, dpi=dpi)
+
+
+def _polar_tasks(comparison, out: Path) -> list[tuple[str, FigureTask]]:
+    """One polar intensity diagram per distinct distribution of the luminaires, as tasks
+    for the map workers."""
+    fn = _polar_function()
+    if fn is None:
+        return []
     dists = luminaire_distributions([comparison.base, *comparison.variants])
-    for i, (name, dist) in enumerate(dists.items()):
-        # fixed margins: constrained layout measured every tick label (half the diagram's
-        # time); these leave room for the title above and the legend below left
-        fig = Figure(figsize=(4.4, 4.4))
-        fig.subplots_adjust(left=0.12, right=0.9, bottom=0.13, top=0.88)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot(projection="polar")
-        try:
-            fn(dist, ax=ax)
-        except Exception as exc:  # noqa: BLE001 - a missing picture must not stop the report
-            log.warning("no polar diagram for %s: %s", name, exc)
-            fig.clear()
-            continue
-        images.append((name, save_figure(fig, out / f"polar_{i + 1}_{slug(name)}.png", dpi=dpi)))
-    return images
+    return [(name, FigureTask(out / f"polar_{i + 1}_{slug(name)}.png",
+                              partial(_draw_polar, fn, name, dist)))
+            for i, (name, dist) in enumerate(dists.items())]
 
 
 def _mesh_field(result):
@@ -489,8 +496,9 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
     # the maps first: forked workers draw them while this process writes everything else
     # (docs/performance.md, "Report drawing"); nothing here waits on them until the pages
     hours = hours_maps(comparison, out) if maps else []
+    polars = _polar_tasks(comparison, out) if maps else []
     images, pending = (start_comparison_maps(comparison, out, dpi=dpi,
-                                             extra=[w for _, w in hours])
+                                             extra=[w for _, w in hours + polars])
                        if maps else ([], None))
     hours = [(caption, w.path) for caption, w in hours]
     try:
@@ -500,7 +508,6 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
         files["metrics.json"] = write_metrics_json(summary, out / "metrics.json")
         files["fields.npz"] = write_fields_npz(comparison, out / "fields.npz")
         files.update(write_results_gpkg(comparison, out))  # results.gpkg (gis extra)
-        polars = _polar_images(comparison, out, dpi) if maps else []
         later = _write_meshes(comparison, out) if meshes else {}
         if geotiff:
             later.update(_write_geotiffs(comparison, out))
@@ -510,6 +517,7 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
         if pending is not None:
             pending.cancel()  # an error above: no worker writes on into a folder thrown away
     files.update({im.path.name: im.path for im in images if im.path is not None})
+    polars = [(name, w.path) for name, w in polars if w.path.is_file()]
     files.update({p.name: p for _, p in polars})
     files.update({p.name: p for _, p in hours})
     files.update({p.name: p for p in write_hours_csv(comparison, out)})

@@ -99,13 +99,15 @@ def colourbar_of(scale, length_pt: float = 300.0) -> ColourBar:
                      tuple(float(p) for p in positions), np.asarray(colours, np.uint8), extend)
 
 
-@lru_cache(maxsize=8)
-def font(size_px: int):
+@lru_cache(maxsize=16)
+def font(size_px: int, bold: bool = False):
     """DejaVu Sans (Matplotlib's own font) at ``size_px`` pixels, for Pillow."""
     from matplotlib import font_manager
     from PIL import ImageFont
 
-    return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size_px)
+    props = font_manager.FontProperties(family="DejaVu Sans",
+                                        weight="bold" if bold else "normal")
+    return ImageFont.truetype(font_manager.findfont(props), size_px)
 
 
 def _extension(draw, x0, x1, y_base, y_tip, colour, edge):

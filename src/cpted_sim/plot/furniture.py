@@ -21,7 +21,7 @@ from matplotlib.patches import Patch, Rectangle
 from .style import LAND_COVER_STYLE, MARKER_STYLE
 
 __all__ = ["nice_length", "add_scale_bar", "add_north_arrow", "note_symbol", "symbols",
-           "add_legend", "legend_rows"]
+           "add_legend", "legend_rows", "label_of"]
 
 _SYMBOLS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -100,6 +100,11 @@ def symbols(axes) -> list[str]:
     """The symbols drawn on any of ``axes``, in legend order."""
     seen = {k for ax in axes for k in _SYMBOLS.get(ax, ())}
     return [k for k in _ORDER if k in seen]
+
+
+def label_of(key: str) -> str:
+    """The legend label of a symbol (a land-cover class, ``"luminaire"``, ...)."""
+    return LAND_COVER_STYLE[key][1] if key in LAND_COVER_STYLE else MARKER_STYLE[key][4]
 
 
 def _handle(key: str):

@@ -58,6 +58,16 @@ class OverLayer:
         self.rgb = rgba[..., :3].reshape(-1, 3)[self.index].astype(np.float32)
         self.alpha = (a.ravel()[self.index].astype(np.float32) / 255.0)[:, None]
 
+    @staticmethod
+    def from_pixels(index: np.ndarray, rgb: np.ndarray, alpha: np.ndarray) -> OverLayer:
+        """A layer of the pixels at flat ``index`` with colours ``rgb`` (k, 3) uint8 and
+        straight ``alpha`` (k,) uint8."""
+        out = object.__new__(OverLayer)
+        out.index = np.asarray(index, dtype=np.int64)
+        out.rgb = np.asarray(rgb, dtype=np.float32)
+        out.alpha = (np.asarray(alpha, dtype=np.float32) / 255.0)[:, None]
+        return out
+
     def shifted(self, width: int, left: int, top: int, to_width: int) -> OverLayer:
         """The same layer, drawn on a ``width`` px wide tile, placed at (``left``, ``top``)
         on a canvas ``to_width`` px wide."""

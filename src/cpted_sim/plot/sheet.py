@@ -134,8 +134,9 @@ class MapSheet:
     the sheet's background. A map is then the background, its values put into the pixels
     (:mod:`.raster`), the isolines and dots drawn with Pillow, what lies over the values
     painted on with its transparency, the panel titles and the colour bar
-    (:mod:`.colourbar`). :attr:`colourbar` says what the last map's bar shows, :attr:`tiles`
-    and :attr:`legend` hold the Matplotlib artists the pixels came from.
+    (:mod:`.colourbar`). What was drawn can be read without pixels: :attr:`colourbar` (the
+    last map's bar), :attr:`legend` (the legend's labels) and :attr:`tiles` (their
+    ``furniture``: scale bar and north arrow).
 
     Parameters
     ----------
@@ -166,7 +167,7 @@ class MapSheet:
         keys = tuple(k for k in _ORDER if any(k in t.symbols for t in self.tiles))
         self.legend = None
         if keys:
-            strip, self.legend = legend_strip(keys, *lay.legend_in, dpi)
+            strip, self.legend = legend_strip(keys, *lay.legend_in, dpi)  # labels
             h, w = strip.shape[:2]
             h, w = min(h, lay.height - lay.legend_top), min(w, lay.width)
             canvas[lay.legend_top:lay.legend_top + h, :w] = strip[:h, :w]

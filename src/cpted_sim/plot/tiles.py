@@ -19,14 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .colourbar import font
-from .furniture import add_legend, symbols
+from .furniture import symbols
 from .maps import (_elevation_axis, _is_raster, draw_context, elevation_index, panel_layout,
                    view_kind)
 from .raster import OverLayer, PanelPixels, raster_index
 from .style import sheet_geometry
 
 __all__ = ["PanelTile", "panel_tile", "legend_strip", "write_title", "Dots", "SheetLayout",
-           "sheet_layout"]
+           "sheet_layout", "placement"]
 
 
 class Dots:
@@ -60,7 +60,7 @@ class Dots:
                   outline=edge)
 
 
-def _placement(ax, grid, height: int, dpi: float):
+def placement(ax, grid, height: int, dpi: float):
     """How a panel's values reach its pixels: :class:`~cpted_sim.plot.raster.PanelPixels`
     (plan rasters, façade images) or :class:`Dots` (other point grids)."""
     if _is_raster(grid):
@@ -96,6 +96,10 @@ class PanelTile:
         The legend symbols the panel shows.
     title_at : (float, float)
         Where the title's baseline centre goes [px in the tile].
+    furniture : dict
+        What the panel's furniture shows: ``scale_bar`` (its label), ``scale_bar_length``
+        [m], ``scale_bar_px`` (drawn length [px]) and ``north_arrow`` (``"N"``), for plan
+        panels; empty for façades (metre axes instead).
     """
 
     rgb: np.ndarray
@@ -104,6 +108,7 @@ class PanelTile:
     ax: object
     symbols: list
     title_at: tuple
+    furniture: dict
 
 
 def _draw_tile(panel, size, ticks: bool, dpi: int) -> PanelTile:
@@ -136,8 +141,8 @@ def _draw_tile(panel, size, ticks: bool, dpi: int) -> PanelTile:
     layer = OverLayer(np.asarray(fig.canvas.buffer_rgba()))
     box = ax.bbox
     pad = 3.0 * dpi / 72.0
-    return PanelTile(rgb, layer, _placement(ax, grid, height, dpi), ax, symbols([ax]),
-                     ((box.x0 + box.x1) / 2.0, height - box.y1 - pad))
+    return PanelTile(rgb, layer, placement(ax, grid, height, dpi), ax, symbols([ax]),
+                     ((box.x0 + box.x1) / 2.0, height - box.y1 - pad), {})
 
 
 #: Tiles drawn in this process: key -> (weak references to what the key names, tile).
@@ -151,12 +156,15 @@ def _key(panel, size, ticks, dpi):
 
 def panel_tile(panel, size, ticks: bool, dpi: int) -> PanelTile:
     """The tile of ``panel``'s context in a cell of ``size`` [in] (drawn once per process
-    for the same grid, scene, luminaires and observers)."""
+    for the same grid, scene, luminaires and observers): plan panels by Pillow
+    (:func:`~cpted_sim.plot.plan_tile.plan_tile`), façades (``ticks``) by Matplotlib."""
+    from .plan_tile import plan_tile
+
     key = _key(panel, size, ticks, dpi)
     hit = _TILES.get(key)
     if hit is not None and all(r() is not None for r in hit[0]):
         return hit[1]
-    tile = _draw_tile(panel, size, ticks, dpi)
+    tile = _draw_tile(panel, size, ticks, dpi) if ticks else plan_tile(panel, size, dpi)
     refs = []
     for obj in (panel.field.grid, panel.scene, panel.observers):
         if obj is None:
@@ -174,27 +182,65 @@ def panel_tile(panel, size, ticks: bool, dpi: int) -> PanelTile:
 _LEGENDS: dict = {}
 
 
+def _legend_handle(draw, key: str, x: float, y_mid: float, w: float, px_per_pt: float) -> None:
+    """The legend symbol of ``key`` in a box ``w`` wide from ``x``, centred on ``y_mid``
+    (Matplotlib's handles: a patch, a dashed line, a marker)."""
+    from .plan_tile import _dashed, _markers, _rgba
+    from .style import LAND_COVER_STYLE, MARKER_STYLE
+
+    if key in LAND_COVER_STYLE:
+        h = 0.7 * 7 * px_per_pt / 2.0
+        edge = (0x4a, 0x4a, 0x4a, 255) if key == "building" else None
+        draw.rectangle([x, y_mid - h, x + w, y_mid + h], fill=_rgba(LAND_COVER_STYLE[key][0]),
+                       outline=edge, width=max(1, int(round(0.6 * px_per_pt))))
+    elif key == "outline":
+        _, lw, colour, _, _ = MARKER_STYLE[key]
+        unit = lw * px_per_pt
+        _dashed(draw, np.array([[[x, y_mid], [x + w, y_mid]]]), _rgba(colour),
+                max(1, int(round(unit))), 3.7 * unit, 1.6 * unit)
+    else:
+        _markers(draw, key, np.array([[x + w / 2.0, y_mid]]), px_per_pt)
+
+
 def legend_strip(keys: tuple, width_in: float, height_in: float, dpi: int) -> tuple:
-    """(pixels, legend) of the legend of ``keys`` below the panels of a sheet ``width_in``
-    wide, in a strip ``height_in`` high (drawn once per process per keys and size)."""
+    """(pixels, labels) of the legend of ``keys`` below the panels of a sheet ``width_in``
+    wide, in a strip ``height_in`` high, laid out as
+    :func:`~cpted_sim.plot.furniture.add_legend` lays it out (five columns filled column by
+    column, 7 pt labels, centred at the bottom); drawn once per process per keys and size."""
     key = (keys, width_in, height_in, dpi)
     hit = _LEGENDS.get(key)
     if hit is not None:
         return hit
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from PIL import Image, ImageDraw
 
-    from .furniture import note_symbol
+    from .furniture import LEGEND_COLUMNS, label_of
 
-    fig = Figure(figsize=(width_in, height_in), dpi=dpi)
-    FigureCanvasAgg(fig)
-    holder = fig.add_axes((0, 0, 1, 1))
-    holder.set_visible(False)
-    for k in keys:
-        note_symbol(holder, k)
-    leg = add_legend(fig, [holder])
-    fig.canvas.draw()
-    out = (np.array(np.asarray(fig.canvas.buffer_rgba())[..., :3]), leg)
+    width, height = int(round(width_in * dpi)), int(round(height_in * dpi))
+    img = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(img, "RGBA")
+    px_per_pt = dpi / 72.0
+    em = 7 * px_per_pt
+    fnt = font(max(int(round(em)), 6))
+    labels = [label_of(k) for k in keys]
+    ncols = min(len(keys), LEGEND_COLUMNS)
+    nrows = int(np.ceil(len(keys) / ncols))
+    # column-major, as Matplotlib fills a legend's columns
+    cols = [list(range(c * nrows, min((c + 1) * nrows, len(keys)))) for c in range(ncols)]
+    cols = [c for c in cols if c]
+    handle, pad, gap = 1.6 * em, 0.8 * em, 1.2 * em
+    widths = [handle + pad + max(draw.textlength(labels[i], font=fnt) for i in c) for c in cols]
+    total = sum(widths) + gap * (len(cols) - 1)
+    row_h = em * 1.5  # a label's height and Matplotlib's label spacing (0.5 em)
+    bottom = height - 0.2 * em - 0.4 * em  # borderaxespad and the legend's own border
+    x = (width - total) / 2.0
+    for c, w in zip(cols, widths):
+        for r, i in enumerate(c):
+            y_mid = bottom - (nrows - r - 0.5) * row_h
+            _legend_handle(draw, keys[i], x, y_mid, handle, px_per_pt)
+            draw.text((x + handle + pad, y_mid), labels[i], font=fnt, anchor="lm",
+                      fill=(0, 0, 0, 255))
+        x += w + gap
+    out = (np.asarray(img).copy(), labels)
     _LEGENDS[key] = out
     return out
 
