@@ -212,6 +212,7 @@ def _fake_polar_module(calls):
 def test_polar_diagrams_when_plot_polar_exists(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setitem(sys.modules, "cpted_sim.plot.polar", _fake_polar_module(calls))
+    monkeypatch.setenv("CPTED_MAP_PROCESSES", "1")  # drawn here: the calls are seen here
     c = compare(make_result("base", (10.0,), spacing=4.0),
                 make_result("B", (10.0, 30.0), spacing=4.0))
     files = write_report(c, tmp_path, meshes=False)

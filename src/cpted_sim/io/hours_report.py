@@ -31,8 +31,12 @@ def _curves(results, path: Path, dpi: int) -> Path:
 
     base = results[0]
     areas = list(base.hours.areas)
-    fig, axes = new_figure(len(areas), panel_size=(5.2, 3.2))
+    fig, axes = new_figure(len(areas), panel_size=(5.8, 3.2), colorbar=False)
     axes = np.atleast_1d(axes).ravel()
+    width = fig.get_figwidth()
+    for ax in axes:  # room on the right of each panel for the mean E_h axis and its label
+        x0, y0, w, h = ax.get_position().bounds
+        ax.set_position((x0, y0, w - 0.75 / width, h))
     for ax, name in zip(axes, areas):
         for k, r in enumerate(results):
             a = r.hours.areas.get(name)
@@ -49,7 +53,8 @@ def _curves(results, path: Path, dpi: int) -> Path:
         ax.set_xticklabels([format_hour(h) for h in a0.hours], rotation=60, fontsize=7)
         ax.set_ylim(-2, 102)
         ax.set_ylabel("share of area [%]")
-        ax.set_title(f"{name}: unwatched at night, by hour", fontsize=9)
+        # y given: no search for tick labels above the axes (a quarter of the drawing time)
+        ax.set_title(f"{name}: unwatched at night, by hour", fontsize=9, y=1.0, pad=6)
         ax2 = ax.twinx()
         ax2.plot(np.arange(a0.hours.size), a0.mean_E_h, ":", color="0.4")
         ax2.set_ylabel(f"mean E_h [lx] ({base.variant}, dotted)", fontsize=7)
