@@ -90,8 +90,8 @@ def test_a_tqdm_monitor_does_not_stop_the_workers_but_another_thread_does(monkey
 
 
 def test_facade_and_route_sheets_draw_their_values(tmp_path):
-    """A façade keeps Matplotlib's metre axes (no scale bar, no north arrow); a route's values
-    are dots in the colours of their scale."""
+    """A façade has metre axes (no scale bar, no north arrow); a route's values are dots in
+    the colours of their scale."""
     from cpted_sim.plot.sheet import MapSheet
 
     ys, zs = np.meshgrid(np.arange(0.25, 10.0, 0.5), np.arange(0.25, 4.0, 0.5))
@@ -101,8 +101,11 @@ def test_facade_and_route_sheets_draw_their_values(tmp_path):
     f = Field(pts[:, 2] * 10.0, wall, "E_v", "lx")
     sheet = MapSheet((MapPanel("wall", f),))
     sheet.draw(MapSpec(tmp_path / "wall.png", (MapPanel("wall", f),), shared_scale([f])))
-    assert sheet.tiles[0].furniture == {}
-    assert sheet.tiles[0].ax.get_ylabel() == "height [m]"
+    f = sheet.tiles[0].furniture
+    assert "scale_bar" not in f and "north_arrow" not in f
+    assert f["y_label"] == "height [m]" and f["x_label"].startswith("along the façade")
+    assert f["y_ticks"][0] <= 0.0 and f["y_ticks"][-1] >= 3.0  # the wall's 0.25-3.75 m
+    assert f["x_ticks"][0] <= 0.0 <= f["x_ticks"][-1]  # along the wall, from its middle
     route = CalculationGrid.along_path([[0.0, 0.0], [40.0, 0.0]], 2.0, name="route")
     r = Field(np.linspace(0.0, 20.0, route.n_points), route, "E_h", "lx")
     sheet = MapSheet((MapPanel("route", r),))

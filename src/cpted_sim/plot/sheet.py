@@ -31,10 +31,10 @@ import numpy as np
 
 from .colourbar import ColourBar, colourbar_of, draw_colourbar
 from .furniture import _ORDER
-from .maps import _is_raster, finish_figure, map_figure, plan_map
+from .maps import _is_raster
 from .raster import OverLayer, PanelPixels, rgba_of
-from .tiles import legend_strip, panel_tile, sheet_layout, write_title
 from .style import MAP_DPI, MapScale
+from .tiles import legend_strip, panel_tile, sheet_layout, write_title
 
 __all__ = ["MapPanel", "MapSpec", "FigureTask", "MapSheet", "PendingMaps", "render_maps", "start_maps",
            "default_processes"]

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .colourbar import font
-from .furniture import symbols
-from .maps import (_elevation_axis, _is_raster, draw_context, elevation_index, panel_layout,
-                   view_kind)
+from .maps import _elevation_axis, _is_raster, elevation_index, panel_layout, view_kind
 from .raster import OverLayer, PanelPixels, raster_index
 from .style import sheet_geometry
 
@@ -111,40 +109,6 @@ class PanelTile:
     furniture: dict
 
 
-def _draw_tile(panel, size, ticks: bool, dpi: int) -> PanelTile:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from .style import panel_box
-
-    pw, ph = size
-    fig = Figure(figsize=(pw, ph), dpi=dpi)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes(panel_box(size, ticks))
-    grid = panel.field.grid
-    draw_context(ax, grid, scene=panel.scene, luminaires=panel.luminaires,
-                 observers=panel.observers)
-    # the scale bar and north arrow sit in the margin around the grid (plan maps pad it by
-    # 8 %), never under values: they stay in the background
-    over = sorted((a for a in (*ax.collections, *ax.patches, *ax.texts)
-                   if a.get_zorder() > 1.5 and a.get_gid() not in ("scale_bar", "north_arrow")),
-                  key=lambda a: a.get_zorder())
-    for a in over:
-        a.set_animated(True)  # left out of the background
-    fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    height = rgba.shape[0]
-    rgb = np.array(rgba[..., :3])
-    fig.canvas.get_renderer().clear()  # transparent: the over-layer alone, with its alpha
-    for a in over:
-        fig.draw_artist(a)
-    layer = OverLayer(np.asarray(fig.canvas.buffer_rgba()))
-    box = ax.bbox
-    pad = 3.0 * dpi / 72.0
-    return PanelTile(rgb, layer, placement(ax, grid, height, dpi), ax, symbols([ax]),
-                     ((box.x0 + box.x1) / 2.0, height - box.y1 - pad), {})
-
-
 #: Tiles drawn in this process: key -> (weak references to what the key names, tile).
 _TILES: dict = {}
 
@@ -157,14 +121,16 @@ def _key(panel, size, ticks, dpi):
 def panel_tile(panel, size, ticks: bool, dpi: int) -> PanelTile:
     """The tile of ``panel``'s context in a cell of ``size`` [in] (drawn once per process
     for the same grid, scene, luminaires and observers): plan panels by Pillow
-    (:func:`~cpted_sim.plot.plan_tile.plan_tile`), façades (``ticks``) by Matplotlib."""
-    from .plan_tile import plan_tile
+    (:mod:`~cpted_sim.plot.pillow_tiles`): in plan, or façades in elevation (``ticks``)."""
+    from .pillow_tiles import facade_tile, plan_tile
 
     key = _key(panel, size, ticks, dpi)
     hit = _TILES.get(key)
     if hit is not None and all(r() is not None for r in hit[0]):
         return hit[1]
-    tile = _draw_tile(panel, size, ticks, dpi) if ticks else plan_tile(panel, size, dpi)
+    axis = _elevation_axis(panel.field.grid) if ticks else None
+    tile = (facade_tile(panel, size, dpi, axis) if axis is not None
+            else plan_tile(panel, size, dpi))
     refs = []
     for obj in (panel.field.grid, panel.scene, panel.observers):
         if obj is None:
@@ -185,7 +151,7 @@ _LEGENDS: dict = {}
 def _legend_handle(draw, key: str, x: float, y_mid: float, w: float, px_per_pt: float) -> None:
     """The legend symbol of ``key`` in a box ``w`` wide from ``x``, centred on ``y_mid``
     (Matplotlib's handles: a patch, a dashed line, a marker)."""
-    from .plan_tile import _dashed, _markers, _rgba
+    from .pillow_tiles import _dashed, _markers, _rgba
     from .style import LAND_COVER_STYLE, MARKER_STYLE
 
     if key in LAND_COVER_STYLE:

@@ -1,4 +1,4 @@
-"""A plan panel's context drawn with Pillow, in the style Matplotlib draws it for one figure.
+"""Map panels' contexts drawn with Pillow, in the style Matplotlib draws them for one figure.
 
 Setting up a Matplotlib axes and drawing it (ticks made and hidden, markers as path
 collections, text laid out) was most of the time of a map sheet after the values moved into
@@ -9,8 +9,9 @@ walls, the calculation area's outline, observers and luminaires over them (drawn
 resolution and reduced, so their edges are smoothed as Matplotlib's are); the frame, scale bar
 and north arrow. :func:`plan_tile` returns a :class:`~cpted_sim.plot.tiles.PanelTile` whose
 ``furniture`` records what was drawn (the scale bar's length and label, the north arrow), for
-tests and readers that must not look at pixels. Façade (elevation) panels, with their metre
-axes, stay with Matplotlib (:func:`cpted_sim.plot.tiles.panel_tile`).
+tests and readers that must not look at pixels. :func:`facade_tile` draws a façade in
+elevation: metre axes along the façade and up, ticks where Matplotlib's ``AutoLocator`` puts
+them, the ground line and the luminaires.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .maps import (_grid_extent, _inside, _is_raster, _outline_segments, _padded
 from .raster import OverLayer
 from .style import LAND_COVER_STYLE, MARKER_STYLE, panel_box
 
-__all__ = ["plan_tile", "plan_frame"]
+__all__ = ["plan_tile", "facade_tile", "panel_frame"]
 
 #: Over-layer supersampling: drawn this many times larger, then reduced (smooth edges).
 SUPERSAMPLE = 2
@@ -39,15 +40,16 @@ def _rgba(colour, alpha: float | None = None) -> tuple:
     return (int(round(255 * r)), int(round(255 * g)), int(round(255 * b)), int(round(255 * a)))
 
 
-def plan_frame(size, dpi: int, extent):
-    """The panel of a plan cell ``size`` [in]: an object with Matplotlib's ``bbox`` and
-    ``transData`` (display pixels from the bottom left), limits ``extent`` padded as
-    :func:`~cpted_sim.plot.maps.draw_context` pads them, equal aspect, centred in its box."""
+def panel_frame(size, dpi: int, limits, ticks: bool = False):
+    """The panel of a cell ``size`` [in]: an object with Matplotlib's ``bbox`` and
+    ``transData`` (display pixels from the bottom left) for data ``limits`` = (xmin, xmax,
+    ymin, ymax), equal aspect, centred in the box :func:`~cpted_sim.plot.style.panel_box`
+    keeps for it (with room for tick labels when ``ticks``)."""
     pw, ph = size
     width, height = int(round(pw * dpi)), int(round(ph * dpi))
-    x, y, w, h = panel_box(size, False)
+    x, y, w, h = panel_box(size, ticks)
     bx0, by0, bw, bh = x * width, y * height, w * width, h * height
-    xmin, xmax, ymin, ymax = _padded(extent)
+    xmin, xmax, ymin, ymax = limits
     k = min(bw / (xmax - xmin), bh / (ymax - ymin))
     aw, ah = k * (xmax - xmin), k * (ymax - ymin)
     x0, y0 = bx0 + (bw - aw) / 2.0, by0 + (bh - ah) / 2.0
@@ -180,7 +182,7 @@ def plan_tile(panel, size, dpi: int):
     from .tiles import PanelTile, placement
 
     grid = panel.field.grid
-    frame = plan_frame(size, dpi, _grid_extent(grid))
+    frame = panel_frame(size, dpi, _padded(_grid_extent(grid)))
     width, height = frame.size
     px_per_pt = dpi / 72.0
     base = Image.new("RGB", (width, height), (255, 255, 255))
@@ -246,3 +248,100 @@ def plan_tile(panel, size, dpi: int):
     pad = 3.0 * px_per_pt
     return PanelTile(np.asarray(base).copy(), layer, placement(frame, grid, height, dpi),
                      frame, symbols, ((box.x0 + box.x1) / 2.0, height - box.y1 - pad), furniture)
+
+
+def _ticks(lo: float, hi: float, length_pt: float, per_label: float) -> np.ndarray:
+    """Matplotlib's ``AutoLocator`` ticks in [lo, hi] on an axis ``length_pt`` long, which
+    fits one 7 pt label per ``per_label`` label heights (3 along x, 2 along y)."""
+    from matplotlib.ticker import MaxNLocator
+
+    nbins = int(np.clip(np.floor(length_pt / (7.0 * per_label)), 1, 9))
+    t = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    eps = 1e-9 * (hi - lo)
+    return t[(t >= lo - eps) & (t <= hi + eps)]
+
+
+def _frame_axes(draw, image, frame, height: int, px_per_pt: float, axis) -> dict:
+    """Metre ticks and labels along the bottom and left of a façade panel, and the axis
+    labels (as :func:`~cpted_sim.plot.maps._elevation_frame` sets them)."""
+    from .colourbar import _labels, _side_label
+
+    xmin, xmax, ymin, ymax = frame.limits
+    box = frame.bbox
+    fnt = font(max(int(round(7 * px_per_pt)), 6))
+    tick = 3.5 * px_per_pt
+    pad = 3.5 * px_per_pt
+    black = (0, 0, 0, 255)
+    lw = max(1, int(round(0.8 * px_per_pt)))
+    bottom, left = height - box.y0, box.x0
+    xt = _ticks(xmin, xmax, box.width / px_per_pt, 3.0)
+    low = bottom
+    for v, text in zip(xt, _labels(xt)):
+        x = frame.transData.transform([[v, ymin]])[0, 0]
+        draw.line([(x, bottom), (x, bottom + tick)], fill=black, width=lw)
+        draw.text((x, bottom + tick + pad), text, font=fnt, anchor="mt", fill=black)
+        low = max(low, draw.textbbox((x, bottom + tick + pad), text, font=fnt, anchor="mt")[3])
+    yt = _ticks(ymin, ymax, box.height / px_per_pt, 2.0)
+    widest = 0.0
+    for v, text in zip(yt, _labels(yt)):
+        y = height - frame.transData.transform([[xmin, v]])[0, 1]
+        draw.line([(left - tick, y), (left, y)], fill=black, width=lw)
+        draw.text((left - tick - pad, y), text, font=fnt, anchor="rm", fill=black)
+        widest = max(widest, draw.textlength(text, font=fnt))
+    xlabel = f"along the façade, towards ({axis[0]:+.2f}, {axis[1]:+.2f}) [m]"
+    draw.text(((box.x0 + box.x1) / 2.0, low + 4 * px_per_pt), xlabel, font=fnt, anchor="mt",
+              fill=black)
+    probe = draw.textbbox((0, 0), "height [m]", font=fnt)
+    x = left - tick - pad - widest - 4 * px_per_pt - (probe[3] - probe[1]) - 2
+    _side_label(image, "height [m]", x, height - (box.y0 + box.y1) / 2.0, fnt)
+    return {"x_label": xlabel, "y_label": "height [m]", "x_ticks": tuple(float(v) for v in xt),
+            "y_ticks": tuple(float(v) for v in yt)}
+
+
+def facade_tile(panel, size, dpi: int, axis):
+    """The :class:`~cpted_sim.plot.tiles.PanelTile` of a façade panel in elevation along the
+    plan direction ``axis`` (see the module docstring)."""
+    from PIL import Image, ImageDraw
+
+    from .tiles import PanelTile, placement
+
+    grid = panel.field.grid
+    pts = grid.points
+    centre = pts[:, :2].mean(axis=0)
+    s_ = (pts[:, :2] - centre) @ axis
+    smin, smax = float(s_.min()), float(s_.max())
+    top = float(pts[:, 2].max())
+    lums = _positions(panel.luminaires)
+    marks = np.empty((0, 2))
+    if lums.shape[0]:
+        ls = (lums[:, :2] - centre) @ axis
+        inside = (ls >= smin - 1.0) & (ls <= smax + 1.0)
+        if inside.any():
+            marks = np.column_stack([ls[inside], lums[inside, 2]])
+            top = max(top, float(lums[inside, 2].max()))
+    pad = max(1.0, 0.03 * (smax - smin))
+    frame = panel_frame(size, dpi, (smin - pad, smax + pad,
+                                    min(0.0, float(pts[:, 2].min())) - 0.5, top + 1.0), True)
+    width, height = frame.size
+    px_per_pt = dpi / 72.0
+    image = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(image, "RGBA")
+    box = frame.bbox
+    y0 = height - frame.transData.transform([[0.0, 0.0]])[0, 1]
+    draw.line([(box.x0, y0), (box.x1, y0)], fill=(77, 77, 77, 255),
+              width=max(1, int(round(0.6 * px_per_pt))))
+    draw.rectangle([box.x0 - 0.5, height - box.y1 - 0.5, box.x1 - 0.5, height - box.y0 - 0.5],
+                   outline=(0, 0, 0), width=max(1, int(round(0.8 * px_per_pt))))
+    furniture = _frame_axes(draw, image, frame, height, px_per_pt, axis)
+
+    def draw_over(d, f):
+        if marks.shape[0]:
+            _markers(d, "luminaire", _to_px(frame, marks, height, f), px_per_pt * f)
+
+    r0, r1 = max(int(np.floor(height - box.y1)), 0), min(int(np.ceil(height - box.y0)), height)
+    c0, c1 = max(int(np.floor(box.x0)), 0), min(int(np.ceil(box.x1)), width)
+    layer = _over_layer(draw_over, width, height, (r0, r1, c0, c1))
+    title_pad = 3.0 * px_per_pt
+    return PanelTile(np.asarray(image).copy(), layer, placement(frame, grid, height, dpi), frame,
+                     ["luminaire"] if marks.shape[0] else [],
+                     ((box.x0 + box.x1) / 2.0, height - box.y1 - title_pad), furniture)
