@@ -188,7 +188,7 @@ def _child_write(comparison, out, method, kill_at, counter_file=None):
             # has used one (earlier tests did): the report's shadow notes trace rays with the
             # parallel kernels, so the child writes them without (files, not reasons, are what
             # this test checks)
-            report_reasons._shadow_note = lambda result, pts: ""
+            report_reasons._Shadows.note = lambda self, result, pts: ""
             state = _instrument(kill_at, counter_file)
             write_report(comparison, out, maps=False, meshes=False, swap=method)
             if counter_file is not None:  # os.write: not a counted step

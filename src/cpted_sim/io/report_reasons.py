@@ -40,28 +40,26 @@ def _n(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
-def _shadow_note(result, pts: np.ndarray) -> str:
-    """Which group shadows ``pts`` from their nearest luminaire, in words."""
+def _shadow_rays(result, pts: np.ndarray):
+    """Rays from (a seeded sample of) ``pts`` to their nearest luminaire: starts, directions
+    (to the luminaire), lengths; None without luminaires or points."""
     lums = result.luminaires
     if not lums or pts.shape[0] == 0:
-        return ""
-    from ..geometry.query import closest_hit
-
+        return None
     rng = np.random.default_rng(0)
     if pts.shape[0] > SHADOW_SAMPLE:
         pts = pts[np.sort(rng.choice(pts.shape[0], SHADOW_SAMPLE, replace=False))]
     lp = np.array([np.asarray(lum.position, dtype=np.float64) for lum in lums])
     start = pts + np.array([0.0, 0.0, 0.05])
     d = np.linalg.norm(start[:, None, :] - lp[None, :, :], axis=2)
-    near = np.argmin(d, axis=1)
-    to = lp[near] - start
-    dist = np.linalg.norm(to, axis=1)
-    try:
-        hit, face = closest_hit(result.scene, start, to, max_distance=np.maximum(dist - 0.3, 0))
-    except CptedError:
-        return ""
+    to = lp[np.argmin(d, axis=1)] - start
+    return start, to, np.linalg.norm(to, axis=1)
+
+
+def _shadow_text(result, dist: np.ndarray, hit: np.ndarray, face: np.ndarray) -> str:
+    """Which group shadows the traced points from their nearest luminaire, in words."""
     blocked = np.isfinite(hit) & (face >= 0)
-    n = pts.shape[0]
+    n = dist.size
     if not blocked.any():
         far = _n(float(np.median(dist)))
         return (f"; none of them is shadowed from its nearest luminaire ({far} m away, median)"
@@ -82,7 +80,60 @@ def _shadow_note(result, pts: np.ndarray) -> str:
             f"it){tail}")
 
 
-def _where(result, grid, mask: np.ndarray, w: np.ndarray, what: str, unit: str = "m²") -> str:
+class _Shadows:
+    """Shadow notes asked for while the reasons are written, traced together: one batch of
+    rays per scene (a kernel call per note cost more than its rays), the notes filled in
+    afterwards (:meth:`fill`)."""
+
+    def __init__(self):
+        self.asked: list = []  # (token, result, rays)
+
+    def note(self, result, pts: np.ndarray) -> str:
+        rays = _shadow_rays(result, pts)
+        if rays is None:
+            return ""
+        token = f"\x00shadow{len(self.asked)}\x00"
+        self.asked.append((token, result, rays))
+        return token
+
+    def _traced(self) -> dict:
+        from ..geometry.query import closest_hit
+
+        notes = {}
+        by_scene: dict = {}
+        for token, result, rays in self.asked:
+            by_scene.setdefault(id(result.scene), []).append((token, result, rays))
+        for items in by_scene.values():
+            start = np.concatenate([r[0] for _, _, r in items])
+            to = np.concatenate([r[1] for _, _, r in items])
+            dist = np.concatenate([r[2] for _, _, r in items])
+            try:
+                hit, face = closest_hit(items[0][1].scene, start, to,
+                                        max_distance=np.maximum(dist - 0.3, 0))
+            except CptedError:
+                notes.update({token: "" for token, _, _ in items})
+                continue
+            k = 0
+            for token, result, rays in items:
+                m = rays[2].size
+                notes[token] = _shadow_text(result, rays[2], hit[k:k + m], face[k:k + m])
+                k += m
+        return notes
+
+    def fill(self, found: list[dict]) -> list[dict]:
+        """``found`` with every note's token replaced by the note."""
+        if not self.asked:
+            return found
+        notes = self._traced()
+        for item in found:
+            for token, note in notes.items():
+                if token in item["text"]:
+                    item["text"] = item["text"].replace(token, note)
+        return found
+
+
+def _where(result, grid, mask: np.ndarray, w: np.ndarray, what: str, unit: str = "m²", *,
+           shadows: _Shadows) -> str:
     """``"23 points (4.1 m²) below 0.4 lx around x = .., y = .. (12 x 3 m)"`` + shadows."""
     pts = np.asarray(grid.points, dtype=np.float64)[mask]
     if pts.shape[0] == 0:
@@ -92,10 +143,10 @@ def _where(result, grid, mask: np.ndarray, w: np.ndarray, what: str, unit: str =
     text = (f"{pts.shape[0]} points ({_n(float(w[mask].sum()))} {unit}) {what}, around "
             f"x = {c[0]:.1f}, y = {c[1]:.1f} m (spread over {_n(hi[0] - lo[0])} x "
             f"{_n(hi[1] - lo[1])} m)")
-    return text + _shadow_note(result, pts)
+    return text + shadows.note(result, pts)
 
 
-def _light_reasons(result, aname, area) -> list[tuple[str, str]]:
+def _light_reasons(result, aname, area, shadows: _Shadows) -> list[tuple[str, str]]:
     met = area.metrics
     e = area.fields.get("E_v" if area.kind == "facade" else "E_h")
     if e is None or "E_avg" not in met:
@@ -111,7 +162,7 @@ def _light_reasons(result, aname, area) -> list[tuple[str, str]]:
     if avg < UNLIT_LX:
         return [("E_avg", f"practically no light reaches {aname} (average {avg:.2g} lx): "
                           + _where(result, area.grid, v < UNLIT_LX, w,
-                                   f"below {UNLIT_LX:g} lx", unit))]
+                                   f"below {UNLIT_LX:g} lx", unit, shadows=shadows))]
     cls = met.get("class_achieved")
     names = [c.name for c in P_CLASSES]
     target = next((c for c in P_CLASSES if c.name == getattr(area, "lighting_class", None)), None)
@@ -129,7 +180,8 @@ def _light_reasons(result, aname, area) -> list[tuple[str, str]]:
                                       f"{by_avg.name}) because the minimum is {_n(emin)} lx, "
                                       f"below {need.name}'s {need.e_min:g} lx: "
                                       + _where(result, area.grid, v < need.e_min, w,
-                                               f"below {need.e_min:g} lx", unit)))
+                                               f"below {need.e_min:g} lx", unit,
+                                               shadows=shadows)))
         explained = True
     elif below_target:
         out.append(("class_achieved", f"class {label}, not the target {target.name}: the "
@@ -139,13 +191,15 @@ def _light_reasons(result, aname, area) -> list[tuple[str, str]]:
     if esc is not None and "E_sc_min" in met and met["E_sc_min"].value <= 0:
         sv = np.asarray(esc.values, dtype=np.float64)
         out.append(("E_sc_min", "a face gets no light from any side at "
-                    + _where(result, area.grid, sv <= 0, w, "with E_sc 0", unit)))
+                    + _where(result, area.grid, sv <= 0, w, "with E_sc 0", unit,
+                             shadows=shadows)))
     u0 = emin / avg
     if not explained and (emin <= 0 or u0 < EXTREME_U0):
         t = EXTREME_U0 * avg
         out.append(("E_min", f"minimum {_n(emin)} lx against {_n(avg)} lx average "
                              f"(U0 {u0:.2f}): " + _where(result, area.grid, v < t, w,
-                                                         f"below {_n(t)} lx", unit)))
+                                                         f"below {_n(t)} lx", unit,
+                                                         shadows=shadows)))
     return out
 
 
@@ -265,15 +319,17 @@ def reasons(comparison) -> list[dict]:
         effects of concealment (:func:`edge_effects`) under ``concealment_area``.
     """
     out = []
+    shadows = _Shadows()
     edges = {(e["variant"], e["area"]): e["text"] for e in edge_effects(comparison)}
     for r in (comparison.base, *comparison.variants):
         for aname, area in r.areas.items():
-            for metric, text in _light_reasons(r, aname, area) + _sight_reasons(r, aname, area):
+            for metric, text in (_light_reasons(r, aname, area, shadows)
+                                 + _sight_reasons(r, aname, area)):
                 out.append({"variant": r.variant, "area": aname, "metric": metric, "text": text})
             if (r.variant, aname) in edges:
                 out.append({"variant": r.variant, "area": aname, "metric": "concealment_area",
                             "text": edges[(r.variant, aname)]})
-    return out
+    return shadows.fill(out)
 
 
 def reasons_section(comparison, found=None):

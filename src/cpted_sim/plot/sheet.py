@@ -36,8 +36,8 @@ from .raster import OverLayer, PanelPixels, rgba_of
 from .style import MAP_DPI, MapScale
 from .tiles import legend_strip, panel_tile, sheet_layout, write_title
 
-__all__ = ["MapPanel", "MapSpec", "FigureTask", "MapSheet", "PendingMaps", "render_maps", "start_maps",
-           "default_processes"]
+__all__ = ["MapPanel", "MapSpec", "FigureTask", "MapSheet", "PendingMaps", "render_maps",
+           "start_maps", "default_processes"]
 
 log = logging.getLogger(__name__)
 
@@ -366,9 +366,9 @@ def start_maps(specs: Sequence[MapSpec], *, dpi: int = MAP_DPI,
     paths follow the specs' paths in :meth:`PendingMaps.wait`.
 
     Maps with the same ``sheet`` key are drawn on one :class:`MapSheet`, and the sheets whose
-    keys start alike (an area's) by one worker, which draws the area's panel tiles once. With ``processes``
-    > 1 (default: :func:`default_processes`) and more than one sheet, the sheets are shared
-    out to worker processes (forked, so nothing is pickled but the paths; Linux only, and only
+    keys start alike (an area's) by one worker, which draws the area's panel tiles once.
+    With ``processes`` > 1 (default: :func:`default_processes`) and more than one job, the
+    jobs are shared out to worker processes (forked, so nothing is pickled but the paths; Linux only, and only
     from a process without other Python threads) and this function returns at once, so the
     caller's own work overlaps the drawing; otherwise the maps are drawn here before it
     returns. Forked workers never run Numba kernels (a forked child must not start OpenMP).
