@@ -238,11 +238,11 @@ def _render_group(specs: Sequence[MapSpec], dpi: int) -> list[Path]:
 
 
 def _cost(job) -> int:
-    """A job's rough cost in maps: a task (a figure of its own) about eight, a sheet's
-    set-up about four."""
+    """A job's rough cost in maps: a task (a figure of its own, with axes and ticks) about
+    sixteen, a sheet's set-up about two."""
     if isinstance(job, FigureTask):
-        return 8
-    return len(job) + 4 * len({s.sheet for s in job})
+        return 16
+    return len(job) + 2 * len({s.sheet for s in job})
 
 
 _GROUPS: list = []
