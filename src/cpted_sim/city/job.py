@@ -56,6 +56,11 @@ class CityJob:
     streets : list of (k, 3) float
         Street centrelines [m] for the segment metrics.
     epsg : int or None
+    reflection_margin : float
+        With interreflection, how far beyond the light range the tile's halo scene reaches [m]
+        (0 without).
+    patch_size : float or None
+        Radiosity patch size [m] (None: :func:`cpted_sim.lighting.radiosity`'s default).
     """
 
     scenario: object
@@ -68,18 +73,27 @@ class CityJob:
     store: str
     streets: list = field(default_factory=list)
     epsg: int | None = None
+    reflection_margin: float = 0.0
+    patch_size: float | None = None
+
+    @property
+    def light_reach(self) -> float:
+        """Reach of the luminaires and geometry a tile loads for its light [m]: the light range,
+        plus the reflection margin when the run computes interreflection."""
+        return self.light_range + self.reflection_margin
 
     @property
     def halo(self) -> float:
-        """Halo [m]: the longest light range or sightline, whichever is longer."""
-        return max(self.light_range, self.sight_range)
+        """Halo [m]: the light reach or the longest sightline, whichever is longer."""
+        return max(self.light_reach, self.sight_range)
 
     def fingerprint(self) -> str:
         """A hash of what decides the results (to refuse resuming a different job)."""
         h = hashlib.sha256()
         h.update(np.ascontiguousarray(self.grid.points).tobytes())
         h.update(repr((self.light_range, self.sight_range, self.area, self.scenario.thresholds,
-                       self.scenario.settings.max_distance)).encode())
+                       self.scenario.settings.max_distance, self.scenario.settings.bounces,
+                       self.reflection_margin, self.patch_size)).encode())
         h.update(np.array([lum.position for lum in self.luminaires]).tobytes())
         if self.observers is not None:
             h.update(self.observers.positions.tobytes())
@@ -132,7 +146,7 @@ def tile_inputs(job: CityJob, tile: Tile):
                                   hb[2] - origin[0], hb[3] - origin[1]), name=tile.key)
     lums = tuple(lum for lum, keep in zip(job.luminaires, _within(
         np.array([lum.position for lum in job.luminaires]).reshape(-1, 3), tile.box,
-        job.light_range)) if keep)
+        job.light_reach)) if keep)
     obs = job.observers
     if obs is not None:
         keep = _within(obs.positions, tile.box, obs.max_distance)
@@ -156,7 +170,15 @@ def compute_tile(out, tile: Tile, threads: int | None = None) -> dict:
     dict
         ``key``, ``points``, ``triangles``, ``luminaires``, ``observers``, ``seconds``,
         ``load_s`` (reading the job and the geometry, building the scene), ``skipped``, ``pid``,
-        ``peak_rss_mb`` (the worker process's peak so far [MiB]).
+        ``peak_rss_mb`` (the worker process's peak so far [MiB]); with interreflection also
+        ``patches`` and ``radiosity_s``.
+
+    Notes
+    -----
+    With ``run.bounces`` the tile solves the patch radiosity of its own halo scene (every
+    triangle within :attr:`CityJob.halo` of the tile, lit by the luminaires within
+    :attr:`CityJob.light_reach`), then gathers it at its points: see ``docs/city_scale.md``,
+    *Interreflection*, for the halo rule and the error it leaves.
     """
     from ..config import threads as thread_context
     from ..scenario.run import _area_fields
@@ -180,7 +202,9 @@ def compute_tile(out, tile: Tile, threads: int | None = None) -> dict:
 
             threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
         with thread_context(threads):
-            fields = _area_fields(job.area, scene, lums, obs, [], job.scenario, grid, True)
+            solution = _tile_radiosity(job, scene, lums, info)
+            fields = _area_fields(job.area, scene, lums, obs, [], job.scenario, grid, True,
+                                  solution)
         for k in TILE_FIELDS:
             if k in fields:
                 arrays[k] = np.asarray(fields[k].values, dtype=np.float64)
@@ -195,6 +219,21 @@ def compute_tile(out, tile: Tile, threads: int | None = None) -> dict:
     if peak is not None:
         info["peak_rss_mb"] = peak
     return info
+
+
+def _tile_radiosity(job: CityJob, scene, lums, info: dict):
+    """The patch radiosity of a tile's halo scene (None without interreflection)."""
+    b = job.scenario.settings.bounces
+    if not b or not lums:
+        return None
+    from ..lighting import radiosity
+
+    t0 = time.perf_counter()
+    kw = {} if job.patch_size is None else {"patch_size": job.patch_size}
+    solution = radiosity(scene, lums, bounces=None if b == "converged" else b, quiet=True, **kw)
+    info["patches"] = int(solution.patches.centres.shape[0])
+    info["radiosity_s"] = time.perf_counter() - t0
+    return solution
 
 
 def _peak_rss_mb() -> float | None:

@@ -44,7 +44,7 @@ quantities = ["E_h", "E_sc", "surveillance", "night_surveillance"]
 name = "windows"
 kind = "window"
 tag = "window"
-range = {sight}
+max_distance = {sight}
 fov = 180.0
 
 [run]
