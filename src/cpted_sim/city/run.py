@@ -115,6 +115,41 @@ def _town_inputs(scenario, town: Path):
     return lums, obs, [s for s in streets if len(s) >= 2], bounds
 
 
+def _tileset_inputs(scenario, folder: Path, out: Path):
+    """Luminaires, observers, streets, study area and index folder of a CityJSON tile set."""
+    from ..scenario.run import build_luminaires, build_observers
+    from .tileset import index_tileset
+
+    where = f"city --town {folder} (a CityJSON tile set)"
+    bad = [s.name for s in scenario.luminaires if s.height_reference not in (None, "absolute")]
+    if bad:
+        raise ParameterError(f"{where}: luminaire {bad[0]!r} stands on the scene's surface; a "
+                             "tile set is never loaded whole: give absolute heights")
+    store = index_tileset(folder, out / "geometry", lod=_scene_lod(scenario),
+                          epsg=scenario.scene.epsg, materials=scenario.materials)
+    if any(a.kind in ("grid", "en13201") for a in scenario.areas):
+        area = _study_area(scenario)
+    else:                   # the tile set's extent
+        idx = store_index(store)
+        b, o = np.array([e["bounds"] for e in idx["files"]]), idx["origin"]
+        area = _study_area(scenario, (b[:, 0].min() + o[0], b[:, 1].min() + o[1],
+                                      b[:, 2].max() + o[0], b[:, 3].max() + o[1]))
+    obs = None
+    if {"surveillance", "night_surveillance"} & set(area.quantities):
+        bad = [o.name for o in scenario.observers if o.points is None]
+        if bad:
+            raise ParameterError(f"{where}: observers {bad[0]!r} are found on the scene; a "
+                                 "tile set is never loaded whole: give observer points")
+        obs = build_observers(scenario, None)
+    streets = [np.asarray(a.path, dtype=np.float64) for a in scenario.areas if a.kind == "route"]
+    return build_luminaires(scenario, None), obs, streets, area, str(store)
+
+
+def _scene_lod(scenario):
+    g = scenario.scene.geometry
+    return g.params.get("lod") if g.builtin == "city_model" else None
+
+
 def prepare_job(scenario, out, *, town=None, light_range: float | None = None,
                 reflection_margin: float | None = None,
                 patch_size: float | None = None) -> CityJob:
@@ -132,8 +167,14 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None,
         streets come from it; the scenario gives the photometry (its first luminaire), the
         observers' range and field of view (its first observer set), the thresholds and the
         grid spacing. The study area is the whole town, its grid flat at the area's height.
-        Without a town the grid is placed as :func:`cpted_sim.run` places it (on the walkable
-        surface, points inside buildings left out).
+        Or a folder of CityJSON files (a 3D BAG tile set, no ``town.npz``): the geometry comes
+        from it, each tile reading only the city objects in its halo (indexed once into
+        ``out/geometry/index.json``, one file at a time); the luminaires, observers, streets
+        (``route`` areas) and study area (the first plan area, else the tile set's extent)
+        from the scenario, whose luminaires and observers must not need the scene (absolute
+        heights, observer points). Without a town the grid is placed as
+        :func:`cpted_sim.run` places it (on the walkable surface, points inside buildings left
+        out); with one it stands flat at the area's height.
     light_range : float, optional
         Light range [m] (default ``run.max_distance``).
     reflection_margin : float, optional
@@ -162,13 +203,15 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None,
         if patch_size is not None and not (np.isfinite(patch_size) and patch_size > 0):
             raise ParameterError(f"city: the patch size must be a finite distance > 0 [m]; got "
                                  f"{patch_size}")
-    if town is not None:
+    if town is not None and (Path(town) / "town.npz").is_file():
         town = Path(town)
         lums, obs, streets, bounds = _town_inputs(scenario, town)
-        store = str(town / "geometry")
-        idx = store_index(store)
-        epsg = idx["epsg"]
+        store = str(town / "cityjson")
+        epsg = store_index(store)["epsg"]
         area = _study_area(scenario, bounds)
+    elif town is not None:
+        lums, obs, streets, area, store = _tileset_inputs(scenario, Path(town), out)
+        epsg = store_index(store)["epsg"]
     else:
         area = _study_area(scenario)
         scene = build_scene(scenario)
@@ -186,7 +229,7 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None,
             write_store(store, [(scene.vertices, scene.faces,
                                  np.asarray(scene.groups)[scene.face_group])],
                         origin=scene.origin, epsg=scene.epsg, materials=scene.materials,
-                        meta={"scene_hash": h.hexdigest()})
+                        meta={"scene_hash": h.hexdigest(), "ray_offset": scene.ray_offset})
         elif store_index(store).get("scene_hash") != h.hexdigest():
             raise ParameterError(f"{out}: holds the geometry of a different scene (the "
                                  "scenario's scene changed); use another --out folder")
