@@ -51,6 +51,14 @@ def test_written_tiles_read_back_by_city_object(tmp_path):
     lo = np.round(local[faces].min(axis=1)[:, :2]).astype(int)
     assert sorted(map(tuple, lo.tolist())) == [(40, 30), (40, 40)]
     assert set(groups) == {"Building/WallSurface"}
+    # parsed files kept in a cache folder read back the same
+    cache = tmp_path / "cache"
+    first = read_tileset_box(tmp_path, (30.0, 30.0, 120.0, 90.0), idx, cache)
+    again = read_tileset_box(tmp_path, (30.0, 30.0, 120.0, 90.0), idx, cache)
+    assert len(list(cache.glob("*.npz"))) == 2          # the files overlapping the box
+    assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
+    assert {k: v.tolist() for k, v in first[2].items()} == \
+        {k: v.tolist() for k, v in again[2].items()}
     s = box_scene(tmp_path, (-1.0, -1.0, 300.0, 300.0))
     assert s.n_faces == 400 and s.ray_offset == idx["ray_offset"]
     assert np.array_equal(s.origin, [155000.0, 463000.0, 0.0])

@@ -61,6 +61,9 @@ class CityJob:
         (0 without).
     patch_size : float or None
         Radiosity patch size [m] (None: :func:`cpted_sim.lighting.radiosity`'s default).
+    cache : str or None
+        Folder of the parsed CityJSON files of a tile set (``OUT/cityjson_cache``), shared by
+        the tiles.
     """
 
     scenario: object
@@ -75,6 +78,7 @@ class CityJob:
     epsg: int | None = None
     reflection_margin: float = 0.0
     patch_size: float | None = None
+    cache: str | None = None
 
     @property
     def light_reach(self) -> float:
@@ -143,7 +147,8 @@ def tile_inputs(job: CityJob, tile: Tile):
     origin = np.array(store_index(job.store)["origin"])
     hb = tile.halo_box
     scene = box_scene(job.store, (hb[0] - origin[0], hb[1] - origin[1],
-                                  hb[2] - origin[0], hb[3] - origin[1]), name=tile.key)
+                                  hb[2] - origin[0], hb[3] - origin[1]), name=tile.key,
+                      cache=job.cache)
     lums = tuple(lum for lum, keep in zip(job.luminaires, _within(
         np.array([lum.position for lum in job.luminaires]).reshape(-1, 3), tile.box,
         job.light_reach)) if keep)

@@ -245,7 +245,9 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None,
     sr = float(obs.max_distance.max()) if obs is not None and obs.n else 0.0
     streets = [np.column_stack([s[:, :2], np.zeros(len(s))]) for s in streets]
     job = CityJob(replace(scenario, assets={}), area, grid, tuple(lums), obs, lr, sr, store,
-                  streets, epsg, margin, None if patch_size is None else float(patch_size))
+                  streets, epsg, margin, None if patch_size is None else float(patch_size),
+                  str(out / "cityjson_cache") if store_index(store).get("kind") == "cityjson"
+                  else None)
     return job
 
 

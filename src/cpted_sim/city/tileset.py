@@ -13,6 +13,7 @@ overlaps it: a process never holds the whole town, and the driver never reads it
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -238,51 +239,95 @@ def index_tileset(folder, out, *, lod=None, epsg=None, materials=None) -> Path:
     return out
 
 
-def read_tileset_box(folder, box, index: dict):
+def _read_cached(path: Path, lod, cache):
+    """(world vertices, faces, group names, group code per face, object names, object code per
+    face) of one file; with a ``cache`` folder the parsed file is kept there as ``.npz`` (keyed
+    by path, size, modification time and LoD) so that the tiles sharing a file parse it once."""
+    c = None
+    if cache is not None:
+        st = path.stat()
+        key = hashlib.sha1(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{lod}".encode())
+        c = Path(cache) / f"{key.hexdigest()[:24]}.npz"
+        if c.is_file():
+            with np.load(c) as z:
+                return (z["vertices"], z["faces"], z["group_names"], z["group"],
+                        z["object_names"], z["object"])
+    v, f, g, obj, _ = _read(path, lod)
+    gn, gi = np.unique(g, return_inverse=True)
+    on, oi = np.unique(obj, return_inverse=True)
+    out = (v, f, gn, gi.ravel().astype(np.int32), on, oi.ravel().astype(np.int32))
+    if c is not None:
+        c.parent.mkdir(parents=True, exist_ok=True)
+        tmp = c.with_name(f".{c.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, vertices=out[0], faces=out[1], group_names=out[2], group=out[3],
+                 object_names=out[4], object=out[5])
+        os.replace(tmp, c)
+    return out
+
+
+def read_tileset_box(folder, box, index: dict, cache=None):
     """The triangles of the city objects whose plan bounding box overlaps ``box`` (local [m]).
 
     An object found in several files (3D BAG repeats objects on tile borders) is taken from
     the first file, in the index's order.
+
+    Parameters
+    ----------
+    folder : path-like
+        Folder of the index (file names in it are relative to it, or absolute).
+    box : (xmin, ymin, xmax, ymax)
+        Plan box relative to the index's origin [m].
+    index : dict
+        The tile set's ``index.json``.
+    cache : path-like, optional
+        Folder where parsed files are kept for the next tile (a run's own folder).
 
     Returns
     -------
     local : (v, 3) float
         Vertices relative to the index's origin [m].
     faces : (n, 3) int64
-    groups : (n,) str
+    groups : dict str -> (k,) int
+        The faces of each group, by group name in sorted order (as
+        :meth:`cpted_sim.Scene.from_arrays` takes them; no per-face strings).
     """
     folder = Path(folder)
     origin = np.asarray(index["origin"], dtype=np.float64)
     x0, y0, x1, y1 = box
     vs, fs, gs = [], [], []
     seen: set[str] = set()
+    table: dict[str, int] = {}
     base = 0
     for e in index["files"]:
         b = e["bounds"]
         if b[2] < x0 or b[0] > x1 or b[3] < y0 or b[1] > y1:
             continue
-        v, f, g, obj, _ = _read(folder / e["file"], index.get("lod"))
+        v, f, gnames, gcode, names, obj_of = _read_cached(folder / e["file"], index.get("lod"),
+                                                          cache)
         if f.shape[0] == 0:
             continue
-        names, obj_of = np.unique(obj, return_inverse=True)
-        obj_of = obj_of.ravel()
         tri = v[f][:, :, :2] - origin[:2]
         lo = np.full((names.size, 2), np.inf)
         hi = np.full((names.size, 2), -np.inf)
         np.minimum.at(lo, obj_of, tri.min(axis=1))
         np.maximum.at(hi, obj_of, tri.max(axis=1))
         keep_obj = (hi[:, 0] >= x0) & (lo[:, 0] <= x1) & (hi[:, 1] >= y0) & (lo[:, 1] <= y1)
+        listed = names.tolist()
         if seen:
-            keep_obj &= ~np.isin(names, list(seen))
-        seen.update(names[keep_obj].tolist())
+            keep_obj &= ~np.fromiter((n in seen for n in listed), bool, len(listed))
+        seen.update(n for n, k in zip(listed, keep_obj.tolist()) if k)
         keep = keep_obj[obj_of]
         if not keep.any():
             continue
         used, inv = np.unique(f[keep].ravel(), return_inverse=True)
         vs.append(v[used] - origin)
         fs.append(inv.reshape(-1, 3) + base)
-        gs.append(g[keep])
+        to_table = np.array([table.setdefault(str(n), len(table)) for n in gnames.tolist()],
+                            dtype=np.int32)
+        gs.append(to_table[gcode[keep]])
         base += used.size
     if not fs:
-        return np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=str)
-    return np.vstack(vs), np.vstack(fs), np.concatenate(gs)
+        return np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64), {}
+    codes = np.concatenate(gs)
+    groups = {name: np.flatnonzero(codes == table[name]) for name in sorted(table)}
+    return np.vstack(vs), np.vstack(fs), {k: v for k, v in groups.items() if v.size}
