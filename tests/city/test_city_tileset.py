@@ -132,6 +132,7 @@ kind = "grid"
 polygon = [[{x0}, {y0}], [{x0 + 80}, {y0}], [{x0 + 80}, {y0 + 110}], [{x0}, {y0 + 110}]]
 spacing = 2.0
 height = 3.0
+height_reference = "absolute"      # 3D BAG has buildings only: no ground to drape on
 quantities = ["E_h", "E_sc", "surveillance"]
 [[observers]]
 name = "watchers"

@@ -172,9 +172,10 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None,
         ``out/geometry/index.json``, one file at a time); the luminaires, observers, streets
         (``route`` areas) and study area (the first plan area, else the tile set's extent)
         from the scenario, whose luminaires and observers must not need the scene (absolute
-        heights, observer points). Without a town the grid is placed as
-        :func:`cpted_sim.run` places it (on the walkable surface, points inside buildings left
-        out); with one it stands flat at the area's height.
+        heights, observer points). The grid is placed as :func:`cpted_sim.run` places a real
+        place's grid: on the walkable surface (``area.height`` above it), points inside
+        buildings left out; with a town each tile does so on its own scene (an area with
+        ``height_reference = "absolute"`` stays flat at its height).
     light_range : float, optional
         Light range [m] (default ``run.max_distance``).
     reflection_margin : float, optional
@@ -234,6 +235,10 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None,
             raise ParameterError(f"{out}: holds the geometry of a different scene (the "
                                  "scenario's scene changed); use another --out folder")
         epsg = scene.epsg
+    drape = None
+    if town is not None:    # each tile drapes its points on its scene (CityJob.drape)
+        drape = area.height_reference or "surface"
+        drape = None if drape == "absolute" else drape
     poly = np.asarray(area.polygon)
     lo, hi = poly.min(axis=0), poly.max(axis=0)
     grid = CalculationGrid.regular(lo[0], lo[1], hi[0], hi[1], area.spacing, height=area.height,
@@ -247,7 +252,7 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None,
     job = CityJob(replace(scenario, assets={}), area, grid, tuple(lums), obs, lr, sr, store,
                   streets, epsg, margin, None if patch_size is None else float(patch_size),
                   str(out / "cityjson_cache") if store_index(store).get("kind") == "cityjson"
-                  else None)
+                  else None, drape)
     return job
 
 
