@@ -208,6 +208,9 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None,
         town = Path(town)
         lums, obs, streets, bounds = _town_inputs(scenario, town)
         store = str(town / "cityjson")
+        if not (town / "cityjson" / "index.json").is_file():
+            raise ParameterError(f"{town}: a town folder without cityjson/index.json (written "
+                                 "by an older write_town?); write the town again")
         epsg = store_index(store)["epsg"]
         area = _study_area(scenario, bounds)
     elif town is not None:
