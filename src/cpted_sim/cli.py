@@ -545,7 +545,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("scenario", help="scenario file (.toml): its first plan area is the study area")
     s.add_argument("--out", required=True, help="output folder (a rerun skips finished tiles)")
     s.add_argument("--town", default=None, metavar="DIR",
-                   help="a town folder (geometry tiles, lights, windows, streets) instead of "
+                   help="a town folder (CityJSON tiles, lights, windows, streets) or a folder "
+                        "of CityJSON files (a 3D BAG tile set), read tile by tile instead of "
                         "the scenario's scene")
     s.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address (default: a LocalCluster on this machine; "
