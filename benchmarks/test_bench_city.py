@@ -9,6 +9,12 @@ kept as observers ``CPTED_BENCH_CITY_WINDOWS`` (default 20 000), grid spacing
 2 GB budget unless ``CPTED_BENCH_CITY_TILE`` [m] is set. Each worker runs one tile at a time
 with one Numba thread, so 1 vs 2 workers is the scaling over processes.
 
+The driver's peak memory (``test_city_driver_memory``) is measured in a fresh process per way
+of naming the town, on a smaller town (``CPTED_BENCH_CITY_DRIVER_TRIANGLES``, default
+2 000 000, 2 x 2 districts): a scenario whose ``[scene] cityjson`` names the town's CityJSON
+files (the whole scene built in the driver), the same files as a tile set (``--town`` on a
+folder of CityJSON files: indexed one file at a time) and the town folder (its index read).
+
 Run: ``NUMBA_NUM_THREADS=1 PYTHONPATH=src python -m pytest -q benchmarks/test_bench_city.py
 --benchmark-only -s``; the figures are in ``docs/performance.md``.
 """
@@ -18,6 +24,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -83,3 +91,84 @@ def test_city_town(benchmark, town, workers, tmp_path):
         e["speed_up_1_to_2"] = _WALL[1] / _WALL[2]
     print(json.dumps(e, default=float))
     assert out["complete"] and rss < 2048.0
+
+
+_DRIVER = r'''
+import json, sys
+from pathlib import Path
+from cpted_sim.city import prepare_job
+from cpted_sim.io.scenario_file import load_scenario, loads_scenario
+
+def hwm():
+    with open("/proc/self/status") as fh:
+        return next(int(ln.split()[1]) / 1024.0 for ln in fh if ln.startswith("VmHWM:"))
+
+mode, town, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+base = hwm()
+x0, y0, x1, y1 = json.loads((town / "town_info.json").read_text())["bounds"]
+common = f"""
+[[luminaires]]
+name = "L"
+photometry = {{ builtin = "street_light_optic", flux = 6000.0 }}
+position = [{(x0 + x1) / 2}, {(y0 + y1) / 2}, 6.0]
+[[areas]]
+name = "town"
+kind = "grid"
+polygon = [[{x0}, {y0}], [{x1}, {y0}], [{x1}, {y1}], [{x0}, {y1}]]
+spacing = 2.0
+quantities = ["E_h", "E_sc"]
+[run]
+max_distance = 40.0
+"""
+files = sorted(str(p) for p in (town / "cityjson").glob("*.city.json"))
+if mode == "scene":
+    (out / "scene.toml").write_text(f'name = "t"\n[scene]\ncityjson = {json.dumps(files)}\n'
+                                    + common)
+    job = prepare_job(load_scenario(out / "scene.toml", allow_outside_files=True), out)
+elif mode == "tileset":
+    folder = out / "tiles_only"
+    folder.mkdir()
+    for f in files:
+        (folder / Path(f).name).symlink_to(f)
+    sc = loads_scenario('name = "t"\n[scene]\nbuiltin = "ground_plane"\n'
+                        'params = { size = 10.0 }\n' + common)
+    job = prepare_job(sc, out, town=folder)
+else:
+    job = prepare_job(load_scenario(town / "town.toml"), out, town=town)
+print(json.dumps({"base_mb": base, "peak_mb": hwm(), "points": job.grid.n_points}))
+'''
+
+
+@pytest.fixture(scope="module")
+def driver_town():
+    base = os.environ.get("CPTED_BENCH_CITY_DIR")
+    folder = (Path(base) / "driver_town") if base else Path(tempfile.mkdtemp(prefix="cpted_dt_"))
+    info_file = folder / "town_info.json"
+    if not info_file.is_file():
+        info = write_town(folder, target_triangles=int(_env("CPTED_BENCH_CITY_DRIVER_TRIANGLES",
+                                                            2e6)),
+                          districts=2, light_range=40.0, sight_range=40.0, max_windows=20_000)
+        info_file.write_text(json.dumps({**info, "bounds": [float(v) for v in info["bounds"]]}))
+    yield folder, json.loads(info_file.read_text())
+    if not base:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("mode", ["scene", "tileset", "town"])
+def test_city_driver_memory(benchmark, driver_town, mode, tmp_path):
+    folder, info = driver_town
+    out = {}
+
+    def once():
+        run = tmp_path / "run"
+        shutil.rmtree(run, ignore_errors=True)
+        run.mkdir()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        res = subprocess.run([sys.executable, "-c", _DRIVER, mode, str(folder), str(run)],
+                             capture_output=True, text=True, env=env, check=True)
+        out.update(json.loads(res.stdout.strip().splitlines()[-1]))
+
+    benchmark.pedantic(once, rounds=1, iterations=1)
+    benchmark.extra_info.update(mode=mode, triangles=info["triangles"], **out)
+    print(json.dumps(benchmark.extra_info, default=float))
+    assert out["peak_mb"] > out["base_mb"]

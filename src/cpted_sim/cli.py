@@ -456,6 +456,7 @@ def _cmd_city(args) -> int:
     quiet = getattr(args, "quiet", False)
     res = run_city(sc, args.out, town=args.town, scheduler=args.scheduler,
                    workers=args.workers, tile_size=args.tile_size, memory_gb=args.memory_gb,
+                   reflection_margin=args.reflection_margin, patch_size=args.patch_size,
                    report=None if quiet else (lambda line: print(line, file=sys.stderr)))
     print(f"city: {res['tiles']} tiles ({res['computed']} computed, {res['skipped']} already "
           f"done) in {res['seconds']:.1f} s; outputs in {args.out}")
@@ -544,7 +545,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("scenario", help="scenario file (.toml): its first plan area is the study area")
     s.add_argument("--out", required=True, help="output folder (a rerun skips finished tiles)")
     s.add_argument("--town", default=None, metavar="DIR",
-                   help="a town folder (geometry tiles, lights, windows, streets) instead of "
+                   help="a town folder (CityJSON tiles, lights, windows, streets) or a folder "
+                        "of CityJSON files (a 3D BAG tile set), read tile by tile instead of "
                         "the scenario's scene")
     s.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address (default: a LocalCluster on this machine; "
@@ -555,6 +557,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tile side [m] (default: the largest that fits --memory-gb)")
     s.add_argument("--memory-gb", type=float, default=2.0, metavar="GB",
                    help="memory budget per worker (default 2)")
+    s.add_argument("--reflection-margin", type=float, default=None, metavar="M",
+                   help="with run.bounces: geometry and lights loaded this far beyond the light "
+                        "range for each tile's radiosity [m] (default 20)")
+    s.add_argument("--patch-size", type=float, default=None, metavar="M",
+                   help="with run.bounces: radiosity patch size [m] (default 0.5)")
     s.add_argument("--allow-outside-files", action="store_true", help=_OUTSIDE_HELP)
     s.set_defaults(func=_cmd_city)
     return p

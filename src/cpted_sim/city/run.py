@@ -19,11 +19,16 @@ from ..errors import EngineUnavailableError, ParameterError
 from ..geometry.grid import CalculationGrid
 from .job import CITY_QUANTITIES, CityJob, compute_tile, load_job, save_job, tile_path
 from .store import store_index, write_store
-from .tiling import plan_tiles, tile_size_for_budget
+from .tiling import patch_density, plan_tiles, tile_size_for_budget
 
-__all__ = ["run_city", "prepare_job", "CITY_HINT", "dask_available", "default_workers"]
+__all__ = ["run_city", "prepare_job", "REFLECTION_MARGIN", "CITY_HINT", "dask_available",
+           "default_workers"]
 
 log = logging.getLogger(__name__)
+
+#: Default reflection margin [m]: with interreflection a tile loads the geometry and luminaires
+#: within the light range plus this of its border (docs/city_scale.md, Interreflection).
+REFLECTION_MARGIN = 20.0
 
 CITY_HINT = "pip install 'cpted_sim[city]'  (installs dask[distributed])"
 
@@ -110,7 +115,44 @@ def _town_inputs(scenario, town: Path):
     return lums, obs, [s for s in streets if len(s) >= 2], bounds
 
 
-def prepare_job(scenario, out, *, town=None, light_range: float | None = None) -> CityJob:
+def _tileset_inputs(scenario, folder: Path, out: Path):
+    """Luminaires, observers, streets, study area and index folder of a CityJSON tile set."""
+    from ..scenario.run import build_luminaires, build_observers
+    from .tileset import index_tileset
+
+    where = f"city --town {folder} (a CityJSON tile set)"
+    bad = [s.name for s in scenario.luminaires if s.height_reference not in (None, "absolute")]
+    if bad:
+        raise ParameterError(f"{where}: luminaire {bad[0]!r} stands on the scene's surface; a "
+                             "tile set is never loaded whole: give absolute heights")
+    store = index_tileset(folder, out / "geometry", lod=_scene_lod(scenario),
+                          epsg=scenario.scene.epsg, materials=scenario.materials)
+    if any(a.kind in ("grid", "en13201") for a in scenario.areas):
+        area = _study_area(scenario)
+    else:                   # the tile set's extent
+        idx = store_index(store)
+        b, o = np.array([e["bounds"] for e in idx["files"]]), idx["origin"]
+        area = _study_area(scenario, (b[:, 0].min() + o[0], b[:, 1].min() + o[1],
+                                      b[:, 2].max() + o[0], b[:, 3].max() + o[1]))
+    obs = None
+    if {"surveillance", "night_surveillance"} & set(area.quantities):
+        bad = [o.name for o in scenario.observers if o.points is None]
+        if bad:
+            raise ParameterError(f"{where}: observers {bad[0]!r} are found on the scene; a "
+                                 "tile set is never loaded whole: give observer points")
+        obs = build_observers(scenario, None)
+    streets = [np.asarray(a.path, dtype=np.float64) for a in scenario.areas if a.kind == "route"]
+    return build_luminaires(scenario, None), obs, streets, area, str(store)
+
+
+def _scene_lod(scenario):
+    g = scenario.scene.geometry
+    return g.params.get("lod") if g.builtin == "city_model" else None
+
+
+def prepare_job(scenario, out, *, town=None, light_range: float | None = None,
+                reflection_margin: float | None = None,
+                patch_size: float | None = None) -> CityJob:
     """Build what every tile needs and write it under ``out`` (``job.pkl``, ``geometry/``).
 
     Parameters
@@ -125,29 +167,55 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None) -
         streets come from it; the scenario gives the photometry (its first luminaire), the
         observers' range and field of view (its first observer set), the thresholds and the
         grid spacing. The study area is the whole town, its grid flat at the area's height.
-        Without a town the grid is placed as :func:`cpted_sim.run` places it (on the walkable
-        surface, points inside buildings left out).
+        Or a folder of CityJSON files (a 3D BAG tile set, no ``town.npz``): the geometry comes
+        from it, each tile reading only the city objects in its halo (indexed once into
+        ``out/geometry/index.json``, one file at a time); the luminaires, observers, streets
+        (``route`` areas) and study area (the first plan area, else the tile set's extent)
+        from the scenario, whose luminaires and observers must not need the scene (absolute
+        heights, observer points). The grid is placed as :func:`cpted_sim.run` places a real
+        place's grid: on the walkable surface (``area.height`` above it), points inside
+        buildings left out; with a town each tile does so on its own scene (an area with
+        ``height_reference = "absolute"`` stays flat at its height).
     light_range : float, optional
         Light range [m] (default ``run.max_distance``).
+    reflection_margin : float, optional
+        With ``run.bounces``: how far beyond the light range a tile loads geometry and
+        luminaires for its radiosity solution [m] (default :data:`REFLECTION_MARGIN`); ignored
+        without interreflection.
+    patch_size : float, optional
+        With ``run.bounces``: the radiosity patch size [m] (default that of
+        :func:`cpted_sim.lighting.radiosity`, 0.5 m; a town is better served by 1-2 m).
     """
     from ..scenario.run import build_luminaires, build_observers, build_scene
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    if scenario.settings.bounces:
-        raise ParameterError("city: run.bounces must be 0 (interreflection is not tiled yet)")
     lr = float(light_range if light_range is not None else scenario.settings.max_distance)
     if not np.isfinite(lr) or lr <= 0:
         raise ParameterError(f"city: the light range (run.max_distance) must be a finite "
                              f"positive distance; got {lr}")
     scenario = replace(scenario, settings=replace(scenario.settings, max_distance=lr))
-    if town is not None:
+    margin = 0.0
+    if scenario.settings.bounces:
+        margin = float(REFLECTION_MARGIN if reflection_margin is None else reflection_margin)
+        if not np.isfinite(margin) or margin < 0:
+            raise ParameterError(f"city: the reflection margin must be a finite distance >= 0 "
+                                 f"[m]; got {margin}")
+        if patch_size is not None and not (np.isfinite(patch_size) and patch_size > 0):
+            raise ParameterError(f"city: the patch size must be a finite distance > 0 [m]; got "
+                                 f"{patch_size}")
+    if town is not None and (Path(town) / "town.npz").is_file():
         town = Path(town)
         lums, obs, streets, bounds = _town_inputs(scenario, town)
-        store = str(town / "geometry")
-        idx = store_index(store)
-        epsg = idx["epsg"]
+        store = str(town / "cityjson")
+        if not (town / "cityjson" / "index.json").is_file():
+            raise ParameterError(f"{town}: a town folder without cityjson/index.json (written "
+                                 "by an older write_town?); write the town again")
+        epsg = store_index(store)["epsg"]
         area = _study_area(scenario, bounds)
+    elif town is not None:
+        lums, obs, streets, area, store = _tileset_inputs(scenario, Path(town), out)
+        epsg = store_index(store)["epsg"]
     else:
         area = _study_area(scenario)
         scene = build_scene(scenario)
@@ -165,11 +233,15 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None) -
             write_store(store, [(scene.vertices, scene.faces,
                                  np.asarray(scene.groups)[scene.face_group])],
                         origin=scene.origin, epsg=scene.epsg, materials=scene.materials,
-                        meta={"scene_hash": h.hexdigest()})
+                        meta={"scene_hash": h.hexdigest(), "ray_offset": scene.ray_offset})
         elif store_index(store).get("scene_hash") != h.hexdigest():
             raise ParameterError(f"{out}: holds the geometry of a different scene (the "
                                  "scenario's scene changed); use another --out folder")
         epsg = scene.epsg
+    drape = None
+    if town is not None:    # each tile drapes its points on its scene (CityJob.drape)
+        drape = area.height_reference or "surface"
+        drape = None if drape == "absolute" else drape
     poly = np.asarray(area.polygon)
     lo, hi = poly.min(axis=0), poly.max(axis=0)
     grid = CalculationGrid.regular(lo[0], lo[1], hi[0], hi[1], area.spacing, height=area.height,
@@ -181,7 +253,9 @@ def prepare_job(scenario, out, *, town=None, light_range: float | None = None) -
     sr = float(obs.max_distance.max()) if obs is not None and obs.n else 0.0
     streets = [np.column_stack([s[:, :2], np.zeros(len(s))]) for s in streets]
     job = CityJob(replace(scenario, assets={}), area, grid, tuple(lums), obs, lr, sr, store,
-                  streets, epsg)
+                  streets, epsg, margin, None if patch_size is None else float(patch_size),
+                  str(out / "cityjson_cache") if store_index(store).get("kind") == "cityjson"
+                  else None, drape)
     return job
 
 
@@ -193,15 +267,20 @@ def _tile_cells(job: CityJob, tile_size: float | None, memory_gb: float) -> int:
         b = np.array([e["bounds"] for e in idx["files"]])
         area = max(1.0, (b[:, 2].max() - b[:, 0].min()) * (b[:, 3].max() - b[:, 1].min()))
         n_obs = 0 if job.observers is None else job.observers.n
+        pd = 0.0
+        if job.scenario.settings.bounces:
+            pd = patch_density(0.5 if job.patch_size is None else job.patch_size)
         tile_size = tile_size_for_budget(memory_gb * 2**30, tris / area, job.halo, sp,
-                                         observer_density=n_obs / area)
+                                         observer_density=n_obs / area, patch_density=pd)
     return max(1, int(round(float(tile_size) / sp)))
 
 
 # ---------------------------------------------------------------------------- running
 def run_city(scenario, out, *, town=None, scheduler: str | None = None,
              workers: int | None = None, tile_size: float | None = None,
-             memory_gb: float = 2.0, light_range: float | None = None, only=None,
+             memory_gb: float = 2.0, light_range: float | None = None,
+             reflection_margin: float | None = None, patch_size: float | None = None,
+             only=None,
              merge: bool = True, report=None, client=None,
              threads_per_worker: int | None = None) -> dict:
     """Compute a town's night-safety map tile by tile on Dask, resumably; merge the tiles.
@@ -228,6 +307,8 @@ def run_city(scenario, out, *, town=None, scheduler: str | None = None,
         Memory budget of one worker [GB] (default 2); also the LocalCluster's memory limit.
     light_range : float, optional
         Light range [m] (default ``run.max_distance``).
+    reflection_margin, patch_size : float, optional
+        See :func:`prepare_job`.
     only : iterable of str, optional
         Compute only these tile keys (and do not merge): for tests and partial runs.
     merge : bool
@@ -249,7 +330,8 @@ def run_city(scenario, out, *, town=None, scheduler: str | None = None,
     out = Path(out)
     say = report or (lambda line: log.info("%s", line))
     t0 = time.perf_counter()
-    job = prepare_job(scenario, out, town=town, light_range=light_range)
+    job = prepare_job(scenario, out, town=town, light_range=light_range,
+                      reflection_margin=reflection_margin, patch_size=patch_size)
     fp = job.fingerprint()
     stamp = out / "job.fingerprint"
     if stamp.is_file() and stamp.read_text().strip() != fp:
@@ -264,7 +346,9 @@ def run_city(scenario, out, *, town=None, scheduler: str | None = None,
         keys = set(only)
         todo = [t for t in todo if t.key in keys]
     say(f"city: {len(tiles)} tiles of {cells * job.grid.transform[2]:g} m, halo "
-        f"{job.halo:g} m (light {job.light_range:g} m, sight {job.sight_range:g} m); "
+        f"{job.halo:g} m (light {job.light_range:g} m"
+        + (f" + reflection margin {job.reflection_margin:g} m" if job.reflection_margin else "")
+        + f", sight {job.sight_range:g} m); "
         f"{len(tiles) - len(todo)} already done")
     infos = []
     dashboard = None

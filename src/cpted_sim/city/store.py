@@ -147,19 +147,36 @@ def read_box(folder, box, index: dict | None = None):
     return np.vstack(vs), np.vstack(fs), np.concatenate(gs)
 
 
-def box_scene(folder, box, index: dict | None = None, name: str = "tile") -> Scene | None:
-    """A :class:`Scene` of the triangles overlapping ``box`` (None when there are none).
+def box_scene(folder, box, index: dict | None = None, name: str = "tile",
+              cache=None) -> Scene | None:
+    """A :class:`Scene` of the triangles overlapping ``box`` (None when there are none), from a
+    geometry store or a CityJSON tile set (:mod:`cpted_sim.city.tileset`: the city objects
+    overlapping ``box``).
 
-    The scene keeps the store's origin and its local vertices exactly.
+    The scene keeps the store's origin and its local vertices exactly, and the whole set's
+    ray offset when the index gives one (``ray_offset``). ``cache``: a folder where a tile set's
+    parsed files are kept for the next tile.
     """
     index = store_index(folder) if index is None else index
-    local, faces, groups = read_box(folder, box, index)
+    if index.get("kind") == "cityjson":      # a CityJSON tile set (cpted_sim.city.tileset)
+        from .tileset import read_tileset_box
+
+        local, faces, groups = read_tileset_box(folder, box, index, cache)
+        present = set(groups)
+    else:
+        local, faces, groups = read_box(folder, box, index)
+        present = set(np.unique(groups).tolist())
     if faces.shape[0] == 0:
         return None
     mats = {g: Material(d["reflectance"], d["light_transmittance"], d["sight_transmittance"],
                         tuple(d["tags"])) for g, d in index["materials"].items()}
-    present = set(np.unique(groups).tolist())
     scene = Scene.from_arrays(local, faces, groups, origin=(0.0, 0.0, 0.0),
                               materials={g: mt for g, mt in mats.items() if g in present},
                               epsg=index["epsg"], name=name)
-    return replace(scene, origin=np.array(index["origin"], dtype=np.float64))
+    scene = replace(scene, origin=np.array(index["origin"], dtype=np.float64))
+    if index.get("ray_offset") is not None:
+        # Rays leave surfaces by the whole town's offset, not the tile's own (1e-6 of the
+        # scene's extent): a tile's rays then meet exactly what the uncut town's meet.
+        # ``Scene.ray_offset`` is a cached property: its cache is this instance's __dict__.
+        scene.__dict__["ray_offset"] = float(index["ray_offset"])
+    return scene

@@ -1,10 +1,11 @@
-"""A synthetic town written as geometry tiles on disk, so benchmarks need no download (layer L6).
+"""A synthetic town written as CityJSON tiles on disk, so benchmarks need no download (layer L6).
 
 The town is ``k x k`` districts of :func:`cpted_sim.scenario.synthetic.district` side by side
-(each with its own seed); its folder holds ``geometry/`` (a store of
-:mod:`cpted_sim.city.store`), ``town.npz`` (street lights, windows, street centrelines, plan
-bounds) and ``town.toml`` (a scenario giving the photometry, observers' range, thresholds and
-grid spacing), so that ``cpted-sim city town.toml --town DIR --out OUT`` runs it.
+(each with its own seed); its folder holds ``cityjson/`` (a CityJSON tile set of
+:mod:`cpted_sim.city.tileset`, read back by the code that reads a 3D BAG tile set),
+``town.npz`` (street lights, windows, street centrelines, plan bounds) and ``town.toml`` (a
+scenario giving the photometry, observers' range, thresholds and grid spacing), so that
+``cpted-sim city town.toml --town DIR --out OUT`` runs it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError
-from .store import write_store
+from .tileset import write_cityjson_tiles
 
-__all__ = ["write_town", "TOWN_TOML"]
+__all__ = ["write_town", "TOWN_TOML", "TOWN_TYPES"]
+
+#: The CityObject type and semantic surface of every group of a synthetic district: read back,
+#: a group is named as the CityJSON reader names it (``"Building/WallSurface"``).
+TOWN_TYPES = {"ground": ("LandUse", None), "street": ("Road", "TrafficArea"),
+              "sidewalk": ("Road", "AuxiliaryTrafficArea"),
+              "facade": ("Building", "WallSurface"), "window": ("Building", "Window"),
+              "roof": ("Building", "RoofSurface"), "tree": ("SolitaryVegetationObject", None),
+              "pole": ("CityFurniture", None)}
+
 
 TOWN_TOML = """\
 # A synthetic town for cpted-sim city (written by cpted_sim.city.town.write_town).
@@ -24,7 +34,7 @@ TOWN_TOML = """\
 name = "Synthetic town"
 
 [scene]
-builtin = "ground_plane"   # a stand-in: with --town the geometry comes from geometry/
+builtin = "ground_plane"   # a stand-in: with --town the geometry comes from cityjson/
 params = {{ size = 10.0 }}
 
 [[luminaires]]              # the photometry every town light gets
@@ -44,7 +54,7 @@ quantities = ["E_h", "E_sc", "surveillance", "night_surveillance"]
 name = "windows"
 kind = "window"
 tag = "window"
-range = {sight}
+max_distance = {sight}
 fov = 180.0
 
 [run]
@@ -54,7 +64,7 @@ max_distance = {light}      # light range [m]: with the sightline, the tile halo
 
 def write_town(folder, *, target_triangles: int = 200_000, districts: int = 2, seed: int = 0,
                spacing: float = 2.0, light_range: float = 40.0, sight_range: float = 40.0,
-               cell: float = 250.0, epsg: int | None = None,
+               cell: float = 125.0, epsg: int | None = None,
                max_windows: int | None = None) -> dict:
     """Write a synthetic town of ``districts x districts`` districts to ``folder``.
 
@@ -72,7 +82,7 @@ def write_town(folder, *, target_triangles: int = 200_000, districts: int = 2, s
     light_range, sight_range : float
         Light range and window range [m] written into ``town.toml``.
     cell : float
-        Plan cell of the geometry files [m].
+        Plan cell of the CityJSON files [m] (a city object per group and 25 m cell).
     epsg : int, optional
         EPSG code to label the town's coordinates with (for the GeoTIFF and GeoPackage).
     max_windows : int, optional
@@ -114,8 +124,8 @@ def write_town(folder, *, target_triangles: int = 200_000, districts: int = 2, s
             off_x += hi[0] - lo[0]
             row_h = max(row_h, hi[1] - lo[1])
         off_y += row_h
-    write_store(folder / "geometry", pieces, origin=(0.0, 0.0, 0.0), epsg=epsg,
-                materials=DISTRICT_MATERIALS, cell=cell)
+    write_cityjson_tiles(folder / "cityjson", pieces, origin=(0.0, 0.0, 0.0), types=TOWN_TYPES,
+                         epsg=epsg, materials=DISTRICT_MATERIALS, cell=cell)
     del pieces
     wp, wn = np.vstack(wp), np.vstack(wn)
     if max_windows is not None and len(wp) > max_windows:
