@@ -6,6 +6,11 @@ boxes rounded outward, then per child its node or first triangle and its triangl
 ``tri`` (n, 9) float64 triangle corners in leaf order; ``face`` (n,) their original face
 indices. ``intersect.child_entries`` tests all eight boxes of a node as one vector.
 
+Two traversal orders: ``_closest`` visits the nearest child entered first (closest hit);
+``_walk`` walks depth first in slot order and hands every hit to a policy, a jitted function
+passed as an argument that Numba specialises and inlines per policy (``_stop_at_first`` for
+any hit, ``_attenuate`` for transmittance). Why two and not one: ``docs/architecture.md`` §11.
+
 Single-ray functions take a preallocated ``stack`` (int64, ``STACK_SIZE``) so that batch
 kernels allocate one per block of rays, not one per ray; other kernels (lighting, sightlines)
 call them from their own loops. The traversal cores are inlined at Numba IR level (``ijit``)
@@ -14,13 +19,13 @@ functions for other kernels to call: inlining them into every caller made a cold
 times slower (Numba's inliner re-types the body at each site). The exact triangle test is a
 scalar-only call (``intersect.triangle_hit``).
 
-Performance notes (history in ``docs/performance.md``): the cores ``_closest``, ``_any_row``
-and ``_transmit`` take the arrays themselves, which batch kernels unpack once per block, so
-that no reference counting happens per ray; shadow rays test the last occluder of their
-block first; visibility blocks visit targets in Morton order; closest hit descends straight
-into the nearest child entered and prefetches the others. Large batches are first sorted by
-grid cell (rays by origin and direction octant, segments by target) so that consecutive rays
-share nodes in cache (``ray_order.py``).
+Performance notes (history in ``docs/performance.md``): the cores ``_closest`` and ``_walk``
+(under ``_any_row`` and ``_transmit``) take the arrays themselves, which batch kernels unpack
+once per block, so that no reference counting happens per ray; shadow rays test the last
+occluder of their block first; visibility blocks visit targets in Morton order; closest hit
+descends straight into the nearest child entered and prefetches the others. Large batches
+are first sorted by grid cell (rays by origin and direction octant, segments by target) so
+that consecutive rays share nodes in cache (``ray_order.py``).
 
 The triangle test is a call into ``intersect`` (exact arithmetic, see there). The batch entry
 points check that ``nodes`` meets the alignment its vector loads assume (:func:`check_nodes`).
