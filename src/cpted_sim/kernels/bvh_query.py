@@ -173,13 +173,13 @@ def _closest(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
 
 
 @ijit
-def _stop_at_first(i, t, acc, limit, ctx):
+def _stop_at_first(i, acc, ctx):
     """Any-hit policy of :func:`_walk`: the first triangle hit ends the walk."""
-    return acc, limit, True
+    return acc, True
 
 
 @ijit
-def _attenuate(i, t, acc, limit, ctx):
+def _attenuate(i, acc, ctx):
     """Transmittance policy of :func:`_walk`: multiply by the transmittance of the face hit.
 
     ``ctx`` is ``(face, face_transmittance, floor)``; the walk ends with 0.0 as soon as the
@@ -188,8 +188,8 @@ def _attenuate(i, t, acc, limit, ctx):
     face, face_transmittance, floor = ctx
     acc *= face_transmittance[face[i]]
     if acc <= 0.0 or acc < floor:
-        return 0.0, limit, True
-    return acc, limit, False
+        return 0.0, True
+    return acc, False
 
 
 @ijit
@@ -197,10 +197,10 @@ def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_
     """Depth-first walk of the tree, calling ``on_hit`` for every triangle hit on the way.
 
     ``ray`` is :func:`_ray_setup`'s tuple. Children are visited in slot order (those entered
-    within ``[tmin, limit]``), leaves tested as soon as their box is entered. For each hit with
-    ``tmin < t < limit`` (``limit`` starts at ``tmax``), ``acc, limit, stop = on_hit(row, t,
-    acc, limit, ctx)`` (``acc`` starts at 1.0); ``stop`` ends the walk. Returns ``(row, acc)``:
-    the row of the last hit accepted (-1 if none) and the final ``acc``.
+    within ``[tmin, tmax]``), leaves tested as soon as their box is entered. For each triangle
+    hit with ``tmin < t < tmax``, ``acc, stop = on_hit(row, acc, ctx)`` (``acc`` starts at
+    1.0); ``stop`` ends the walk. Returns ``(row, acc)``: the row of the last hit (-1 if none)
+    and the final ``acc``.
 
     The policy is a compile-time argument: Numba specialises (and inlines) the walk for each
     policy function, so the any-hit and transmittance walks are as fast as the two
@@ -210,14 +210,13 @@ def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_
     ix, iy, iz = safe_inverse(dx, dy, dz)
     fstack = stack.view(np.float64)
     acc = 1.0
-    limit = tmax
     row = -1
     stack[0] = 0
     sp = 1
     while sp > 0:
         sp -= 1
         w = stack[sp]
-        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, limit, fstack, _SCRATCH)
+        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
         for k in range(WIDE):
             c = links[w, CNT + k]
             if c < 0:
@@ -228,9 +227,9 @@ def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_
             if c > 0:
                 for i in range(r, r + c):
                     t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
-                    if t > tmin and t < limit:
+                    if t > tmin and t < tmax:
                         row = i
-                        acc, limit, stop = on_hit(i, t, acc, limit, ctx)
+                        acc, stop = on_hit(i, acc, ctx)
                         if stop:
                             return row, acc
             else:
