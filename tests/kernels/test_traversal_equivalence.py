@@ -178,8 +178,8 @@ def test_policy_walk_equals_the_two_loops_it_replaced_bit_for_bit(scene, rays):
                                      out):
         kernel(scene.bvh, ft, o, t, 1e-6, hint, rows, trans)
     (rows_a, trans_a), (rows_b, trans_b) = out
-    assert 0.2 < (rows_a >= 0).mean() < 0.9  # 0.55 of the segments blocked with these seeds
-    assert 0.05 < ((trans_a > 0) & (trans_a < 1)).mean()  # 0.14 partly see-through
+    assert 0.5 < (rows_a >= 0).mean() < 0.95  # 0.79 of the segments blocked with these seeds
+    assert 0.15 < ((trans_a > 0) & (trans_a < 1)).mean() < 0.8  # 0.38 partly see-through
     assert np.array_equal(rows_a, rows_b)
     assert np.array_equal(trans_a, trans_b)
 
