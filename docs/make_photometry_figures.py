@@ -71,7 +71,7 @@ def orientation_figure(out: Path):
     # (c) the canary at (0, 0, 6) with azimuth 90 lights the +Y side
     ax = axes[2]
     x, y = np.meshgrid(np.linspace(-15, 15, 121), np.linspace(-15, 15, 121))
-    e = ground_illuminance(Luminaire(canary(), (0, 0, 6), azimuth=90), x, y)
+    e = ground_illuminance(Luminaire(canary(), (0, 0, 6), azimuth=90, maintenance_factor=1.0), x, y)
     im = ax.contourf(x, y, e, levels=12, cmap="magma")
     ax.plot(0, 0, "w+", ms=10)
     ax.set_title("canary (brightest to C0) at (0, 0, 6),\nazimuth 90°: lights +Y", fontsize=9)

@@ -83,7 +83,7 @@ def make_result(variant, lum_x, *, height=6.0, spacing=1.0, epsg=None, origin=(0
     grid = CalculationGrid.regular(ox, oy, ox + length, oy + width, spacing, name="street")
     optic = isotropic(intensity_cd=800.0)
     lums = tuple(Luminaire(optic, np.array([ox + x, oy + 1.0 + (i % 2) * (width - 2.0), height]),
-                           name=f"L{i + 1}")
+                           name=f"L{i + 1}", maintenance_factor=1.0)
                  for i, x in enumerate(lum_x))
     pos = np.array([lum.position for lum in lums])
     e_h = point_source_E_h(grid.points, pos)

@@ -272,7 +272,7 @@ def _shared_edge_case():
 
 
 def _first_compiled_inside_fastmath(targetoptions):
-    """A fresh copy of ``triangle_t`` with these options, compiled FIRST as the callee of a
+    """A fresh copy of ``triangle_hit`` with these options, compiled FIRST as the callee of a
     fastmath kernel (the order in which the library's kernels compile it)."""
     import numba
 
@@ -281,7 +281,7 @@ def _first_compiled_inside_fastmath(targetoptions):
 
     opts = {k: v for k, v in targetoptions.items() if k != "nopython"}
     opts["cache"] = False
-    exact = numba.njit(**opts)(intersect.triangle_t.py_func)
+    exact = numba.njit(**opts)(intersect.triangle_hit.py_func)
     shear = numba.njit(**opts)(intersect.ray_shear.py_func)
 
     @numba.njit(fastmath=FASTMATH)
@@ -289,7 +289,10 @@ def _first_compiled_inside_fastmath(targetoptions):
         kx, ky, kz, sx, sy, sz = shear(dx, dy, dz)
         out = np.empty(tri.shape[0])
         for i in range(tri.shape[0]):
-            out[i] = exact(tri, i, ox, oy, oz, kx, ky, kz, sx, sy, sz)
+            o = (ox, oy, oz)
+            out[i] = exact(tri[i, kx], tri[i, ky], tri[i, kz], tri[i, 3 + kx], tri[i, 3 + ky],
+                           tri[i, 3 + kz], tri[i, 6 + kx], tri[i, 6 + ky], tri[i, 6 + kz],
+                           o[kx], o[ky], o[kz], sx, sy, sz)
         return out
 
     return hits
@@ -302,8 +305,8 @@ def test_exact_triangle_test_stays_exact_inside_fastmath_kernels():
     from cpted_sim.kernels import intersect
 
     tri, o, d = _shared_edge_case()
-    assert intersect.triangle_t.targetoptions.get("fastmath") is False
-    t = _first_compiled_inside_fastmath(intersect.triangle_t.targetoptions)(tri, *o, *d)
+    assert intersect.triangle_hit.targetoptions.get("fastmath") is False
+    t = _first_compiled_inside_fastmath(intersect.triangle_hit.targetoptions)(tri, *o, *d)
     assert np.isfinite(t).any(), "the ray leaked through the shared edge"
     np.testing.assert_allclose(t[np.isfinite(t)], 0.5, rtol=1e-12)
     # With numba 0.68 the same code with fastmath left unset returns inf for both triangles.

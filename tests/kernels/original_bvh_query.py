@@ -12,11 +12,48 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from cpted_sim._jit import ijit, jit, pjit
-from cpted_sim.kernels.intersect import ray_shear, safe_inverse, triangle_t
+from cpted_sim._jit import exact_jit, ijit, jit, pjit
+from cpted_sim.kernels.intersect import fence, ray_shear, safe_inverse
 
 STACK_SIZE = 160
 BLOCK = 256
+
+
+# The watertight arithmetic as the first kernels had it, on an array row with branches
+# (removed from intersect.py once ``triangle_hit`` became its one copy; kept here as the
+# reference ``triangle_hit`` is checked against bit for bit, tests/kernels/test_nojit.py).
+@exact_jit
+def triangle_t(tri, i, ox, oy, oz, kx, ky, kz, sx, sy, sz):
+    """Ray parameter of the hit with triangle ``i`` of ``tri`` ((n, 9) array), or ``inf``.
+
+    ``t`` is in units of the direction's length. Hits exactly on an edge or vertex count.
+    """
+    o = (ox, oy, oz)
+    ax_ = tri[i, kx] - o[kx]
+    ay_ = tri[i, ky] - o[ky]
+    az_ = tri[i, kz] - o[kz]
+    bx_ = tri[i, 3 + kx] - o[kx]
+    by_ = tri[i, 3 + ky] - o[ky]
+    bz_ = tri[i, 3 + kz] - o[kz]
+    cx_ = tri[i, 6 + kx] - o[kx]
+    cy_ = tri[i, 6 + ky] - o[ky]
+    cz_ = tri[i, 6 + kz] - o[kz]
+    ax = ax_ - fence(sx * az_)
+    ay = ay_ - fence(sy * az_)
+    bx = bx_ - fence(sx * bz_)
+    by = by_ - fence(sy * bz_)
+    cx = cx_ - fence(sx * cz_)
+    cy = cy_ - fence(sy * cz_)
+    u = fence(cx * by) - fence(cy * bx)
+    v = fence(ax * cy) - fence(ay * cx)
+    w = fence(bx * ay) - fence(by * ax)
+    if (u < 0.0 or v < 0.0 or w < 0.0) and (u > 0.0 or v > 0.0 or w > 0.0):
+        return np.inf
+    det = u + v + w
+    if det == 0.0:
+        return np.inf
+    t = (fence(u * sz * az_) + fence(v * sz * bz_) + fence(w * sz * cz_)) / det
+    return t
 
 
 # The binary-node box test of the first kernels (removed from intersect.py once the 8-wide

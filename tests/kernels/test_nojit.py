@@ -29,6 +29,7 @@ from cpted_sim.photometry.builtin import isotropic
 from cpted_sim.photometry.luminaire import pack_luminaires
 from cpted_sim.visibility.isovist import isovist
 
+import original_bvh_query
 import reference
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +81,9 @@ def test_traversal_matches_brute_force(rng):
     i = int(np.argmax(np.isfinite(t)))
     shear = intersect.ray_shear(*d[i])
     row = int(np.flatnonzero(scene.bvh.face == face[i])[0])
-    assert intersect.triangle_t(scene.bvh.tri, row, *o[i], *shear) == pytest.approx(t[i], rel=1e-12)
+    kx, ky, kz = shear[:3]
+    t_row = intersect.triangle_t_sheared(scene.bvh.tri, row, o[i, kx], o[i, ky], o[i, kz], *shear)
+    assert t_row == pytest.approx(t[i], rel=1e-12)
     a, b = o[:20], o[20:]
     np.testing.assert_array_equal(eng.occluded(scene, a, b, 1e-6),
                                   reference.occluded(v, f, a, b, 1e-6))
@@ -125,7 +128,7 @@ def test_point_source_follows_the_inverse_square_law():
     """photometry and direct: an isotropic source over a ground plane, E = I cos / d^2."""
     ground = Scene.from_arrays([[-20, -20, 0], [20, -20, 0], [20, 20, 0], [-20, 20, 0]],
                                [[0, 1, 2], [0, 2, 3]], origin=(0, 0, 0))
-    lum = Luminaire(isotropic(flux=4000.0), (0.0, 0.0, 4.0))
+    lum = Luminaire(isotropic(flux=4000.0), (0.0, 0.0, 4.0), maintenance_factor=1.0)
     pts = np.array([[0.0, 0.0], [3.0, 0.0], [-2.0, 5.0], [6.0, -6.0]])
     grid = CalculationGrid.from_points(np.c_[pts, np.zeros(len(pts))])
     e = illuminance(ground, lum, grid).values
@@ -147,7 +150,7 @@ def test_open_box_gets_indirect_light_only_from_its_walls():
     """interreflection: four reflecting walls around a source light a point; black walls do not."""
     v, f = _room(side=4.0, height=2.0)
     f = f[:, ::-1]  # facing inwards
-    lum = Luminaire(isotropic(flux=4000.0), (0.0, 0.0, 1.0))
+    lum = Luminaire(isotropic(flux=4000.0), (0.0, 0.0, 1.0), maintenance_factor=1.0)
     grid = CalculationGrid.from_points([[0.5, 0.5, 1.0]], [1.0, 0.0, 0.0])
     kw = dict(kind="plane", quiet=True, patch_size=2.0, rays=64, bounces=2)
     lit = indirect_illuminance(Scene.from_arrays(v, f, materials={"default": Material(0.5)}),
@@ -183,12 +186,11 @@ def test_isovist_inside_a_closed_room():
 
 @pytest.mark.nojit
 @pytest.mark.filterwarnings("ignore:(divide by zero|invalid value) encountered:RuntimeWarning")
-def test_the_two_copies_of_the_triangle_test_agree_bit_for_bit(rng):
-    """``triangle_t`` (array row) and ``triangle_hit`` (scalars, inside traversal) stay in step.
+def test_the_triangle_test_equals_the_first_one_bit_for_bit(rng):
+    """``triangle_hit`` (the one copy, branch-free, on scalars) answers exactly as the first
+    test did (``original_bvh_query.triangle_t``: an array row, with branches), misses included.
 
-    They are kept apart on purpose: the traversal needs a scalar-only call (no reference
-    counting per triangle), the single-ray paths read a row. Rays aim at corners and edge
-    midpoints too, where the exact arithmetic matters.
+    Rays aim at corners and edge midpoints too, where the exact arithmetic matters.
     """
     tri = rng.uniform(-5.0, 5.0, (60, 9))
     tri[::7, 6:] = tri[::7, 3:6]  # some degenerate (zero-area) triangles
@@ -198,7 +200,7 @@ def test_the_two_copies_of_the_triangle_test_agree_bit_for_bit(rng):
         for target in (a, b, (a + b) / 2, (b + c) / 2, (a + b + c) / 3, rng.uniform(-5, 5, 3)):
             o = rng.uniform(-9.0, 9.0, 3)
             kx, ky, kz, sx, sy, sz = intersect.ray_shear(*(target - o))
-            t1 = intersect.triangle_t(tri, i, *o, kx, ky, kz, sx, sy, sz)
+            t1 = original_bvh_query.triangle_t(tri, i, *o, kx, ky, kz, sx, sy, sz)
             t2 = intersect.triangle_t_sheared(tri, i, o[kx], o[ky], o[kz], kx, ky, kz, sx, sy, sz)
             assert t1 == t2 or (np.isnan(t1) and np.isnan(t2)), (i, target, o)
             n_same += bool(np.isfinite(t1))

@@ -53,7 +53,7 @@ def canyon_scene(ground_rho: float = GROUND_RHO, wall_rho: float = WALL_RHO) -> 
 
 def canyon_luminaires() -> list[Luminaire]:
     """The two isotropic sources."""
-    return [Luminaire(isotropic(flux=LAMP_FLUX), p) for p in LAMPS]
+    return [Luminaire(isotropic(flux=LAMP_FLUX), p, maintenance_factor=1.0) for p in LAMPS]
 
 
 def canyon_grid(spacing: float = 1.0) -> CalculationGrid:

@@ -53,8 +53,8 @@ def test_dimmed_after_23_is_exactly_half_without_retracing(monkeypatch):
     """Acceptance: one luminaire dimmed to 50 % after 23:00 gives exactly half the
     illuminance at 23:30 and the same at 22:30, and combining traces no ray."""
     scene = box_scene()
-    lums = [Luminaire(street_light_optic(), [0.0, -4.0, 6.0], name="a"),
-            Luminaire(isotropic(500.0), [6.0, 5.0, 5.0], name="b")]
+    lums = [Luminaire(street_light_optic(), [0.0, -4.0, 6.0], name="a", maintenance_factor=1.0),
+            Luminaire(isotropic(500.0), [6.0, 5.0, 5.0], name="b", maintenance_factor=1.0)]
     grid = _grid()
     sched = {"a": Schedule([("23:00", "06:00", 0.5)])}
     calls = {"n": 0}
@@ -94,7 +94,7 @@ def test_dimmed_after_23_is_exactly_half_without_retracing(monkeypatch):
 def test_window_light_closed_form_inverse_square_cosine():
     """Acceptance: a window facing a luminaire at a known distance gets E_v = I cos(t)/d^2."""
     scene = ground_scene(100.0)
-    lum = Luminaire(isotropic(1200.0), [0.0, 0.0, 6.0], name="lamp")
+    lum = Luminaire(isotropic(1200.0), [0.0, 0.0, 6.0], name="lamp", maintenance_factor=1.0)
     rng = np.random.default_rng(18)
     pts = np.column_stack([rng.uniform(-20, 20, (40, 2)), rng.uniform(1.0, 9.0, 40)])
     ang = rng.uniform(0, 2 * np.pi, 40)
@@ -113,8 +113,8 @@ def test_window_light_closed_form_inverse_square_cosine():
 
 def test_interreflection_per_group_is_solved_once_and_adds_up():
     scene = box_scene()
-    lums = [Luminaire(isotropic(800.0), [-4.0, -4.0, 5.0], name="a"),
-            Luminaire(isotropic(500.0), [6.0, 5.0, 5.0], name="b")]
+    lums = [Luminaire(isotropic(800.0), [-4.0, -4.0, 5.0], name="a", maintenance_factor=1.0),
+            Luminaire(isotropic(500.0), [6.0, 5.0, 5.0], name="b", maintenance_factor=1.0)]
     grid = _grid(30)
     late = Schedule([("23:00", "06:00", 0.5)])
     one = hourly_illuminance(scene, lums, grid, schedules=late, bounces=1, quiet=True)

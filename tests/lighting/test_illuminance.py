@@ -33,7 +33,7 @@ def _grid(xy, z=0.0, normals=None):
 
 def test_cie_171_test_case_5_2():
     scene = ground_scene(4.0)
-    lum = Luminaire(cosine_distribution(1000.0), [0.0, 0.0, 3.0])
+    lum = Luminaire(cosine_distribution(1000.0), [0.0, 0.0, 3.0], maintenance_factor=1.0)
     xy = [p for p, _ in CIE_171_5_2]
     expected = np.array([e for _, e in CIE_171_5_2])
     field = illuminance(scene, [lum], _grid(xy), quiet=True)
@@ -49,7 +49,7 @@ def test_cie_171_test_case_5_2():
 
 def test_inverse_square_cosine_law_on_any_plane(rng):
     scene = ground_scene(200.0)
-    lum = Luminaire(isotropic(800.0), [3.0, -2.0, 6.0])
+    lum = Luminaire(isotropic(800.0), [3.0, -2.0, 6.0], maintenance_factor=1.0)
     pts = np.column_stack([rng.uniform(-20, 20, (200, 2)), rng.uniform(0.01, 4.0, 200)])
     nrm = rng.normal(size=(200, 3))
     nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
@@ -63,7 +63,8 @@ def test_inverse_square_cosine_law_on_any_plane(rng):
 
 def test_vertical_is_plane_with_horizontal_facing(rng):
     scene = ground_scene(200.0)
-    lums = [Luminaire(canary(500.0), [x, 0.0, 5.0], azimuth=a) for x, a in ((-8, 0), (9, 120))]
+    lums = [Luminaire(canary(500.0), [x, 0.0, 5.0], azimuth=a, maintenance_factor=1.0)
+            for x, a in ((-8, 0), (9, 120))]
     pts = np.column_stack([rng.uniform(-15, 15, (50, 2)), np.full(50, 1.5)])
     facing = np.array([0.6, -0.8, 0.0])
     grid = CalculationGrid.from_points(pts)
@@ -78,9 +79,12 @@ def test_vertical_is_plane_with_horizontal_facing(rng):
 def test_solid_kinds_match_brute_force_integration(kind, rng):
     """Mean illuminance over a small semicylinder, cylinder, hemisphere within 0.5 %."""
     scene = ground_scene(200.0)
-    lums = [Luminaire(canary(900.0), [-6.0, 2.0, 6.0], azimuth=30.0, tilt=10.0),
-            Luminaire(street_light_optic(8000.0), [7.0, -3.0, 8.0], azimuth=200.0),
-            Luminaire(isotropic(50.0), [1.0, 1.0, 0.8])]        # a bollard below the points
+    lums = [Luminaire(canary(900.0), [-6.0, 2.0, 6.0], azimuth=30.0, tilt=10.0,
+                      maintenance_factor=1.0),
+            Luminaire(street_light_optic(8000.0), [7.0, -3.0, 8.0], azimuth=200.0,
+                      maintenance_factor=1.0),
+            Luminaire(isotropic(50.0), [1.0, 1.0, 0.8],
+                      maintenance_factor=1.0)]  # a bollard below the points
     pts = np.column_stack([rng.uniform(-12, 12, (12, 2)), np.full(12, 1.5)])
     facing = np.column_stack([rng.normal(size=(12, 2)), np.zeros(12)])
     facing /= np.linalg.norm(facing, axis=1, keepdims=True)
@@ -96,8 +100,9 @@ def test_solid_kinds_match_brute_force_integration(kind, rng):
 def test_solid_kinds_are_means_of_plane_illuminance(kind, n_normals):
     """Through the whole pipeline: E_cyl, E_sc, E_hs are means of E_plane over the surface."""
     scene = ground_scene(200.0)
-    lums = [Luminaire(street_light_optic(8000.0), [5.0, -4.0, 7.0], azimuth=100.0),
-            Luminaire(canary(700.0), [-4.0, 3.0, 5.0], azimuth=-30.0)]
+    lums = [Luminaire(street_light_optic(8000.0), [5.0, -4.0, 7.0], azimuth=100.0,
+                      maintenance_factor=1.0),
+            Luminaire(canary(700.0), [-4.0, 3.0, 5.0], azimuth=-30.0, maintenance_factor=1.0)]
     p = np.array([0.5, 0.2, 1.5])
     facing = np.array([0.0, -1.0, 0.0])
     if kind == "hemispherical":
@@ -123,7 +128,7 @@ def test_shadow_edge_behind_a_box_lands_where_geometry_puts_it():
     # box's west face (x = 2) and again from where the ray grazes the east top edge (6, 0, 3):
     # x = 6 * 6 / (6 - 3) = 12 m.
     scene = box_scene()
-    lum = Luminaire(isotropic(1000.0), [0.0, 0.0, 6.0])
+    lum = Luminaire(isotropic(1000.0), [0.0, 0.0, 6.0], maintenance_factor=1.0)
     xs = np.array([1.99, 6.01, 11.9, 11.98, 12.02, 12.1, 14.0])
     field = illuminance(scene, lum, _grid(np.column_stack([xs, np.zeros(7)])), quiet=True)
     lit = field.values > 0
@@ -141,7 +146,7 @@ def test_shadow_edge_behind_a_box_lands_where_geometry_puts_it():
 @pytest.mark.parametrize("tau,layers", [(0.5, 1), (0.3, 2), (1.0, 3)])
 def test_partly_transparent_hedges_multiply(tau, layers):
     scene = hedge_scene(tau, layers)
-    lum = Luminaire(isotropic(1000.0), [0.0, 0.0, 5.0])
+    lum = Luminaire(isotropic(1000.0), [0.0, 0.0, 5.0], maintenance_factor=1.0)
     grid = _grid([[6.0, 0.0], [-6.0, 0.0]])
     e = illuminance(scene, lum, grid, quiet=True).values
     free = 1000.0 * 5.0 / (36.0 + 25.0) ** 1.5
@@ -216,13 +221,13 @@ def test_ctrl_c_stops_between_blocks(monkeypatch):
 
 
 def test_far_from_the_origin_gives_the_same_values():
-    lums0 = [Luminaire(canary(600.0), [1.0, 2.0, 5.0], azimuth=40.0)]
+    lums0 = [Luminaire(canary(600.0), [1.0, 2.0, 5.0], azimuth=40.0, maintenance_factor=1.0)]
     grid0 = CalculationGrid.regular(-5, -5, 5, 5, 1.0)
     e0 = illuminance(ground_scene(), lums0, grid0, quiet=True).values
     off = np.array([155000.0, 463000.0, 0.0])
     scene = ground_scene(origin=None)
     scene_far = cs.Scene.from_arrays(scene.vertices + off, scene.faces)
-    lums = [Luminaire(canary(600.0), off + [1.0, 2.0, 5.0], azimuth=40.0)]
+    lums = [Luminaire(canary(600.0), off + [1.0, 2.0, 5.0], azimuth=40.0, maintenance_factor=1.0)]
     grid = CalculationGrid.from_points(grid0.points + off)
     np.testing.assert_allclose(illuminance(scene_far, lums, grid, quiet=True).values, e0,
                                rtol=1e-9)
@@ -235,7 +240,7 @@ def test_no_luminaires_gives_zero():
 
 def test_errors_name_the_argument():
     scene = ground_scene()
-    lum = Luminaire(isotropic(10.0), [0, 0, 3])
+    lum = Luminaire(isotropic(10.0), [0, 0, 3], maintenance_factor=1.0)
     grid = _grid([[0, 0]])
     with pytest.raises(ParameterError, match="kind"):
         illuminance(scene, lum, grid, kind="radial")
@@ -263,7 +268,7 @@ def test_intensity_envelope_bounds_every_lookup(rng):
 
     lums = [Luminaire(street_light_optic(9000.0), [0, 0, 8], azimuth=33.0, tilt=15.0, spin=7.0,
                       maintenance_factor=0.7),
-            Luminaire(canary(400.0), [5, 1, 4], azimuth=-120.0, tilt=-40.0)]
+            Luminaire(canary(400.0), [5, 1, 4], azimuth=-120.0, tilt=-40.0, maintenance_factor=1.0)]
     packed = pack_luminaires(lums)
     env = direct.intensity_envelope(packed, direct.N_BANDS)
     d = rng.normal(size=(200_000, 3))
@@ -288,7 +293,8 @@ def test_cutoff_drops_exactly_the_pairs_below_it(kind, rng):
     """With tilted luminaires and points at many heights, the cut-off result is the sum of
     the pairs whose unobstructed contribution reaches the cut-off, and nothing else."""
     scene = box_scene()
-    lums = [Luminaire(street_light_optic(10000.0), [x, y, 7.0], azimuth=a, tilt=t)
+    lums = [Luminaire(street_light_optic(10000.0), [x, y, 7.0], azimuth=a, tilt=t,
+                      maintenance_factor=1.0)
             for x, y, a, t in rng.uniform([-200, -200, 0, -30], [200, 200, 360, 30], (40, 4))]
     pts = np.column_stack([rng.uniform(-150, 150, (3000, 2)), rng.uniform(0.01, 6.0, 3000)])
     grid = CalculationGrid.from_points(pts, np.tile([1.0, 0.0, 0.0], (3000, 1)))
@@ -309,7 +315,7 @@ def test_cutoff_drops_exactly_the_pairs_below_it(kind, rng):
 
 def test_plane_illuminance_on_facade_points():
     scene = box_scene()
-    lum = Luminaire(isotropic(1000.0), [0.0, 0.0, 6.0])
+    lum = Luminaire(isotropic(1000.0), [0.0, 0.0, 6.0], maintenance_factor=1.0)
     grid = CalculationGrid.on_faces(scene, "box", spacing=0.5)
     e = illuminance(scene, lum, grid, kind="plane", quiet=True)
     assert e.quantity == "E_plane"

@@ -33,7 +33,7 @@ def sphere():
     ico = trimesh.creation.icosphere(subdivisions=4, radius=1.0)
     scene = Scene.from_arrays(ico.vertices, ico.faces[:, ::-1], origin=(0.0, 0.0, 0.0),
                               materials={"default": Material(RHO_SPHERE)}, name="sphere")
-    lum = Luminaire(isotropic(flux=PHI_SPHERE), (0.0, 0.0, 0.0))
+    lum = Luminaire(isotropic(flux=PHI_SPHERE), (0.0, 0.0, 0.0), maintenance_factor=1.0)
     return scene, lum, radiosity(scene, [lum], quiet=True)
 
 
@@ -138,7 +138,7 @@ def test_cie171_case_5_8_cube(rho, expected, tol_points, tol_patches):
     # point-to-patch form factors (enclosure_reference.py; 1.7e-6 apart, measured)
     assert closed == pytest.approx(enclosure.cube_mean_indirect(4.0, rho, phi), rel=5e-6)
     scene = cube_scene(rho)
-    lum = Luminaire(isotropic(flux=phi), (0.0, 0.0, 0.0))
+    lum = Luminaire(isotropic(flux=phi), (0.0, 0.0, 0.0), maintenance_factor=1.0)
     res = indirect_illuminance(scene, [lum], cube_face_grid(), "plane", quiet=True)
     assert res.values.mean() == pytest.approx(closed, rel=tol_points)
     # The patches' own indirect irradiance, area-weighted, conserves energy as well.
@@ -163,7 +163,7 @@ def test_surface_luminance_inside_the_sphere(sphere):
 def test_open_ground_gets_no_indirect_light():
     ground = Scene.from_arrays([[-50, -50, 0], [50, -50, 0], [50, 50, 0], [-50, 50, 0]],
                                [[0, 1, 2], [0, 2, 3]])
-    lum = Luminaire(isotropic(flux=5000.0), (0.0, 0.0, 5.0))
+    lum = Luminaire(isotropic(flux=5000.0), (0.0, 0.0, 5.0), maintenance_factor=1.0)
     grid = CalculationGrid.regular(-10, -10, 10, 10, 2.0, height=0.0)
     res = indirect_illuminance(ground, [lum], grid, quiet=True, solver={"patch_size": 2.0})
     assert np.all(res.values == 0.0)
@@ -174,7 +174,7 @@ def test_a_pane_passes_its_transmittance():
     floor = [[-20, -20, 0], [20, -20, 0], [20, 20, 0], [-20, 20, 0]]
     pane = [[-20, -20, 0.6], [20, -20, 0.6], [20, 20, 0.6], [-20, 20, 0.6]]
     faces = [[0, 1, 2], [0, 2, 3]]
-    lum = Luminaire(isotropic(flux=5000.0), (0.0, 0.0, 0.3))
+    lum = Luminaire(isotropic(flux=5000.0), (0.0, 0.0, 0.3), maintenance_factor=1.0)
     grid = CalculationGrid.from_points([[1.0, 0.5, 1.0], [-3.0, 2.0, 1.2]], [0.0, 0.0, -1.0])
     open_scene = Scene.from_arrays(floor, faces, materials={"default": Material(0.5)},
                                    origin=(0, 0, 0))
@@ -256,7 +256,7 @@ def test_patch_cells_tile_the_faces():
 def test_illuminance_with_bounces():
     rho, phi = 0.5, 10_000.0
     scene = cube_scene(rho)
-    lum = Luminaire(isotropic(flux=phi), (0.0, 0.0, 0.0))
+    lum = Luminaire(isotropic(flux=phi), (0.0, 0.0, 0.0), maintenance_factor=1.0)
     grid = cube_face_grid(6)
     direct = cs.illuminance(scene, [lum], grid, "plane", quiet=True)
     assert direct.provenance["bounces"] == 0
@@ -339,7 +339,7 @@ def test_bright_small_patches_are_added_exactly():
                               groups=np.array(["ground"] * 2 + ["plate"] * 2), origin=(0, 0, 0),
                               materials={"ground": Material(0.1), "plate": Material(0.9)})
     assert np.allclose(scene.face_normals[2:], [-1, 0, 0])
-    lum = Luminaire(isotropic(flux=5000.0), (0.0, 0.0, 5.0))
+    lum = Luminaire(isotropic(flux=5000.0), (0.0, 0.0, 5.0), maintenance_factor=1.0)
     grid = CalculationGrid.regular(-10, -4, -2, 4, 2.0, height=1.5)
     sol = radiosity(scene, [lum], quiet=True, patch_size=0.5)
     kw = dict(kind="vertical", facing=(1.0, 0.0, 0.0), solution=sol, quiet=True)
@@ -357,7 +357,7 @@ def test_radiosity_settings_as_keywords_are_deprecated():
     """Sub-settings are one dict (solver=...); loose keywords work one release with a warning."""
     ground = Scene.from_arrays([[-50, -50, 0], [50, -50, 0], [50, 50, 0], [-50, 50, 0]],
                                [[0, 1, 2], [0, 2, 3]])
-    lum = Luminaire(isotropic(flux=5000.0), (0.0, 0.0, 5.0))
+    lum = Luminaire(isotropic(flux=5000.0), (0.0, 0.0, 5.0), maintenance_factor=1.0)
     grid = CalculationGrid.regular(-4, -4, 4, 4, 4.0, height=0.0)
     with pytest.warns(DeprecationWarning, match=r"\(patch_size\) are deprecated.*solver="):
         old = indirect_illuminance(ground, [lum], grid, quiet=True, patch_size=2.0)

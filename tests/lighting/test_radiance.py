@@ -49,8 +49,9 @@ def _compare(scene, lums, grid, tmp_path, tol, kind="horizontal", facing=None):
 
 def test_point_source_over_a_plane(tmp_path):
     scene = ground_scene(60.0)
-    lums = [Luminaire(isotropic(2000.0), [1.0, -2.0, 6.0]),
-            Luminaire(canary(1500.0), [-4.0, 3.0, 5.0], azimuth=60.0, tilt=15.0)]
+    lums = [Luminaire(isotropic(2000.0), [1.0, -2.0, 6.0], maintenance_factor=1.0),
+            Luminaire(canary(1500.0), [-4.0, 3.0, 5.0], azimuth=60.0, tilt=15.0,
+                      maintenance_factor=1.0)]
     grid = CalculationGrid.regular(-15, -15, 15, 15, 1.0, height=0.01)
     # measured: mean 9.3e-6, p95 2.3e-5 (no point below 1 lx)
     _compare(scene, lums, grid, tmp_path, (2.5e-5, 6e-5, 1e-9))
@@ -58,7 +59,7 @@ def test_point_source_over_a_plane(tmp_path):
 
 def test_box_casting_a_shadow(tmp_path):
     scene = box_scene()
-    lums = [Luminaire(isotropic(3000.0), [0.0, 0.5, 6.0])]
+    lums = [Luminaire(isotropic(3000.0), [0.0, 0.5, 6.0], maintenance_factor=1.0)]
     grid = CalculationGrid.regular(-4, -10, 20, 10, 0.5, height=0.01)
     # measured: mean 9.3e-6, p95 2.8e-5; below 1 lx (304 points, all in shadow) both exactly 0
     ours, theirs = _compare(scene, lums, grid, tmp_path, (2.5e-5, 7e-5, 1e-9))

@@ -15,7 +15,7 @@ I_CD = 1000.0
 
 
 def _lum(x, y, z):
-    return Luminaire(isotropic(intensity_cd=I_CD), (x, y, z))
+    return Luminaire(isotropic(intensity_cd=I_CD), (x, y, z), maintenance_factor=1.0)
 
 
 def _closed_form(kind, pts, light, normal):

@@ -30,7 +30,7 @@ def centroid(e: np.ndarray) -> np.ndarray:
 
 
 def test_canary_azimuth_90_lights_the_plus_y_side():
-    e = ground_illuminance(Luminaire(canary(), (0, 0, 6), azimuth=90))
+    e = ground_illuminance(Luminaire(canary(), (0, 0, 6), azimuth=90, maintenance_factor=1.0))
     cx, cy = centroid(e)
     assert cy > 3.0 and abs(cx) < 1e-9
     k = int(np.argmax(e))
@@ -42,7 +42,8 @@ def test_canary_azimuth_90_lights_the_plus_y_side():
     (0, 90, (0, 1)), (90, 90, (-1, 0)), (-45, 0, (np.sqrt(0.5), -np.sqrt(0.5))),
 ])
 def test_azimuth_and_spin_turn_c0_counter_clockwise(azimuth, spin, expect):
-    e = ground_illuminance(Luminaire(canary(), (0, 0, 6), azimuth=azimuth, spin=spin))
+    e = ground_illuminance(Luminaire(canary(), (0, 0, 6), azimuth=azimuth, spin=spin,
+                                     maintenance_factor=1.0))
     c = centroid(e)
     np.testing.assert_allclose(c / np.linalg.norm(c), expect, atol=1e-6)
 
@@ -50,7 +51,8 @@ def test_azimuth_and_spin_turn_c0_counter_clockwise(azimuth, spin, expect):
 def test_tilt_lifts_the_c90_side():
     # a tilted downlight's beam axis moves to +Y: Rx(+t) maps (0,0,-1) to (0, sin t, -cos t)
     t = np.radians(30)
-    lum = Luminaire(lambertian_downlight(peak_cd=1000.0), (0, 0, 6), tilt=30)
+    lum = Luminaire(lambertian_downlight(peak_cd=1000.0), (0, 0, 6), tilt=30,
+                    maintenance_factor=1.0)
     np.testing.assert_allclose(lum.local_to_world @ [0, 0, -1], [0, np.sin(t), -np.cos(t)],
                                atol=1e-15)
     axis_point = np.array([[0, 6 * np.tan(t), 0]])
@@ -58,7 +60,8 @@ def test_tilt_lifts_the_c90_side():
     e = ground_illuminance(lum)
     assert centroid(e)[1] > 1.0
     # the canary keeps its bright side on +X (the tilt axis) and moves towards +Y
-    cx, cy = centroid(ground_illuminance(Luminaire(canary(), (0, 0, 6), tilt=20)))
+    cx, cy = centroid(ground_illuminance(Luminaire(canary(), (0, 0, 6), tilt=20,
+                                                   maintenance_factor=1.0)))
     assert cx > 3.0 and cy > 0.5
 
 
@@ -67,8 +70,8 @@ def test_spin_is_applied_before_tilt():
     m = rotation_matrix(0, 30, 90)
     np.testing.assert_allclose(m @ [1, 0, 0], [0, np.cos(np.radians(30)), np.sin(np.radians(30))],
                                atol=1e-15)
-    lum = Luminaire(canary(), (0, 0, 6), tilt=30, spin=90)
-    lum0 = Luminaire(canary(), (0, 0, 6), spin=90)
+    lum = Luminaire(canary(), (0, 0, 6), tilt=30, spin=90, maintenance_factor=1.0)
+    lum0 = Luminaire(canary(), (0, 0, 6), spin=90, maintenance_factor=1.0)
     assert centroid(ground_illuminance(lum))[1] > centroid(ground_illuminance(lum0))[1]
 
 
@@ -77,9 +80,9 @@ def test_maxwell_exports_differ_by_a_quarter_turn(shared_data):
     folder = shared_data / "photometry" / "ies"
     iesna = load_photometry(folder / "maxwell_8_t4_iesna.ies")
     cie = load_photometry(folder / "maxwell_8_t4_cie.ies")
-    e_cie = ground_illuminance(Luminaire(cie, (0, 0, 6)))
-    e_iesna_spun = ground_illuminance(Luminaire(iesna, (0, 0, 6), spin=90))
-    e_iesna = ground_illuminance(Luminaire(iesna, (0, 0, 6)))
+    e_cie = ground_illuminance(Luminaire(cie, (0, 0, 6), maintenance_factor=1.0))
+    e_iesna_spun = ground_illuminance(Luminaire(iesna, (0, 0, 6), spin=90, maintenance_factor=1.0))
+    e_iesna = ground_illuminance(Luminaire(iesna, (0, 0, 6), maintenance_factor=1.0))
     scale = e_cie.max()
     assert np.abs(e_iesna_spun - e_cie).max() <= 0.005 * scale
     assert np.abs(e_iesna - e_cie).max() > 0.1 * scale  # not spun: visibly wrong
@@ -105,7 +108,8 @@ def test_bad_luminaire_arguments(kwargs, match):
 
 def test_pack_shares_tables_and_subtracts_the_origin():
     a, b = canary(), street_light_optic(flux=5000.0)
-    lums = [Luminaire(a, (100, 200, 6)), Luminaire(b, (110, 200, 8), azimuth=30),
+    lums = [Luminaire(a, (100, 200, 6), maintenance_factor=1.0),
+            Luminaire(b, (110, 200, 8), azimuth=30, maintenance_factor=1.0),
             Luminaire(a, (120, 200, 6), maintenance_factor=0.5)]
     p = pack_luminaires(lums, origin=(100, 200, 0))
     np.testing.assert_allclose(p.position, [[0, 0, 6], [10, 0, 8], [20, 0, 6]])
@@ -153,7 +157,7 @@ def test_interpolation_wraps_at_c_360():
     d = canary()
     np.testing.assert_allclose(d.intensity([-1.0, 359.0, 719.0], 45),
                                d.intensity(1.0, 45) * np.ones(3), rtol=1e-12)
-    lum = Luminaire(d, (0, 0, 0))
+    lum = Luminaire(d, (0, 0, 0), maintenance_factor=1.0)
     e = 1e-7
     a = lum.intensity_towards([[np.cos(e), np.sin(e), -1.0], [np.cos(e), -np.sin(e), -1.0]])
     assert a[0] == pytest.approx(a[1], rel=1e-9)

@@ -66,7 +66,7 @@ def scene():
 
 @pytest.fixture(scope="module")
 def lums():
-    return [Luminaire(isotropic(500.0), (x, -1.0, 6.0), name=f"L{i}")
+    return [Luminaire(isotropic(500.0), (x, -1.0, 6.0), name=f"L{i}", maintenance_factor=1.0)
             for i, x in enumerate((10.0, 30.0))]
 
 

@@ -132,7 +132,7 @@ def test_with_the_lighting_package():
     g15 = grid.at_height(1.5)
 
     def fields(lights):
-        lums = [cs.Luminaire(isotropic(i0), p) for p, i0 in zip(*lights)]
+        lums = [cs.Luminaire(isotropic(i0), p, maintenance_factor=1.0) for p, i0 in zip(*lights)]
         return [cs.illuminance(scene, lums, g15, kind="semicylindrical",
                                facing=(np.cos(np.radians(a)), np.sin(np.radians(a)), 0.0),
                                quiet=True, cutoff=0.0) for a in AZ8]
@@ -146,7 +146,7 @@ def test_with_the_lighting_package():
         np.testing.assert_array_equal(night_surveillance(scene, window, grid, ours).values,
                                       expect)
         # Or hand over a callable: facing -> E_sc field, called for 8 directions.
-        lums = [cs.Luminaire(isotropic(i0), p) for p, i0 in zip(*lights)]
+        lums = [cs.Luminaire(isotropic(i0), p, maintenance_factor=1.0) for p, i0 in zip(*lights)]
         call = night_surveillance(scene, window, grid, lambda f: cs.illuminance(
             scene, lums, g15, kind="semicylindrical", facing=f, quiet=True, cutoff=0.0))
         np.testing.assert_array_equal(call.values, expect)

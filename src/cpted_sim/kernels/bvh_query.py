@@ -6,6 +6,11 @@ boxes rounded outward, then per child its node or first triangle and its triangl
 ``tri`` (n, 9) float64 triangle corners in leaf order; ``face`` (n,) their original face
 indices. ``intersect.child_entries`` tests all eight boxes of a node as one vector.
 
+Two traversal orders: ``_closest`` visits the nearest child entered first (closest hit);
+``_walk`` walks depth first in slot order and hands every hit to a policy, a jitted function
+passed as an argument that Numba specialises and inlines per policy (``_stop_at_first`` for
+any hit, ``_attenuate`` for transmittance). Why two and not one: ``docs/architecture.md`` §11.
+
 Single-ray functions take a preallocated ``stack`` (int64, ``STACK_SIZE``) so that batch
 kernels allocate one per block of rays, not one per ray; other kernels (lighting, sightlines)
 call them from their own loops. The traversal cores are inlined at Numba IR level (``ijit``)
@@ -14,13 +19,13 @@ functions for other kernels to call: inlining them into every caller made a cold
 times slower (Numba's inliner re-types the body at each site). The exact triangle test is a
 scalar-only call (``intersect.triangle_hit``).
 
-Performance notes (history in ``docs/performance.md``): the cores ``_closest``, ``_any_row``
-and ``_transmit`` take the arrays themselves, which batch kernels unpack once per block, so
-that no reference counting happens per ray; shadow rays test the last occluder of their
-block first; visibility blocks visit targets in Morton order; closest hit descends straight
-into the nearest child entered and prefetches the others. Large batches are first sorted by
-grid cell (rays by origin and direction octant, segments by target) so that consecutive rays
-share nodes in cache (``ray_order.py``).
+Performance notes (history in ``docs/performance.md``): the cores ``_closest`` and ``_walk``
+(under ``_any_row`` and ``_transmit``) take the arrays themselves, which batch kernels unpack
+once per block, so that no reference counting happens per ray; shadow rays test the last
+occluder of their block first; visibility blocks visit targets in Morton order; closest hit
+descends straight into the nearest child entered and prefetches the others. Large batches
+are first sorted by grid cell (rays by origin and direction octant, segments by target) so
+that consecutive rays share nodes in cache (``ray_order.py``).
 
 The triangle test is a call into ``intersect`` (exact arithmetic, see there). The batch entry
 points check that ``nodes`` meets the alignment its vector loads assume (:func:`check_nodes`).
@@ -103,7 +108,7 @@ def _prefetch_children(links, tri, w, mask):
 
 
 @ijit
-def _closest(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
+def _closest(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
     """Row of ``tri`` of the closest hit with ``tmin < t < tmax`` and its ``t`` (-1, inf).
 
     Leaf children are tested as soon as their box is entered; of the interior children
@@ -168,77 +173,99 @@ def _closest(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tma
 
 
 @ijit
-def _any_row(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, hint):
+def _stop_at_first(i, acc, ctx):
+    """Any-hit policy of :func:`_walk`: the first triangle hit ends the walk."""
+    return acc, True
+
+
+@ijit
+def _attenuate(i, acc, ctx):
+    """Transmittance policy of :func:`_walk`: multiply by the transmittance of the face hit.
+
+    ``ctx`` is ``(face, face_transmittance, floor)``; the walk ends with 0.0 as soon as the
+    product reaches 0 or falls below ``floor``.
+    """
+    face, face_transmittance, floor = ctx
+    acc *= face_transmittance[face[i]]
+    if acc <= 0.0 or acc < floor:
+        return 0.0, True
+    return acc, False
+
+
+@ijit
+def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_hit, ctx):
+    """Depth-first walk of the tree, calling ``on_hit`` for every triangle hit on the way.
+
+    ``ray`` is :func:`_ray_setup`'s tuple. Children are visited in slot order (those entered
+    within ``[tmin, tmax]``), leaves tested as soon as their box is entered. For each triangle
+    hit with ``tmin < t < tmax``, ``acc, stop = on_hit(row, acc, ctx)`` (``acc`` starts at
+    1.0); ``stop`` ends the walk. Returns ``(row, acc)``: the row of the last hit (-1 if none)
+    and the final ``acc``.
+
+    The policy is a compile-time argument: Numba specialises (and inlines) the walk for each
+    policy function, so the any-hit and transmittance walks are as fast as the two
+    hand-written loops they replace (figures in ``docs/architecture.md`` §11).
+    """
+    kx, ky, kz, sx, sy, sz, okx, oky, okz = ray
+    ix, iy, iz = safe_inverse(dx, dy, dz)
+    fstack = stack.view(np.float64)
+    acc = 1.0
+    row = -1
+    stack[0] = 0
+    sp = 1
+    while sp > 0:
+        sp -= 1
+        w = stack[sp]
+        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
+        for k in range(WIDE):
+            c = links[w, CNT + k]
+            if c < 0:
+                break
+            if fstack[_SCRATCH + k] == np.inf:
+                continue
+            r = links[w, REF + k]
+            if c > 0:
+                for i in range(r, r + c):
+                    t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
+                    if t > tmin and t < tmax:
+                        row = i
+                        acc, stop = on_hit(i, acc, ctx)
+                        if stop:
+                            return row, acc
+            else:
+                stack[sp] = r
+                sp += 1
+    return row, acc
+
+
+@ijit
+def _any_row(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, hint):
     """Row in ``tri`` of some triangle hit with ``tmin < t < tmax``, or -1.
 
     ``hint`` (a row or -1) is tested first: shadow rays from nearby points tend to be blocked
     by the same triangle (the occluder cache).
     """
-    kx, ky, kz, sx, sy, sz, okx, oky, okz = _ray_setup(ox, oy, oz, dx, dy, dz)
+    ray = _ray_setup(ox, oy, oz, dx, dy, dz)
     if hint >= 0:
+        kx, ky, kz, sx, sy, sz, okx, oky, okz = ray
         t = triangle_t_sheared(tri, hint, okx, oky, okz, kx, ky, kz, sx, sy, sz)
         if t > tmin and t < tmax:
             return hint
-    ix, iy, iz = safe_inverse(dx, dy, dz)
-    fstack = stack.view(np.float64)
-    stack[0] = 0
-    sp = 1
-    while sp > 0:
-        sp -= 1
-        w = stack[sp]
-        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
-        for k in range(WIDE):
-            c = links[w, CNT + k]
-            if c < 0:
-                break
-            if fstack[_SCRATCH + k] == np.inf:
-                continue
-            r = links[w, REF + k]
-            if c > 0:
-                for i in range(r, r + c):
-                    t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
-                    if t > tmin and t < tmax:
-                        return i
-            else:
-                stack[sp] = r
-                sp += 1
-    return -1
+    row, _ = _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax,
+                   _stop_at_first, 0.0)
+    return row
 
 
 @ijit
-def _transmit(bounds, nodes, links, tri, face, face_transmittance, stack, ox, oy, oz, dx, dy, dz,
+def _transmit(nodes, links, tri, face, face_transmittance, stack, ox, oy, oz, dx, dy, dz,
               tmin, tmax, floor):
     """Product of the transmittances of the faces crossed with ``tmin < t < tmax``.
 
     0.0 as soon as the product reaches 0 or falls below ``floor`` (early exit).
     """
-    kx, ky, kz, sx, sy, sz, okx, oky, okz = _ray_setup(ox, oy, oz, dx, dy, dz)
-    ix, iy, iz = safe_inverse(dx, dy, dz)
-    fstack = stack.view(np.float64)
-    trans = 1.0
-    stack[0] = 0
-    sp = 1
-    while sp > 0:
-        sp -= 1
-        w = stack[sp]
-        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
-        for k in range(WIDE):
-            c = links[w, CNT + k]
-            if c < 0:
-                break
-            if fstack[_SCRATCH + k] == np.inf:
-                continue
-            r = links[w, REF + k]
-            if c > 0:
-                for i in range(r, r + c):
-                    t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
-                    if t > tmin and t < tmax:
-                        trans *= face_transmittance[face[i]]
-                        if trans <= 0.0 or trans < floor:
-                            return 0.0
-            else:
-                stack[sp] = r
-                sp += 1
+    ray = _ray_setup(ox, oy, oz, dx, dy, dz)
+    _, trans = _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax,
+                     _attenuate, (face, face_transmittance, floor))
     return trans
 
 
@@ -266,7 +293,7 @@ def closest_hit_one(bvh, stack, ox, oy, oz, dx, dy, dz, tmin, tmax):
     Returns ``(t, face)``; a miss is ``(inf, -1)``. Children are visited nearest first; a
     deferred child is skipped when its entry lies beyond the closest hit found meanwhile.
     """
-    row, t = _closest(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
+    row, t = _closest(bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
                       ox, oy, oz, dx, dy, dz, tmin, tmax)
     if row < 0:
         return np.inf, -1
@@ -279,7 +306,7 @@ def segment_occluded(bvh, stack, ax, ay, az, bx, by, bz, offset):
     dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)
     if t0 > t1:
         return False
-    return _any_row(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
+    return _any_row(bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
                     ax, ay, az, dx, dy, dz, t0, t1, -1) >= 0
 
 
@@ -289,7 +316,7 @@ def segment_transmittance(bvh, stack, face_transmittance, ax, ay, az, bx, by, bz
     dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)
     if t0 > t1:
         return 1.0
-    return _transmit(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
+    return _transmit(bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
                      face_transmittance, stack, ax, ay, az, dx, dy, dz, t0, t1, 0.0)
 
 
@@ -304,7 +331,7 @@ def segment_transmittance_floor(bvh, stack, face_transmittance, floor, ax, ay, a
     dx, dy, dz, t0, t1 = _segment(ax, ay, az, bx, by, bz, offset)
     if t0 > t1:
         return 1.0
-    return _transmit(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
+    return _transmit(bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, bvh.face,
                      face_transmittance, stack, ax, ay, az, dx, dy, dz, t0, t1, floor)
 
 
@@ -316,13 +343,12 @@ def _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
-        bounds = bvh.bounds
         links = bvh.nodes
         nodes = links.view(np.float32)
         tri = bvh.tri
         face = bvh.face
         for r in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            row, t = _closest(bounds, nodes, links, tri, stack, origins[r, 0], origins[r, 1],
+            row, t = _closest(nodes, links, tri, stack, origins[r, 0], origins[r, 1],
                               origins[r, 2], directions[r, 0], directions[r, 1],
                               directions[r, 2], tmin[r], tmax[r])
             if row < 0:
@@ -340,7 +366,6 @@ def _occluded_batch(bvh, origins, targets, offset, out):
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
-        bounds = bvh.bounds
         links = bvh.nodes
         nodes = links.view(np.float32)
         tri = bvh.tri
@@ -353,7 +378,7 @@ def _occluded_batch(bvh, origins, targets, offset, out):
                                           targets[r, 2], offset)
             row = -1
             if t0 <= t1:
-                row = _any_row(bounds, nodes, links, tri, stack, ax, ay, az, dx, dy, dz, t0, t1,
+                row = _any_row(nodes, links, tri, stack, ax, ay, az, dx, dy, dz, t0, t1,
                                hint)
             out[r] = row >= 0
             if row >= 0:
@@ -367,7 +392,6 @@ def _transmittance_batch(bvh, face_transmittance, origins, targets, offset, out)
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
-        bounds = bvh.bounds
         links = bvh.nodes
         nodes = links.view(np.float32)
         tri = bvh.tri
@@ -381,7 +405,7 @@ def _transmittance_batch(bvh, face_transmittance, origins, targets, offset, out)
             if t0 > t1:
                 out[r] = 1.0
             else:
-                out[r] = _transmit(bounds, nodes, links, tri, face, face_transmittance, stack,
+                out[r] = _transmit(nodes, links, tri, face, face_transmittance, stack,
                                    ax, ay, az, dx, dy, dz, t0, t1, 0.0)
 
 
@@ -394,7 +418,6 @@ def _visibility_block(bvh, observers, targets, max_distance, offset, out):
     order = spatial_order(targets)
     for i in prange(n_obs):
         stack = np.empty(STACK_SIZE, dtype=np.int64)
-        bounds = bvh.bounds
         links = bvh.nodes
         nodes = links.view(np.float32)
         tri = bvh.tri
@@ -411,7 +434,7 @@ def _visibility_block(bvh, observers, targets, max_distance, offset, out):
                 continue
             row = -1
             if t0 <= t1:
-                row = _any_row(bounds, nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, t0, t1,
+                row = _any_row(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, t0, t1,
                                hint)
             out[i, j] = row < 0
             if row >= 0:

@@ -111,46 +111,13 @@ def ray_shear(dx, dy, dz):
 
 
 @exact_jit
-def triangle_t(tri, i, ox, oy, oz, kx, ky, kz, sx, sy, sz):
-    """Ray parameter of the hit with triangle ``i`` of ``tri`` ((n, 9) array), or ``inf``.
-
-    ``t`` is in units of the direction's length. Hits exactly on an edge or vertex count.
-    """
-    o = (ox, oy, oz)
-    ax_ = tri[i, kx] - o[kx]
-    ay_ = tri[i, ky] - o[ky]
-    az_ = tri[i, kz] - o[kz]
-    bx_ = tri[i, 3 + kx] - o[kx]
-    by_ = tri[i, 3 + ky] - o[ky]
-    bz_ = tri[i, 3 + kz] - o[kz]
-    cx_ = tri[i, 6 + kx] - o[kx]
-    cy_ = tri[i, 6 + ky] - o[ky]
-    cz_ = tri[i, 6 + kz] - o[kz]
-    ax = ax_ - fence(sx * az_)
-    ay = ay_ - fence(sy * az_)
-    bx = bx_ - fence(sx * bz_)
-    by = by_ - fence(sy * bz_)
-    cx = cx_ - fence(sx * cz_)
-    cy = cy_ - fence(sy * cz_)
-    u = fence(cx * by) - fence(cy * bx)
-    v = fence(ax * cy) - fence(ay * cx)
-    w = fence(bx * ay) - fence(by * ax)
-    if (u < 0.0 or v < 0.0 or w < 0.0) and (u > 0.0 or v > 0.0 or w > 0.0):
-        return np.inf
-    det = u + v + w
-    if det == 0.0:
-        return np.inf
-    t = (fence(u * sz * az_) + fence(v * sz * bz_) + fence(w * sz * cz_)) / det
-    return t
-
-
-@exact_jit
 def triangle_hit(pax, pay, paz, pbx, pby, pbz, pcx, pcy, pcz, okx, oky, okz, sx, sy, sz):
     """Watertight test on triangle corners and a ray origin already permuted to ``kx, ky, kz``.
 
-    Scalars only (no arrays), so calls from inlined traversal code cost no reference
-    counting; the arithmetic is exact (no fastmath) and identical to :func:`triangle_t`.
-    Returns the ray parameter ``t`` or ``inf``.
+    The one copy of the watertight arithmetic. Scalars only (no arrays), so calls from inlined
+    traversal code cost no reference counting; exact (no fastmath, products fenced). Returns
+    the ray parameter ``t`` (in units of the direction's length) or ``inf``; hits exactly on
+    an edge or vertex count.
     """
     ax_ = pax - okx
     ay_ = pay - oky
@@ -180,10 +147,11 @@ def triangle_hit(pax, pay, paz, pbx, pby, pbz, pcx, pcy, pcz, okx, oky, okz, sx,
 
 @ijit
 def triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz):
-    """:func:`triangle_t` with the ray origin already permuted to ``(o[kx], o[ky], o[kz])``.
+    """:func:`triangle_hit` on row ``i`` of ``tri`` ((n, 9) corners), origin permuted to
+    ``(o[kx], o[ky], o[kz])`` (:func:`ray_shear` gives ``kx, ky, kz, sx, sy, sz``).
 
     Inlined into traversal loops; the subtractions and the test run in :func:`triangle_hit`
-    (exact), so the result is bit-identical to :func:`triangle_t`.
+    (exact), whichever kernel this is inlined into.
     """
     return triangle_hit(tri[i, kx], tri[i, ky], tri[i, kz], tri[i, 3 + kx], tri[i, 3 + ky],
                         tri[i, 3 + kz], tri[i, 6 + kx], tri[i, 6 + ky], tri[i, 6 + kz],

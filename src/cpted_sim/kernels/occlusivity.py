@@ -44,7 +44,7 @@ def trace_ray(bvh, stack, ox, oy, oz, c, s, tmin, rmax):
     face's trace in the horizontal plane (``(0, 0)`` for a face seen edge-on), ``hit`` 1.0 for
     a hit and 0.0 for an open ray, ``row`` the tree's triangle row (-1 when open).
     """
-    row, t = _closest(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
+    row, t = _closest(bvh.nodes.view(np.float32), bvh.nodes, bvh.tri, stack,
                       ox, oy, oz, c, s, 0.0, tmin, rmax)
     if row < 0:
         return rmax, 0.0, 0.0, 0.0, -1
@@ -77,7 +77,7 @@ def fan_traces(bvh, stack, ox, oy, oz, cos_t, sin_t, tmin, rmax, r, hit, rows):
     tri = bvh.tri
     n_open = 0
     for k in range(cos_t.shape[0]):
-        row, t = _closest(bvh.bounds, bvh.nodes.view(np.float32), bvh.nodes, tri, stack,
+        row, t = _closest(bvh.nodes.view(np.float32), bvh.nodes, tri, stack,
                           ox, oy, oz, cos_t[k], sin_t[k], 0.0, tmin, rmax)
         rows[k] = row
         if row < 0:

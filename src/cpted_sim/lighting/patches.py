@@ -171,5 +171,6 @@ def hot_emitters(scene: Scene, pt: Patches, b: np.ndarray, factor: float,
     azimuth = np.degrees(np.arctan2(-n[:, 0], n[:, 1]))
     scale = b[cand] * pt.areas[cand] / math.pi
     return cand, [Luminaire(unit, pos[k], azimuth=azimuth[k], tilt=tilt[k],
-                            flux_scale=scale[k], name="interreflection emitter")
+                            maintenance_factor=1.0, flux_scale=scale[k],
+                            name="interreflection emitter")
                   for k in range(cand.size)]

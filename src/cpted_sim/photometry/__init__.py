@@ -11,7 +11,8 @@ from ..errors import PhotometryFormatError
 from .distribution import IntensityDistribution
 from .eulumdat import parse_eulumdat, read_eulumdat
 from .ies import parse_ies, read_file, read_ies, split_lines, write_ies
-from .luminaire import Luminaire, LuminaireArrays, pack_luminaires, rotation_matrix
+from .luminaire import (DEFAULT_MAINTENANCE_FACTOR, Luminaire, LuminaireArrays, pack_luminaires,
+                        rotation_matrix)
 from . import builtin
 from .builtin import (canary, cosine_distribution, isotropic, lambertian_downlight,
                       street_light_optic)
@@ -24,6 +25,7 @@ __all__ = [
     "read_eulumdat",
     "write_ies",
     "Luminaire",
+    "DEFAULT_MAINTENANCE_FACTOR",
     "LuminaireArrays",
     "pack_luminaires",
     "rotation_matrix",

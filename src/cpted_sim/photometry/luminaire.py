@@ -23,7 +23,14 @@ from ..errors import ParameterError
 from ..kernels.photometry import intensity_towards_points
 from .distribution import IntensityDistribution
 
-__all__ = ["Luminaire", "LuminaireArrays", "pack_luminaires", "rotation_matrix"]
+__all__ = ["Luminaire", "LuminaireArrays", "pack_luminaires", "rotation_matrix",
+           "DEFAULT_MAINTENANCE_FACTOR"]
+
+#: The maintenance factor [-] of every luminaire that does not give one: in Python
+#: (:class:`Luminaire`), in scenario files (``LuminaireSpec``), for pole registers
+#: (``scenario.poles``) and so on the CLI. EN 13201 designs on maintained values; 0.8 is a
+#: maintained LED installation (docs/architecture.md §10). 1.0 gives initial values.
+DEFAULT_MAINTENANCE_FACTOR = 0.8
 
 
 def rotation_matrix(azimuth: float, tilt: float, spin: float) -> np.ndarray:
@@ -59,7 +66,9 @@ class Luminaire:
     spin : float
         Turn about the luminaire's own vertical axis [deg], applied first.
     maintenance_factor : float
-        Maintenance factor [-], in (0, 1] usually; multiplies the intensities.
+        Maintenance factor [-], in (0, 1] usually; multiplies the intensities. Default
+        :data:`DEFAULT_MAINTENANCE_FACTOR` (0.8: maintained values, as EN 13201 designs);
+        1.0 gives initial values.
     flux_scale : float
         Extra multiplier of the intensities [-] (dimming, flux rescaling), >= 0.
     name : str, optional
@@ -74,7 +83,7 @@ class Luminaire:
     azimuth: float = 0.0
     tilt: float = 0.0
     spin: float = 0.0
-    maintenance_factor: float = 1.0
+    maintenance_factor: float = DEFAULT_MAINTENANCE_FACTOR
     flux_scale: float = 1.0
     name: str | None = None
     power: float | None = None

@@ -28,6 +28,8 @@ from .changes import (CHANGE_TYPES, AddGeometry, AddLuminaire, AddObservers, Aim
                       MoveLuminaire, RemoveGeometry, RemoveLuminaire, RemoveObservers,
                       ReplacePhotometry, SetMaterial)
 from ..geometry.scene import Material
+from ..photometry.luminaire import DEFAULT_MAINTENANCE_FACTOR
+from ..visibility.observers import DEFAULT_RANGE
 from .results import AreaResult, Metric, ScenarioResult
 
 __all__ = [
@@ -176,7 +178,8 @@ class LuminaireSpec:
     azimuth, tilt, spin : float
         Aiming [deg] (docs/architecture.md §4).
     maintenance_factor : float
-        [-], default 0.8 (a maintained LED installation).
+        [-], default ``DEFAULT_MAINTENANCE_FACTOR`` (0.8, a maintained LED installation; the
+        same default as a Python ``Luminaire``).
     flux_scale : float
         Extra intensity multiplier [-] (dimming), default 1.
     height_reference : str or None
@@ -190,7 +193,7 @@ class LuminaireSpec:
     azimuth: float = 0.0
     tilt: float = 0.0
     spin: float = 0.0
-    maintenance_factor: float = 0.8
+    maintenance_factor: float = DEFAULT_MAINTENANCE_FACTOR
     flux_scale: float = 1.0
     height_reference: str | None = None
 
@@ -304,7 +307,8 @@ class ObserverSpec:
     fov : float
         Horizontal field of view [deg] about the facing direction (360: all around).
     range : float
-        How far an observer can recognise a person [m].
+        How far an observer can recognise a person [m] (default ``DEFAULT_RANGE``, 50 m, as
+        for observers made in Python).
     spacing : float
         Distance between walkers along a path [m] (default 2).
     height : float or None
@@ -324,7 +328,7 @@ class ObserverSpec:
     path: tuple[tuple[float, float], ...] | None = None
     weight: float = 1.0
     fov: float = 180.0
-    range: float = 50.0
+    range: float = DEFAULT_RANGE
     spacing: float = 2.0
     height: float | None = None
     height_reference: str | None = None

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import CptedWarning, ParameterError
+from ..photometry.luminaire import DEFAULT_MAINTENANCE_FACTOR
 
 __all__ = ["PoleLayout", "ARRANGEMENTS", "poles_along_road", "aim_at_polyline",
            "azimuth_facing", "polyline_stations"]
@@ -60,8 +61,9 @@ class PoleLayout:
     def __len__(self) -> int:
         return len(self.positions)
 
-    def luminaires(self, distribution, name: str = "pole", *, maintenance_factor: float = 0.8,
-                   flux_scale: float = 1.0, spin: float = 0.0) -> list:
+    def luminaires(self, distribution, name: str = "pole", *,
+                   maintenance_factor: float = DEFAULT_MAINTENANCE_FACTOR, flux_scale: float = 1.0,
+                   spin: float = 0.0) -> list:
         """One :class:`~cpted_sim.photometry.Luminaire` per pole, named ``"<name>:<k>"``
         (1-based), placed and aimed as laid out.
 

@@ -15,7 +15,10 @@ __all__ = ["ObserverSet", "OBSERVER_KINDS", "DEFAULT_EYE_HEIGHT", "DEFAULT_RANGE
 
 OBSERVER_KINDS = ("person", "window", "door", "path")
 DEFAULT_EYE_HEIGHT = 1.6
-DEFAULT_RANGE = 100.0
+#: How far an observer recognises a person [m] when no range is given: in Python (every
+#: ``ObserverSet`` constructor, ``generate_windows``), in scenario files (``[[observers]]``
+#: ``max_distance``) and so on the CLI. Docs/architecture.md §10 gives the reasoning.
+DEFAULT_RANGE = 50.0
 
 
 def _broadcast(value, n: int, name: str, lo=None, hi=None, lo_open=False) -> np.ndarray:
