@@ -94,6 +94,7 @@ def _town_inputs(scenario, town: Path):
     from ..photometry import Luminaire
     from ..scenario.run import build_luminaires
     from ..visibility import ObserverSet
+    from ..visibility.observers import DEFAULT_RANGE
 
     with np.load(town / "town.npz") as z:
         lights, wp, wn = z["lights"], z["windows_points"], z["windows_normals"]
@@ -110,7 +111,7 @@ def _town_inputs(scenario, town: Path):
                            name=f"L{i}") for i, p in enumerate(lights))
     o = scenario.observers[0] if scenario.observers else None
     obs = ObserverSet.from_points(wp + 0.3 * wn, wn, fov=o.fov if o else 180.0,
-                                  max_distance=o.range if o else 50.0,
+                                  max_distance=o.range if o else DEFAULT_RANGE,
                                   weight=o.weight if o else 1.0, kind="window")
     return lums, obs, [s for s in streets if len(s) >= 2], bounds
 
