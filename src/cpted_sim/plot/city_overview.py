@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm
 
 from .style import new_figure, save_figure
@@ -47,6 +46,8 @@ def plot_city_overview(rasters: dict, transform, streets, worst, path) -> Path:
             ax.imshow(mask, origin="lower", extent=ext, cmap="cool", alpha=0.6, vmin=0, vmax=1,
                       interpolation="nearest")
     if streets:
+        from matplotlib.collections import LineCollection
+
         ax.add_collection(LineCollection([np.asarray(s)[:, :2] for s in streets],
                                          colors="0.8", linewidths=0.4))
     for i, seg in enumerate(worst, 1):

@@ -15,8 +15,6 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
 
 from .style import LAND_COVER_STYLE, MARKER_STYLE
 
@@ -55,6 +53,8 @@ def add_scale_bar(ax, *, fraction: float = 0.2):
     The axes limits must be set (data units are metres). Returns the artists (gid
     ``"scale_bar"``).
     """
+    from matplotlib.patches import Rectangle
+
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     w, h = x1 - x0, y1 - y0
@@ -108,6 +108,9 @@ def label_of(key: str) -> str:
 
 
 def _handle(key: str):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     if key in LAND_COVER_STYLE:
         colour, label = LAND_COVER_STYLE[key]
         return Patch(facecolor=colour, edgecolor="#4a4a4a" if key == "building" else "none",

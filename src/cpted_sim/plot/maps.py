@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from matplotlib.collections import LineCollection, PolyCollection
 
 from ..errors import ParameterError
 from .furniture import add_legend, add_north_arrow, add_scale_bar, note_symbol
@@ -221,6 +220,8 @@ def _draw_outline(ax, grid):
     """The outline of a plan raster's calculation area (its cells with a point), dashed."""
     if not _is_raster(grid):
         return
+    from matplotlib.collections import LineCollection
+
     seg = _outline_segments(grid)
     if not seg.shape[0]:
         return
@@ -231,6 +232,8 @@ def _draw_outline(ax, grid):
 
 
 def _draw_scene(ax, scene, extent):
+    from matplotlib.collections import LineCollection, PolyCollection
+
     fills, roofs, walls, veg = _scene_layers(scene, extent)
     for z, (name, tri) in enumerate(fills.items()):
         colour = LAND_COVER_STYLE[name][0]

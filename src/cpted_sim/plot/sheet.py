@@ -222,11 +222,12 @@ class MapSheet:
 
 
 def _render_group(specs: Sequence[MapSpec], dpi: int) -> list[Path]:
-    """Draw a job: one :class:`FigureTask`, or maps on their sheets (one per ``sheet`` key,
-    a new one for a map whose panels do not fit)."""
-    if isinstance(specs, FigureTask):
-        specs.draw(specs.path, dpi)
-        return [Path(specs.path)]
+    """Draw a job: the :class:`FigureTask` figures, or maps on their sheets (one per
+    ``sheet`` key, a new one for a map whose panels do not fit)."""
+    if specs and isinstance(specs[0], FigureTask):
+        for task in specs:
+            task.draw(task.path, dpi)
+        return [Path(task.path) for task in specs]
     sheets: dict = {}
     out = []
     for spec in specs:
@@ -240,8 +241,8 @@ def _render_group(specs: Sequence[MapSpec], dpi: int) -> list[Path]:
 def _cost(job) -> int:
     """A job's rough cost in maps: a task (a figure of its own, with axes and ticks) about
     sixteen, a sheet's set-up about two."""
-    if isinstance(job, FigureTask):
-        return 16
+    if job and isinstance(job[0], FigureTask):
+        return 16 * len(job)
     return len(job) + 2 * len({s.sheet for s in job})
 
 
@@ -378,8 +379,9 @@ def start_maps(specs: Sequence[MapSpec], *, dpi: int = MAP_DPI,
         groups.setdefault(spec.sheet[0] if spec.sheet else ("single", i), []).append(i)
     order = list(groups.values())
     jobs = [([specs[i] for i in idx], dpi) for idx in order]
-    order += [[len(specs) + k] for k in range(len(tasks))]
-    jobs += [(task, dpi) for task in tasks]
+    if tasks:  # one job: one worker imports Matplotlib's figure machinery for them all
+        order.append([len(specs) + k for k in range(len(tasks))])
+        jobs.append((tuple(tasks), dpi))
     specs = [*specs, *tasks]
     n_proc = default_processes() if processes is None else max(1, int(processes))
     n_proc = min(n_proc, len(order))

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, Colormap, ListedColormap, Normalize
-from matplotlib.figure import Figure
 
 from ..errors import ParameterError
 
@@ -334,6 +332,11 @@ def new_figure(n_panels: int = 1, *, panel_size: tuple[float, float] = (4.6, 4.0
     fig : matplotlib.figure.Figure
     axes : list of Axes
     """
+    # Matplotlib's figure machinery is imported when a figure is made (a fifth of a second):
+    # a report's map sheets draw without it
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     g = sheet_geometry(n_panels, panel_size, ncols, ticks, legend_rows, colorbar=colorbar,
                        suptitle=suptitle)
     pw, ph = panel_size
