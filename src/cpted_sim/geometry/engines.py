@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import EngineUnavailableError, ParameterError
 from ..kernels import bvh_query
+from ..kernels.scratch import scratch
 
 __all__ = ["get_engine", "engines_available", "ENGINES", "DEFAULT_ENGINE"]
 
@@ -37,8 +38,9 @@ class NumbaEngine:
         n = origins.shape[0]
         t = np.empty(n)
         f = np.empty(n, dtype=np.int64)
-        tmin = np.full(n, float(tmin))
-        bvh_query.closest_hit_batch(scene.bvh, origins, directions, tmin, tmax, t, f)
+        lower = scratch("tmin", n)  # reused: fresh pages made first calls slow (issue 16)
+        lower.fill(float(tmin))
+        bvh_query.closest_hit_batch(scene.bvh, origins, directions, lower, tmax, t, f)
         return t, f
 
     def occluded(self, scene, origins, targets, offset):
