@@ -60,7 +60,6 @@ def chunk(request, monkeypatch):
     """Sort in one go, or in chunks of 7 000 rays (the last one short)."""
     if request.param:
         monkeypatch.setattr(ray_order, "ORDER_CHUNK", request.param)
-        monkeypatch.setattr(ray_order, "SEGMENT_CHUNK", request.param)
 
 
 def test_sorted_closest_hits_equal_the_plain_ones(scene, chunk):

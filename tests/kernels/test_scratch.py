@@ -40,7 +40,6 @@ def test_sorted_batches_of_changing_sizes_answer_as_unsorted(monkeypatch):
     rng = np.random.default_rng(11)
     lo, hi = scene.bounds - scene.origin
     monkeypatch.setattr(ray_order, "ORDER_CHUNK", 3_000)  # chunks and a last partial one
-    monkeypatch.setattr(ray_order, "SEGMENT_CHUNK", 2_000)
     for n in (7_000, 2_500, 9_100):  # grow, shrink, grow: stale contents must not leak
         o = np.ascontiguousarray(rng.uniform(lo, hi, (n, 3)))
         d = rng.normal(size=(n, 3))

@@ -520,7 +520,7 @@ def occluded_batch(bvh, origins, targets, offset, out, sort=None):
         with _dynamic_blocks():
             _occluded_batch(bvh, origins, targets, offset, out)
         return
-    m = min(n, ro.SEGMENT_CHUNK)
+    m = min(n, ro.ORDER_CHUNK)
     key = scratch("key", m, np.int32)
     order = scratch("order", m, np.int64)
     o = scratch("o", (m, 3))

@@ -29,11 +29,6 @@ CLOSEST_SORT_MIN_BYTES = 16 * 2**20
 # Larger batches are sorted and traced in chunks of this many rays, so the sorted copies
 # (about 80 bytes a ray) stay bounded: 160 MiB however many rays are asked for.
 ORDER_CHUNK = 2**21
-# Segments (shadow rays) in smaller chunks: grouped by light, they gain as much from 2**17
-# segments at a time as from 2**21 (W1 on the 1M district, one thread: 0.323 against 0.331
-# CPU-s; closest hits lose 13-30 % below 2**21), and 8 MiB of copies are touched instead of
-# 128 MiB: fresh pages made a process's first shadow-ray call slow (issue 16).
-SEGMENT_CHUNK = 2**17
 
 
 @ijit

@@ -1,10 +1,10 @@
 """Scratch buffers reused from call to call, one set per thread.
 
 The sorted batch paths (``bvh_query.closest_hit_batch``, ``occluded_batch``) need copies of
-their rays (about 90 bytes a ray, up to ``ray_order.ORDER_CHUNK`` rays or ``SEGMENT_CHUNK``
-segments). Allocated afresh on every call, those pages are new to the process each time and
-the kernel must fault and zero them first: the first call on a fresh batch ran 2-3x slower
-than the next (issue 16). Here each thread keeps its buffers, grown as needed and handed out again; a thread that ends frees its
+their rays (about 90 bytes a ray, up to ``ray_order.ORDER_CHUNK`` rays). Allocated afresh on
+every call, those pages are new to the process each time and the kernel must fault and zero
+them first: the first call on a fresh batch ran 2-3x slower than the next (issue 16). Here each
+thread keeps its buffers, grown as needed and handed out again; a thread that ends frees its
 own, and :func:`release` frees the calling thread's at once. Never used for what a function
 returns to its caller.
 """
