@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -11,7 +12,6 @@ import numpy as np
 
 from ..kernels import bvh_build
 from ..kernels.bvh_build import WIDE
-from ..kernels.bvh_query import _dynamic_blocks
 
 __all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "aligned_copy",
            "MAX_LEAF", "N_BINS"]
@@ -117,33 +117,107 @@ def wide_nodes(bounds: np.ndarray, child: np.ndarray, count: np.ndarray) -> np.n
     return out
 
 
+class _Builder:
+    """The binary tree over boxes ``lo``/``hi`` ((n, 3)), built on ``pool``'s threads (see
+    :mod:`cpted_sim.kernels.bvh_build`: serial kernels that release the GIL)."""
+
+    def __init__(self, lo, hi, centroid, max_leaf, n_bins, pad, pool, n_threads):
+        self.lo, self.hi, self.centroid = lo, hi, centroid
+        self.max_leaf, self.n_bins, self.pad = max_leaf, n_bins, pad
+        self.pool, self.n_threads = pool, n_threads
+        n = lo.shape[0]
+        self.order = np.arange(n, dtype=np.int64)
+        m = max(1, 2 * n - 1)  # a binary tree of n leaves or fewer
+        # zeroed (lazily, by the OS: rows never written cost nothing), so that the rows no
+        # node links to are the same in every build; the numbering depends on n only
+        self.bounds = np.zeros((m, 6))
+        self.child = np.zeros(m, dtype=np.int64)
+        self.count = np.zeros(m, dtype=np.int64)
+
+    def _map(self, fn, items):
+        return list(self.pool.map(fn, items))
+
+    def _split_in_chunks(self, node, s, e):
+        """Split node ``node`` over ``order[s:e]``, bounding and binning it in parallel chunks
+        (the same bins as one pass: exact minima, maxima and counts)."""
+        k = 4 * self.n_threads
+        cuts = np.linspace(s, e, k + 1).astype(np.int64)
+        part = np.empty((k, 12))
+        args = (self.lo, self.hi, self.centroid, self.order)
+        self._map(lambda i: bvh_build.range_box(*args, cuts[i], cuts[i + 1], part[i]), range(k))
+        box = np.concatenate([part[:, 0:3].min(0), part[:, 3:6].max(0), part[:, 6:9].min(0),
+                              part[:, 9:12].max(0)])
+        self.bounds[node, :3] = box[:3] - self.pad
+        self.bounds[node, 3:] = box[3:6] + self.pad
+        scale = np.empty(3)
+        bvh_build.bin_scale(box, self.n_bins, scale)
+        counts = np.empty((k, 3, self.n_bins), dtype=np.int64)
+        boxes = np.empty((k, 3, self.n_bins, 6))
+
+        def bins(i):
+            bvh_build.clear_bins(counts[i], boxes[i])
+            bvh_build.bin_range(*args, cuts[i], cuts[i + 1], box, scale, counts[i], boxes[i])
+
+        self._map(bins, range(k))
+        bin_box = np.concatenate([boxes[..., :3].min(0), boxes[..., 3:].max(0)], axis=-1)
+        return bvh_build.split_or_leaf(self.centroid, self.order, s, e, self.max_leaf, box,
+                                       scale, counts.sum(0), bin_box, np.empty(self.n_bins),
+                                       np.empty(self.n_bins, dtype=np.int64))
+
+    def _split_whole(self, job):
+        node, s, e, _ = job
+        return bvh_build.split_node(self.lo, self.hi, self.centroid, self.order, node, s, e,
+                                    self.max_leaf, self.n_bins, self.pad, self.bounds)
+
+    def build(self, task_size):
+        """Split the nodes of more than ``task_size`` primitives level by level (a level of
+        fewer nodes than ``2 * n_threads``: each node in chunks; else one node per thread),
+        then build the subtrees below them as parallel tasks. Returns the depth."""
+        n = self.order.shape[0]
+        level, tasks, n_top = [(0, 0, n, 1)], [], 1
+        if n <= task_size:
+            level, tasks = [], [(0, 0, n, 1)]
+        while level:
+            if len(level) < 2 * self.n_threads:
+                mids = [self._split_in_chunks(*job[:3]) for job in level]
+            else:
+                mids = self._map(self._split_whole, level)
+            below = []
+            for (node, s, e, d), mid in zip(level, mids):  # top nodes are never leaves
+                self.child[node], self.count[node] = n_top, 0
+                for c, c0, c1 in ((n_top, s, mid), (n_top + 1, mid, e)):
+                    small = c1 - c0 <= task_size or d + 1 >= bvh_build.MAX_DEPTH
+                    (tasks if small else below).append((c, c0, c1, d + 1))
+                n_top += 2
+            level = below
+        tasks.sort(key=lambda t: t[1] - t[2])  # largest first, for the balance of the pool
+        first = n_top + np.concatenate(([0], np.cumsum([2 * (e - s) - 2 for _, s, e, _ in tasks])))
+
+        def subtree(i):
+            node, s, e, d = tasks[i]
+            return bvh_build.build_subtree(self.lo, self.hi, self.centroid, self.order, node, s,
+                                           e, d, first[i], self.max_leaf, self.n_bins,
+                                           self.pad, self.bounds, self.child, self.count)[1]
+
+        return max(self._map(subtree, range(len(tasks))))
+
+
 def binary_tree(lo: np.ndarray, hi: np.ndarray, centroid: np.ndarray, max_leaf: int,
                 n_bins: int, pad: float):
     """The binned-SAH binary tree over boxes ``lo``/``hi`` ((n, 3)) and their centroids.
 
     Returns ``bounds`` (m, 6), ``child`` (m,), ``count`` (m,), ``order`` (n,) the primitives
     in leaf order, and the depth of the deepest leaf. Upper nodes are split first (their
-    primitives binned in parallel), the subtrees below them built in parallel; rows that no
-    node links to are left unwritten (see :mod:`cpted_sim.kernels.bvh_build`).
+    primitives binned in parallel chunks), the subtrees below them built in parallel, on
+    ``numba.get_num_threads()`` Python threads; rows that no node links to stay zero (see
+    :mod:`cpted_sim.kernels.bvh_build`).
     """
-    n = lo.shape[0]
-    order = np.arange(n, dtype=np.int64)
-    m = max(1, 2 * n - 1)  # a binary tree of n leaves or fewer
-    # zeroed (lazily, by the OS: rows never written cost nothing), so that the rows no node
-    # links to are the same in every build; the numbering depends on n only, not on threads
-    bounds = np.zeros((m, 6))
-    child = np.zeros(m, dtype=np.int64)
-    count = np.zeros(m, dtype=np.int64)
-    task_size = max(TASK_MIN, -(-n // TASKS))
-    with _dynamic_blocks():
-        n_top, tasks = bvh_build.build_top(lo, hi, centroid, order, task_size,
-                                           numba.get_num_threads(), max_leaf, n_bins, pad,
-                                           bounds, child, count)
-        first_free = n_top + np.concatenate(([0], np.cumsum(2 * (tasks[:-1, 2] -
-                                                                  tasks[:-1, 1]) - 2)))
-        depth = bvh_build.build_tasks(lo, hi, centroid, order, tasks, first_free, max_leaf,
-                                      n_bins, pad, bounds, child, count)
-    return bounds, child, count, order, int(depth)
+    n_threads = numba.get_num_threads()
+    task_size = max(TASK_MIN, -(-lo.shape[0] // TASKS))
+    with ThreadPoolExecutor(n_threads) as pool:
+        b = _Builder(lo, hi, centroid, max_leaf, n_bins, pad, pool, n_threads)
+        depth = b.build(task_size)
+    return b.bounds, b.child, b.count, b.order, int(depth)
 
 
 def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LEAF,

@@ -5,13 +5,16 @@ node either its left child (the right child is the next node) or its first primi
 primitive count (0 for interior nodes). It is then collapsed straight into the 8-wide int32
 node rows that traversal reads (:func:`collapse_wide`); the binary tree is not kept.
 
-Parallel build: the nodes of the upper tree (more than ``task_size`` primitives) are split
-one after another, binning their primitives in parallel chunks (:func:`build_top`); the
-subtrees below them are independent tasks, built in parallel (:func:`build_tasks`), each
-into its own range of the node arrays. Every split decision is the same as a serial build's
+Parallel build (orchestrated by ``geometry.bvh.binary_tree`` on Python threads, these kernels
+being serial and releasing the GIL): the nodes of the upper tree are split level by level,
+the first levels' primitives bounded and binned in chunks (:func:`range_box`,
+:func:`bin_range`, then :func:`split_or_leaf`), the next levels' nodes each whole
+(:func:`split_node`); the subtrees below are independent tasks (:func:`build_subtree`), each
+numbering its nodes in its own range. Every split decision is the same as a serial build's
 (bins are exact min/max and counts, whatever the chunking), so the tree is the same whatever
 the number of threads; only the binary node numbering differs, which the collapse does not
-see.
+see. No ``parallel=True`` kernel here: each would cost seconds of compilation on first use,
+and threads that wait on futures hold up nobody on a busy machine.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ def _area(b0, b1, b2, b3, b4, b5):
 
 
 @jit
-def _range_box(lo, hi, centroid, order, start, end, box):
+def range_box(lo, hi, centroid, order, start, end, box):
     """``box[0:6]`` = bounds of the primitives ``order[start:end]``, ``box[6:12]`` of their
     centroids (lower corner, then upper)."""
     for k in range(3):
@@ -69,7 +72,7 @@ def _range_box(lo, hi, centroid, order, start, end, box):
 
 
 @jit
-def _clear_bins(bin_count, bin_box):
+def clear_bins(bin_count, bin_box):
     bin_count[:, :] = 0
     for a in range(3):
         for k in range(bin_count.shape[1]):
@@ -79,7 +82,7 @@ def _clear_bins(bin_count, bin_box):
 
 
 @jit
-def _bin_scale(box, n_bins, scale):
+def bin_scale(box, n_bins, scale):
     """Bins per metre of centroid along each axis (0 along an axis of no extent)."""
     for a in range(3):
         ext = box[9 + a] - box[6 + a]
@@ -93,7 +96,7 @@ def _bin_of(centroid, p, a, cmin, scale, n_bins):
 
 
 @jit
-def _bin_range(lo, hi, centroid, order, start, end, box, scale, bin_count, bin_box):
+def bin_range(lo, hi, centroid, order, start, end, box, scale, bin_count, bin_box):
     """Add the primitives ``order[start:end]`` to the bins along all three axes."""
     n_bins = bin_count.shape[1]
     for j in range(start, end):
@@ -104,41 +107,6 @@ def _bin_range(lo, hi, centroid, order, start, end, box, scale, bin_count, bin_b
             for c in range(3):
                 bin_box[a, k, c] = min(bin_box[a, k, c], lo[p, c])
                 bin_box[a, k, 3 + c] = max(bin_box[a, k, 3 + c], hi[p, c])
-
-
-@pjit
-def _box_parallel(lo, hi, centroid, order, start, end, n_chunks, box):
-    """:func:`_range_box` over ``n_chunks`` chunks in parallel (the same result)."""
-    size = (end - start + n_chunks - 1) // n_chunks
-    part = np.empty((n_chunks, 12))
-    for c in prange(n_chunks):
-        _range_box(lo, hi, centroid, order, start + c * size, min(end, start + (c + 1) * size),
-                   part[c])
-    for k in range(3):
-        box[k] = part[:, k].min()
-        box[3 + k] = part[:, 3 + k].max()
-        box[6 + k] = part[:, 6 + k].min()
-        box[9 + k] = part[:, 9 + k].max()
-
-
-@pjit
-def _bin_parallel(lo, hi, centroid, order, start, end, box, scale, n_chunks, bin_count, bin_box):
-    """:func:`_bin_range` over ``n_chunks`` chunks in parallel, then merged (the same bins)."""
-    n_bins = bin_count.shape[1]
-    size = (end - start + n_chunks - 1) // n_chunks
-    counts = np.empty((n_chunks, 3, n_bins), dtype=np.int64)
-    boxes = np.empty((n_chunks, 3, n_bins, 6))
-    for c in prange(n_chunks):
-        _clear_bins(counts[c], boxes[c])
-        _bin_range(lo, hi, centroid, order, start + c * size, min(end, start + (c + 1) * size),
-                   box, scale, counts[c], boxes[c])
-    for c in range(n_chunks):
-        for a in range(3):
-            for k in range(n_bins):
-                bin_count[a, k] += counts[c, a, k]
-                for q in range(3):
-                    bin_box[a, k, q] = min(bin_box[a, k, q], boxes[c, a, k, q])
-                    bin_box[a, k, 3 + q] = max(bin_box[a, k, 3 + q], boxes[c, a, k, 3 + q])
 
 
 @jit
@@ -215,7 +183,7 @@ def _set_node(node, box, pad, bounds):
 
 
 @jit
-def _split_or_leaf(centroid, order, start, end, max_leaf, box, scale, bin_count, bin_box,
+def split_or_leaf(centroid, order, start, end, max_leaf, box, scale, bin_count, bin_box,
                    right_area, right_count):
     """After binning: the first primitive of the right child, or -1 for a leaf.
 
@@ -240,7 +208,7 @@ def _split_or_leaf(centroid, order, start, end, max_leaf, box, scale, bin_count,
 
 
 @jit
-def _build_subtree(lo, hi, centroid, order, root, start, end, depth, first_free, max_leaf,
+def build_subtree(lo, hi, centroid, order, root, start, end, depth, first_free, max_leaf,
                    n_bins, pad, bounds, child, count):
     """Build the subtree of node ``root`` over ``order[start:end]`` (serial).
 
@@ -266,14 +234,14 @@ def _build_subtree(lo, hi, centroid, order, root, start, end, depth, first_free,
         sp -= 1
         node, s, e, d = st[sp, 0], st[sp, 1], st[sp, 2], st[sp, 3]
         max_depth = max(max_depth, d)
-        _range_box(lo, hi, centroid, order, s, e, box)
+        range_box(lo, hi, centroid, order, s, e, box)
         _set_node(node, box, pad, bounds)
         mid = -1
         if e - s > 1 and d < MAX_DEPTH:
-            _bin_scale(box, n_bins, scale)
-            _clear_bins(bin_count, bin_box)
-            _bin_range(lo, hi, centroid, order, s, e, box, scale, bin_count, bin_box)
-            mid = _split_or_leaf(centroid, order, s, e, max_leaf, box, scale, bin_count,
+            bin_scale(box, n_bins, scale)
+            clear_bins(bin_count, bin_box)
+            bin_range(lo, hi, centroid, order, s, e, box, scale, bin_count, bin_box)
+            mid = split_or_leaf(centroid, order, s, e, max_leaf, box, scale, bin_count,
                                  bin_box, right_area, right_count)
         if mid < 0:
             child[node] = s
@@ -295,120 +263,20 @@ def _build_subtree(lo, hi, centroid, order, root, start, end, depth, first_free,
 
 
 @jit
-def _bin_node(lo, hi, centroid, order, node, s, e, max_leaf, n_bins, pad, bounds):
+def split_node(lo, hi, centroid, order, node, s, e, max_leaf, n_bins, pad, bounds):
     """Bound node ``node`` over ``order[s:e]``, bin it and split it (serial): the first
-    primitive of its right child, or -1 for a leaf (see :func:`_split_or_leaf`)."""
+    primitive of its right child, or -1 for a leaf (see :func:`split_or_leaf`)."""
     box = np.empty(12)
     scale = np.empty(3)
     bin_count = np.empty((3, n_bins), dtype=np.int64)
     bin_box = np.empty((3, n_bins, 6))
-    _range_box(lo, hi, centroid, order, s, e, box)
+    range_box(lo, hi, centroid, order, s, e, box)
     _set_node(node, box, pad, bounds)
-    _bin_scale(box, n_bins, scale)
-    _clear_bins(bin_count, bin_box)
-    _bin_range(lo, hi, centroid, order, s, e, box, scale, bin_count, bin_box)
-    return _split_or_leaf(centroid, order, s, e, max_leaf, box, scale, bin_count, bin_box,
+    bin_scale(box, n_bins, scale)
+    clear_bins(bin_count, bin_box)
+    bin_range(lo, hi, centroid, order, s, e, box, scale, bin_count, bin_box)
+    return split_or_leaf(centroid, order, s, e, max_leaf, box, scale, bin_count, bin_box,
                           np.empty(n_bins), np.empty(n_bins, dtype=np.int64))
-
-
-@jit
-def _split_wide_node(lo, hi, centroid, order, node, s, e, n_chunks, max_leaf, n_bins, pad,
-                     bounds):
-    """:func:`_bin_node` with the bounding and binning in ``n_chunks`` parallel chunks."""
-    box = np.empty(12)
-    scale = np.empty(3)
-    bin_count = np.empty((3, n_bins), dtype=np.int64)
-    bin_box = np.empty((3, n_bins, 6))
-    _box_parallel(lo, hi, centroid, order, s, e, n_chunks, box)
-    _set_node(node, box, pad, bounds)
-    _bin_scale(box, n_bins, scale)
-    _clear_bins(bin_count, bin_box)
-    _bin_parallel(lo, hi, centroid, order, s, e, box, scale, n_chunks, bin_count, bin_box)
-    return _split_or_leaf(centroid, order, s, e, max_leaf, box, scale, bin_count, bin_box,
-                          np.empty(n_bins), np.empty(n_bins, dtype=np.int64))
-
-
-@pjit
-def _split_level(lo, hi, centroid, order, level, max_leaf, n_bins, pad, bounds, mids):
-    """:func:`_bin_node` for every node of ``level`` ((k, 4): node, start, end, depth) in
-    parallel, one node per work item."""
-    for i in prange(level.shape[0]):
-        mids[i] = _bin_node(lo, hi, centroid, order, level[i, 0], level[i, 1], level[i, 2],
-                            max_leaf, n_bins, pad, bounds)
-
-
-@jit
-def build_top(lo, hi, centroid, order, task_size, n_threads, max_leaf, n_bins, pad, bounds,
-              child, count):
-    """Split the nodes of more than ``task_size`` primitives, level by level from the root.
-
-    While a level has fewer nodes than ``2 * n_threads``, each node is bounded and binned in
-    ``4 * n_threads`` parallel chunks; below that, the nodes of a level are split in
-    parallel, one per work item. The nodes left unsplit are the tasks of
-    :func:`build_tasks`. Every top node has more than ``task_size >= max_leaf`` primitives,
-    so it is split (never a leaf).
-
-    Returns
-    -------
-    n_top : int
-        Nodes used (indices ``0 .. n_top - 1``).
-    tasks : (t, 4) int64
-        Per task: its root node, first and end primitive, depth.
-    """
-    n = order.shape[0]
-    tasks = np.empty((2 * (n // max(1, task_size)) + 2, 4), dtype=np.int64)
-    n_tasks = 0
-    level = np.empty((1, 4), dtype=np.int64)
-    level[0, 0], level[0, 1], level[0, 2], level[0, 3] = 0, 0, n, 1
-    n_top = 1
-    if n <= task_size:
-        return n_top, level
-    while level.shape[0] > 0:
-        k = level.shape[0]
-        mids = np.empty(k, dtype=np.int64)
-        if k < 2 * n_threads:
-            for i in range(k):
-                mids[i] = _split_wide_node(lo, hi, centroid, order, level[i, 0], level[i, 1],
-                                           level[i, 2], 4 * n_threads, max_leaf, n_bins, pad,
-                                           bounds)
-        else:
-            _split_level(lo, hi, centroid, order, level, max_leaf, n_bins, pad, bounds, mids)
-        below = np.empty((2 * k, 4), dtype=np.int64)
-        n_below = 0
-        for i in range(k):
-            node, s, e, d = level[i, 0], level[i, 1], level[i, 2], level[i, 3]
-            child[node] = n_top
-            count[node] = 0
-            for side in range(2):
-                c0 = s if side == 0 else mids[i]
-                c1 = mids[i] if side == 0 else e
-                if c1 - c0 <= task_size or d + 1 >= MAX_DEPTH:
-                    tasks[n_tasks, 0], tasks[n_tasks, 1], tasks[n_tasks, 2] = n_top + side, c0, c1
-                    tasks[n_tasks, 3] = d + 1
-                    n_tasks += 1
-                else:
-                    below[n_below, 0], below[n_below, 1], below[n_below, 2] = n_top + side, c0, c1
-                    below[n_below, 3] = d + 1
-                    n_below += 1
-            n_top += 2
-        level = below[:n_below].copy()
-    return n_top, tasks[:n_tasks].copy()
-
-
-@pjit
-def build_tasks(lo, hi, centroid, order, tasks, first_free, max_leaf, n_bins, pad, bounds,
-                child, count):
-    """Build the subtrees of ``tasks`` (from :func:`build_top`) in parallel.
-
-    Task ``i`` numbers its nodes from ``first_free[i]`` on. Returns the depth of the deepest
-    leaf.
-    """
-    depth = np.zeros(tasks.shape[0], dtype=np.int64)
-    for i in prange(tasks.shape[0]):
-        _, depth[i] = _build_subtree(lo, hi, centroid, order, tasks[i, 0], tasks[i, 1],
-                                     tasks[i, 2], tasks[i, 3], first_free[i], max_leaf, n_bins,
-                                     pad, bounds, child, count)
-    return depth.max()
 
 
 @pjit
