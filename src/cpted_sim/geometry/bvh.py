@@ -241,8 +241,9 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LE
     stats : BVHStats
     """
     t0 = time.perf_counter()
-    vertices = np.ascontiguousarray(vertices, dtype=np.float64)
-    faces = np.ascontiguousarray(faces, dtype=np.int64)
+    # writeable C arrays: Numba types read-only ones apart (a second compilation on first use)
+    vertices = np.require(vertices, np.float64, ["C", "W"])
+    faces = np.require(faces, np.int64, ["C", "W"])
     n = faces.shape[0]
     lo = np.empty((n, 3))
     hi = np.empty((n, 3))

@@ -28,6 +28,12 @@ __all__ = ["get_engine", "engines_available", "ENGINES", "DEFAULT_ENGINE"]
 DEFAULT_ENGINE = "numba"
 
 
+def _writeable(*arrays):
+    """The arrays, read-only ones copied: Numba types a read-only array apart, so one would
+    compile every kernel it reaches a second time (2-3 s each on first use)."""
+    return [a if a.flags.writeable else a.copy() for a in arrays]
+
+
 class NumbaEngine:
     """The default engine: our BVH and watertight kernels, parallel over rays."""
 
@@ -35,6 +41,7 @@ class NumbaEngine:
     install_hint = ""
 
     def closest_hit(self, scene, origins, directions, tmax, tmin=0.0):
+        origins, directions, tmax = _writeable(origins, directions, tmax)
         n = origins.shape[0]
         t = np.empty(n)
         f = np.empty(n, dtype=np.int64)
@@ -44,11 +51,13 @@ class NumbaEngine:
         return t, f
 
     def occluded(self, scene, origins, targets, offset):
+        origins, targets = _writeable(origins, targets)
         out = np.empty(origins.shape[0], dtype=np.bool_)
         bvh_query.occluded_batch(scene.bvh, origins, targets, float(offset), out)
         return out
 
     def visibility(self, scene, observers, targets, max_distance, offset):
+        observers, targets = _writeable(observers, targets)
         out = np.empty((observers.shape[0], targets.shape[0]), dtype=np.bool_)
         bvh_query.visibility_block(scene.bvh, observers, targets, float(max_distance),
                                    float(offset), out)
