@@ -4,11 +4,14 @@
 
 - *first use*: import, build a 30 m street canyon, one ``closest_hit`` and one ``occluded``
   call (the ray core a first script touches), and
+- *first illuminance*: the README example (a scene, one street light, ``cs.illuminance``),
+- *demo*: ``cpted-sim demo`` into a temporary folder,
 - *warmup*: ``cpted-sim warmup`` (every kernel of the ray core, the scenario pipeline and the
   visibility graph),
 
 each once with ``NUMBA_CACHE_DIR`` pointing at a new empty folder (cold) and then again with
-that folder filled (warm). Targets: first use cold <= 30 s, warm <= 2 s (issue #2).
+that folder filled (warm). Targets: first use cold <= 30 s, warm <= 2 s (issue #2); first
+illuminance cold <= 10 s, demo cold <= 40 s (issue 16).
 ``test_bench_startup.py`` runs the same through pytest-benchmark.
 """
 
@@ -35,6 +38,27 @@ cpted_sim.occluded(c.scene, o, g)
 """
 
 WARMUP = "import sys; from cpted_sim.cli import main; sys.exit(main(['--quiet', 'warmup']))"
+
+# The README example: one street light over a wall, horizontal illuminance with shadows
+# (issue 16: cold <= 10 s).
+ILLUMINANCE = """
+import numpy as np, cpted_sim as cs
+ground = np.array([[-10, -10, 0], [10, -10, 0], [10, 10, 0], [-10, 10, 0]], float)
+wall = np.array([[2, -3, 0], [2, 3, 0], [2, 3, 4], [2, -3, 4]], float)
+scene = cs.Scene.from_arrays(np.vstack([ground, wall]), [[0, 1, 2], [0, 2, 3], [4, 5, 6], [4, 6, 7]],
+                             groups=["ground"] * 2 + ["wall"] * 2)
+light = cs.Luminaire(cs.photometry.street_light_optic(flux=6000), position=(0, 0, 6))
+grid = cs.CalculationGrid.regular(-10, -10, 10, 10, spacing=0.5, height=0.0)
+cs.illuminance(scene, [light], grid, kind="horizontal")
+"""
+
+# ``cpted-sim demo`` into a temporary folder (issue 16: cold <= 40 s).
+DEMO = """
+import sys, tempfile
+from cpted_sim.cli import main
+with tempfile.TemporaryDirectory() as out:
+    sys.exit(main(['--quiet', 'demo', '--out', out]))
+"""
 
 
 def run_seconds(code: str, cache_dir: Path) -> float:
@@ -65,7 +89,8 @@ def main() -> None:
     import numba
 
     print(f"numba {numba.__version__}, python {sys.version.split()[0]}")
-    for label, code in (("first use (ray core)", FIRST_USE), ("cpted-sim warmup", WARMUP)):
+    for label, code in (("first use (ray core)", FIRST_USE), ("first illuminance", ILLUMINANCE),
+                        ("cpted-sim demo", DEMO), ("cpted-sim warmup", WARMUP)):
         cold, warm = cold_and_warm(code)
         print(f"{label:22s} cold {cold:6.1f} s   warm {warm:5.2f} s", flush=True)
 

@@ -21,10 +21,17 @@ import numpy as np
 
 from ..errors import EngineUnavailableError, ParameterError
 from ..kernels import bvh_query
+from ..kernels.scratch import scratch
 
 __all__ = ["get_engine", "engines_available", "ENGINES", "DEFAULT_ENGINE"]
 
 DEFAULT_ENGINE = "numba"
+
+
+def _writeable(*arrays):
+    """The arrays, read-only ones copied: Numba types a read-only array apart, so one would
+    compile every kernel it reaches a second time (2-3 s each on first use)."""
+    return [a if a.flags.writeable else a.copy() for a in arrays]
 
 
 class NumbaEngine:
@@ -34,19 +41,23 @@ class NumbaEngine:
     install_hint = ""
 
     def closest_hit(self, scene, origins, directions, tmax, tmin=0.0):
+        origins, directions, tmax = _writeable(origins, directions, tmax)
         n = origins.shape[0]
         t = np.empty(n)
         f = np.empty(n, dtype=np.int64)
-        tmin = np.full(n, float(tmin))
-        bvh_query.closest_hit_batch(scene.bvh, origins, directions, tmin, tmax, t, f)
+        lower = scratch("tmin", n)  # reused: fresh pages made first calls slow (issue 16)
+        lower.fill(float(tmin))
+        bvh_query.closest_hit_batch(scene.bvh, origins, directions, lower, tmax, t, f)
         return t, f
 
     def occluded(self, scene, origins, targets, offset):
+        origins, targets = _writeable(origins, targets)
         out = np.empty(origins.shape[0], dtype=np.bool_)
         bvh_query.occluded_batch(scene.bvh, origins, targets, float(offset), out)
         return out
 
     def visibility(self, scene, observers, targets, max_distance, offset):
+        observers, targets = _writeable(observers, targets)
         out = np.empty((observers.shape[0], targets.shape[0]), dtype=np.bool_)
         bvh_query.visibility_block(scene.bvh, observers, targets, float(max_distance),
                                    float(offset), out)

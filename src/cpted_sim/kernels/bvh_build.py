@@ -1,9 +1,20 @@
-"""Binned surface-area-heuristic BVH build on flat arrays.
+"""Binned surface-area-heuristic BVH build on flat arrays, in parallel.
 
-The tree is returned as flat arrays (docs/architecture.md §3): node boxes, for each node either its left
-child (the right child is the next node) or its first primitive, and its primitive count
-(0 for interior nodes). Children of a node are stored next to each other so traversal tests
-both boxes from one cache line pair.
+The binary tree is built into flat arrays (docs/architecture.md §3): node boxes, for each
+node either its left child (the right child is the next node) or its first primitive, and its
+primitive count (0 for interior nodes). It is then collapsed straight into the 8-wide int32
+node rows that traversal reads (:func:`collapse_wide`); the binary tree is not kept.
+
+Parallel build (orchestrated by ``geometry.bvh.binary_tree`` on Python threads, these kernels
+being serial and releasing the GIL): the nodes of the upper tree are split level by level,
+the first levels' primitives bounded and binned in chunks (:func:`range_box`,
+:func:`bin_range`, then :func:`split_or_leaf`), the next levels' nodes each whole
+(:func:`split_node`); the subtrees below are independent tasks (:func:`build_subtree`), each
+numbering its nodes in its own range. Every split decision is the same as a serial build's
+(bins are exact min/max and counts, whatever the chunking), so the tree is the same whatever
+the number of threads; only the binary node numbering differs, which the collapse does not
+see. No ``parallel=True`` kernel here: each would cost seconds of compilation on first use,
+and threads that wait on futures hold up nobody on a busy machine.
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ from numba import prange
 from .._jit import jit, pjit
 
 WIDE = 8  # children per node of the traversal tree (see collapse_wide)
+MAX_DEPTH = 120  # a node this deep becomes a leaf whatever its size
 
 
 @pjit
@@ -42,238 +54,229 @@ def _area(b0, b1, b2, b3, b4, b5):
 
 
 @jit
-def build_bvh(lo, hi, centroid, max_leaf, n_bins, pad):
-    """Build a binned-SAH BVH over boxes ``lo``/``hi`` ((n, 3)).
+def range_box(lo, hi, centroid, order, start, end, box):
+    """``box[0:6]`` = bounds of the primitives ``order[start:end]``, ``box[6:12]`` of their
+    centroids (lower corner, then upper)."""
+    for k in range(3):
+        box[k] = np.inf
+        box[3 + k] = -np.inf
+        box[6 + k] = np.inf
+        box[9 + k] = -np.inf
+    for j in range(start, end):
+        p = order[j]
+        for k in range(3):
+            box[k] = min(box[k], lo[p, k])
+            box[3 + k] = max(box[3 + k], hi[p, k])
+            box[6 + k] = min(box[6 + k], centroid[p, k])
+            box[9 + k] = max(box[9 + k], centroid[p, k])
 
-    Parameters
-    ----------
-    lo, hi, centroid : (n, 3) float64
-        Primitive boxes and their centroids.
-    max_leaf : int
-        Largest number of primitives in a leaf.
-    n_bins : int
-        SAH bins per axis.
-    pad : float
-        Absolute padding added to every node box (conservative traversal).
 
-    Returns
-    -------
-    bounds : (m, 6) float64
-    child_or_first : (m,) int64
-    count : (m,) int64
-    order : (n,) int64
-        Primitive indices in leaf order.
-    depth : int
+@jit
+def clear_bins(bin_count, bin_box):
+    bin_count[:, :] = 0
+    for a in range(3):
+        for k in range(bin_count.shape[1]):
+            for c in range(3):
+                bin_box[a, k, c] = np.inf
+                bin_box[a, k, 3 + c] = -np.inf
+
+
+@jit
+def bin_scale(box, n_bins, scale):
+    """Bins per metre of centroid along each axis (0 along an axis of no extent)."""
+    for a in range(3):
+        ext = box[9 + a] - box[6 + a]
+        scale[a] = n_bins * (1.0 - 1e-9) / ext if ext > 0.0 else 0.0
+
+
+@jit
+def _bin_of(centroid, p, a, cmin, scale, n_bins):
+    k = int((centroid[p, a] - cmin) * scale)
+    return n_bins - 1 if k >= n_bins else k
+
+
+@jit
+def bin_range(lo, hi, centroid, order, start, end, box, scale, bin_count, bin_box):
+    """Add the primitives ``order[start:end]`` to the bins along all three axes."""
+    n_bins = bin_count.shape[1]
+    for j in range(start, end):
+        p = order[j]
+        for a in range(3):
+            k = _bin_of(centroid, p, a, box[6 + a], scale[a], n_bins)
+            bin_count[a, k] += 1
+            for c in range(3):
+                bin_box[a, k, c] = min(bin_box[a, k, c], lo[p, c])
+                bin_box[a, k, 3 + c] = max(bin_box[a, k, 3 + c], hi[p, c])
+
+
+@jit
+def _best_split(box, bin_count, bin_box, right_area, right_count):
+    """Cheapest SAH split of the bins: (cost, axis, last bin on the left); axis -1 if none."""
+    n_bins = bin_count.shape[1]
+    best_cost = np.inf
+    best_axis = -1
+    best_split = -1
+    for a in range(3):
+        if box[9 + a] - box[6 + a] <= 0.0:
+            continue
+        r0 = r1 = r2 = np.inf
+        r3 = r4 = r5 = -np.inf
+        rc = 0
+        for k in range(n_bins - 1, 0, -1):
+            if bin_count[a, k] > 0:
+                r0 = min(r0, bin_box[a, k, 0])
+                r1 = min(r1, bin_box[a, k, 1])
+                r2 = min(r2, bin_box[a, k, 2])
+                r3 = max(r3, bin_box[a, k, 3])
+                r4 = max(r4, bin_box[a, k, 4])
+                r5 = max(r5, bin_box[a, k, 5])
+            rc += bin_count[a, k]
+            right_area[k] = _area(r0, r1, r2, r3, r4, r5)
+            right_count[k] = rc
+        l0 = l1 = l2 = np.inf
+        l3 = l4 = l5 = -np.inf
+        lc = 0
+        for k in range(0, n_bins - 1):
+            if bin_count[a, k] > 0:
+                l0 = min(l0, bin_box[a, k, 0])
+                l1 = min(l1, bin_box[a, k, 1])
+                l2 = min(l2, bin_box[a, k, 2])
+                l3 = max(l3, bin_box[a, k, 3])
+                l4 = max(l4, bin_box[a, k, 4])
+                l5 = max(l5, bin_box[a, k, 5])
+            lc += bin_count[a, k]
+            rcount = right_count[k + 1]
+            if lc == 0 or rcount == 0:
+                continue
+            cost = lc * _area(l0, l1, l2, l3, l4, l5) + rcount * right_area[k + 1]
+            if cost < best_cost:
+                best_cost = cost
+                best_axis = a
+                best_split = k
+    return best_cost, best_axis, best_split
+
+
+@jit
+def _partition(centroid, order, start, end, box, scale, axis, split, n_bins):
+    """Reorder ``order[start:end]`` so the primitives in bins ``<= split`` come first; the
+    index of the first one on the right."""
+    i = start
+    j = end - 1
+    cmin = box[6 + axis]
+    s = scale[axis]
+    while i <= j:
+        if _bin_of(centroid, order[i], axis, cmin, s, n_bins) <= split:
+            i += 1
+        else:
+            tmp = order[i]
+            order[i] = order[j]
+            order[j] = tmp
+            j -= 1
+    return i
+
+
+@jit
+def _set_node(node, box, pad, bounds):
+    for k in range(3):
+        bounds[node, k] = box[k] - pad
+        bounds[node, 3 + k] = box[3 + k] + pad
+
+
+@jit
+def split_or_leaf(centroid, order, start, end, max_leaf, box, scale, bin_count, bin_box,
+                   right_area, right_count):
+    """After binning: the first primitive of the right child, or -1 for a leaf.
+
+    A node of at most ``max_leaf`` primitives stays a leaf unless the SAH split is cheaper
+    (traversal cost 1, intersection cost 1 per primitive, relative to the node's area); a
+    split that leaves one side empty falls back to the median.
     """
-    n = lo.shape[0]
-    order = np.arange(n)
-    max_nodes = max(1, 2 * n - 1)
-    bounds = np.empty((max_nodes, 6))
-    child = np.full(max_nodes, -1, dtype=np.int64)
-    count = np.zeros(max_nodes, dtype=np.int64)
-    stack_node = np.empty(128, dtype=np.int64)
-    stack_start = np.empty(128, dtype=np.int64)
-    stack_end = np.empty(128, dtype=np.int64)
-    stack_depth = np.empty(128, dtype=np.int64)
-    sp = 0
-    stack_node[0] = 0
-    stack_start[0] = 0
-    stack_end[0] = n
-    stack_depth[0] = 1
+    nprim = end - start
+    cost, axis, split = _best_split(box, bin_count, bin_box, right_area, right_count)
+    node_area = _area(box[0], box[1], box[2], box[3], box[4], box[5])
+    if nprim <= max_leaf and (axis < 0 or nprim * node_area <= node_area + cost):
+        return -1
+    mid = start
+    if axis >= 0:
+        mid = _partition(centroid, order, start, end, box, scale, axis, split,
+                         bin_count.shape[1])
+    if mid <= start or mid >= end:
+        if nprim <= max_leaf:
+            return -1
+        mid = (start + end) // 2
+    return mid
+
+
+@jit
+def build_subtree(lo, hi, centroid, order, root, start, end, depth, first_free, max_leaf,
+                   n_bins, pad, bounds, child, count):
+    """Build the subtree of node ``root`` over ``order[start:end]`` (serial).
+
+    Its other nodes take the indices from ``first_free`` on (at most ``2 * (end - start) - 2``
+    of them). Returns the first index not used and the depth of its deepest leaf.
+    """
+    cap = 64
+    st = np.empty((cap, 4), dtype=np.int64)  # node, start, end, depth
+    st[0, 0] = root
+    st[0, 1] = start
+    st[0, 2] = end
+    st[0, 3] = depth
     sp = 1
-    n_nodes = 1
-    max_depth = 1
-    bin_count = np.zeros((3, n_bins), dtype=np.int64)
+    nxt = first_free
+    max_depth = depth
+    box = np.empty(12)
+    scale = np.empty(3)
+    bin_count = np.empty((3, n_bins), dtype=np.int64)
     bin_box = np.empty((3, n_bins, 6))
     right_area = np.empty(n_bins)
     right_count = np.empty(n_bins, dtype=np.int64)
     while sp > 0:
         sp -= 1
-        node = stack_node[sp]
-        start = stack_start[sp]
-        end = stack_end[sp]
-        depth = stack_depth[sp]
-        if depth > max_depth:
-            max_depth = depth
-        b0 = np.inf
-        b1 = np.inf
-        b2 = np.inf
-        b3 = -np.inf
-        b4 = -np.inf
-        b5 = -np.inf
-        c0 = np.inf
-        c1 = np.inf
-        c2 = np.inf
-        c3 = -np.inf
-        c4 = -np.inf
-        c5 = -np.inf
-        for j in range(start, end):
-            p = order[j]
-            b0 = min(b0, lo[p, 0])
-            b1 = min(b1, lo[p, 1])
-            b2 = min(b2, lo[p, 2])
-            b3 = max(b3, hi[p, 0])
-            b4 = max(b4, hi[p, 1])
-            b5 = max(b5, hi[p, 2])
-            c0 = min(c0, centroid[p, 0])
-            c1 = min(c1, centroid[p, 1])
-            c2 = min(c2, centroid[p, 2])
-            c3 = max(c3, centroid[p, 0])
-            c4 = max(c4, centroid[p, 1])
-            c5 = max(c5, centroid[p, 2])
-        bounds[node, 0] = b0 - pad
-        bounds[node, 1] = b1 - pad
-        bounds[node, 2] = b2 - pad
-        bounds[node, 3] = b3 + pad
-        bounds[node, 4] = b4 + pad
-        bounds[node, 5] = b5 + pad
-        nprim = end - start
-        if nprim <= 1 or depth >= 120:
-            child[node] = start
-            count[node] = nprim
+        node, s, e, d = st[sp, 0], st[sp, 1], st[sp, 2], st[sp, 3]
+        max_depth = max(max_depth, d)
+        range_box(lo, hi, centroid, order, s, e, box)
+        _set_node(node, box, pad, bounds)
+        mid = -1
+        if e - s > 1 and d < MAX_DEPTH:
+            bin_scale(box, n_bins, scale)
+            clear_bins(bin_count, bin_box)
+            bin_range(lo, hi, centroid, order, s, e, box, scale, bin_count, bin_box)
+            mid = split_or_leaf(centroid, order, s, e, max_leaf, box, scale, bin_count,
+                                 bin_box, right_area, right_count)
+        if mid < 0:
+            child[node] = s
+            count[node] = e - s
             continue
-        cmin = (c0, c1, c2)
-        cext = (c3 - c0, c4 - c1, c5 - c2)
-        # Bin the centroids along all three axes.
-        bin_count[:, :] = 0
-        for a in range(3):
-            for k in range(n_bins):
-                bin_box[a, k, 0] = np.inf
-                bin_box[a, k, 1] = np.inf
-                bin_box[a, k, 2] = np.inf
-                bin_box[a, k, 3] = -np.inf
-                bin_box[a, k, 4] = -np.inf
-                bin_box[a, k, 5] = -np.inf
-        scale = np.empty(3)
-        for a in range(3):
-            scale[a] = n_bins * (1.0 - 1e-9) / cext[a] if cext[a] > 0.0 else 0.0
-        for j in range(start, end):
-            p = order[j]
-            for a in range(3):
-                k = int((centroid[p, a] - cmin[a]) * scale[a])
-                if k >= n_bins:
-                    k = n_bins - 1
-                bin_count[a, k] += 1
-                bin_box[a, k, 0] = min(bin_box[a, k, 0], lo[p, 0])
-                bin_box[a, k, 1] = min(bin_box[a, k, 1], lo[p, 1])
-                bin_box[a, k, 2] = min(bin_box[a, k, 2], lo[p, 2])
-                bin_box[a, k, 3] = max(bin_box[a, k, 3], hi[p, 0])
-                bin_box[a, k, 4] = max(bin_box[a, k, 4], hi[p, 1])
-                bin_box[a, k, 5] = max(bin_box[a, k, 5], hi[p, 2])
-        best_cost = np.inf
-        best_axis = -1
-        best_split = -1
-        for a in range(3):
-            if cext[a] <= 0.0:
-                continue
-            r0 = np.inf
-            r1 = np.inf
-            r2 = np.inf
-            r3 = -np.inf
-            r4 = -np.inf
-            r5 = -np.inf
-            rc = 0
-            for k in range(n_bins - 1, 0, -1):
-                if bin_count[a, k] > 0:
-                    r0 = min(r0, bin_box[a, k, 0])
-                    r1 = min(r1, bin_box[a, k, 1])
-                    r2 = min(r2, bin_box[a, k, 2])
-                    r3 = max(r3, bin_box[a, k, 3])
-                    r4 = max(r4, bin_box[a, k, 4])
-                    r5 = max(r5, bin_box[a, k, 5])
-                rc += bin_count[a, k]
-                right_area[k] = _area(r0, r1, r2, r3, r4, r5)
-                right_count[k] = rc
-            l0 = np.inf
-            l1 = np.inf
-            l2 = np.inf
-            l3 = -np.inf
-            l4 = -np.inf
-            l5 = -np.inf
-            lc = 0
-            for k in range(0, n_bins - 1):
-                if bin_count[a, k] > 0:
-                    l0 = min(l0, bin_box[a, k, 0])
-                    l1 = min(l1, bin_box[a, k, 1])
-                    l2 = min(l2, bin_box[a, k, 2])
-                    l3 = max(l3, bin_box[a, k, 3])
-                    l4 = max(l4, bin_box[a, k, 4])
-                    l5 = max(l5, bin_box[a, k, 5])
-                lc += bin_count[a, k]
-                rcount = right_count[k + 1]
-                if lc == 0 or rcount == 0:
-                    continue
-                cost = lc * _area(l0, l1, l2, l3, l4, l5) + rcount * right_area[k + 1]
-                if cost < best_cost:
-                    best_cost = cost
-                    best_axis = a
-                    best_split = k
-        node_area = _area(b0, b1, b2, b3, b4, b5)
-        leaf_cost = nprim * node_area
-        # Traversal cost 1, intersection cost 1 per primitive (relative to the node's area).
-        if nprim <= max_leaf and (best_axis < 0 or leaf_cost <= node_area + best_cost):
-            child[node] = start
-            count[node] = nprim
-            continue
-        mid = start
-        if best_axis >= 0:
-            a = best_axis
-            i = start
-            j = end - 1
-            while i <= j:
-                k = int((centroid[order[i], a] - cmin[a]) * scale[a])
-                if k >= n_bins:
-                    k = n_bins - 1
-                if k <= best_split:
-                    i += 1
-                else:
-                    tmp = order[i]
-                    order[i] = order[j]
-                    order[j] = tmp
-                    j -= 1
-            mid = i
-        if mid <= start or mid >= end:
-            if nprim <= max_leaf:
-                child[node] = start
-                count[node] = nprim
-                continue
-            mid = (start + end) // 2
-        left = n_nodes
-        n_nodes += 2
-        child[node] = left
+        child[node] = nxt
         count[node] = 0
-        if sp + 2 > stack_node.shape[0]:
-            grow = stack_node.shape[0] * 2
-            stack_node = _grow(stack_node, grow)
-            stack_start = _grow(stack_start, grow)
-            stack_end = _grow(stack_end, grow)
-            stack_depth = _grow(stack_depth, grow)
-        stack_node[sp] = left + 1
-        stack_start[sp] = mid
-        stack_end[sp] = end
-        stack_depth[sp] = depth + 1
-        sp += 1
-        stack_node[sp] = left
-        stack_start[sp] = start
-        stack_end[sp] = mid
-        stack_depth[sp] = depth + 1
-        sp += 1
-    return bounds[:n_nodes].copy(), child[:n_nodes].copy(), count[:n_nodes].copy(), order, max_depth
+        if sp + 2 > cap:
+            cap *= 2
+            grown = np.empty((cap, 4), dtype=np.int64)
+            grown[:sp] = st[:sp]
+            st = grown
+        # the right child is pushed first, so the left one is built next (depth first)
+        st[sp, 0], st[sp, 1], st[sp, 2], st[sp, 3] = nxt + 1, mid, e, d + 1
+        st[sp + 1, 0], st[sp + 1, 1], st[sp + 1, 2], st[sp + 1, 3] = nxt, s, mid, d + 1
+        sp += 2
+        nxt += 2
+    return nxt, max_depth
 
 
 @jit
-def _grow(a, size):
-    out = np.empty(size, dtype=a.dtype)
-    out[: a.shape[0]] = a
-    return out
-
-
-@jit
-def _grow_rows(a, fill):
-    """``a`` (r, c) with twice the rows, the new ones set to ``fill``."""
-    out = np.full((2 * a.shape[0], a.shape[1]), fill, dtype=a.dtype)
-    out[: a.shape[0]] = a
-    return out
+def split_node(lo, hi, centroid, order, node, s, e, max_leaf, n_bins, pad, bounds):
+    """Bound node ``node`` over ``order[s:e]``, bin it and split it (serial): the first
+    primitive of its right child, or -1 for a leaf (see :func:`split_or_leaf`)."""
+    box = np.empty(12)
+    scale = np.empty(3)
+    bin_count = np.empty((3, n_bins), dtype=np.int64)
+    bin_box = np.empty((3, n_bins, 6))
+    range_box(lo, hi, centroid, order, s, e, box)
+    _set_node(node, box, pad, bounds)
+    bin_scale(box, n_bins, scale)
+    clear_bins(bin_count, bin_box)
+    bin_range(lo, hi, centroid, order, s, e, box, scale, bin_count, bin_box)
+    return split_or_leaf(centroid, order, s, e, max_leaf, box, scale, bin_count, bin_box,
+                          np.empty(n_bins), np.empty(n_bins, dtype=np.int64))
 
 
 @pjit
@@ -289,8 +292,57 @@ def gather_triangles(vertices, faces, order, tri):
 
 
 @jit
-def collapse_wide(bounds, child, count):
-    """Collapse a binary BVH into a ``WIDE``-wide one.
+def _down32(x):
+    """The largest float32 not above ``x``."""
+    f = np.float32(x)
+    if np.float64(f) > x:
+        f = np.nextafter(f, np.float32(-np.inf))
+    return f
+
+
+@jit
+def _up32(x):
+    """The smallest float32 not below ``x``."""
+    f = np.float32(x)
+    if np.float64(f) < x:
+        f = np.nextafter(f, np.float32(np.inf))
+    return f
+
+
+@jit
+def _open_node(b, bounds, child, count, kids):
+    """The up to ``WIDE`` binary nodes that become the children of the wide node made from
+    binary node ``b``: its two children, then repeatedly the two children of the interior
+    one of largest surface area, while there is room. Returns how many."""
+    if count[b] > 0:  # a tree that is a single leaf
+        kids[0] = b
+        return 1
+    kids[0] = child[b]
+    kids[1] = child[b] + 1
+    nk = 2
+    while nk < WIDE:
+        pick = -1
+        best = -1.0
+        for k in range(nk):
+            c = kids[k]
+            if count[c] == 0:
+                a = _area(bounds[c, 0], bounds[c, 1], bounds[c, 2], bounds[c, 3],
+                          bounds[c, 4], bounds[c, 5])
+                if a > best:
+                    best = a
+                    pick = k
+        if pick < 0:
+            break
+        c = kids[pick]
+        kids[pick] = child[c]
+        kids[nk] = child[c] + 1
+        nk += 1
+    return nk
+
+
+@jit
+def collapse_wide(bounds, child, count, links):
+    """Collapse a binary BVH into ``WIDE``-wide node rows; the number of rows written.
 
     A wide node starts from the two children of a binary node and opens the interior child of
     largest surface area (the one rays enter most often) until it has ``WIDE`` children or
@@ -298,27 +350,19 @@ def collapse_wide(bounds, child, count):
 
     Parameters
     ----------
-    bounds, child, count : binary tree arrays from :func:`build_bvh`.
-
-    Returns
-    -------
-    boxes : (w, 6 * WIDE) float64
-        Child boxes of each wide node, structure of arrays: ``xmin[WIDE], ymin[WIDE],
-        zmin[WIDE], xmax[WIDE], ymax[WIDE], zmax[WIDE]``; empty slots hold +inf.
-    ref : (w, WIDE) int64
-        Per child slot: the wide node index (interior child) or the first triangle (leaf).
-    cnt : (w, WIDE) int64
-        Per child slot: 0 for an interior child, the triangle count of a leaf, -1 for an empty
-        slot (empty slots come last).
+    bounds, child, count : binary tree arrays (:func:`build_top`, :func:`build_tasks`).
+    links : (w, 8 * WIDE) int32
+        Output, with at least as many rows as the binary tree has interior nodes (plus one).
+        Row ``i`` read as float32 holds in columns ``0 .. 6 * WIDE - 1`` the boxes of its
+        children, structure of arrays ``xmin[WIDE], ymin[WIDE], zmin[WIDE], xmax[WIDE],
+        ymax[WIDE], zmax[WIDE]``, rounded outward to float32 (empty slots +inf); columns
+        ``6 * WIDE ..`` per child the wide node index (interior child) or the first triangle
+        (leaf); columns ``7 * WIDE ..`` 0 for an interior child, the triangle count of a leaf,
+        -1 for an empty slot (empty slots come last).
     """
-    m = bounds.shape[0]
-    # Wide nodes are far fewer than binary ones (about m / 8): start small and grow.
-    cap = max(16, m // 8)
-    boxes = np.full((cap, 6 * WIDE), np.inf)
-    ref = np.zeros((cap, WIDE), dtype=np.int64)
-    cnt = np.full((cap, WIDE), -1, dtype=np.int64)
-    stack_b = np.empty(max(1, m), dtype=np.int64)
-    stack_w = np.empty(max(1, m), dtype=np.int64)
+    fbox = links.view(np.float32)
+    stack_b = np.empty(64, dtype=np.int64)
+    stack_w = np.empty(64, dtype=np.int64)
     kids = np.empty(WIDE, dtype=np.int64)
     stack_b[0] = 0
     stack_w[0] = 0
@@ -328,46 +372,36 @@ def collapse_wide(bounds, child, count):
         sp -= 1
         b = stack_b[sp]
         w = stack_w[sp]
-        if count[b] > 0:  # a tree that is a single leaf
-            kids[0] = b
-            nk = 1
-        else:
-            kids[0] = child[b]
-            kids[1] = child[b] + 1
-            nk = 2
-            while nk < WIDE:
-                pick = -1
-                best = -1.0
-                for k in range(nk):
-                    c = kids[k]
-                    if count[c] == 0:
-                        a = _area(bounds[c, 0], bounds[c, 1], bounds[c, 2], bounds[c, 3],
-                                  bounds[c, 4], bounds[c, 5])
-                        if a > best:
-                            best = a
-                            pick = k
-                if pick < 0:
-                    break
-                c = kids[pick]
-                kids[pick] = child[c]
-                kids[nk] = child[c] + 1
-                nk += 1
-        for k in range(nk):
+        nk = _open_node(b, bounds, child, count, kids)
+        for k in range(WIDE):
+            if k >= nk:
+                for a in range(6):
+                    fbox[w, WIDE * a + k] = np.inf
+                links[w, 6 * WIDE + k] = 0
+                links[w, 7 * WIDE + k] = -1
+                continue
             c = kids[k]
-            for a in range(6):
-                boxes[w, WIDE * a + k] = bounds[c, a]
+            for a in range(3):
+                fbox[w, WIDE * a + k] = _down32(bounds[c, a])
+                fbox[w, WIDE * (3 + a) + k] = _up32(bounds[c, 3 + a])
             if count[c] > 0:
-                ref[w, k] = child[c]
-                cnt[w, k] = count[c]
+                links[w, 6 * WIDE + k] = child[c]
+                links[w, 7 * WIDE + k] = count[c]
             else:
-                if n_wide == boxes.shape[0]:
-                    boxes = _grow_rows(boxes, np.inf)
-                    ref = _grow_rows(ref, 0)
-                    cnt = _grow_rows(cnt, -1)
-                ref[w, k] = n_wide
-                cnt[w, k] = 0
+                if sp + 1 > stack_b.shape[0]:
+                    stack_b = _grow(stack_b, 2 * stack_b.shape[0])
+                    stack_w = _grow(stack_w, 2 * stack_w.shape[0])
+                links[w, 6 * WIDE + k] = n_wide
+                links[w, 7 * WIDE + k] = 0
                 stack_b[sp] = c
                 stack_w[sp] = n_wide
                 sp += 1
                 n_wide += 1
-    return boxes[:n_wide].copy(), ref[:n_wide].copy(), cnt[:n_wide].copy()
+    return n_wide
+
+
+@jit
+def _grow(a, size):
+    out = np.empty(size, dtype=a.dtype)
+    out[: a.shape[0]] = a
+    return out

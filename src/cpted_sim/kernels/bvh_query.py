@@ -45,6 +45,7 @@ from . import ray_order as ro
 from .bvh_build import WIDE
 from .intersect import (child_entries, lowest_bit, prefetch,
                         ray_shear, safe_inverse, triangle_t_sheared)
+from .scratch import scratch
 
 STACK_SIZE = 1024
 BLOCK = 256
@@ -508,15 +509,15 @@ def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face, sor
         with _dynamic_blocks():
             _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face)
         return
-    m = min(n, ro.ORDER_CHUNK)  # one set of buffers, reused by every chunk
-    key = np.empty(m, dtype=np.int32)
-    order = np.empty(m, dtype=np.int64)
-    o = np.empty((m, 3))
-    d = np.empty((m, 3))
-    t0 = np.empty(m)
-    t1 = np.empty(m)
-    t = np.empty(m)
-    face = np.empty(m, dtype=np.int64)
+    m = min(n, ro.ORDER_CHUNK)  # one set of buffers, reused by every chunk and every call
+    key = scratch("key", m, np.int32)
+    order = scratch("order", m, np.int64)
+    o = scratch("o", (m, 3))
+    d = scratch("d", (m, 3))
+    t0 = scratch("t0", m)
+    t1 = scratch("t1", m)
+    t = scratch("t", m)
+    face = scratch("face", m, np.int64)
     for a in range(0, n, m):
         b = min(n, a + m)
         k = b - a
@@ -543,11 +544,11 @@ def occluded_batch(bvh, origins, targets, offset, out, sort=None):
             _occluded_batch(bvh, origins, targets, offset, out)
         return
     m = min(n, ro.ORDER_CHUNK)
-    key = np.empty(m, dtype=np.int32)
-    order = np.empty(m, dtype=np.int64)
-    o = np.empty((m, 3))
-    t = np.empty((m, 3))
-    blocked = np.empty(m, dtype=np.bool_)
+    key = scratch("key", m, np.int32)
+    order = scratch("order", m, np.int64)
+    o = scratch("o", (m, 3))
+    t = scratch("d", (m, 3))
+    blocked = scratch("blocked", m, np.bool_)
     for a in range(0, n, m):
         b = min(n, a + m)
         k = b - a
