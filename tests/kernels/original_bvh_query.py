@@ -1,6 +1,7 @@
 """The first traversal kernels (main at 94e19ae), kept as the reference for the optimised ones.
 
-``bvh`` is a ``FlatBVH`` named tuple of flat arrays (``geometry/bvh.py``): ``bounds`` (m, 6),
+``bvh`` is a :class:`BinaryBVH` named tuple of flat arrays (:func:`binary_bvh` makes it for a
+scene: the binary tree its 8-wide ``FlatBVH`` was collapsed from): ``bounds`` (m, 6),
 ``child_or_first`` (m,), ``count`` (m,), ``tri`` (n, 9) triangle corners in leaf order and
 ``face`` (n,) the original face index of each. Single-ray functions take a preallocated
 ``stack`` (int64, length >= tree depth + 2) so that batch kernels allocate one per block of rays,
@@ -8,6 +9,8 @@ not one per ray; other kernels (lighting, sightlines) call them from their own l
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import prange
@@ -17,6 +20,36 @@ from cpted_sim.kernels.intersect import fence, ray_shear, safe_inverse
 
 STACK_SIZE = 160
 BLOCK = 256
+
+
+class BinaryBVH(NamedTuple):
+    """The binary tree the traversal was first written for (the package keeps only the
+    8-wide nodes collapsed from it)."""
+
+    bounds: np.ndarray
+    child_or_first: np.ndarray
+    count: np.ndarray
+    tri: np.ndarray
+    face: np.ndarray
+
+
+def binary_bvh(scene) -> BinaryBVH:
+    """The binary tree of ``scene``, built as ``build_bvh`` builds it (same boxes, pad,
+    leaf size and bins), with its triangles in the same leaf order as ``scene.bvh``."""
+    from cpted_sim.geometry.bvh import MAX_LEAF, N_BINS, binary_tree
+    from cpted_sim.kernels import bvh_build
+
+    v = np.array(scene.vertices, dtype=np.float64)
+    f = np.array(scene.faces, dtype=np.int64)
+    n = f.shape[0]
+    lo, hi, centroid = np.empty((n, 3)), np.empty((n, 3)), np.empty((n, 3))
+    bvh_build.triangle_boxes(v, f, lo, hi, centroid)
+    pad = 1e-9 * max(float(np.max(v.max(axis=0) - v.min(axis=0))), 1.0)
+    bounds, child, count, order, _ = binary_tree(lo, hi, centroid, MAX_LEAF, N_BINS, pad)
+    assert np.array_equal(order, scene.bvh.face)  # the tree the scene's was collapsed from
+    tri = np.empty((n, 9))
+    bvh_build.gather_triangles(v, f, order, tri)
+    return BinaryBVH(bounds, child, count, tri, order)
 
 
 # The watertight arithmetic as the first kernels had it, on an array row with branches

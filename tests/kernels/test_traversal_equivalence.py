@@ -73,8 +73,8 @@ def test_closest_hit_matches_original(scene, rays):
     d /= np.linalg.norm(d, axis=1)[:, None]
     n = len(o)
     out = [(np.empty(n), np.empty(n, dtype=np.int64)) for _ in range(2)]
-    for mod, (tt, ff) in zip((ref, q), out):
-        mod.closest_hit_batch(scene.bvh, o, d, np.zeros(n), np.full(n, np.inf), tt, ff)
+    for mod, bvh, (tt, ff) in zip((ref, q), (ref.binary_bvh(scene), scene.bvh), out):
+        mod.closest_hit_batch(bvh, o, d, np.zeros(n), np.full(n, np.inf), tt, ff)
     assert (out[0][1] >= 0).mean() > 0.5
     assert np.array_equal(out[0][1], out[1][1])
     # Same triangle; the distance may differ in the last bit between compiled call sites.
@@ -85,13 +85,13 @@ def test_occluded_and_visibility_match_original(scene, rays):
     o, t = rays
     a = np.empty(len(o), dtype=bool)
     b = np.empty(len(o), dtype=bool)
-    ref.occluded_batch(scene.bvh, o, t, 1e-6, a)
+    ref.occluded_batch(ref.binary_bvh(scene), o, t, 1e-6, a)
     q.occluded_batch(scene.bvh, o, t, 1e-6, b)
     assert 0.1 < a.mean() < 0.9
     assert np.array_equal(a, b)
     va = np.empty((50, 400), dtype=bool)
     vb = np.empty((50, 400), dtype=bool)
-    ref.visibility_block(scene.bvh, o[:50], t[:400], 300.0, 1e-6, va)
+    ref.visibility_block(ref.binary_bvh(scene), o[:50], t[:400], 300.0, 1e-6, va)
     q.visibility_block(scene.bvh, o[:50], t[:400], 300.0, 1e-6, vb)
     assert np.array_equal(va, vb)
 
@@ -102,7 +102,7 @@ def test_transmittance_matches_original(scene, rays):
     ft = rng.choice([0.0, 0.5, 0.9], scene.n_faces)
     a = np.empty(len(o))
     b = np.empty(len(o))
-    ref.transmittance_batch(scene.bvh, ft, o, t, 1e-6, a)
+    ref.transmittance_batch(ref.binary_bvh(scene), ft, o, t, 1e-6, a)
     q.transmittance_batch(scene.bvh, ft, o, t, 1e-6, b)
     np.testing.assert_allclose(b, a, rtol=1e-12)
 

@@ -28,13 +28,6 @@ class FlatBVH(NamedTuple):
 
     Attributes
     ----------
-    bounds : (m, 6) float
-        Node boxes ``[xmin, ymin, zmin, xmax, ymax, zmax]`` in scene-local metres.
-    child_or_first : (m,) int64
-        Interior node: its left child (the right child is the next node). Leaf: its first
-        triangle in ``tri``.
-    count : (m,) int64
-        Triangles in a leaf; 0 for interior nodes.
     tri : (n, 9) float
         Triangle corners in leaf order (scene-local metres).
     face : (n,) int64
@@ -47,14 +40,10 @@ class FlatBVH(NamedTuple):
         +inf, entered by no ray). Columns 48-55 are each child's wide node index or first
         triangle and columns 56-63 its triangle count (0: interior child, -1: empty slot,
         empty slots last). Stored as int32 so that two trees compare with
-        ``np.array_equal``. ``bounds``, ``child_or_first`` and ``count`` keep the binary tree
-        it was collapsed from; the parallel build numbers its nodes by task, so some rows are
-        zeros that no node links to (to be dropped: traversal reads only ``nodes``).
+        ``np.array_equal``. The binary tree it was collapsed from (:func:`binary_tree`) is
+        not kept: no traversal reads it.
     """
 
-    bounds: np.ndarray
-    child_or_first: np.ndarray
-    count: np.ndarray
     tri: np.ndarray
     face: np.ndarray
     nodes: np.ndarray
@@ -65,9 +54,9 @@ class FlatBVH(NamedTuple):
         return (_restore, tuple(self))
 
 
-def _restore(bounds, child_or_first, count, tri, face, nodes) -> FlatBVH:
+def _restore(tri, face, nodes) -> FlatBVH:
     """A :class:`FlatBVH` from its unpickled arrays, ``nodes`` copied to a 64-byte boundary."""
-    return FlatBVH(bounds, child_or_first, count, tri, face, aligned_copy(nodes))
+    return FlatBVH(tri, face, aligned_copy(nodes))
 
 
 @dataclass(frozen=True)
@@ -254,9 +243,10 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LE
     bounds, child, count, order, depth = binary_tree(lo, hi, centroid, max_leaf, n_bins, pad)
     del lo, hi, centroid
     nodes = wide_nodes(bounds, child, count)
+    del bounds, child, count  # the binary tree: no traversal reads it
     tri = np.empty((n, 9))
     bvh_build.gather_triangles(vertices, faces, order, tri)
-    bvh = FlatBVH(bounds, child, count, tri, order, nodes)
+    bvh = FlatBVH(tri, order, nodes)
     nbytes = sum(a.nbytes for a in bvh)
     n_leaves = int(np.count_nonzero(nodes[:, 7 * WIDE:] > 0))
     stats = BVHStats(
