@@ -117,5 +117,5 @@ def test_facade_and_route_sheets_draw_their_values(tmp_path):
     # the brightest class of inferno (15-20 lx: the last dots) is on the panel, pale yellow
     scale = shared_scale([r])
     pale = np.array(scale.cmap(scale.norm(19.9), bytes=True)[:3])
-    assert (np.abs(panel - pale).max(axis=2) <= 2).sum() > 40  # measured 120 px (3 dots)
+    assert (np.abs(panel - pale).max(axis=2) <= 2).sum() > 40  # measured 105 px (3 dots)
     assert sheet.tiles[0].furniture["north_arrow"] == "N"

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.colors import BoundaryNorm
 
-__all__ = ["ColourBar", "colourbar_of", "draw_colourbar", "font"]
+__all__ = ["ColourBar", "colourbar_of", "draw_colourbar", "font", "auto_ticks"]
 
 #: Share of the bar's length each extension triangle takes (Matplotlib's ``extendfrac``).
 EXTEND_FRACTION = 0.05
@@ -51,15 +51,16 @@ class ColourBar:
     extend: str
 
 
-def _auto_ticks(vmin: float, vmax: float, length_pt: float) -> np.ndarray:
-    """Ticks as Matplotlib's colour bar places them: its ``AutoLocator``, with as many bins
-    as 7 pt labels two label-heights apart fit along the bar (at most 9)."""
+def auto_ticks(lo: float, hi: float, length_pt: float, per_label: float = 2.0) -> np.ndarray:
+    """Matplotlib's ``AutoLocator`` ticks in [lo, hi] on an axis ``length_pt`` long [pt]
+    that fits one 7 pt label per ``per_label`` label heights (Matplotlib's tick space: 3
+    along x, 2 along y and along a colour bar); at most 9 bins."""
     from matplotlib.ticker import MaxNLocator
 
-    nbins = int(max(1, min(9, np.floor(length_pt / 14.0))))
-    t = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]).tick_values(vmin, vmax)
-    span = vmax - vmin
-    return t[(t >= vmin - 1e-9 * span) & (t <= vmax + 1e-9 * span)]
+    nbins = int(np.clip(np.floor(length_pt / (7.0 * per_label)), 1, 9))
+    t = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    eps = 1e-9 * (hi - lo)
+    return t[(t >= lo - eps) & (t <= hi + eps)]
 
 
 def _labels(ticks: np.ndarray) -> tuple:
@@ -92,7 +93,7 @@ def colourbar_of(scale, length_pt: float = 300.0) -> ColourBar:
         vmin, vmax = float(norm.vmin), float(norm.vmax)
         colours = cmap(np.linspace(0.0, 1.0, 256), bytes=True)
         ticks = (np.asarray(scale.ticks, dtype=np.float64) if scale.ticks is not None
-                 else _auto_ticks(vmin, vmax, length_pt))
+                 else auto_ticks(vmin, vmax, length_pt))
         positions = (ticks - vmin) / (vmax - vmin)
     labels = (tuple(scale.tick_labels) if scale.tick_labels is not None else _labels(ticks))
     return ColourBar(scale.label, tuple(float(t) for t in ticks), labels,

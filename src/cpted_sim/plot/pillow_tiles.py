@@ -250,21 +250,10 @@ def plan_tile(panel, size, dpi: int):
                      frame, symbols, ((box.x0 + box.x1) / 2.0, height - box.y1 - pad), furniture)
 
 
-def _ticks(lo: float, hi: float, length_pt: float, per_label: float) -> np.ndarray:
-    """Matplotlib's ``AutoLocator`` ticks in [lo, hi] on an axis ``length_pt`` long, which
-    fits one 7 pt label per ``per_label`` label heights (3 along x, 2 along y)."""
-    from matplotlib.ticker import MaxNLocator
-
-    nbins = int(np.clip(np.floor(length_pt / (7.0 * per_label)), 1, 9))
-    t = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
-    eps = 1e-9 * (hi - lo)
-    return t[(t >= lo - eps) & (t <= hi + eps)]
-
-
 def _frame_axes(draw, image, frame, height: int, px_per_pt: float, axis) -> dict:
     """Metre ticks and labels along the bottom and left of a façade panel, and the axis
     labels (as :func:`~cpted_sim.plot.maps._elevation_frame` sets them)."""
-    from .colourbar import _labels, _side_label
+    from .colourbar import _labels, _side_label, auto_ticks
 
     xmin, xmax, ymin, ymax = frame.limits
     box = frame.bbox
@@ -274,14 +263,14 @@ def _frame_axes(draw, image, frame, height: int, px_per_pt: float, axis) -> dict
     black = (0, 0, 0, 255)
     lw = max(1, int(round(0.8 * px_per_pt)))
     bottom, left = height - box.y0, box.x0
-    xt = _ticks(xmin, xmax, box.width / px_per_pt, 3.0)
+    xt = auto_ticks(xmin, xmax, box.width / px_per_pt, 3.0)
     low = bottom
     for v, text in zip(xt, _labels(xt)):
         x = frame.transData.transform([[v, ymin]])[0, 0]
         draw.line([(x, bottom), (x, bottom + tick)], fill=black, width=lw)
         draw.text((x, bottom + tick + pad), text, font=fnt, anchor="mt", fill=black)
         low = max(low, draw.textbbox((x, bottom + tick + pad), text, font=fnt, anchor="mt")[3])
-    yt = _ticks(ymin, ymax, box.height / px_per_pt, 2.0)
+    yt = auto_ticks(ymin, ymax, box.height / px_per_pt, 2.0)
     widest = 0.0
     for v, text in zip(yt, _labels(yt)):
         y = height - frame.transData.transform([[xmin, v]])[0, 1]

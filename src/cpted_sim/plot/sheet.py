@@ -32,7 +32,7 @@ import numpy as np
 from .colourbar import ColourBar, colourbar_of, draw_colourbar
 from .furniture import _ORDER
 from .maps import _is_raster
-from .raster import OverLayer, PanelPixels, rgba_of
+from .raster import OverLayer, rgba_of
 from .style import MAP_DPI, MapScale
 from .tiles import legend_strip, panel_tile, sheet_layout, write_title
 
@@ -184,27 +184,20 @@ class MapSheet:
         from PIL import Image, ImageDraw
 
         canvas = self.background.copy()
-        strokes = []
+        lines = []
         for tile, p, place, cell in zip(self.tiles, spec.panels, self.places, self.layout.cells):
             vals = p.field.values if p.values is None else np.asarray(p.values, np.float64)
-            colours = rgba_of(vals, spec.scale)
-            if isinstance(place, PanelPixels):
-                place.paint(canvas, colours)
-            else:
-                strokes.append((place, colours))
+            place.paint(canvas, rgba_of(vals, spec.scale))  # an image's pixels, or dots
             if spec.contours:
-                strokes += [(line + cell, None) for line in
-                            _contour_lines(tile.ax, p.field.grid, vals, spec.scale,
-                                           tile.rgb.shape[0])]
-        image = Image.fromarray(canvas)
-        if strokes:
+                lines += [line + cell for line in
+                          _contour_lines(tile.ax, p.field.grid, vals, spec.scale,
+                                         tile.rgb.shape[0])]
+        if lines:  # isolines: white, 70 % opaque, under the over-layer
+            image = Image.fromarray(canvas)
             draw = ImageDraw.Draw(image, "RGBA")
             width = max(1, int(round(0.5 * self.dpi / 72.0)))
-            for what, colours in strokes:
-                if colours is None:  # an isoline: white, 70 % opaque, under the over-layer
-                    draw.line([tuple(q) for q in what], fill=(255, 255, 255, 178), width=width)
-                else:
-                    what.draw(draw, colours)
+            for line in lines:
+                draw.line([tuple(q) for q in line], fill=(255, 255, 255, 178), width=width)
             canvas = np.array(image)
         self.over.paint(canvas)
         image = Image.fromarray(canvas)

@@ -29,33 +29,53 @@ __all__ = ["PanelTile", "panel_tile", "legend_strip", "write_title", "Dots", "Sh
 
 class Dots:
     """The dots of a point grid (a route, façade points too sparse for an image) in one
-    panel: their pixel centres and size, as Matplotlib's ``scatter`` of
-    :func:`~cpted_sim.plot.maps.plan_map` places them."""
+    panel, as Matplotlib's ``scatter`` of :func:`~cpted_sim.plot.maps.plan_map` places
+    them: every pixel each dot covers is worked out once (a disc, or a square, of the dot's
+    size around its pixel centre, clipped to the panel), so that a map paints its dots in one
+    indexing step. ``rim``: a one-pixel ring darkened by 45 % (the dots' thin dark edge)."""
 
     def __init__(self, ax, height: int, x, y, size_pt2: float, dpi: float, *, rim: bool,
                  square: bool):
         xy = ax.transData.transform(np.column_stack([x, y]))
         box = ax.bbox
-        self.keep = ((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1)
-                     & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1))
-        self.cx, self.cy = xy[:, 0] - 0.5, height - xy[:, 1] - 0.5
-        self.r = max(0.5, 0.5 * np.sqrt(size_pt2) * dpi / 72.0)
-        self.rim, self.square = rim, square
+        r = max(0.5, 0.5 * np.sqrt(size_pt2) * dpi / 72.0)
+        k = int(np.ceil(r))
+        dy, dx = np.mgrid[-k:k + 1, -k:k + 1]
+        d = np.maximum(np.abs(dx), np.abs(dy)) if square else np.hypot(dx, dy)
+        disc, ring = d <= r, (d <= r) & (d > r - 1.0)
+        cols = np.floor(xy[:, 0]).astype(np.int64)
+        rows = np.floor(height - xy[:, 1]).astype(np.int64)
+        r0, r1 = int(np.ceil(height - box.y1)), int(np.floor(height - box.y0))
+        c0, c1 = int(np.ceil(box.x0)), int(np.floor(box.x1))
+
+        def stamp(mask):
+            pr = rows[:, None] + dy[mask][None, :]
+            pc = cols[:, None] + dx[mask][None, :]
+            point = np.broadcast_to(np.arange(xy.shape[0])[:, None], pr.shape)
+            ok = (pr >= r0) & (pr < r1) & (pc >= c0) & (pc < c1)
+            return pr[ok], pc[ok], point[ok]
+
+        self.rows, self.cols, self.point = stamp(disc)
+        self.ring = stamp(ring) if rim else None
 
     def shifted(self, left: int, top: int) -> Dots:
+        """The same dots placed at (``left``, ``top``) of a bigger canvas."""
         out = object.__new__(Dots)
-        out.__dict__.update(self.__dict__, cx=self.cx + left, cy=self.cy + top)
+        out.rows, out.cols, out.point = self.rows + top, self.cols + left, self.point
+        out.ring = (None if self.ring is None
+                    else (self.ring[0] + top, self.ring[1] + left, self.ring[2]))
         return out
 
-    def draw(self, draw, colours: np.ndarray) -> None:
-        """Draw on a Pillow ``ImageDraw`` (RGBA mode) in the colours of :func:`rgba_of`."""
-        r = self.r
-        shape = draw.rectangle if self.square else draw.ellipse
-        edge = (0, 0, 0, 115) if self.rim else None
-        for i in np.flatnonzero(self.keep & (colours[:-1, 3] > 0)):
-            x, y = self.cx[i], self.cy[i]
-            shape([x - r, y - r, x + r, y + r], fill=tuple(int(c) for c in colours[i]),
-                  outline=edge)
+    def paint(self, canvas: np.ndarray, colours: np.ndarray) -> None:
+        """Paint the dots in the colours of :func:`~cpted_sim.plot.raster.rgba_of` (points
+        without a value, alpha 0, are left out)."""
+        ok = colours[self.point, 3] > 0
+        canvas[self.rows[ok], self.cols[ok]] = colours[self.point[ok], :3]
+        if self.ring is not None:
+            rr, rc, rp = self.ring
+            ok = colours[rp, 3] > 0
+            under = canvas[rr[ok], rc[ok]].astype(np.float32)
+            canvas[rr[ok], rc[ok]] = (under * 0.55 + 0.5).astype(np.uint8)
 
 
 def placement(ax, grid, height: int, dpi: float):
