@@ -195,30 +195,13 @@ def test_metric_rows_pivot_the_table():
             assert val == format_value(w["value"], w["unit"])
 
 
-def _fake_polar_module(calls):
-    import types
-
-    def plot_polar(distribution, ax=None, **kw):
-        calls.append(distribution.name)
-        theta = np.linspace(-np.pi, np.pi, 50)
-        ax.plot(theta, 100.0 + 50.0 * np.cos(theta))
-        return ax
-
-    mod = types.ModuleType("cpted_sim.plot.polar")
-    mod.plot_polar = plot_polar
-    return mod
-
-
-def test_polar_diagrams_when_plot_polar_exists(tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setitem(sys.modules, "cpted_sim.plot.polar", _fake_polar_module(calls))
-    monkeypatch.setenv("CPTED_MAP_PROCESSES", "1")  # drawn here: the calls are seen here
+def test_one_polar_diagram_per_distinct_distribution(tmp_path):
     c = compare(make_result("base", (10.0,), spacing=4.0),
                 make_result("B", (10.0, 30.0), spacing=4.0))
     files = write_report(c, tmp_path, meshes=False)
     polars = [k for k in files if k.startswith("polar_")]
     name = c.base.luminaires[0].distribution.name
-    assert calls == [name] and len(polars) == 1  # one per distinct distribution
+    assert len(polars) == 1  # base and B share their distribution
     html = files["report.html"].read_text()
     assert f"Intensity distribution {name}" in html
     assert f"]({polars[0]})" in files["report.md"].read_text()
@@ -234,12 +217,20 @@ def test_report_draws_photometry_polar_diagrams(report):
     assert (img.std(axis=2) > 0.1).sum() > 200  # coloured curves drawn, not a blank chart
 
 
-def test_no_polar_section_without_plot_polar(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "cpted_sim.plot.polar", None)  # import fails
-    files = write_report(compare(make_result("base", (10.0,), spacing=4.0)), tmp_path,
-                         meshes=False)
+def test_a_polar_diagram_that_cannot_be_made_is_logged_and_left_out(tmp_path, monkeypatch,
+                                                                    caplog):
+    import cpted_sim.io.report as report_module
+
+    def broken(dist):
+        raise ValueError("no intensities")
+
+    monkeypatch.setattr(report_module, "polar_chart", broken)
+    with caplog.at_level("WARNING", logger="cpted_sim.io.report"):
+        files = write_report(compare(make_result("base", (10.0,), spacing=4.0)), tmp_path,
+                             meshes=False)
     assert not any(k.startswith("polar_") for k in files)
     assert "Intensity distribution" not in files["report.html"].read_text()
+    assert "no polar diagram for isotropic point source: no intensities" in caplog.text
 
 
 def test_verdicts_do_not_repeat_the_variant_name(tmp_path):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..lighting.hours import format_hour
 
-__all__ = ["hours_maps", "hours_html", "hours_markdown", "hours_rows", "write_hours_csv"]
+__all__ = ["hours_chart", "hours_maps", "hours_html", "hours_markdown", "hours_rows", "write_hours_csv"]
 
 
 def _results(comparison):
@@ -25,41 +25,37 @@ def _results(comparison):
             if getattr(r, "hours", None) is not None]
 
 
-def _curves(results, path: Path, dpi: int) -> Path:
-    """``hours.png``: every area's share unwatched at night by hour, per variant."""
-    from ..plot.style import new_figure, save_figure
+def hours_chart(results):
+    """The :class:`~cpted_sim.plot.charts.LineChart` of ``hours.png``: per area, the share
+    unwatched at night by hour for every variant (solid, with dots: with the dimming
+    schedule; dashed: at full light) and the base's mean E_h on the right (dotted)."""
+    from ..plot.charts import TAB10, ChartPanel, LineChart, Series, value_range
 
     base = results[0]
-    areas = list(base.hours.areas)
-    fig, axes = new_figure(len(areas), panel_size=(5.8, 3.2), colorbar=False)
-    axes = np.atleast_1d(axes).ravel()
-    width = fig.get_figwidth()
-    for ax in axes:  # room on the right of each panel for the mean E_h axis and its label
-        x0, y0, w, h = ax.get_position().bounds
-        ax.set_position((x0, y0, w - 0.75 / width, h))
-    for ax, name in zip(axes, areas):
+    panels, legend = [], {}
+    for name, a0 in base.hours.areas.items():
+        series = []
         for k, r in enumerate(results):
             a = r.hours.areas.get(name)
             if a is None:
                 continue
-            x = np.arange(a.hours.size)
-            colour = f"C{k % 10}"
-            ax.plot(x, 100 * a.unwatched, "-o", color=colour, ms=3,
-                    label=f"{r.variant}: unwatched at night")
-            ax.plot(x, 100 * a.unwatched_full_light, "--", color=colour,
-                    label=f"{r.variant}: same, lights at full output")
-        a0 = base.hours.areas[name]
-        ax.set_xticks(np.arange(a0.hours.size))
-        ax.set_xticklabels([format_hour(h) for h in a0.hours], rotation=60, fontsize=7)
-        ax.set_ylim(-2, 102)
-        ax.set_ylabel("share of area [%]")
-        # y given: no search for tick labels above the axes (a quarter of the drawing time)
-        ax.set_title(f"{name}: unwatched at night, by hour", fontsize=9, y=1.0, pad=6)
-        ax2 = ax.twinx()
-        ax2.plot(np.arange(a0.hours.size), a0.mean_E_h, ":", color="0.4")
-        ax2.set_ylabel(f"mean E_h [lx] ({base.variant}, dotted)", fontsize=7)
-    axes[0].legend(fontsize=6, loc="upper left")
-    return save_figure(fig, path, dpi=dpi)
+            colour = TAB10[k % len(TAB10)]
+            for s in (Series(f"{r.variant}: unwatched at night", 100 * np.asarray(a.unwatched),
+                             colour, "solid", marker=True),
+                      Series(f"{r.variant}: same, lights at full output",
+                             100 * np.asarray(a.unwatched_full_light), colour, "dashed")):
+                series.append(s)
+                legend.setdefault(s.label, s)
+        mean = np.asarray(a0.mean_E_h, dtype=np.float64)
+        dotted = Series(f"{base.variant}: mean E_h [lx] (right axis)", mean, "#666666",
+                        "dotted", right=True)
+        series.append(dotted)
+        legend.setdefault("mean E_h", dotted)
+        panels.append(ChartPanel(f"{name}: unwatched at night, by hour",
+                                 tuple(format_hour(h) for h in a0.hours), "share of area [%]",
+                                 (-2.0, 102.0), tuple(series),
+                                 f"mean E_h [lx] ({base.variant}, dotted)", value_range(mean)))
+    return LineChart(tuple(panels), tuple(legend.values()))
 
 
 def hours_maps(comparison, out: Path) -> list[tuple[str, object]]:
@@ -73,6 +69,7 @@ def hours_maps(comparison, out: Path) -> list[tuple[str, object]]:
         return []
     from functools import partial
 
+    from ..plot.charts import draw_line_chart
     from ..plot.sheet import FigureTask, MapPanel, MapSpec
     from ..plot.style import shared_scale
 
@@ -81,7 +78,7 @@ def hours_maps(comparison, out: Path) -> list[tuple[str, object]]:
     if base.hours.areas:
         out_maps.append(("Hours of the night: share of each area unwatched at night (solid: "
                          "with the dimming schedule; dashed: at full light) and mean E_h "
-                         "(dotted)", FigureTask(out / "hours.png", partial(_curves, results))))
+                         "(dotted)", FigureTask(out / "hours.png", partial(draw_line_chart, hours_chart(results)))))
 
     observers = getattr(base, "observers", None)
 

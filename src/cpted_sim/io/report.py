@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import html
-import importlib
 import logging
 import math
 import os
@@ -42,8 +41,9 @@ from pathlib import Path
 from .._version import __version__
 from ..errors import EngineUnavailableError, GridError
 from ..plot.compare import luminaire_distributions, slug, start_comparison_maps
+from ..plot.polar import draw_polar_chart, polar_chart
 from ..plot.sheet import FigureTask
-from ..plot.style import save_figure, shared_scale
+from ..plot.style import shared_scale
 from .colored_mesh import face_colors, face_values_from_field, write_ply
 from .geopackage import write_results_gpkg
 from .hours_report import hours_html, hours_maps, hours_markdown, write_hours_csv
@@ -176,46 +176,21 @@ def metric_rows(comparison) -> tuple[list[str], list[dict]]:
 
 
 # ---------------------------------------------------------------- optional pieces
-def _polar_function():
-    """``cpted_sim.plot.polar.plot_polar`` (photometry's polar diagram), when it exists."""
-    try:
-        mod = importlib.import_module("cpted_sim.plot.polar")
-    except ImportError:
-        return None
-    fn = getattr(mod, "plot_polar", None)
-    return fn if callable(fn) else None
-
-
-def _draw_polar(fn, name: str, dist, path: Path, dpi: int) -> None:
-    """One polar intensity diagram (a map worker's task); a failure is logged and leaves no
-    file (the report then lists no diagram)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    # fixed margins: constrained layout measured every tick label (half the diagram's
-    # time); these leave room for the title above and the legend below left
-    fig = Figure(figsize=(4.4, 4.4))
-    fig.subplots_adjust(left=0.12, right=0.9, bottom=0.13, top=0.88)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(projection="polar")
-    try:
-        fn(dist, ax=ax)
-    except Exception as exc:  # noqa: BLE001 - a missing picture must not stop the report
-        log.warning("no polar diagram for %s: %s", name, exc)
-        return
-    save_figure(fig, path, dpi=dpi)
-
-
 def _polar_tasks(comparison, out: Path) -> list[tuple[str, FigureTask]]:
     """One polar intensity diagram per distinct distribution of the luminaires, as tasks
-    for the map workers."""
-    fn = _polar_function()
-    if fn is None:
-        return []
+    for the map workers; a distribution whose diagram cannot be made is logged and left out
+    (the report then lists no diagram for it)."""
+    tasks = []
     dists = luminaire_distributions([comparison.base, *comparison.variants])
-    return [(name, FigureTask(out / f"polar_{i + 1}_{slug(name)}.png",
-                              partial(_draw_polar, fn, name, dist)))
-            for i, (name, dist) in enumerate(dists.items())]
+    for i, (name, dist) in enumerate(dists.items()):
+        try:
+            chart = polar_chart(dist)
+        except Exception as exc:  # noqa: BLE001 - a missing picture must not stop the report
+            log.warning("no polar diagram for %s: %s", name, exc)
+            continue
+        tasks.append((name, FigureTask(out / f"polar_{i + 1}_{slug(name)}.png",
+                                       partial(draw_polar_chart, chart))))
+    return tasks
 
 
 def _mesh_field(result):
