@@ -478,3 +478,13 @@ def test_dissolved_cells_equal_the_mask_on_random_grids():
         np.testing.assert_array_equal(shapely.contains(g, pts), mask)
 
     check()
+
+
+@pytest.mark.parametrize("text", ['plain', 'a&b<c>"d\'e', "line\nbreak\tand\rreturn", ""])
+def test_style_attributes_read_back_as_written(text):
+    from xml.sax.saxutils import quoteattr
+
+    from cpted_sim.io.gpkg_styles import _quoteattr
+
+    for quote in (_quoteattr, quoteattr):  # the same value as the standard library's
+        assert ET.fromstring(f"<x v={quote(text)}/>").get("v") == text

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..lighting.hours import format_hour
 
-__all__ = ["hours_chart", "hours_maps", "hours_html", "hours_markdown", "hours_rows", "write_hours_csv"]
+__all__ = ["hours_chart", "hours_maps", "hours_html", "hours_markdown", "hours_rows",
+           "write_hours_csv"]
 
 
 def _results(comparison):
@@ -78,7 +79,8 @@ def hours_maps(comparison, out: Path) -> list[tuple[str, object]]:
     if base.hours.areas:
         out_maps.append(("Hours of the night: share of each area unwatched at night (solid: "
                          "with the dimming schedule; dashed: at full light) and mean E_h "
-                         "(dotted)", FigureTask(out / "hours.png", partial(draw_line_chart, hours_chart(results)))))
+                         "(dotted)", FigureTask(out / "hours.png",
+                                                 partial(draw_line_chart, hours_chart(results)))))
 
     observers = getattr(base, "observers", None)
 

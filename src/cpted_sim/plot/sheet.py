@@ -309,6 +309,12 @@ def _start_forked(jobs, n_proc: int):
 
     global _GROUPS
     _GROUPS = jobs
+    # what every worker draws with, imported once here rather than once in each worker
+    import contourpy  # noqa: F401
+    from PIL import ImageDraw, ImageFont  # noqa: F401
+
+    from . import pillow_tiles  # noqa: F401
+
     # the longest jobs first, so that the workers finish together
     by_size = sorted(range(len(jobs)), key=lambda k: -_cost(jobs[k][0]))
     pool = None
