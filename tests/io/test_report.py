@@ -219,12 +219,12 @@ def test_report_draws_photometry_polar_diagrams(report):
 
 def test_a_polar_diagram_that_cannot_be_made_is_logged_and_left_out(tmp_path, monkeypatch,
                                                                     caplog):
-    import cpted_sim.io.report as report_module
+    import cpted_sim.plot.polar as polar_module
 
     def broken(dist):
         raise ValueError("no intensities")
 
-    monkeypatch.setattr(report_module, "polar_chart", broken)
+    monkeypatch.setattr(polar_module, "polar_chart", broken)
     with caplog.at_level("WARNING", logger="cpted_sim.io.report"):
         files = write_report(compare(make_result("base", (10.0,), spacing=4.0)), tmp_path,
                              meshes=False)
@@ -375,9 +375,15 @@ def test_an_error_while_the_maps_are_drawn_stops_their_workers(tmp_path, monkeyp
     import multiprocessing as mp
 
     import cpted_sim.io.report as rep
+    import cpted_sim.plot.compare as plot_compare
 
-    started = []
-    real = rep.start_comparison_maps
+    started, calls = [], []
+    real = plot_compare.start_comparison_maps
+
+    class Recorded(rep.ForkedCall):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            calls.append(self)
 
     def start(*a, **k):
         images, pending = real(*a, **dict(k, processes=2))
@@ -387,10 +393,12 @@ def test_an_error_while_the_maps_are_drawn_stops_their_workers(tmp_path, monkeyp
     def fail(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(rep, "start_comparison_maps", start)
+    monkeypatch.setattr(plot_compare, "start_comparison_maps", start)
+    monkeypatch.setattr(rep, "ForkedCall", Recorded)  # the GeoPackage's child
     monkeypatch.setattr(rep, "write_fields_npz", fail)  # fails while the workers draw
     with pytest.raises(OSError, match="disk full"):
         rep.write_report(make_comparison(), tmp_path / "out")
     assert started and started[0].processes == 2  # the maps were being drawn by workers
     assert mp.active_children() == []  # stopped, not left writing into a dropped folder
+    assert len(calls) == 1 and calls[0]._pid is None  # the GeoPackage's child reaped too
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -83,10 +83,10 @@ def test_a_tqdm_monitor_does_not_stop_the_workers_but_another_thread_does(monkey
     # the threads of this process as they would be in a command-line run (other tests of
     # the session may leave threads of their own, so the list is given)
     monkeypatch.setattr(threading, "enumerate", lambda: [main, monitor])
-    assert sh._can_fork()  # the command line always has one: its maps must still fork
+    assert sh.can_fork()  # the command line always has one: its maps must still fork
     other = threading.Thread(target=lambda: None)
     monkeypatch.setattr(threading, "enumerate", lambda: [main, monitor, other])
-    assert not sh._can_fork()
+    assert not sh.can_fork()
 
 
 def test_facade_and_route_sheets_draw_their_values(tmp_path):

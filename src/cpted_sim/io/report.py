@@ -40,11 +40,9 @@ from pathlib import Path
 
 from .._version import __version__
 from ..errors import EngineUnavailableError, GridError
-from ..plot.compare import luminaire_distributions, slug, start_comparison_maps
-from ..plot.polar import draw_polar_chart, polar_chart
-from ..plot.sheet import FigureTask
-from ..plot.style import shared_scale
+from ..names import file_slug as slug
 from .colored_mesh import face_colors, face_values_from_field, write_ply
+from .forked import ForkedCall
 from .geopackage import write_results_gpkg
 from .hours_report import hours_html, hours_maps, hours_markdown, write_hours_csv
 from .output_folder import MANIFEST, OutputFolder
@@ -176,20 +174,24 @@ def metric_rows(comparison) -> tuple[list[str], list[dict]]:
 
 
 # ---------------------------------------------------------------- optional pieces
-def _polar_tasks(comparison, out: Path) -> list[tuple[str, FigureTask]]:
-    """One polar intensity diagram per distinct distribution of the luminaires, as tasks
-    for the map workers; a distribution whose diagram cannot be made is logged and left out
-    (the report then lists no diagram for it)."""
+def _polar_tasks(comparison, out: Path) -> list[tuple[str, object]]:
+    """One polar intensity diagram per distinct distribution of the luminaires, as
+    :class:`~cpted_sim.plot.sheet.FigureTask` for the map workers; a distribution whose
+    diagram cannot be made is logged and left out (the report then lists no diagram for it)."""
+    from ..plot import polar
+    from ..plot.compare import luminaire_distributions
+    from ..plot.sheet import FigureTask
+
     tasks = []
     dists = luminaire_distributions([comparison.base, *comparison.variants])
     for i, (name, dist) in enumerate(dists.items()):
         try:
-            chart = polar_chart(dist)
+            chart = polar.polar_chart(dist)
         except Exception as exc:  # noqa: BLE001 - a missing picture must not stop the report
             log.warning("no polar diagram for %s: %s", name, exc)
             continue
         tasks.append((name, FigureTask(out / f"polar_{i + 1}_{slug(name)}.png",
-                                       partial(draw_polar_chart, chart))))
+                                       partial(polar.draw_polar_chart, chart))))
     return tasks
 
 
@@ -203,6 +205,8 @@ def _mesh_field(result):
 
 def _write_meshes(comparison, out: Path) -> dict[str, Path]:
     results = [comparison.base, *comparison.variants]
+    from ..plot.style import shared_scale
+
     q, _ = _mesh_field(comparison.base)
     norm = cmap = None
     if q is not None:
@@ -468,29 +472,37 @@ def _write_all(comparison, out: Path, *, dpi: int, maps: bool, meshes: bool,
                geotiff: bool) -> list[str]:
     """Write every file of the report into ``out``; their paths relative to ``out``."""
     files: dict[str, Path] = {}
-    # the maps first: forked workers draw them while this process writes everything else
-    # (docs/performance.md, "Report drawing"); nothing here waits on them until the pages
-    hours = hours_maps(comparison, out) if maps else []
-    polars = _polar_tasks(comparison, out) if maps else []
-    images, pending = (start_comparison_maps(comparison, out, dpi=dpi,
-                                             extra=[w for _, w in hours + polars])
-                       if maps else ([], None))
-    hours = [(caption, w.path) for caption, w in hours]
+    # results.gpkg (gis extra) in a forked child while this process loads the drawing
+    # modules; then the maps: forked workers draw them while this process writes everything
+    # else (docs/performance.md, "Report drawing"); nothing here waits on either until the
+    # pages
+    gpkg = ForkedCall(write_results_gpkg, comparison, out)
+    pending = None
     try:
+        images = []
+        hours = hours_maps(comparison, out) if maps else []
+        polars = _polar_tasks(comparison, out) if maps else []
+        if maps:
+            from ..plot.compare import start_comparison_maps
+
+            images, pending = start_comparison_maps(comparison, out, dpi=dpi,
+                                                    extra=[w for _, w in hours + polars])
+        hours = [(caption, w.path) for caption, w in hours]
         extra, data = _explaining(comparison)
         summary = {**_summary(comparison), **data}
         files["metrics.csv"] = write_metrics_csv(comparison.table, out / "metrics.csv")
         files["metrics.json"] = write_metrics_json(summary, out / "metrics.json")
         files["fields.npz"] = write_fields_npz(comparison, out / "fields.npz")
-        files.update(write_results_gpkg(comparison, out))  # results.gpkg (gis extra)
         later = _write_meshes(comparison, out) if meshes else {}
         if geotiff:
             later.update(_write_geotiffs(comparison, out))
+        files.update(gpkg.result())
         if pending is not None:
             pending.wait()
     finally:
+        gpkg.cancel()  # an error above: no child writes on into a folder thrown away
         if pending is not None:
-            pending.cancel()  # an error above: no worker writes on into a folder thrown away
+            pending.cancel()
     files.update({im.path.name: im.path for im in images if im.path is not None})
     polars = [(name, w.path) for name, w in polars if w.path.is_file()]
     files.update({p.name: p for _, p in polars})

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..io.forked import can_fork
 from .colourbar import ColourBar, colourbar_of, draw_colourbar
 from .furniture import _ORDER
 from .maps import _is_raster
@@ -237,19 +237,6 @@ def default_processes() -> int:
     return max(1, min(cores, get_threads()))
 
 
-def _can_fork() -> bool:
-    """Fork only on Linux and only from a process without other Python threads (a lock held
-    by another thread at the fork would stay locked in the worker). tqdm's monitor thread is
-    let pass: it only ever takes tqdm's own lock, which the workers never use, and tqdm (4.70)
-    never stops it once a bar has been shown, so every command-line run has one."""
-    import threading
-
-    others = [t for t in threading.enumerate()
-              if t is not threading.current_thread() and type(t).__name__ != "TMonitor"]
-    return (sys.platform.startswith("linux") and not others
-            and threading.current_thread() is threading.main_thread())
-
-
 class PendingMaps:
     """Maps being drawn (:func:`start_maps`); :meth:`wait` returns their PNG paths.
 
@@ -359,7 +346,7 @@ def start_maps(specs: Sequence[MapSpec], *, dpi: int = MAP_DPI,
     n_proc = default_processes() if processes is None else max(1, int(processes))
     n_proc = min(n_proc, len(order))
     log.debug("drawing %d maps on %d sheets with %d process(es)", len(specs), len(order), n_proc)
-    if n_proc > 1 and _can_fork():
+    if n_proc > 1 and can_fork():
         pool, futures = _start_forked(jobs, n_proc)
         if pool is not None:
             return PendingMaps(specs, order, jobs, n_proc, pool=pool, futures=futures)

@@ -1,0 +1,70 @@
+"""A call in a forked child: its value, warnings and exception come back; cancel reaps it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+
+import pytest
+
+from cpted_sim.errors import CptedWarning, ParameterError
+from cpted_sim.io.forked import ForkedCall, can_fork
+
+needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="forking is used on Linux only")
+
+
+def _value(path):
+    with open(path, "w") as fh:
+        fh.write(str(os.getpid()))
+    warnings.warn("2 of 3 layers left out", CptedWarning, stacklevel=1)
+    return {"results.gpkg": path}
+
+
+def _fails(name):
+    raise ParameterError(f"{name}: not a positive integer")
+
+
+@pytest.mark.parametrize("fork", [pytest.param(True, marks=needs_fork), False])
+def test_value_and_warnings_come_back(tmp_path, fork):
+    path = str(tmp_path / "out.txt")
+    with pytest.warns(CptedWarning, match="2 of 3 layers left out"):
+        call = ForkedCall(_value, path, fork=fork)
+        got = call.result()
+    assert got == {"results.gpkg": path}
+    ran_in = int(open(path).read())
+    assert (ran_in != os.getpid()) == fork  # a child's pid when forked
+
+
+@pytest.mark.parametrize("fork", [pytest.param(True, marks=needs_fork), False])
+def test_the_exception_is_raised_by_result(fork):
+    call = ForkedCall(_fails, "epsg", fork=fork)
+    with pytest.raises(ParameterError, match="epsg: not a positive integer"):
+        call.result()
+
+
+@needs_fork
+def test_cancel_stops_and_reaps_the_child(tmp_path):
+    marker = tmp_path / "late.txt"
+
+    def slow():
+        time.sleep(5.0)
+        marker.write_text("written after cancel")
+
+    with ForkedCall(slow, fork=True) as call:
+        pid = call._pid
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no such child any more
+    time.sleep(0.1)
+    assert not marker.exists()
+
+
+def test_can_fork_is_false_with_another_thread(monkeypatch):
+    import threading
+
+    main = threading.main_thread()
+    other = threading.Thread(target=lambda: None)
+    monkeypatch.setattr(threading, "enumerate", lambda: [main, other])
+    assert not can_fork()
