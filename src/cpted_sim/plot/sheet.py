@@ -155,7 +155,7 @@ class MapSheet:
 
     def draw(self, spec: MapSpec) -> Path:
         """Draw the values and titles of ``spec`` on the sheet and write its PNG."""
-        from PIL import Image, ImageDraw
+        from PIL import ImageDraw
 
         canvas = self.background.copy()
         lines = []
@@ -167,25 +167,72 @@ class MapSheet:
                           _contour_lines(tile.ax, p.field.grid, vals, spec.scale,
                                          tile.rgb.shape[0])]
         if lines:  # isolines: white, 70 % opaque, under the over-layer
-            image = Image.fromarray(canvas)
-            draw = ImageDraw.Draw(image, "RGBA")
-            width = max(1, int(round(0.5 * self.dpi / 72.0)))
-            for line in lines:
-                draw.line([tuple(q) for q in line], fill=(255, 255, 255, 178), width=width)
-            canvas = np.array(image)
+            _isolines(canvas, lines, max(1, int(round(0.5 * self.dpi / 72.0))))
         self.over.paint(canvas)
-        image = Image.fromarray(canvas)
-        draw = ImageDraw.Draw(image)
+        # titles and colour bar drawn by Pillow on the parts of the canvas they cover (a
+        # whole-canvas Pillow image and back cost a millisecond a map)
         for p, at in zip(spec.panels, self.title_at):
             if p.title:
-                write_title(draw, p.title, at, self.dpi)
+                _on_part(canvas, _title_box(p.title, at, self.dpi),
+                         lambda image, dx, dy, p=p, at=at: write_title(
+                             ImageDraw.Draw(image), p.title, (at[0] - dx, at[1] - dy), self.dpi))
         lay = self.layout
         self.colourbar = colourbar_of(spec.scale, lay.colourbar[3] * 72.0 / self.dpi)
-        draw_colourbar(image, lay.colourbar, self.colourbar, self.dpi)
+        left, top, width, height = lay.colourbar
+        margin = int(round(12 * self.dpi / 72.0))  # the end labels reach above and below
+        _on_part(canvas, (left - 1, top - margin, lay.width, top + height + margin),
+                 lambda image, dx, dy: draw_colourbar(image, (left - dx, top - dy, width, height),
+                                                      self.colourbar, self.dpi))
         path = Path(spec.path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(png_bytes(np.asarray(image), self.dpi))
+        path.write_bytes(png_bytes(canvas, self.dpi))
         return path
+
+
+def _isolines(canvas: np.ndarray, lines: list, width: int) -> None:
+    """White isolines, 70 % opaque, blended into ``canvas`` where they are drawn."""
+    from PIL import Image, ImageDraw
+
+    h, w = canvas.shape[:2]
+    mask = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(mask)
+    for line in lines:
+        draw.line([tuple(q) for q in line], fill=178, width=width)
+    a = np.asarray(mask)
+    rows = np.flatnonzero(a.any(axis=1))
+    if not rows.size:
+        return
+    part = slice(rows[0], rows[-1] + 1)
+    alpha = a[part].astype(np.uint16)[..., None]
+    block = canvas[part]
+    # Pillow's blend of a translucent ink: (ink * a + old * (255 - a)) / 255, rounded
+    block[...] = ((255 * alpha + block * (255 - alpha) + 127) // 255).astype(np.uint8)
+
+
+def _title_box(text: str, at: tuple, dpi: int) -> tuple:
+    """(left, top, right, bottom) [px] that a panel title written at ``at`` covers."""
+    from .colourbar import font
+
+    l, t, r, b = font(max(int(round(9 * dpi / 72.0)), 6)).getbbox(text, anchor="ms")
+    x, y = int(round(at[0])), int(round(at[1]))
+    return (x + l - 2, y + t - 2, x + r + 3, y + b + 3)
+
+
+def _on_part(canvas: np.ndarray, box: tuple, draw_on) -> None:
+    """``draw_on(image, left, top)`` on a Pillow image of the part ``box`` = (left, top,
+    right, bottom) [px] of ``canvas`` (clipped to it), written back into the canvas."""
+    from PIL import Image
+
+    h, w = canvas.shape[:2]
+    # an even origin: positions rounded half to even land on the same pixels as on the
+    # whole canvas
+    l, t = max(int(box[0]) // 2 * 2, 0), max(int(box[1]) // 2 * 2, 0)
+    r, b = min(int(box[2]), w), min(int(box[3]), h)
+    if r <= l or b <= t:
+        return
+    part = Image.fromarray(canvas[t:b, l:r])
+    draw_on(part, l, t)
+    canvas[t:b, l:r] = np.asarray(part)
 
 
 def _render_group(specs: Sequence[MapSpec], dpi: int) -> list[Path]:
