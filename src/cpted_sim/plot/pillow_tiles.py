@@ -164,10 +164,11 @@ def _over_layer(draw_over, width: int, height: int, box: tuple) -> OverLayer:
     for bg in (0, 255):
         img = Image.new("RGB", (width * s, height * s), (bg, bg, bg))
         draw_over(ImageDraw.Draw(img, "RGBA"), s)
-        out.append(np.asarray(img.resize((c1 - c0, r1 - r0), Image.BOX,
-                                         box=(c0 * s, r0 * s, c1 * s, r1 * s))))
+        out.append(np.asarray(img.reduce(s, box=(c0 * s, r0 * s, c1 * s, r1 * s))))
     black, white = out
-    alpha = 255 - (white.astype(np.int16) - black).max(axis=2)
+    # white >= black in every channel (the same shapes over a lighter ground)
+    d = np.subtract(white, black)
+    alpha = 255 - np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2]).astype(np.int16)
     rr, cc = np.nonzero(alpha > 0)
     a = alpha[rr, cc].astype(np.float32)
     rgb = np.clip(black[rr, cc] * (255.0 / a[:, None]) + 0.5, 0, 255).astype(np.uint8)
