@@ -153,6 +153,11 @@ class PanelPixels:
         shown[:, ~ok_c] = -1
         self.box = (rows, cols)
         self.shown = shown
+        # the pixels that show a point, and which: painted without touching the others
+        self._rc = np.nonzero(shown >= 0)
+        self._points = shown[self._rc]
+        # (canvas shape, flat pixel indices, which of the points they are), on first paint
+        self._flat = (None, None, None)
 
     def shifted(self, left: int, top: int) -> PanelPixels:
         """The same panel placed at (``left``, ``top``) of a bigger canvas."""
@@ -162,6 +167,7 @@ class PanelPixels:
             rows, cols = self.box
             out.box = (slice(rows.start + top, rows.stop + top),
                        slice(cols.start + left, cols.stop + left))
+            out._flat = (None, None, None)
         return out
 
     def paint(self, canvas: np.ndarray, colours: np.ndarray) -> None:
@@ -169,8 +175,22 @@ class PanelPixels:
         if self.box is None:
             return
         alpha = colours[:, 3]
-        opaque = bool(np.all((alpha == 0) | (alpha == 255)))
-        composite(canvas, colours[self.shown], *self.box, opaque=opaque)
+        if not np.all((alpha == 0) | (alpha == 255)):  # translucent colours: blend
+            composite(canvas, colours[self.shown], *self.box)
+            return
+        if self._flat[0] != canvas.shape[:2]:
+            (height, width), (rows, cols) = canvas.shape[:2], self.box
+            r, c = self._rc[0] + rows.start, self._rc[1] + cols.start
+            inside = (r < height) & (c < width)  # a tile may reach past the sheet's edge
+            self._flat = (canvas.shape[:2], (r * width + c)[inside], self._points[inside])
+        _, at, points = self._flat
+        flat = canvas.reshape(-1, 3)
+        shown = colours[points]
+        keep = shown[:, 3] != 0  # a point without a value (NaN) leaves the pixel as it was
+        if keep.all():
+            flat[at] = shown[:, :3]
+        else:
+            flat[at[keep]] = shown[keep, :3]
 
 
 def raster_index(grid) -> tuple[np.ndarray, tuple]:
