@@ -184,13 +184,14 @@ class PanelPixels:
             inside = (r < height) & (c < width)  # a tile may reach past the sheet's edge
             self._flat = (canvas.shape[:2], (r * width + c)[inside], self._points[inside])
         _, at, points = self._flat
-        flat = canvas.reshape(-1, 3)
-        shown = colours[points]
-        keep = shown[:, 3] != 0  # a point without a value (NaN) leaves the pixel as it was
-        if keep.all():
-            flat[at] = shown[:, :3]
-        else:
-            flat[at[keep]] = shown[keep, :3]
+        # pixels as 3-byte items: one copy per pixel instead of three (half the time)
+        flat = canvas.reshape(-1, 3).view("V3").ravel()
+        rgb = np.ascontiguousarray(colours[:, :3]).view("V3").ravel()
+        if alpha[:-1].all():  # every point has a colour (the last row is "no point")
+            flat[at] = rgb[points]
+        else:  # a point without a value (NaN) leaves the pixel as it was
+            keep = alpha[points] != 0
+            flat[at[keep]] = rgb[points[keep]]
 
 
 def raster_index(grid) -> tuple[np.ndarray, tuple]:
@@ -223,5 +224,5 @@ def png_bytes(rgba: np.ndarray, dpi: int) -> bytes:
     return b"".join((b"\x89PNG\r\n\x1a\n",
                      _png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)),
                      _png_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
-                     _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 2)),
+                     _png_chunk(b"IDAT", zlib.compress(raw, 2)),
                      _png_chunk(b"IEND", b"")))
