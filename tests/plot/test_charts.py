@@ -134,3 +134,21 @@ def test_canvas_dots_and_text_land_on_the_image(tmp_path):
     img = np.asarray(Image.open(c.save(tmp_path / "c.png")))
     assert img.shape[:2] == (50, 100)
     assert tuple(img[10, 10]) == (255, 0, 0)  # the dot, at half the drawing size
+
+
+@pytest.mark.parametrize("anchor", ["ms", "lm", "la"])
+def test_cached_text_equals_pillows_own(anchor):
+    from PIL import ImageDraw
+
+    from cpted_sim.plot.colourbar import font, paste_text
+
+    fnt = font(12)
+    for xy in ((40.0, 30.0), (40.37, 30.81), (41.5, 29.25)):
+        for _ in range(2):  # the second time from the cache
+            own = Image.new("RGB", (120, 60), (200, 230, 255))
+            ImageDraw.Draw(own).text(xy, "10.5 lx", font=fnt, anchor=anchor, fill=(0, 0, 0))
+            cached = Image.new("RGB", (120, 60), (200, 230, 255))
+            box = paste_text(cached, xy, "10.5 lx", fnt, anchor)
+            assert np.array_equal(np.asarray(own), np.asarray(cached)), (xy, anchor)
+            expect = ImageDraw.Draw(own).textbbox(xy, "10.5 lx", font=fnt, anchor=anchor)
+            assert np.allclose(box, expect)

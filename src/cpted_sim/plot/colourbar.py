@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.colors import BoundaryNorm
 
-__all__ = ["ColourBar", "colourbar_of", "draw_colourbar", "font", "auto_ticks"]
+__all__ = ["ColourBar", "colourbar_of", "draw_colourbar", "font", "auto_ticks", "paste_text"]
 
 #: Share of the bar's length each extension triangle takes (Matplotlib's ``extendfrac``).
 EXTEND_FRACTION = 0.05
@@ -120,6 +120,32 @@ def font(size_px: int, bold: bool = False):
     return ImageFont.truetype(str(path), size_px)
 
 
+_TEXT: dict = {}
+
+
+def paste_text(image, xy: tuple, text: str, fnt, anchor: str, fill=(0, 0, 0)) -> tuple:
+    """Write ``text`` on ``image`` as ``ImageDraw.text(xy, text, font=fnt, anchor=anchor)``
+    would, from a cache of rendered texts (a map sheet writes the same tick labels and
+    titles on map after map); the text's box (left, top, right, bottom) [px]."""
+    from PIL import Image, ImageDraw
+
+    x, y = xy
+    fx, fy = x - np.floor(x), y - np.floor(y)  # Pillow renders at the sub-pixel offset
+    key = (text, id(fnt), anchor, round(fx, 4), round(fy, 4))
+    hit = _TEXT.get(key)
+    if hit is None:
+        l, t, r, b = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((fx, fy), text, font=fnt,
+                                                                     anchor=anchor)
+        ox, oy = int(np.floor(l)) - 1, int(np.floor(t)) - 1
+        tile = Image.new("L", (int(np.ceil(r)) - ox + 2, int(np.ceil(b)) - oy + 2), 0)
+        ImageDraw.Draw(tile).text((fx - ox, fy - oy), text, font=fnt, anchor=anchor, fill=255)
+        hit = _TEXT[key] = (tile, ox, oy, (l, t, r, b), fnt)  # fnt: its id stays unique
+    tile, ox, oy, (l, t, r, b), _ = hit
+    bx, by = int(np.floor(x)), int(np.floor(y))
+    image.paste(fill, (bx + ox, by + oy), tile)
+    return (l + bx, t + by, r + bx, b + by)
+
+
 def _extension(draw, x0, x1, y_base, y_tip, colour, edge):
     draw.polygon([(x0, y_base), (x1, y_base), ((x0 + x1) / 2.0, y_tip)],
                  fill=tuple(int(c) for c in colour[:3]), outline=edge)
@@ -158,24 +184,27 @@ def draw_colourbar(image, rect, bar: ColourBar, dpi: float) -> None:
         y = int(round(y1 - pos * h))
         draw.line([(left + width - 1, y), (left + width - 1 + tick_len, y)], fill=edge)
         x = left + width + tick_len + int(round(2 * px))
-        box = draw.textbbox((x, y), text, font=tick_font, anchor="lm")
+        box = paste_text(image, (x, y), text, tick_font, "lm", edge)
         widest = max(widest, box[2] - left - width)
-        draw.text((x, y), text, font=tick_font, anchor="lm", fill=edge)
     if bar.label:
         _side_label(image, bar.label, left + width + widest + int(round(4 * px)),
                     top + height / 2.0, font(max(int(round(8 * px)), 6)))
 
 
 def _side_label(image, text: str, x: float, y_mid: float, font) -> None:
-    """``text`` turned a quarter to the left, its top at ``x``, centred on ``y_mid``."""
+    """``text`` turned a quarter to the left, its top at ``x``, centred on ``y_mid`` (the
+    turned text is made once per text and font)."""
     from PIL import Image, ImageDraw
 
-    probe = ImageDraw.Draw(image)
-    l, t, r, b = (int(np.floor(v)) for v in probe.multiline_textbbox((0, 0), text, font=font,
-                                                                      align="center"))
-    tile = Image.new("L", (r - l + 3, b - t + 3), 0)
-    ImageDraw.Draw(tile).multiline_text((1 - l, 1 - t), text, font=font, fill=255,
-                                        align="center")
-    tile = tile.rotate(90, expand=True)
-    ink = Image.new("RGB", tile.size, (0, 0, 0))
-    image.paste(ink, (int(round(x)), int(round(y_mid - tile.size[1] / 2.0))), tile)
+    key = ("side", text, id(font))
+    hit = _TEXT.get(key)
+    if hit is None:
+        probe = ImageDraw.Draw(Image.new("L", (1, 1)))
+        l, t, r, b = (int(np.floor(v)) for v in probe.multiline_textbbox(
+            (0, 0), text, font=font, align="center"))
+        tile = Image.new("L", (r - l + 3, b - t + 3), 0)
+        ImageDraw.Draw(tile).multiline_text((1 - l, 1 - t), text, font=font, fill=255,
+                                            align="center")
+        hit = _TEXT[key] = (tile.rotate(90, expand=True), font)  # font: its id stays unique
+    tile = hit[0]
+    image.paste((0, 0, 0), (int(round(x)), int(round(y_mid - tile.size[1] / 2.0))), tile)

@@ -155,8 +155,6 @@ class MapSheet:
 
     def draw(self, spec: MapSpec) -> Path:
         """Draw the values and titles of ``spec`` on the sheet and write its PNG."""
-        from PIL import ImageDraw
-
         canvas = self.background.copy()
         lines = []
         for tile, p, place, cell in zip(self.tiles, spec.panels, self.places, self.layout.cells):
@@ -175,7 +173,7 @@ class MapSheet:
             if p.title:
                 _on_part(canvas, _title_box(p.title, at, self.dpi),
                          lambda image, dx, dy, p=p, at=at: write_title(
-                             ImageDraw.Draw(image), p.title, (at[0] - dx, at[1] - dy), self.dpi))
+                             image, p.title, (at[0] - dx, at[1] - dy), self.dpi))
         lay = self.layout
         self.colourbar = colourbar_of(spec.scale, lay.colourbar[3] * 72.0 / self.dpi)
         left, top, width, height = lay.colourbar

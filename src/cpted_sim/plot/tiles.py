@@ -231,11 +231,12 @@ def legend_strip(keys: tuple, width_in: float, height_in: float, dpi: int) -> tu
     return out
 
 
-def write_title(draw, text: str, at: tuple, dpi: int) -> None:
-    """A panel title (9 pt, as ``ax.set_title(..., fontsize=9)``), its baseline centred on
-    ``at`` [px]."""
-    draw.text(at, text, font=font(max(int(round(9 * dpi / 72.0)), 6)), anchor="ms",
-              fill=(0, 0, 0))
+def write_title(image, text: str, at: tuple, dpi: int) -> None:
+    """A panel title (9 pt, as ``ax.set_title(..., fontsize=9)``) on ``image``, its baseline
+    centred on ``at`` [px]."""
+    from .colourbar import paste_text
+
+    paste_text(image, at, text, font(max(int(round(9 * dpi / 72.0)), 6)), "ms")
 
 
 @dataclass(frozen=True)
