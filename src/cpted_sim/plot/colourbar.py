@@ -120,7 +120,9 @@ def font(size_px: int, bold: bool = False):
     return ImageFont.truetype(str(path), size_px)
 
 
+#: Rendered texts kept (tick labels, titles, colour-bar labels), at most this many.
 _TEXT: dict = {}
+_TEXT_LIMIT = 4096
 
 
 def paste_text(image, xy: tuple, text: str, fnt, anchor: str, fill=(0, 0, 0)) -> tuple:
@@ -136,9 +138,12 @@ def paste_text(image, xy: tuple, text: str, fnt, anchor: str, fill=(0, 0, 0)) ->
     if hit is None:
         l, t, r, b = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((fx, fy), text, font=fnt,
                                                                      anchor=anchor)
-        ox, oy = int(np.floor(l)) - 1, int(np.floor(t)) - 1
-        tile = Image.new("L", (int(np.ceil(r)) - ox + 2, int(np.ceil(b)) - oy + 2), 0)
+        pad = 2 + fnt.size // 4  # anti-aliasing may reach past the box the font reports
+        ox, oy = int(np.floor(l)) - pad, int(np.floor(t)) - pad
+        tile = Image.new("L", (int(np.ceil(r)) - ox + pad, int(np.ceil(b)) - oy + pad), 0)
         ImageDraw.Draw(tile).text((fx - ox, fy - oy), text, font=fnt, anchor=anchor, fill=255)
+        if len(_TEXT) >= _TEXT_LIMIT:  # a long session drawing report after report
+            _TEXT.clear()
         hit = _TEXT[key] = (tile, ox, oy, (l, t, r, b), fnt)  # fnt: its id stays unique
     tile, ox, oy, (l, t, r, b), _ = hit
     bx, by = int(np.floor(x)), int(np.floor(y))
@@ -205,6 +210,8 @@ def _side_label(image, text: str, x: float, y_mid: float, font) -> None:
         tile = Image.new("L", (r - l + 3, b - t + 3), 0)
         ImageDraw.Draw(tile).multiline_text((1 - l, 1 - t), text, font=font, fill=255,
                                             align="center")
+        if len(_TEXT) >= _TEXT_LIMIT:
+            _TEXT.clear()
         hit = _TEXT[key] = (tile.rotate(90, expand=True), font)  # font: its id stays unique
     tile = hit[0]
     image.paste((0, 0, 0), (int(round(x)), int(round(y_mid - tile.size[1] / 2.0))), tile)
