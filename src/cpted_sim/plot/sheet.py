@@ -192,19 +192,23 @@ def _isolines(canvas: np.ndarray, lines: list, width: int) -> None:
     from PIL import Image, ImageDraw
 
     h, w = canvas.shape[:2]
-    mask = Image.new("L", (w, h), 0)
+    pts = np.concatenate(lines)
+    pad = width + 1
+    c0, r0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
+    c1, r1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad + 1, (w, h))
+    if c1 <= c0 or r1 <= r0:
+        return
+    mask = Image.new("L", (c1 - c0, r1 - r0), 0)  # only the lines' bounding box
     draw = ImageDraw.Draw(mask)
     for line in lines:
-        draw.line([tuple(q) for q in line], fill=178, width=width)
+        draw.line([(x - c0, y - r0) for x, y in line], fill=178, width=width)
     a = np.asarray(mask)
-    rows = np.flatnonzero(a.any(axis=1))
-    if not rows.size:
-        return
-    part = slice(rows[0], rows[-1] + 1)
-    alpha = a[part].astype(np.uint16)[..., None]
-    block = canvas[part]
+    rr, cc = np.nonzero(a)
+    alpha = a[rr, cc].astype(np.uint16)[:, None]
+    block = canvas[r0:r1, c0:c1]
+    under = block[rr, cc]
     # Pillow's blend of a translucent ink: (ink * a + old * (255 - a)) / 255, rounded
-    block[...] = ((255 * alpha + block * (255 - alpha) + 127) // 255).astype(np.uint8)
+    block[rr, cc] = ((255 * alpha + under * (255 - alpha) + 127) // 255).astype(np.uint8)
 
 
 def _title_box(text: str, at: tuple, dpi: int) -> tuple:
