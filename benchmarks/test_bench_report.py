@@ -42,9 +42,12 @@ print(json.dumps({"compute_s": t1 - t0, "report_s": t2 - t1, "report_no_maps_s":
 """
 
 
-def demo_timing(cores: int = 2) -> dict:
-    """One fresh-process round: seconds of computation and of report writing (wall and CPU)."""
+def demo_timing(cores: int = 2, src: str | None = None) -> dict:
+    """One fresh-process round: seconds of computation and of report writing (wall and CPU);
+    ``src``: the package's source folder to run (another version, for a comparison)."""
     env = dict(os.environ, NUMBA_NUM_THREADS=str(cores), CPTED_MAP_PROCESSES=str(cores))
+    if src is not None:
+        env["PYTHONPATH"] = src
     pin = None
     if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > cores:
         cpus = sorted(os.sched_getaffinity(0))[:cores]
@@ -104,7 +107,24 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--before", metavar="SRC",
+                    help="another version's src/ folder: its rounds alternate with this one's "
+                         "and the paired ratios are printed")
     args = ap.parse_args()
+    if args.before:
+        import statistics
+
+        pairs = []
+        for src in (args.before, None):
+            demo_timing(args.cores, src)  # fills each version's Numba cache
+        for _ in range(args.rounds):
+            pairs.append([demo_timing(args.cores, src) for src in (args.before, None)])
+            for label, r in zip(("before", "now"), pairs[-1]):
+                print(f"  {label}: " + table(r))
+        for key in ("report_s", "report_cpu_s", "report_no_maps_s"):
+            print(f"{key}: now / before, median of {args.rounds} paired rounds: "
+                  f"{statistics.median(b[key] / a[key] for a, b in pairs):.2f}")
+        raise SystemExit(0)
     runs = rounds_of(args.rounds, args.cores)
     for r in runs:
         print("  round: " + table(r))
