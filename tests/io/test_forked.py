@@ -68,32 +68,3 @@ def test_can_fork_is_false_with_another_thread(monkeypatch):
     other = threading.Thread(target=lambda: None)
     monkeypatch.setattr(threading, "enumerate", lambda: [main, other])
     assert not can_fork()
-
-
-@needs_fork
-def test_hold_freed_memory_keeps_freed_arrays_for_reuse():
-    import resource
-
-    import numpy as np
-
-    def faults_for_arrays() -> int:
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        for _ in range(10):
-            # 48 MB: above glibc's largest automatic mmap threshold (32 MB), so without
-            # hold_freed_memory every one is mapped and faulted in afresh
-            tmp = np.ones((2000, 3000), dtype=np.float64)
-            del tmp
-        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-
-    def in_child():
-        from cpted_sim.io.forked import hold_freed_memory
-
-        plain = faults_for_arrays()
-        held = hold_freed_memory()
-        return plain, held, faults_for_arrays()
-
-    plain, held, after = ForkedCall(in_child, fork=True).result()
-    if not held:
-        pytest.skip("this C library has no mallopt")
-    # measured 1,034 faults (mostly 2 MB pages) before, 0 after; 4 kB pages: 117,000 before
-    assert plain > 100 and after < plain / 5

@@ -21,35 +21,7 @@ import sys
 import threading
 import warnings
 
-__all__ = ["ForkedCall", "can_fork", "hold_freed_memory"]
-
-#: glibc's ``mallopt`` parameters: ``M_TRIM_THRESHOLD``, ``M_MMAP_THRESHOLD``.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-
-
-def hold_freed_memory(limit_mb: int = 256) -> bool:
-    """Keep freed memory in this process for reuse instead of handing it back to the system
-    (glibc only: a no-op elsewhere; whether it took effect).
-
-    A short-lived worker that draws map after map allocates and frees images of megabytes;
-    glibc returns each one to the system when freed (``mmap`` above its threshold) and the
-    next one is faulted in afresh, page by page: 110 000 page faults and a tenth of the map
-    workers' CPU on the demo. With allocations up to ``limit_mb`` served from the heap and the
-    heap trimmed only above twice that, the workers fault about 20 000 times. Peak memory is
-    unchanged (what is kept is what was in use a moment before)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # musl and other C libraries without mallopt
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, limit_mb << 20)
-                and mallopt(_M_TRIM_THRESHOLD, 2 * limit_mb << 20))
-
+__all__ = ["ForkedCall", "can_fork"]
 
 def can_fork() -> bool:
     """Whether this process may fork a child that runs Python: Linux only, and only from
@@ -64,7 +36,6 @@ def can_fork() -> bool:
 
 def _child(fn, args, write_fd: int) -> None:
     """In the child: run, send ``(ok, value or exception, warnings)`` down the pipe, exit."""
-    hold_freed_memory()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

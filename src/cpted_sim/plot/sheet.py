@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.forked import can_fork, hold_freed_memory
+from ..io.forked import can_fork
 from .colourbar import ColourBar, colourbar_of, draw_colourbar
 from .furniture import _ORDER
 from .maps import _is_raster
@@ -357,8 +357,7 @@ def _start_forked(jobs, n_proc: int):
     try:
         # with the fork start method every worker is forked at the first submit, so the
         # workers see _GROUPS as it is now; nothing but the sheet indices crosses
-        pool = ProcessPoolExecutor(n_proc, mp_context=mp.get_context("fork"),
-                                   initializer=hold_freed_memory)
+        pool = ProcessPoolExecutor(n_proc, mp_context=mp.get_context("fork"))
         futures = {k: pool.submit(_render_index, k) for k in by_size}
     except OSError as exc:
         log.warning("map workers failed to start (%s); drawing the maps in this process", exc)
