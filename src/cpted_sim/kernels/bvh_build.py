@@ -251,9 +251,7 @@ def build_subtree(lo, hi, centroid, order, root, start, end, depth, first_free, 
         count[node] = 0
         if sp + 2 > cap:
             cap *= 2
-            grown = np.empty((cap, 4), dtype=np.int64)
-            grown[:sp] = st[:sp]
-            st = grown
+            st = _grow_rows(st, cap)
         # the right child is pushed first, so the left one is built next (depth first)
         st[sp, 0], st[sp, 1], st[sp, 2], st[sp, 3] = nxt + 1, mid, e, d + 1
         st[sp + 1, 0], st[sp + 1, 1], st[sp + 1, 2], st[sp + 1, 3] = nxt, s, mid, d + 1
@@ -400,8 +398,21 @@ def collapse_wide(bounds, child, count, links):
     return n_wide
 
 
+# The two growers copy element by element: a slice assignment between arrays
+# (``out[:n] = a``) makes Numba compile its shape-mismatch error message, string formatting
+# that cost about 2 s of a cold start (issue 16).
 @jit
 def _grow(a, size):
     out = np.empty(size, dtype=a.dtype)
-    out[: a.shape[0]] = a
+    for i in range(a.shape[0]):
+        out[i] = a[i]
+    return out
+
+
+@jit
+def _grow_rows(a, rows):
+    out = np.empty((rows, a.shape[1]), dtype=a.dtype)
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[i, j] = a[i, j]
     return out
