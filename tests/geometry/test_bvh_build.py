@@ -62,15 +62,3 @@ def test_the_tree_is_valid(mesh, monkeypatch):
     assert st.n_leaves == np.count_nonzero(cnt > 0) and st.n_nodes == 2 * st.n_leaves - 1
     assert links.ctypes.data % 64 == 0
 
-
-def test_stack_growers_keep_their_rows():
-    # the build's stacks grow by copying element by element (no slice assignment: its error
-    # message costs seconds of compilation); deep trees rely on the copy being complete
-    from cpted_sim.kernels import bvh_build as kb
-
-    a = np.arange(12, dtype=np.int64).reshape(3, 4)
-    g = kb._grow_rows(a, 7)
-    assert g.shape == (7, 4) and np.array_equal(g[:3], a)
-    v = np.arange(5, dtype=np.int64) * 3
-    h = kb._grow(v, 9)
-    assert h.shape == (9,) and h.dtype == v.dtype and np.array_equal(h[:5], v)

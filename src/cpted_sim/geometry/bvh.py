@@ -272,6 +272,18 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LE
     return bvh, stats
 
 
+def _in_chunks(kernel, n: int, *args) -> None:
+    """``kernel(*args, start, end)`` over rows ``0:n`` in one chunk per thread (Python threads:
+    the serial kernels release the GIL); small ``n`` in one call."""
+    k = numba.get_num_threads() if n >= TASK_MIN else 1
+    cuts = [n * i // k for i in range(k + 1)]
+    if k == 1:
+        kernel(*args, 0, n)
+        return
+    with ThreadPoolExecutor(k) as pool:
+        list(pool.map(lambda i: kernel(*args, cuts[i], cuts[i + 1]), range(k)))
+
+
 def _build(vertices, faces, max_leaf, n_bins) -> tuple[FlatBVH, int]:
     """The tree of :func:`build_bvh` and its depth."""
     # writeable C arrays: Numba types read-only ones apart (a second compilation on first use)
@@ -281,7 +293,7 @@ def _build(vertices, faces, max_leaf, n_bins) -> tuple[FlatBVH, int]:
     lo = np.empty((n, 3))
     hi = np.empty((n, 3))
     centroid = np.empty((n, 3))
-    bvh_build.triangle_boxes(vertices, faces, lo, hi, centroid)
+    _in_chunks(bvh_build.triangle_boxes, n, vertices, faces, lo, hi, centroid)
     if _ahead.cache_is_cold(bvh_build.triangle_boxes):  # the first kernel compiled, not
         _ahead.start("lighting")  # loaded: a helper compiles lighting while the build compiles
     extent = float(np.max(vertices.max(axis=0) - vertices.min(axis=0))) if len(vertices) else 1.0
@@ -291,7 +303,7 @@ def _build(vertices, faces, max_leaf, n_bins) -> tuple[FlatBVH, int]:
     nodes = wide_nodes(bounds, child, count)
     del bounds, child, count  # the binary tree: no traversal reads it
     tri = np.empty((n, 9))
-    bvh_build.gather_triangles(vertices, faces, order, tri)
+    _in_chunks(bvh_build.gather_triangles, n, vertices, faces, order, tri)
     return FlatBVH(tri, order, nodes), depth
 
 
