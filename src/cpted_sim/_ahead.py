@@ -25,6 +25,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import numba
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 WAIT_SECONDS = 120.0
 
 _HELPERS: dict[str, subprocess.Popen] = {}
+_OWNER = os.getpid()  # helpers belong to the process that started them, not to its forks
+_LOCK = threading.Lock()
 
 _CHILD = """
 import importlib, sys
@@ -82,10 +85,15 @@ def start(step: str) -> bool:
     one runs now."""
     if step not in STEPS:
         raise KeyError(step)
-    if step in _HELPERS:
-        return _HELPERS[step].poll() is None
-    if not enabled():
-        return False
+    with _LOCK:
+        if step in _HELPERS:
+            return _HELPERS[step].poll() is None
+        if not enabled() or not sys.executable or os.getpid() != _OWNER:
+            return False
+        return _launch(step)
+
+
+def _launch(step: str) -> bool:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, CPTED_SIM_COMPILE_AHEAD="0", NUMBA_NUM_THREADS="1")
     try:
@@ -104,7 +112,7 @@ def wait(step: str) -> None:
     """Before ``step``: wait for its helper, if one was started, to finish (at most
     :data:`WAIT_SECONDS`, then it is stopped and the kernels compile here)."""
     proc = _HELPERS.get(step)
-    if proc is None or proc.returncode is not None:
+    if proc is None or proc.returncode is not None or os.getpid() != _OWNER:
         return
     t0 = time.perf_counter()
     try:
@@ -128,8 +136,9 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @atexit.register
 def _stop_all() -> None:
-    for proc in _HELPERS.values():
-        _stop(proc)
+    if os.getpid() == _OWNER:
+        for proc in _HELPERS.values():
+            _stop(proc)
 
 
 #: What a helper can compile ahead, by name: the function (``module:name``) it calls, which
