@@ -66,7 +66,8 @@ def test_the_tree_is_valid(mesh, monkeypatch):
 
 @pytest.mark.parametrize("huge", [True, False])
 def test_the_build_allocates_small_pages_and_restores_numpys_switch(mesh, monkeypatch, huge):
-    setter = np._core.multiarray._set_madvise_hugepage
+    core = getattr(np, "_core", None) or np.core  # NumPy 2 / NumPy 1
+    setter = core.multiarray._set_madvise_hugepage
     seen = []
     boxes = gb.bvh_build.triangle_boxes
 
