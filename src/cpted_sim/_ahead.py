@@ -88,7 +88,9 @@ def start(step: str) -> bool:
     with _LOCK:
         if step in _HELPERS:
             return _HELPERS[step].poll() is None
-        if not enabled() or not sys.executable or os.getpid() != _OWNER:
+        if not enabled() or os.getpid() != _OWNER:
+            return False
+        if not sys.executable or getattr(sys, "frozen", False):  # no interpreter to run -c
             return False
         return _launch(step)
 
@@ -100,7 +102,7 @@ def _launch(step: str) -> bool:
         proc = subprocess.Popen([sys.executable, "-c", _CHILD, root, STEPS[step]], env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-    except OSError as exc:  # no interpreter to start (embedded Python): compile in-process
+    except OSError as exc:  # the interpreter would not start: compile in-process
         log.debug("compile-ahead helper for %s not started: %s", step, exc)
         return False
     _HELPERS[step] = proc
