@@ -61,3 +61,25 @@ def test_the_tree_is_valid(mesh, monkeypatch):
     assert np.array_equal(np.sort(b.face), np.arange(n))
     assert st.n_leaves == np.count_nonzero(cnt > 0) and st.n_nodes == 2 * st.n_leaves - 1
     assert links.ctypes.data % 64 == 0
+
+
+
+@pytest.mark.parametrize("huge", [True, False])
+def test_the_build_allocates_small_pages_and_restores_numpys_switch(mesh, monkeypatch, huge):
+    core = getattr(np, "_core", None) or np.core  # NumPy 2 / NumPy 1
+    setter = core.multiarray._set_madvise_hugepage
+    seen = []
+    boxes = gb.bvh_build.triangle_boxes
+
+    def spy(*args):  # the switch as the build's first kernel finds it (read by setting it)
+        seen.append(setter(False))
+        return boxes(*args)
+
+    monkeypatch.setattr(gb.bvh_build, "triangle_boxes", spy)
+    old = setter(huge)
+    try:
+        gb.build_bvh(*mesh)
+        assert setter(old) is huge  # restored on leaving
+    finally:
+        setter(old)
+    assert seen and not any(seen)  # off during the build

@@ -43,12 +43,12 @@ def binary_bvh(scene) -> BinaryBVH:
     f = np.array(scene.faces, dtype=np.int64)
     n = f.shape[0]
     lo, hi, centroid = np.empty((n, 3)), np.empty((n, 3)), np.empty((n, 3))
-    bvh_build.triangle_boxes(v, f, lo, hi, centroid)
+    bvh_build.triangle_boxes(v, f, lo, hi, centroid, 0, n)
     pad = 1e-9 * max(float(np.max(v.max(axis=0) - v.min(axis=0))), 1.0)
     bounds, child, count, order, _ = binary_tree(lo, hi, centroid, MAX_LEAF, N_BINS, pad)
     assert np.array_equal(order, scene.bvh.face)  # the tree the scene's was collapsed from
     tri = np.empty((n, 9))
-    bvh_build.gather_triangles(v, f, order, tri)
+    bvh_build.gather_triangles(v, f, order, tri, 0, n)
     return BinaryBVH(bounds, child, count, tri, order)
 
 

@@ -67,7 +67,7 @@ def test_traversal_matches_brute_force(rng):
     """bvh_build, bvh_query and intersect: closest hit, occlusion, visibility, transmittance."""
     v, f, scene = _random_scene(rng)
     lo, hi, c = (np.empty((len(f), 3)) for _ in range(3))
-    bvh_build.triangle_boxes(scene.vertices, scene.faces, lo, hi, c)
+    bvh_build.triangle_boxes(scene.vertices, scene.faces, lo, hi, c, 0, len(f))
     np.testing.assert_allclose(lo, scene.vertices[scene.faces].min(axis=1), rtol=0)
     np.testing.assert_array_equal(np.sort(scene.bvh.face), np.arange(len(f)))
     o, d = _rays(rng, 40)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numba
 import numpy as np
 
+from .. import _ahead
 from ..kernels import bvh_build
 from ..kernels.bvh_build import WIDE
 
-__all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "aligned_copy",
+__all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "aligned_copy", "one_leaf_bvh",
            "MAX_LEAF", "N_BINS"]
 
 MAX_LEAF = 4
@@ -209,6 +211,29 @@ def binary_tree(lo: np.ndarray, hi: np.ndarray, centroid: np.ndarray, max_leaf: 
     return b.bounds, b.child, b.count, b.order, int(depth)
 
 
+@contextmanager
+def _small_pages():
+    """Arrays allocated inside are not offered to the kernel for transparent huge pages.
+
+    NumPy asks for huge pages (``madvise(MADV_HUGEPAGE)``) on every array of 4 MiB or more.
+    On a virtual machine a fresh process's first touch of such pages cost 10-20x that of
+    small pages (the host backs each 2 MiB page at once): 2.0-3.8 s against 0.85 s for the
+    1M build on the 2-core VM (issue 16), and no difference to traversal speed afterwards
+    (W1 and W2 at 1M on huge-page against small-page copies of the tree: paired CPU-time
+    ratio 1.01 and 1.00). NumPy's switch is process-wide; it is restored on leaving.
+    """
+    core = getattr(np, "_core", None) or getattr(np, "core", None)
+    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    if setter is None:  # a NumPy without the switch
+        yield
+        return
+    old = setter(False)
+    try:
+        yield
+    finally:
+        setter(old)
+
+
 def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LEAF,
               n_bins: int = N_BINS) -> tuple[FlatBVH, BVHStats]:
     """Build a binned-SAH BVH over triangles.
@@ -230,23 +255,10 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LE
     stats : BVHStats
     """
     t0 = time.perf_counter()
-    # writeable C arrays: Numba types read-only ones apart (a second compilation on first use)
-    vertices = np.require(vertices, np.float64, ["C", "W"])
-    faces = np.require(faces, np.int64, ["C", "W"])
-    n = faces.shape[0]
-    lo = np.empty((n, 3))
-    hi = np.empty((n, 3))
-    centroid = np.empty((n, 3))
-    bvh_build.triangle_boxes(vertices, faces, lo, hi, centroid)
-    extent = float(np.max(vertices.max(axis=0) - vertices.min(axis=0))) if len(vertices) else 1.0
-    pad = 1e-9 * max(extent, 1.0)
-    bounds, child, count, order, depth = binary_tree(lo, hi, centroid, max_leaf, n_bins, pad)
-    del lo, hi, centroid
-    nodes = wide_nodes(bounds, child, count)
-    del bounds, child, count  # the binary tree: no traversal reads it
-    tri = np.empty((n, 9))
-    bvh_build.gather_triangles(vertices, faces, order, tri)
-    bvh = FlatBVH(tri, order, nodes)
+    with _small_pages():
+        bvh, depth = _build(vertices, faces, max_leaf, n_bins)
+    nodes = bvh.nodes
+    n = bvh.face.shape[0]
     nbytes = sum(a.nbytes for a in bvh)
     n_leaves = int(np.count_nonzero(nodes[:, 7 * WIDE:] > 0))
     stats = BVHStats(
@@ -258,3 +270,59 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LE
         nbytes=int(nbytes),
     )
     return bvh, stats
+
+
+def _in_chunks(kernel, n: int, *args) -> None:
+    """``kernel(*args, start, end)`` over rows ``0:n`` in one chunk per thread (Python threads:
+    the serial kernels release the GIL); small ``n`` in one call."""
+    k = numba.get_num_threads() if n >= TASK_MIN else 1
+    cuts = [n * i // k for i in range(k + 1)]
+    if k == 1:
+        kernel(*args, 0, n)
+        return
+    with ThreadPoolExecutor(k) as pool:
+        list(pool.map(lambda i: kernel(*args, cuts[i], cuts[i + 1]), range(k)))
+
+
+def _build(vertices, faces, max_leaf, n_bins) -> tuple[FlatBVH, int]:
+    """The tree of :func:`build_bvh` and its depth."""
+    # writeable C arrays: Numba types read-only ones apart (a second compilation on first use)
+    vertices = np.require(vertices, np.float64, ["C", "W"])
+    faces = np.require(faces, np.int64, ["C", "W"])
+    n = faces.shape[0]
+    lo = np.empty((n, 3))
+    hi = np.empty((n, 3))
+    centroid = np.empty((n, 3))
+    _in_chunks(bvh_build.triangle_boxes, n, vertices, faces, lo, hi, centroid)
+    if _ahead.cache_is_cold(bvh_build.triangle_boxes):  # the first kernel compiled, not
+        _ahead.start("lighting")  # loaded: a helper compiles lighting while the build compiles
+    extent = float(np.max(vertices.max(axis=0) - vertices.min(axis=0))) if len(vertices) else 1.0
+    pad = 1e-9 * max(extent, 1.0)
+    bounds, child, count, order, depth = binary_tree(lo, hi, centroid, max_leaf, n_bins, pad)
+    del lo, hi, centroid
+    nodes = wide_nodes(bounds, child, count)
+    del bounds, child, count  # the binary tree: no traversal reads it
+    tri = np.empty((n, 9))
+    _in_chunks(bvh_build.gather_triangles, n, vertices, faces, order, tri)
+    return FlatBVH(tri, order, nodes), depth
+
+
+def one_leaf_bvh(tri) -> FlatBVH:
+    """The :class:`FlatBVH` of one triangle (``tri``: its three corners), the same as
+    :func:`build_bvh` makes but without its kernels (the compile-ahead helper,
+    :mod:`cpted_sim._ahead`, needs a tree before the build kernels are compiled)."""
+    corners = np.asarray(tri, dtype=np.float64).reshape(3, 3)
+    pad = 1e-9 * max(float(np.max(corners.max(axis=0) - corners.min(axis=0))), 1.0)
+    lo, hi = corners.min(axis=0) - pad, corners.max(axis=0) + pad
+    lo32, hi32 = lo.astype(np.float32), hi.astype(np.float32)  # rounded outward, as
+    lo32 = np.where(lo32 > lo, np.nextafter(lo32, np.float32(-np.inf)), lo32)  # collapse_wide
+    hi32 = np.where(hi32 < hi, np.nextafter(hi32, np.float32(np.inf)), hi32)
+    nodes = _aligned_empty(1, 8 * WIDE, np.int32)
+    box = nodes.view(np.float32)
+    box[0, :6 * WIDE] = np.inf
+    box[0, 0:3 * WIDE:WIDE] = lo32
+    box[0, 3 * WIDE:6 * WIDE:WIDE] = hi32
+    nodes[0, 6 * WIDE:7 * WIDE] = 0
+    nodes[0, 7 * WIDE:] = -1
+    nodes[0, 7 * WIDE] = 1
+    return FlatBVH(corners.reshape(1, 9).copy(), np.zeros(1, dtype=np.int64), nodes)

@@ -13,25 +13,26 @@ the first levels' primitives bounded and binned in chunks (:func:`range_box`,
 numbering its nodes in its own range. Every split decision is the same as a serial build's
 (bins are exact min/max and counts, whatever the chunking), so the tree is the same whatever
 the number of threads; only the binary node numbering differs, which the collapse does not
-see. No ``parallel=True`` kernel here: each would cost seconds of compilation on first use,
-and threads that wait on futures hold up nobody on a busy machine.
+see. The triangle boxes and the gather into leaf order run in one chunk per thread the same
+way (:func:`triangle_boxes`, :func:`gather_triangles` take a row range). No ``parallel=True``
+kernel here: each costs far longer to compile than a serial one (a cold start compiles them
+all), and threads that wait on futures hold up nobody on a busy machine.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
-from .._jit import jit, pjit
+from .._jit import jit
 
 WIDE = 8  # children per node of the traversal tree (see collapse_wide)
 MAX_DEPTH = 120  # a node this deep becomes a leaf whatever its size
 
 
-@pjit
-def triangle_boxes(vertices, faces, lo, hi, centroid):
-    """Per-triangle bounding boxes and box centroids."""
-    for f in prange(faces.shape[0]):
+@jit
+def triangle_boxes(vertices, faces, lo, hi, centroid, start, end):
+    """Bounding boxes and box centroids of the triangles ``start:end``."""
+    for f in range(start, end):
         for k in range(3):
             a = vertices[faces[f, 0], k]
             b = vertices[faces[f, 1], k]
@@ -215,8 +216,9 @@ def build_subtree(lo, hi, centroid, order, root, start, end, depth, first_free, 
     Its other nodes take the indices from ``first_free`` on (at most ``2 * (end - start) - 2``
     of them). Returns the first index not used and the depth of its deepest leaf.
     """
-    cap = 64
-    st = np.empty((cap, 4), dtype=np.int64)  # node, start, end, depth
+    # node, start, end, depth. Never more than MAX_DEPTH + 1 rows: one pending right child per
+    # level below ``depth`` plus the two just pushed, and no node at MAX_DEPTH is split
+    st = np.empty((MAX_DEPTH + 2, 4), dtype=np.int64)
     st[0, 0] = root
     st[0, 1] = start
     st[0, 2] = end
@@ -249,11 +251,6 @@ def build_subtree(lo, hi, centroid, order, root, start, end, depth, first_free, 
             continue
         child[node] = nxt
         count[node] = 0
-        if sp + 2 > cap:
-            cap *= 2
-            grown = np.empty((cap, 4), dtype=np.int64)
-            grown[:sp] = st[:sp]
-            st = grown
         # the right child is pushed first, so the left one is built next (depth first)
         st[sp, 0], st[sp, 1], st[sp, 2], st[sp, 3] = nxt + 1, mid, e, d + 1
         st[sp + 1, 0], st[sp + 1, 1], st[sp + 1, 2], st[sp + 1, 3] = nxt, s, mid, d + 1
@@ -279,10 +276,11 @@ def split_node(lo, hi, centroid, order, node, s, e, max_leaf, n_bins, pad, bound
                           np.empty(n_bins), np.empty(n_bins, dtype=np.int64))
 
 
-@pjit
-def gather_triangles(vertices, faces, order, tri):
-    """Triangle corner coordinates in leaf order: ``tri[i] = vertices[faces[order[i]]]``."""
-    for i in prange(order.shape[0]):
+@jit
+def gather_triangles(vertices, faces, order, tri, start, end):
+    """Triangle corner coordinates in leaf order, rows ``start:end``:
+    ``tri[i] = vertices[faces[order[i]]]``."""
+    for i in range(start, end):
         f = order[i]
         for c in range(3):
             v = faces[f, c]
@@ -361,8 +359,10 @@ def collapse_wide(bounds, child, count, links):
         -1 for an empty slot (empty slots come last).
     """
     fbox = links.view(np.float32)
-    stack_b = np.empty(64, dtype=np.int64)
-    stack_w = np.empty(64, dtype=np.int64)
+    # at most WIDE - 1 pending children per wide level (no deeper than the binary tree,
+    # MAX_DEPTH + 1 levels) plus the WIDE just pushed
+    stack_b = np.empty(WIDE * (MAX_DEPTH + 2), dtype=np.int64)
+    stack_w = np.empty(WIDE * (MAX_DEPTH + 2), dtype=np.int64)
     kids = np.empty(WIDE, dtype=np.int64)
     stack_b[0] = 0
     stack_w[0] = 0
@@ -388,9 +388,6 @@ def collapse_wide(bounds, child, count, links):
                 links[w, 6 * WIDE + k] = child[c]
                 links[w, 7 * WIDE + k] = count[c]
             else:
-                if sp + 1 > stack_b.shape[0]:
-                    stack_b = _grow(stack_b, 2 * stack_b.shape[0])
-                    stack_w = _grow(stack_w, 2 * stack_w.shape[0])
                 links[w, 6 * WIDE + k] = n_wide
                 links[w, 7 * WIDE + k] = 0
                 stack_b[sp] = c
@@ -398,10 +395,3 @@ def collapse_wide(bounds, child, count, links):
                 sp += 1
                 n_wide += 1
     return n_wide
-
-
-@jit
-def _grow(a, size):
-    out = np.empty(size, dtype=a.dtype)
-    out[: a.shape[0]] = a
-    return out
