@@ -14,10 +14,7 @@ that folder filled (warm). Targets: first use cold <= 30 s, warm <= 2 s (issue #
 illuminance cold <= 10 s, demo cold <= 40 s (issue 16).
 ``test_bench_startup.py`` runs the same through pytest-benchmark.
 
-``python benchmarks/startup.py --ahead [--rounds 3] [--only illuminance demo]`` compares cold
-starts with the compile-ahead helper forced on and off (``CPTED_SIM_COMPILE_AHEAD`` 1 / 0,
-:mod:`cpted_sim._ahead`), interleaved, each in a new empty cache: wall time, CPU time of the
-process and its helper, the load average, and the median of the paired wall ratios.
+``python benchmarks/startup.py --only illuminance demo`` runs some of them.
 """
 
 from __future__ import annotations
@@ -68,13 +65,12 @@ with tempfile.TemporaryDirectory() as out:
 """
 
 
-def run_timed(code: str, cache_dir: Path, **env_extra: str) -> tuple[float, float]:
+def run_timed(code: str, cache_dir: Path) -> tuple[float, float]:
     """Wall time and CPU time [s] (of the process and every process it waited for) of
     ``python -c code`` in a fresh process using ``cache_dir`` as the cache."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
     env["NUMBA_CACHE_DIR"] = str(cache_dir)
     env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
-    env.update(env_extra)
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
@@ -106,43 +102,14 @@ CASES = {"first_use": ("first use (ray core)", FIRST_USE),
          "demo": ("cpted-sim demo", DEMO), "warmup": ("cpted-sim warmup", WARMUP)}
 
 
-def ahead_ab(names: list[str], rounds: int) -> None:
-    """Cold starts with the compile-ahead helper on and off, interleaved."""
-    import numpy as np
-
-    for name in names:
-        label, code = CASES[name]
-        ratios = []
-        for _ in range(rounds):
-            res = {}
-            for mode in ("0", "1"):
-                cache = Path(tempfile.mkdtemp(prefix="cpted_cache_"))
-                try:
-                    load = os.getloadavg()[0]
-                    res[mode] = run_timed(code, cache, CPTED_SIM_COMPILE_AHEAD=mode)
-                finally:
-                    shutil.rmtree(cache, ignore_errors=True)
-                print(f"{label:22s} ahead {'on ' if mode == '1' else 'off'} cold "
-                      f"{res[mode][0]:6.1f} s wall {res[mode][1]:6.1f} CPU-s  load {load:.1f}",
-                      flush=True)
-            ratios.append(res["1"][0] / res["0"][0])
-        print(f"{label:22s} median on / off (wall): {np.median(ratios):.2f}", flush=True)
-
-
 def main(argv=None) -> None:
     import numba
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ahead", action="store_true",
-                    help="compare the compile-ahead helper on and off (cold starts only)")
-    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", nargs="+", choices=list(CASES), default=None)
     args = ap.parse_args(argv)
     print(f"numba {numba.__version__}, python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-    if args.ahead:
-        ahead_ab(args.only or ["illuminance", "demo"], args.rounds)
-        return
     for name in args.only or list(CASES):
         label, code = CASES[name]
         cold, warm = cold_and_warm(code)

@@ -28,7 +28,7 @@ def test_start_up(benchmark, what):
         cold, cold_cpu = startup.run_timed(code, cache)
         benchmark.group = "start-up"
         benchmark.extra_info["cold_s"] = cold
-        benchmark.extra_info["cold_cpu_s"] = cold_cpu  # with a compile-ahead helper's
+        benchmark.extra_info["cold_cpu_s"] = cold_cpu  # the process and its children
         benchmark.pedantic(startup.run_seconds, args=(code, cache), rounds=2, iterations=1)
         if benchmark.stats is not None:
             benchmark.extra_info["warm_s"] = benchmark.stats.stats.min

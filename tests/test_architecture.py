@@ -15,7 +15,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "src" / "cpted_sim"
 
 LAYERS = {
-    "errors": 0, "names": 0, "_version": 0, "_modules": 0, "config": 0, "_jit": 0, "_ahead": 0, "_validate": 0, "_files": 0, "units": 0,
+    "errors": 0, "names": 0, "_version": 0, "_modules": 0, "config": 0, "_jit": 0, "_validate": 0, "_files": 0, "units": 0,
     "kernels": 1,
     "geometry": 2, "photometry": 2, "field": 2,
     "lighting": 3, "visibility": 3,

@@ -11,12 +11,11 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from .. import _ahead
 from ..kernels import bvh_build
 from ..kernels.bvh_build import WIDE
 
-__all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "aligned_copy", "one_leaf_bvh",
-           "MAX_LEAF", "N_BINS"]
+__all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "aligned_copy", "MAX_LEAF",
+           "N_BINS"]
 
 MAX_LEAF = 4
 N_BINS = 16
@@ -294,8 +293,6 @@ def _build(vertices, faces, max_leaf, n_bins) -> tuple[FlatBVH, int]:
     hi = np.empty((n, 3))
     centroid = np.empty((n, 3))
     _in_chunks(bvh_build.triangle_boxes, n, vertices, faces, lo, hi, centroid)
-    if _ahead.cache_is_cold(bvh_build.triangle_boxes):  # the first kernel compiled, not
-        _ahead.start("lighting")  # loaded: a helper compiles lighting while the build compiles
     extent = float(np.max(vertices.max(axis=0) - vertices.min(axis=0))) if len(vertices) else 1.0
     pad = 1e-9 * max(extent, 1.0)
     bounds, child, count, order, depth = binary_tree(lo, hi, centroid, max_leaf, n_bins, pad)
@@ -305,24 +302,3 @@ def _build(vertices, faces, max_leaf, n_bins) -> tuple[FlatBVH, int]:
     tri = np.empty((n, 9))
     _in_chunks(bvh_build.gather_triangles, n, vertices, faces, order, tri)
     return FlatBVH(tri, order, nodes), depth
-
-
-def one_leaf_bvh(tri) -> FlatBVH:
-    """The :class:`FlatBVH` of one triangle (``tri``: its three corners), the same as
-    :func:`build_bvh` makes but without its kernels (the compile-ahead helper,
-    :mod:`cpted_sim._ahead`, needs a tree before the build kernels are compiled)."""
-    corners = np.asarray(tri, dtype=np.float64).reshape(3, 3)
-    pad = 1e-9 * max(float(np.max(corners.max(axis=0) - corners.min(axis=0))), 1.0)
-    lo, hi = corners.min(axis=0) - pad, corners.max(axis=0) + pad
-    lo32, hi32 = lo.astype(np.float32), hi.astype(np.float32)  # rounded outward, as
-    lo32 = np.where(lo32 > lo, np.nextafter(lo32, np.float32(-np.inf)), lo32)  # collapse_wide
-    hi32 = np.where(hi32 < hi, np.nextafter(hi32, np.float32(np.inf)), hi32)
-    nodes = _aligned_empty(1, 8 * WIDE, np.int32)
-    box = nodes.view(np.float32)
-    box[0, :6 * WIDE] = np.inf
-    box[0, 0:3 * WIDE:WIDE] = lo32
-    box[0, 3 * WIDE:6 * WIDE:WIDE] = hi32
-    nodes[0, 6 * WIDE:7 * WIDE] = 0
-    nodes[0, 7 * WIDE:] = -1
-    nodes[0, 7 * WIDE] = 1
-    return FlatBVH(corners.reshape(1, 9).copy(), np.zeros(1, dtype=np.int64), nodes)

@@ -15,7 +15,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from .. import _ahead
 from .._modules import callable_module
 from .._validate import as_float, as_points
 from ..config import progress_enabled, threads as thread_context
@@ -153,7 +152,6 @@ def _direct_values(scene: Scene, lums: list[Luminaire], grid: CalculationGrid, k
     starts = np.ascontiguousarray(pts + grid.side_lift(scene)[order])
     nrm = np.ascontiguousarray(normals[order])
     packed = pack_luminaires(lums, origin=scene.origin)
-    _ahead.wait("lighting")  # a helper compiling these kernels on a cold cache (issue 16)
     peaks = direct.luminaire_peaks(packed)
     envelope = direct.intensity_envelope(packed, direct.N_BANDS)
     tail = np.ascontiguousarray(np.maximum.accumulate(envelope[:, ::-1], axis=1)[:, ::-1])
