@@ -61,3 +61,48 @@ def test_concurrent_callers_each_get_all_their_parts():
     for t in ts:
         t.join()
     assert results == {k: list(range(30)) for k in range(4)}
+
+
+def test_parallel_pipeline_without_prange_compiles_quietly():
+    # bjit kernels are serial on purpose: Numba's warning that parallel=True found nothing
+    # to parallelise would greet every user on first use.
+    import warnings
+
+    import numba
+    import numpy as np
+    from numba.core.errors import NumbaPerformanceWarning
+
+    from cpted_sim._jit import VectorisingCompiler
+
+    def total(a):
+        s = 0.0
+        for i in range(a.shape[0]):
+            s += a[i]
+        return s
+
+    for pipeline, warned in ((VectorisingCompiler, True),
+                             (workers._ParallelPipelineCompiler, False)):
+        fn = numba.njit(parallel=True, pipeline_class=pipeline)(total)
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            assert fn(np.ones(5)) == 5.0
+        assert any(issubclass(w.category, NumbaPerformanceWarning) for w in got) == warned
+
+
+def test_fetch_add_hands_out_each_value_once_across_threads():
+    import numba
+    import numpy as np
+
+    @numba.njit(nogil=True)
+    def take(counter, n, seen):
+        while True:
+            i = workers.fetch_add(counter, 0, 1)
+            if i >= n:
+                return
+            seen[i] += 1
+
+    n = 200_000
+    seen = np.zeros(n, dtype=np.int64)
+    counter = np.zeros(1, dtype=np.int64)
+    workers.run_threads(lambda: take(counter, n, seen), threads=2)
+    assert np.all(seen == 1) and counter[0] >= n

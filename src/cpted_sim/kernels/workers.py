@@ -4,13 +4,15 @@ The batch kernels of ``bvh_query`` run once on each of the calling thread and
 ``numba.get_num_threads() - 1`` kept worker threads (:func:`run_threads`), and take blocks of
 rays one at a time from a shared counter (:func:`fetch_add`, an atomic add), so that the
 threads trace neighbouring blocks side by side; the sorting passes of ``ray_order`` hand out
-parts of a batch to the same threads (:func:`run_parts`). ``_jit.jit`` kernels release the
-GIL, so the threads run in parallel, as Embree's users run its batches. Not ``prange``: each launch of a Numba parallel region ends
-at a barrier where every OpenMP thread must arrive, and on a machine where another process
-competes for the cores the launch waits for a preempted thread (about 18 ms a launch measured,
-``docs/performance.md``, issue 16); here a thread that is preempted simply takes fewer parts.
-The workers live as long as the process, so that their scratch buffers (``scratch.py``) are
-reused from call to call.
+parts of a batch to the same threads (:func:`run_parts`). The kernels release the GIL, so
+the threads run in parallel, as Embree's users run its batches.
+
+Not ``prange``: each launch of a Numba parallel region ends at a barrier where every OpenMP
+thread must arrive, and on a machine where another process competes for the cores the
+launch waits for a preempted thread (about 18 ms a launch measured, ``docs/performance.md``,
+issue 16); here a thread that is preempted simply takes fewer blocks, and a worker that has
+not woken up by the time the others are done is not waited for. The workers live as long as
+the process: a batch starts no thread.
 """
 
 from __future__ import annotations
