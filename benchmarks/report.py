@@ -2,6 +2,8 @@
 
 Run: ``PYTHONPATH=src python benchmarks/report.py [--sizes 100k,1M] [--repeat 3]``. Each figure
 is the best of ``--repeat`` timed runs after one warm-up run, in millions of rays per second.
+``--loaded`` measures numba and Embree on 2 threads once more while one other CPU-bound
+process runs (started and stopped here; issue 16).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def main(argv=None):
     ap.add_argument("--workloads", default="W1,W2,W3")
     ap.add_argument("--no-embree", action="store_true")
     ap.add_argument("--trimesh", action="store_true")
+    ap.add_argument("--loaded", action="store_true",
+                    help="also with one competing CPU-bound process (numba and Embree 2T)")
     ap.add_argument("--cpu", action="store_true",
                     help="one thread each, timed by CPU time (robust on a busy machine)")
     args = ap.parse_args(argv)
@@ -100,6 +104,12 @@ def main(argv=None):
                 row += [n / t_e1 / 1e6, n / t_e2 / 1e6, t_e2 / t_nb]
             print(line, flush=True)
             rows.append(row)
+            if args.loaded and emb is not None:
+                with wl.competing_process():
+                    t_nb = best_of(lambda: fn(w), args.repeat)
+                    t_e2 = best_of(r2, args.repeat)
+                print(f"  {name} loaded: numba {n / t_nb / 1e6:6.2f} Mrays/s | embree 2T "
+                      f"{n / t_e2 / 1e6:6.2f} | ratio vs 2T {t_e2 / t_nb:.2f}", flush=True)
         if args.trimesh:
             m = min(wl.TRIMESH_SUBSET, counts["W1"])
             t_tm = best_of(lambda: wl.trimesh_subset(w, m), 1)

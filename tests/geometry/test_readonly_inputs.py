@@ -25,8 +25,8 @@ def test_read_only_rays_compile_nothing_new_and_answer_the_same():
     down = np.tile([0.2, 0.1, -1.0], (len(pts), 1))
     o, g = c.shadow_segments(spacing=3.0)
     ref = (closest_hit(s, pts, down), occluded(s, o, g), visibility_matrix(s, pts[:5], pts))
-    kernels = (bvh_query._closest_hit_batch, bvh_query._occluded_batch,
-               bvh_query._visibility_block)
+    kernels = (bvh_query._closest_blocks, bvh_query._occluded_blocks,
+               bvh_query._visibility_blocks)
     before = [len(k.signatures) for k in kernels]
     got = (closest_hit(s, _frozen(pts), _frozen(down), max_distance=_frozen(np.full(len(pts), np.inf))),
            occluded(s, _frozen(o), _frozen(g)),

@@ -118,7 +118,7 @@ def test_sorted_batches_equal_the_plain_ones(rng):
     key = np.empty(n, dtype=np.int32)
     order = np.empty(n, dtype=np.int64)
     bufs = [np.empty((n, 3)), np.empty((n, 3)), np.empty(n), np.empty(n)]
-    ro.sort_rays(o, d, np.zeros(n), np.ones(n), 1, key, order, *bufs)
+    ro.sort_rays(o, d, np.zeros(n), np.ones(n), key, order, *bufs)
     np.testing.assert_array_equal(np.sort(order), np.arange(n))
     np.testing.assert_array_equal(bufs[0], o[order])
 

@@ -32,34 +32,42 @@ def _random_rays(scene, n, seed):
 
 
 @pytest.mark.nojit
-def test_sort_rays_is_a_stable_permutation_into_bucket_order():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_sort_rays_is_a_stable_permutation_into_bucket_order(monkeypatch, threads):
+    monkeypatch.setattr(ray_order, "SORT_PART", 700)  # several parts per sorting pass
     rng = np.random.default_rng(3)
     n = 5_000
     o = rng.uniform(-50, 50, (n, 3))
     d = rng.normal(size=(n, 3))
     t0 = rng.uniform(0, 1, n)
     t1 = rng.uniform(2, 3, n)
-    for parts in (1, 3):
-        key = np.empty(n, dtype=np.int32)
-        order = np.empty(n, dtype=np.int64)
-        out = np.empty((n, 3)), np.empty((n, 3)), np.empty(n), np.empty(n)
-        ray_order.sort_rays(o, d, t0, t1, parts, key, order, *out)
-        assert np.array_equal(np.sort(order), np.arange(n))
-        for got, given in zip(out, (o, d, t0, t1)):
-            np.testing.assert_array_equal(got, given[order])
-        sorted_keys = key[order]
-        assert np.all(np.diff(sorted_keys) >= 0)
-        same = np.diff(sorted_keys) == 0
-        assert np.all(np.diff(order)[same] > 0)  # stable within a bucket
-        octant = (d[:, 0] < 0) * 1 + (d[:, 1] < 0) * 2 + (d[:, 2] < 0) * 4
-        assert np.array_equal(key & 7, octant)
+    key = np.empty(n, dtype=np.int32)
+    order = np.empty(n, dtype=np.int64)
+    out = np.empty((n, 3)), np.empty((n, 3)), np.empty(n), np.empty(n)
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        ray_order.sort_rays(o, d, t0, t1, key, order, *out)
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    assert np.array_equal(np.sort(order), np.arange(n))
+    for got, given in zip(out, (o, d, t0, t1)):
+        np.testing.assert_array_equal(got, given[order])
+    sorted_keys = key[order]
+    assert np.all(np.diff(sorted_keys) >= 0)
+    same = np.diff(sorted_keys) == 0
+    assert np.all(np.diff(order)[same] > 0)  # stable within a bucket
+    octant = (d[:, 0] < 0) * 1 + (d[:, 1] < 0) * 2 + (d[:, 2] < 0) * 4
+    assert np.array_equal(key & 7, octant)
+    assert len(np.unique(key >> 3)) > 100  # origins spread over many cells
 
 
 @pytest.fixture(params=[None, 7_000], ids=["one-chunk", "chunks"])
 def chunk(request, monkeypatch):
-    """Sort in one go, or in chunks of 7 000 rays (the last one short)."""
+    """Sort in one go, or in chunks of 7 000 rays (the last one short), each in sorting
+    passes of several parts."""
     if request.param:
         monkeypatch.setattr(ray_order, "ORDER_CHUNK", request.param)
+        monkeypatch.setattr(ray_order, "SORT_PART", 1_500)
 
 
 def test_sorted_closest_hits_equal_the_plain_ones(scene, chunk):
@@ -84,7 +92,8 @@ def test_sorted_closest_hits_equal_the_plain_ones(scene, chunk):
 
 
 @pytest.mark.nojit
-def test_sort_segments_groups_by_target_cell_stably():
+def test_sort_segments_groups_by_target_cell_stably(monkeypatch):
+    monkeypatch.setattr(ray_order, "SORT_PART", 1_000)
     rng = np.random.default_rng(4)
     n = 6_000
     o = rng.uniform(-80, 80, (n, 3))
@@ -93,10 +102,13 @@ def test_sort_segments_groups_by_target_cell_stably():
     key = np.empty(n, dtype=np.int32)
     order = np.empty(n, dtype=np.int64)
     so, st = np.empty((n, 3)), np.empty((n, 3))
-    ray_order.sort_segments(o, t, 2, key, order, so, st)
+    ray_order.sort_segments(o, t, key, order, so, st)
     assert np.array_equal(np.sort(order), np.arange(n))
     np.testing.assert_array_equal(so, o[order])
     np.testing.assert_array_equal(st, t[order])
+    back = np.empty(n, dtype=bool)
+    ray_order.unsort_flags(order, np.arange(n) % 3 == 0, back)  # sorted row j -> order[j]
+    assert np.array_equal(back[order], np.arange(n) % 3 == 0)
     sorted_keys = key[order]
     assert np.all(np.diff(sorted_keys) >= 0)
     assert np.all(np.diff(order)[np.diff(sorted_keys) == 0] > 0)

@@ -13,9 +13,11 @@ from numba import prange
 
 from cpted_sim._jit import ijit, pjit
 from cpted_sim.kernels.bvh_build import WIDE
-from cpted_sim.kernels.bvh_query import (BLOCK, CNT, REF, STACK_SIZE, _SCRATCH, _ray_setup,
+from cpted_sim.kernels.bvh_query import (CNT, REF, STACK_SIZE, _SCRATCH, _ray_setup,
                                          _segment)
 from cpted_sim.kernels.intersect import child_entries, safe_inverse, triangle_t_sheared
+
+BLOCK = 256
 
 
 @ijit

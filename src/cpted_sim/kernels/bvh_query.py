@@ -21,11 +21,16 @@ scalar-only call (``intersect.triangle_hit``).
 
 Performance notes (history in ``docs/performance.md``): the cores ``_closest`` and ``_walk``
 (under ``_any_row`` and ``_transmit``) take the arrays themselves, which batch kernels unpack
-once per block, so that no reference counting happens per ray; shadow rays test the last
+once per call, so that no reference counting happens per ray; shadow rays test the last
 occluder of their block first; visibility blocks visit targets in Morton order; closest hit
 descends straight into the nearest child entered and prefetches the others. Large batches
 are first sorted by grid cell (rays by origin and direction octant, segments by target) so
 that consecutive rays share nodes in cache (``ray_order.py``).
+
+Batches are not ``prange`` loops: each batch kernel is serial, runs on several Python threads
+at once (it releases the GIL) and takes blocks of rays from a shared atomic counter
+(``workers``), so a thread that the OS preempts takes fewer blocks instead of holding up a
+barrier (issue 16; ``docs/performance.md``).
 
 The triangle test is a call into ``intersect`` (exact arithmetic, see there). The batch entry
 points check that ``nodes`` meets the alignment its vector loads assume (:func:`check_nodes`).
@@ -33,22 +38,19 @@ points check that ``nodes`` meets the alignment its vector loads assume (:func:`
 
 from __future__ import annotations
 
-import contextlib
-
-import numba
 import numpy as np
-from numba import prange
 
-from .._jit import ijit, jit, pjit
+from .._jit import ijit, jit
 from ..errors import AlignmentError
 from . import ray_order as ro
 from .bvh_build import WIDE
 from .intersect import (child_entries, lowest_bit, prefetch,
                         ray_shear, safe_inverse, triangle_t_sheared)
 from .scratch import scratch
+from .workers import bjit, fetch_add, run_threads
 
 STACK_SIZE = 1024
-BLOCK = 256
+BLOCK = 256  # rays a thread takes at a time from a batch
 _FSTACK = STACK_SIZE // 2  # closest hit keeps entry distances in the upper half of the stack
 REF = 6 * WIDE  # columns of the int32 view of ``nodes``: child node or first triangle per slot,
 CNT = 7 * WIDE  # then triangle count per slot (0 interior child, -1 empty)
@@ -337,18 +339,23 @@ def segment_transmittance_floor(bvh, stack, face_transmittance, floor, ax, ay, a
 
 
 # --------------------------------------------------------------------------- batches
-@pjit
-def _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
-    """Closest hits of many rays (directions of unit length give distances in metres)."""
+# Each batch kernel runs at once on every thread of ``workers.run_threads``; the threads take
+# blocks of BLOCK rays from the shared counter ``next_block[0]`` (``workers.fetch_add``) until
+# none is left, so they trace neighbouring blocks side by side.
+@bjit
+def _closest_blocks(bvh, origins, directions, tmin, tmax, next_block, out_t, out_face):
+    """Closest hits of the rays ``origins``, ``directions`` (unit length: distances in metres)."""
+    stack = np.empty(STACK_SIZE, dtype=np.int64)
+    links = bvh.nodes
+    nodes = links.view(np.float32)
+    tri = bvh.tri
+    face = bvh.face
     n = origins.shape[0]
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(n_blocks):
-        stack = np.empty(STACK_SIZE, dtype=np.int64)
-        links = bvh.nodes
-        nodes = links.view(np.float32)
-        tri = bvh.tri
-        face = bvh.face
-        for r in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+    while True:
+        a = fetch_add(next_block, 0, 1) * BLOCK
+        if a >= n:
+            return
+        for r in range(a, min(n, a + BLOCK)):
             row, t = _closest(nodes, links, tri, stack, origins[r, 0], origins[r, 1],
                               origins[r, 2], directions[r, 0], directions[r, 1],
                               directions[r, 2], tmin[r], tmax[r])
@@ -360,18 +367,20 @@ def _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face):
                 out_face[r] = face[row]
 
 
-@pjit
-def _occluded_batch(bvh, origins, targets, offset, out):
+@bjit
+def _occluded_blocks(bvh, origins, targets, offset, next_block, out):
     """``out[i]`` = whether the segment ``origins[i]`` -> ``targets[i]`` is blocked."""
+    stack = np.empty(STACK_SIZE, dtype=np.int64)
+    links = bvh.nodes
+    nodes = links.view(np.float32)
+    tri = bvh.tri
     n = origins.shape[0]
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(n_blocks):
-        stack = np.empty(STACK_SIZE, dtype=np.int64)
-        links = bvh.nodes
-        nodes = links.view(np.float32)
-        tri = bvh.tri
+    while True:
+        a = fetch_add(next_block, 0, 1) * BLOCK
+        if a >= n:
+            return
         hint = -1
-        for r in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+        for r in range(a, min(n, a + BLOCK)):
             ax = origins[r, 0]
             ay = origins[r, 1]
             az = origins[r, 2]
@@ -379,25 +388,26 @@ def _occluded_batch(bvh, origins, targets, offset, out):
                                           targets[r, 2], offset)
             row = -1
             if t0 <= t1:
-                row = _any_row(nodes, links, tri, stack, ax, ay, az, dx, dy, dz, t0, t1,
-                               hint)
+                row = _any_row(nodes, links, tri, stack, ax, ay, az, dx, dy, dz, t0, t1, hint)
             out[r] = row >= 0
             if row >= 0:
                 hint = row
 
 
-@pjit
-def _transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
+@bjit
+def _transmittance_blocks(bvh, face_transmittance, origins, targets, offset, next_block, out):
     """``out[i]`` = transmittance of the segment ``origins[i]`` -> ``targets[i]``."""
+    stack = np.empty(STACK_SIZE, dtype=np.int64)
+    links = bvh.nodes
+    nodes = links.view(np.float32)
+    tri = bvh.tri
+    face = bvh.face
     n = origins.shape[0]
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(n_blocks):
-        stack = np.empty(STACK_SIZE, dtype=np.int64)
-        links = bvh.nodes
-        nodes = links.view(np.float32)
-        tri = bvh.tri
-        face = bvh.face
-        for r in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+    while True:
+        a = fetch_add(next_block, 0, 1) * BLOCK
+        if a >= n:
+            return
+        for r in range(a, min(n, a + BLOCK)):
             ax = origins[r, 0]
             ay = origins[r, 1]
             az = origins[r, 2]
@@ -410,24 +420,25 @@ def _transmittance_batch(bvh, face_transmittance, origins, targets, offset, out)
                                    ax, ay, az, dx, dy, dz, t0, t1, 0.0)
 
 
-@pjit
-def _visibility_block(bvh, observers, targets, max_distance, offset, out):
-    """``out[i, j]`` = observer ``i`` sees target ``j`` (unblocked and within ``max_distance``)."""
-    n_obs = observers.shape[0]
-    n_tg = targets.shape[0]
+@bjit
+def _visibility_blocks(bvh, observers, targets, order, max_distance, offset, next_obs, out):
+    """``out[i, j]`` = observer ``i`` sees target ``j`` (unblocked and within ``max_distance``);
+    observers taken one at a time from ``next_obs[0]``, targets visited in ``order``
+    (:func:`spatial_order`)."""
     md2 = max_distance * max_distance
-    order = spatial_order(targets)
-    for i in prange(n_obs):
-        stack = np.empty(STACK_SIZE, dtype=np.int64)
-        links = bvh.nodes
-        nodes = links.view(np.float32)
-        tri = bvh.tri
+    stack = np.empty(STACK_SIZE, dtype=np.int64)
+    links = bvh.nodes
+    nodes = links.view(np.float32)
+    tri = bvh.tri
+    while True:
+        i = fetch_add(next_obs, 0, 1)
+        if i >= observers.shape[0]:
+            return
         ox = observers[i, 0]
         oy = observers[i, 1]
         oz = observers[i, 2]
         hint = -1
-        for jj in range(n_tg):
-            j = order[jj]
+        for j in order:
             dx, dy, dz, t0, t1 = _segment(ox, oy, oz, targets[j, 0], targets[j, 1],
                                           targets[j, 2], offset)
             if dx * dx + dy * dy + dz * dz > md2:
@@ -435,8 +446,7 @@ def _visibility_block(bvh, observers, targets, max_distance, offset, out):
                 continue
             row = -1
             if t0 <= t1:
-                row = _any_row(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, t0, t1,
-                               hint)
+                row = _any_row(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, t0, t1, hint)
             out[i, j] = row < 0
             if row >= 0:
                 hint = row
@@ -476,20 +486,14 @@ def spatial_order(points):
     return np.argsort(code, kind="mergesort")
 
 
-# --------------------------------------------------------------------------- batch entry points
-@contextlib.contextmanager
-def _dynamic_blocks():
-    """Hand ``prange`` iterations (blocks of rays) out one at a time instead of in equal halves.
 
-    With static halves a thread that the OS preempts (a busy machine) or that drew the costly
-    rays holds everyone up; one block per work item keeps both busy (W2 on 2 threads of a busy
-    machine: 2x). Set from Python: calling it inside a kernel would make it uncacheable.
-    """
-    old = numba.set_parallel_chunksize(1)
-    try:
-        yield
-    finally:
-        numba.set_parallel_chunksize(old)
+
+
+
+# --------------------------------------------------------------------------- batch entry points
+def _counter():
+    """The shared block counter of one batch kernel run (``workers.fetch_add``)."""
+    return np.zeros(1, dtype=np.int64)
 
 
 def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face, sort=None):
@@ -506,26 +510,25 @@ def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face, sor
         size = bvh.tri.nbytes + bvh.nodes.nbytes
         sort = n >= ro.ORDER_MIN_RAYS and size >= ro.CLOSEST_SORT_MIN_BYTES
     if not sort or n == 0:
-        with _dynamic_blocks():
-            _closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face)
+        c = _counter()
+        run_threads(lambda: _closest_blocks(bvh, origins, directions, tmin, tmax, c, out_t,
+                                            out_face))
         return
     m = min(n, ro.ORDER_CHUNK)  # one set of buffers, reused by every chunk and every call
     key = scratch("key", m, np.int32)
     order = scratch("order", m, np.int64)
-    o = scratch("o", (m, 3))
-    d = scratch("d", (m, 3))
-    t0 = scratch("t0", m)
-    t1 = scratch("t1", m)
-    t = scratch("t", m)
+    o, d = scratch("o", (m, 3)), scratch("d", (m, 3))
+    t0, t1, t = scratch("t0", m), scratch("t1", m), scratch("t", m)
     face = scratch("face", m, np.int64)
     for a in range(0, n, m):
         b = min(n, a + m)
         k = b - a
-        ro.sort_rays(origins[a:b], directions[a:b], tmin[a:b], tmax[a:b],
-                     numba.get_num_threads(), key[:k], order[:k], o[:k], d[:k], t0[:k], t1[:k])
-        with _dynamic_blocks():
-            _closest_hit_batch(bvh, o[:k], d[:k], t0[:k], t1[:k], t[:k], face[:k])
-        ro.scatter_hits(order[:k], t[:k], face[:k], out_t[a:b], out_face[a:b])
+        ro.sort_rays(origins[a:b], directions[a:b], tmin[a:b], tmax[a:b], key[:k], order[:k],
+                     o[:k], d[:k], t0[:k], t1[:k])
+        c = _counter()
+        run_threads(lambda: _closest_blocks(bvh, o[:k], d[:k], t0[:k], t1[:k], c, t[:k],
+                                            face[:k]))
+        ro.unsort_hits(order[:k], t[:k], face[:k], out_t[a:b], out_face[a:b])
 
 
 def occluded_batch(bvh, origins, targets, offset, out, sort=None):
@@ -540,34 +543,35 @@ def occluded_batch(bvh, origins, targets, offset, out, sort=None):
     if sort is None:
         sort = n >= ro.ORDER_MIN_RAYS and bvh.tri.shape[0] >= ro.ORDER_MIN_TRIANGLES
     if not sort or n == 0:
-        with _dynamic_blocks():
-            _occluded_batch(bvh, origins, targets, offset, out)
+        c = _counter()
+        run_threads(lambda: _occluded_blocks(bvh, origins, targets, offset, c, out))
         return
     m = min(n, ro.ORDER_CHUNK)
     key = scratch("key", m, np.int32)
     order = scratch("order", m, np.int64)
-    o = scratch("o", (m, 3))
-    t = scratch("d", (m, 3))
+    o, t = scratch("o", (m, 3)), scratch("d", (m, 3))
     blocked = scratch("blocked", m, np.bool_)
     for a in range(0, n, m):
         b = min(n, a + m)
         k = b - a
-        ro.sort_segments(origins[a:b], targets[a:b], numba.get_num_threads(), key[:k],
-                         order[:k], o[:k], t[:k])
-        with _dynamic_blocks():
-            _occluded_batch(bvh, o[:k], t[:k], offset, blocked[:k])
-        ro.scatter_flags(order[:k], blocked[:k], out[a:b])
+        ro.sort_segments(origins[a:b], targets[a:b], key[:k], order[:k], o[:k], t[:k])
+        c = _counter()
+        run_threads(lambda: _occluded_blocks(bvh, o[:k], t[:k], offset, c, blocked[:k]))
+        ro.unsort_flags(order[:k], blocked[:k], out[a:b])
 
 
 def transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
     """``out[i]`` = transmittance of the segment ``origins[i]`` -> ``targets[i]``."""
     check_nodes(bvh)
-    with _dynamic_blocks():
-        _transmittance_batch(bvh, face_transmittance, origins, targets, offset, out)
+    c = _counter()
+    run_threads(lambda: _transmittance_blocks(bvh, face_transmittance, origins, targets, offset,
+                                              c, out))
 
 
 def visibility_block(bvh, observers, targets, max_distance, offset, out):
     """``out[i, j]`` = observer ``i`` sees target ``j`` (unblocked and within ``max_distance``)."""
     check_nodes(bvh)
-    with _dynamic_blocks():
-        _visibility_block(bvh, observers, targets, max_distance, offset, out)
+    order = spatial_order(targets)
+    c = _counter()
+    run_threads(lambda: _visibility_blocks(bvh, observers, targets, order, max_distance, offset,
+                                           c, out))

@@ -3,17 +3,25 @@
 Rays that start close together and head the same way, or segments that end at the same
 light, traverse the same BVH nodes and triangles; traced one after another they find them in
 cache, and shadow rays find the occluder that blocked their neighbour. The batch entry points
-of ``bvh_query`` sort a batch with a stable parallel counting sort into sequentially written
-copies, trace the copies and scatter the answers back into the caller's order, so the
-answers are the same either way (``tests/kernels/test_ray_order.py``).
+of ``bvh_query`` sort a batch with a stable counting sort into sequentially written copies
+(:func:`sort_rays`, :func:`sort_segments`), trace the copies and scatter the answers back into
+the caller's order (:func:`unsort_hits`, :func:`unsort_flags`), so the answers are the same
+either way (``tests/kernels/test_ray_order.py``). Tracing the rays through the order instead
+(each block gathered from the caller's rows, answers written back at once) was 1.5-1.8x
+slower on one thread (W1, W2 on the 1M district): random reads in the traversal's way.
+
+Every kernel here is serial: the sort runs in two passes (keys and counts, placing) and the
+scatter in one, each over parts of the batch handed out to threads by
+``workers.run_parts``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
-from .._jit import ijit, jit, pjit
+from .._jit import ijit, jit
+from .scratch import scratch
+from .workers import n_threads, run_parts
 
 ORDER_BITS = 3  # grid cells per axis of the ray-ordering buckets: 2**ORDER_BITS
 TARGET_BITS = 5  # finer for segment targets, so that each light gets a bucket of its own
@@ -23,12 +31,15 @@ TARGET_BITS = 5  # finer for segment targets, so that each light gets a bucket o
 # and triangles exceed CLOSEST_SORT_MIN_BYTES (about the last-level cache: W2 on the 100k
 # district, 10 MiB, was 3-5 % slower sorted, on the 1M district, 104 MiB, 1.6x faster);
 # shadow rays also gain the occluder of their neighbour, on the 100k district as well.
-ORDER_MIN_TRIANGLES = 32_768
 ORDER_MIN_RAYS = 16_384
+ORDER_MIN_TRIANGLES = 32_768
 CLOSEST_SORT_MIN_BYTES = 16 * 2**20
 # Larger batches are sorted and traced in chunks of this many rays, so the sorted copies
 # (about 80 bytes a ray) stay bounded: 160 MiB however many rays are asked for.
 ORDER_CHUNK = 2**21
+SORT_PART = 2**16  # rows per part of the sorting passes (at least one part, at most 4 a thread)
+BOUNDS_STEP = 61  # the grid is the bounding box of every BOUNDS_STEP-th row (a prime: no
+# stride that matches a pattern of the batch, such as 8 segments a point)
 
 
 @ijit
@@ -38,33 +49,52 @@ def _cell_key(points, i, lo, scale, bits):
     c = 0
     for k in range(3):
         q = int((points[i, k] - lo[k]) * scale[k])
-        q = cells if q > cells else q
+        q = cells if q > cells else (0 if q < 0 else q)
         for bit in range(bits):
             c |= ((q >> bit) & 1) << (3 * bit + k)
     return c
 
 
-@pjit
-def _grid(points, n_parts, bits):
-    """Origin and scale [cells/m] of the grid of ``2**bits`` cells per axis over ``points``."""
-    n = points.shape[0]
-    size = (n + n_parts - 1) // n_parts
-    part_lo = np.full((n_parts, 3), np.inf)
-    part_hi = np.full((n_parts, 3), -np.inf)
-    for p in prange(n_parts):
-        for i in range(p * size, min(n, (p + 1) * size)):
-            for k in range(3):
-                v = points[i, k]
-                part_lo[p, k] = min(part_lo[p, k], v)
-                part_hi[p, k] = max(part_hi[p, k], v)
-    lo = np.empty(3)
-    scale = np.empty(3)
+@jit
+def sample_bounds(points, step, out):
+    """``out`` (6,) = the minimum and maximum per axis of every ``step``-th row of ``points``
+    (and the last): the grid of the buckets, from a sample; rows outside it are put in the
+    cells at its edges."""
     for k in range(3):
-        mn = part_lo[:, k].min()
-        mx = part_hi[:, k].max()
-        lo[k] = mn
-        scale[k] = (2 ** bits) / (mx - mn) if mx > mn else 0.0
-    return lo, scale
+        out[k] = np.inf
+        out[3 + k] = -np.inf
+    n = points.shape[0]
+    for j in range(0, n + step, step):
+        i = min(j, n - 1)
+        if i < 0:
+            break
+        for k in range(3):
+            v = points[i, k]
+            out[k] = min(out[k], v)
+            out[3 + k] = max(out[3 + k], v)
+
+
+@jit
+def ray_keys(origins, directions, a, b, lo, scale, key, count):
+    """Bucket of rays ``a:b`` (origin cell, direction octant) into ``key``; ``count`` per bucket."""
+    count[:] = 0
+    for i in range(a, b):
+        octant = ((1 if directions[i, 0] < 0.0 else 0)
+                  | (2 if directions[i, 1] < 0.0 else 0)
+                  | (4 if directions[i, 2] < 0.0 else 0))
+        c = (_cell_key(origins, i, lo, scale, ORDER_BITS) << 3) | octant
+        key[i] = c
+        count[c] += 1
+
+
+@jit
+def segment_keys(targets, a, b, lo, scale, key, count):
+    """Bucket of segments ``a:b`` (target cell) into ``key``; ``count`` per bucket."""
+    count[:] = 0
+    for i in range(a, b):
+        c = _cell_key(targets, i, lo, scale, TARGET_BITS)
+        key[i] = c
+        count[c] += 1
 
 
 @jit
@@ -81,64 +111,96 @@ def _bucket_starts(count):
             total += m
 
 
-@pjit
-def _bucket_rows(key, n_keys, n_parts, order, a, b, a_out, b_out):
-    """Stable parallel counting sort of the rows of ``a`` and ``b`` ((n, 3)) by ``key``.
+@jit
+def place_rays(key, a, b, start, order, origins, directions, tmin, tmax, o, d, t0, t1):
+    """Rays ``a:b`` (one part) copied to their sorted rows ``start[key[i]]++`` of ``o``, ``d``,
+    ``t0``, ``t1``; ``order`` gets each sorted row's input row. Reads sequentially; each
+    bucket is written sequentially."""
+    for i in range(a, b):
+        c = key[i]
+        j = start[c]
+        start[c] = j + 1
+        order[j] = i
+        for k in range(3):
+            o[j, k] = origins[i, k]
+            d[j, k] = directions[i, k]
+        t0[j] = tmin[i]
+        t1[j] = tmax[i]
 
-    Each of ``n_parts`` contiguous parts of the input is counted, then scattered by its own
-    thread: every read is sequential and each bucket is written sequentially. Fills
-    ``order`` with the input row of each sorted row and ``a_out``, ``b_out`` with the rows.
+
+@jit
+def place_segments(key, a, b, start, order, origins, targets, o, t):
+    """Segments ``a:b`` copied to their sorted rows of ``o`` and ``t`` (see :func:`place_rays`)."""
+    for i in range(a, b):
+        c = key[i]
+        j = start[c]
+        start[c] = j + 1
+        order[j] = i
+        for k in range(3):
+            o[j, k] = origins[i, k]
+            t[j, k] = targets[i, k]
+
+
+@jit
+def scatter_hits(order, a, b, t, face, out_t, out_face):
+    """``out[order[j]] = sorted[j]`` for ``j`` in ``a:b``: results back in the caller's order."""
+    for j in range(a, b):
+        out_t[order[j]] = t[j]
+        out_face[order[j]] = face[j]
+
+
+@jit
+def scatter_flags(order, a, b, flag, out):
+    """``out[order[j]] = flag[j]`` for ``j`` in ``a:b``."""
+    for j in range(a, b):
+        out[order[j]] = flag[j]
+
+
+def _parts(n):
+    """Boundaries of the parts of a sorting pass over ``n`` rows."""
+    return np.linspace(0, n, max(1, min(4 * n_threads(), n // SORT_PART)) + 1).astype(np.int64)
+
+
+def _bucket_rows(points, bits, n_keys, keys):
+    """Each part's first sorted row per bucket ``(parts, n_keys)`` and the part boundaries.
+
+    ``keys(a, b, lo, scale, count)`` writes the keys of rows ``a:b`` and counts them; the grid
+    is the bounding box of a sample of ``points`` (:func:`sample_bounds`; a pass over every row
+    made W1's sort 1.2x slower), ``2**bits`` cells per axis.
     """
-    n = key.shape[0]
-    size = (n + n_parts - 1) // n_parts
-    start = np.zeros((n_parts, n_keys), dtype=np.int64)
-    for p in prange(n_parts):
-        for i in range(p * size, min(n, (p + 1) * size)):
-            start[p, key[i]] += 1
-    _bucket_starts(start)
-    for p in prange(n_parts):
-        for i in range(p * size, min(n, (p + 1) * size)):
-            c = key[i]
-            j = start[p, c]
-            start[p, c] = j + 1
-            order[j] = i
-            for k in range(3):
-                a_out[j, k] = a[i, k]
-                b_out[j, k] = b[i, k]
+    cuts = _parts(points.shape[0])
+    box = np.empty(6)
+    sample_bounds(points, BOUNDS_STEP, box)
+    lo = box[:3]
+    ext = box[3:] - lo
+    scale = np.where(ext > 0, 2.0 ** bits / np.where(ext > 0, ext, 1.0), 0.0)
+    count = scratch("count", (len(cuts) - 1, n_keys), np.int64)
+    run_parts(len(count), lambda p: keys(cuts[p], cuts[p + 1], lo, scale, count[p]))
+    _bucket_starts(count)
+    return cuts, count
 
 
-@pjit
-def sort_rays(origins, directions, tmin, tmax, n_parts, key, order, o, d, t0, t1):
-    """Group the rays by origin cell and direction octant (a parallel counting sort).
+def sort_rays(origins, directions, tmin, tmax, key, order, o, d, t0, t1):
+    """Group the rays by origin cell and direction octant (a stable counting sort).
 
-    The buckets are a coarse Morton grid (``2**ORDER_BITS`` cells per axis over the
-    origins' bounding box) times the 8 direction octants. Rays that start close together and
-    head the same way traverse the same nodes and triangles, so in this order they find them
-    in cache (W2 on the 1M district: 457 -> 270 ns per ray).
+    The buckets are a coarse Morton grid (``2**ORDER_BITS`` cells per axis over the origins'
+    bounding box) times the 8 direction octants. Rays that start close together and head the
+    same way traverse the same nodes and triangles, so in this order they find them in cache
+    (W2 on the 1M district: 457 -> 270 ns per ray).
 
-    Fills ``order`` (n,) with the input row of each sorted row and ``o``, ``d``, ``t0``,
+    Fills ``order`` (n,) int64 with the input row of each sorted row and ``o``, ``d``, ``t0``,
     ``t1`` with the sorted origins, directions, ``tmin`` and ``tmax``; ``key`` (n,) int32 is
-    scratch. The caller allocates them: NumPy asks the kernel for transparent huge pages,
-    which makes first touching them several times cheaper than Numba's own allocation.
+    scratch.
     """
-    n = origins.shape[0]
-    size = (n + n_parts - 1) // n_parts
-    lo, scale = _grid(origins, n_parts, ORDER_BITS)
-    for p in prange(n_parts):
-        for i in range(p * size, min(n, (p + 1) * size)):
-            octant = ((1 if directions[i, 0] < 0.0 else 0)
-                      | (2 if directions[i, 1] < 0.0 else 0)
-                      | (4 if directions[i, 2] < 0.0 else 0))
-            key[i] = (_cell_key(origins, i, lo, scale, ORDER_BITS) << 3) | octant
-    _bucket_rows(key, 8 << (3 * ORDER_BITS), n_parts, order, origins, directions, o, d)
-    for j in prange(n):
-        t0[j] = tmin[order[j]]
-        t1[j] = tmax[order[j]]
+    cuts, start = _bucket_rows(origins, ORDER_BITS, 8 << (3 * ORDER_BITS),
+                               lambda a, b, lo, scale, count: ray_keys(
+                                   origins, directions, a, b, lo, scale, key, count))
+    run_parts(len(cuts) - 1, lambda p: place_rays(key, cuts[p], cuts[p + 1], start[p], order,
+                                                  origins, directions, tmin, tmax, o, d, t0, t1))
 
 
-@pjit
-def sort_segments(origins, targets, n_parts, key, order, o, t):
-    """Group segments by the grid cell of their target (a stable parallel counting sort).
+def sort_segments(origins, targets, key, order, o, t):
+    """Group segments by the grid cell of their target (a stable counting sort).
 
     Shadow rays come as a few segments per point, each to another light; grouped by light
     (and, within a light, in the given order of their points) consecutive segments run side by
@@ -147,25 +209,21 @@ def sort_segments(origins, targets, n_parts, key, order, o, t):
     ``order`` and the sorted copies ``o`` and ``t``; ``key`` is scratch (see
     :func:`sort_rays`).
     """
-    n = origins.shape[0]
-    size = (n + n_parts - 1) // n_parts
-    lo, scale = _grid(targets, n_parts, TARGET_BITS)
-    for p in prange(n_parts):
-        for i in range(p * size, min(n, (p + 1) * size)):
-            key[i] = _cell_key(targets, i, lo, scale, TARGET_BITS)
-    _bucket_rows(key, 1 << (3 * TARGET_BITS), n_parts, order, origins, targets, o, t)
+    cuts, start = _bucket_rows(targets, TARGET_BITS, 1 << (3 * TARGET_BITS),
+                               lambda a, b, lo, scale, count: segment_keys(
+                                   targets, a, b, lo, scale, key, count))
+    run_parts(len(cuts) - 1, lambda p: place_segments(key, cuts[p], cuts[p + 1], start[p],
+                                                      order, origins, targets, o, t))
 
 
-@pjit
-def scatter_hits(order, t, face, out_t, out_face):
-    """``out[order[i]] = sorted[i]``: results back in the caller's ray order."""
-    for i in prange(order.shape[0]):
-        out_t[order[i]] = t[i]
-        out_face[order[i]] = face[i]
+def unsort_hits(order, t, face, out_t, out_face):
+    """``out[order[j]] = sorted[j]`` (closest hits back in the caller's order), over threads."""
+    cuts = _parts(order.shape[0])
+    run_parts(len(cuts) - 1, lambda p: scatter_hits(order, cuts[p], cuts[p + 1], t, face,
+                                                    out_t, out_face))
 
 
-@pjit
-def scatter_flags(order, flag, out):
-    """``out[order[i]] = flag[i]``."""
-    for i in prange(order.shape[0]):
-        out[order[i]] = flag[i]
+def unsort_flags(order, flag, out):
+    """``out[order[j]] = flag[j]``, over threads."""
+    cuts = _parts(order.shape[0])
+    run_parts(len(cuts) - 1, lambda p: scatter_flags(order, cuts[p], cuts[p + 1], flag, out))
