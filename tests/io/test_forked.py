@@ -68,3 +68,29 @@ def test_can_fork_is_false_with_another_thread(monkeypatch):
     other = threading.Thread(target=lambda: None)
     monkeypatch.setattr(threading, "enumerate", lambda: [main, other])
     assert not can_fork()
+
+
+def test_can_fork_lets_the_idle_ray_workers_pass(monkeypatch):
+    """After a ray batch the process keeps its worker threads; the report must still fork
+    its map workers and GeoPackage child (they run no kernels)."""
+    import threading
+
+    import numpy as np
+
+    import cpted_sim as cs
+    from cpted_sim.scenario.synthetic import street_canyon
+
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one Numba thread: ray batches start no worker threads")
+    numba.set_num_threads(2)  # the suite's fixture sets it back for the next test
+    c = street_canyon(30.0)
+    o = np.tile([[0.0, 0.0, 1.5]], (4096, 1))
+    d = np.tile([[1.0, 0.0, 0.0]], (4096, 1))
+    cs.closest_hit(c.scene, o, d)  # a batch on 2 threads starts the pool
+    main = threading.main_thread()
+    workers = [t for t in threading.enumerate() if t.name.startswith("cpted-rays")]
+    assert workers
+    monkeypatch.setattr(threading, "enumerate", lambda: [main, *workers])
+    assert can_fork() == sys.platform.startswith("linux")

@@ -21,15 +21,21 @@ import sys
 import threading
 import warnings
 
+from ..kernels.workers import RAY_WORKER_PREFIX
+
 __all__ = ["ForkedCall", "can_fork"]
 
 def can_fork() -> bool:
     """Whether this process may fork a child that runs Python: Linux only, and only from
     the main thread of a process without other Python threads (a lock held by another thread
-    at the fork would stay locked in the child). tqdm's monitor thread is let pass: it only
-    ever takes tqdm's own lock, and tqdm (4.70) never stops it once a bar has been shown."""
+    at the fork would stay locked in the child). Two kinds of thread are let pass: tqdm's
+    monitor (it only ever takes tqdm's own lock, and tqdm (4.70) never stops it once a bar has
+    been shown) and the ray batches' idle workers (:mod:`cpted_sim.kernels.workers`: between
+    two batches they wait on their pool's queue, and a forked child makes a pool of its own
+    and runs no kernels)."""
     others = [t for t in threading.enumerate()
-              if t is not threading.current_thread() and type(t).__name__ != "TMonitor"]
+              if t is not threading.current_thread() and type(t).__name__ != "TMonitor"
+              and not t.name.startswith(RAY_WORKER_PREFIX)]
     return (sys.platform.startswith("linux") and not others
             and threading.current_thread() is threading.main_thread())
 

@@ -33,6 +33,9 @@ from .._jit import CACHE, FASTMATH, VectorisingCompiler, _decorator
 
 __all__ = ["run_parts", "run_threads", "n_threads", "fetch_add", "bjit"]
 
+#: Name prefix of the worker threads (``io.forked.can_fork`` lets them pass: idle between
+#: batches, they hold no lock a forked child could need).
+RAY_WORKER_PREFIX = "cpted-rays"
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
@@ -50,7 +53,7 @@ def _executor(size: int) -> ThreadPoolExecutor:
     with _lock:
         if _pool is None or _pool_size < size or _pool_pid != os.getpid():
             old = _pool if _pool_pid == os.getpid() else None
-            _pool = ThreadPoolExecutor(size, thread_name_prefix="cpted-rays")
+            _pool = ThreadPoolExecutor(size, thread_name_prefix=RAY_WORKER_PREFIX)
             _pool_size, _pool_pid = size, os.getpid()
             if old is not None:
                 old.shutdown(wait=False)
