@@ -17,8 +17,10 @@ demo: $(STAMP)
 
 # The whole suite, one pytest-xdist worker process per core (tests/conftest.py shares the cores'
 # Numba threads out among the workers). `make test TEST_WORKERS=0` runs it in this one process.
+# worksteal: a worker that runs dry takes half of the other's queue, so the long subprocess
+# tests near the end do not leave one core idle (docs/performance.md, issue 16: suite).
 TEST_WORKERS ?= auto
-TEST_ARGS := -q -n $(TEST_WORKERS) --dist load
+TEST_ARGS := -q -n $(TEST_WORKERS) --dist worksteal
 
 test: $(STAMP)
 	$(PY) -m pytest $(TEST_ARGS) tests
