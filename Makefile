@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test nojit bench warmup compat docs clean
+.PHONY: demo test test-fast nojit bench warmup compat docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/cpted-sim demo --out demo_out
 
+# The whole suite, one pytest-xdist worker process per core (tests/conftest.py shares the cores'
+# Numba threads out among the workers). `make test TEST_WORKERS=0` runs it in this one process.
+# worksteal: a worker that runs dry takes half of the other's queue, so the long subprocess
+# tests near the end do not leave one core idle (docs/performance.md, issue 16: suite).
+TEST_WORKERS ?= auto
+TEST_ARGS := -q -n $(TEST_WORKERS) --dist worksteal
+
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest $(TEST_ARGS) tests
+
+# A developer's shortcut: the suite without the tests marked slow (make test runs them all).
+test-fast: $(STAMP)
+	$(PY) -m pytest $(TEST_ARGS) -m "not slow" tests
 
 # The kernels as plain Python (no compilation: a debugger can step through them), on the
 # tests marked ``nojit`` (small inputs; tests/kernels/test_nojit.py keeps every kernel covered).

@@ -162,6 +162,7 @@ def test_info_runs(capsys):
     assert "engines:" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_demo_writes_the_full_report_and_the_readme_shows_its_numbers(tmp_path, capsys):
     import csv
     import json

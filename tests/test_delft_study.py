@@ -111,6 +111,7 @@ def _trimesh(scene):
 
 
 # ------------------------------------------------------------------ the acceptance checks
+@pytest.mark.slow
 def test_run_and_compare_through_the_cli(cli_run, tmp_path, capsys):
     m = _metrics(cli_run / "metrics.csv")
     # measured: 25.10 and 16.35 lx, no point dark, 100 % and 94 % watched at night

@@ -70,6 +70,7 @@ def rendered(tmp_path_factory):
     return c, files, dom, shot, cap
 
 
+@pytest.mark.slow
 def test_every_image_loads_and_the_table_is_present(rendered):
     c, files, dom, _, _ = rendered
     assert dom.returncode == 0, dom.stderr[-2000:]
@@ -89,6 +90,7 @@ def test_every_image_loads_and_the_table_is_present(rendered):
     assert "more lights</b>: average light on street 7.3 -&gt; 14.0 lx (+92 %)" in dom.stdout
 
 
+@pytest.mark.slow
 def test_screenshot_is_not_blank(rendered):
     from matplotlib.image import imread
 

@@ -22,6 +22,7 @@ def _fields(out):
         return {k: z[k] for k in z.files}
 
 
+@pytest.mark.slow
 def test_killed_worker_is_retried_and_the_result_is_unchanged(tmp_path):
     town = tmp_path / "town"
     write_town(town, target_triangles=10_000, districts=2, spacing=2.0, light_range=30.0,

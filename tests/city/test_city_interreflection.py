@@ -27,6 +27,7 @@ def town(tmp_path_factory):
     return folder, replace(sc, areas=(replace(sc.areas[0], quantities=("E_h", "E_sc")),))
 
 
+@pytest.mark.slow
 def test_four_tiles_with_interreflection_are_within_the_stated_error(town, tmp_path):
     folder, sc = town
     ir = replace(sc, settings=replace(sc.settings, bounces=1))

@@ -224,6 +224,7 @@ def test_seeds_load(folder):
         assert read(text).luminaires
 
 
+@pytest.mark.slow
 def test_fuzz_scenario(folder):
     counts = assert_only_library_errors(_reader(folder), _cases(21),
                                         allowed=(ScenarioFileError,), label="scenario case")

@@ -170,6 +170,7 @@ def _read_or_refuse(p):
             pass
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 @given(doc=_JSON)

@@ -233,6 +233,7 @@ def two_reports():
     return old, new
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the kill test forks a writer (POSIX)")
 @pytest.mark.parametrize("method", METHODS)
 def test_report_killed_while_writing_leaves_old_or_new_never_a_mix(tmp_path, method,

@@ -338,6 +338,7 @@ def test_demo_report_has_the_hours_of_the_night(demo_report):
     assert '<section id="hours">' in (out / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_hours_csv_and_obtrusive_windows_match_the_result(tmp_path):
     """The windows listed over the limit are exactly the result's, with their values."""
     import csv

@@ -57,6 +57,7 @@ def _probe(root: Path) -> tuple[float, int]:
     return float(value), int(hits)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(numba.config.DISABLE_JIT, reason="tests the compiled kernels' disk cache")
 def test_an_edited_inlined_helper_is_picked_up_without_clearing_the_cache(tmp_path):
     pkg = tmp_path / "toypkg"

@@ -164,6 +164,7 @@ def test_no_ray_leaks_through_a_shared_edge_in_a_fastmath_caller():
     assert _edge_misses(P, Q, R, S, O, T) == 0
 
 
+@pytest.mark.slow
 def test_policy_walk_equals_the_two_loops_it_replaced_bit_for_bit(scene, rays):
     """``_walk`` with the any-hit and the transmittance policies finds the same rows in the same
     order and multiplies the same factors in the same order as the hand-written loops did."""

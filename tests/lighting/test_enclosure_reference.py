@@ -25,6 +25,7 @@ def test_cube_geometry_closes():
     assert np.sum(e0 * pt.areas) == pytest.approx(1000.0, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_cube_error_falls_as_one_over_sub_squared():
     rho, phi = 0.5, 1e4
     closed = rho * phi / (96.0 * (1.0 - rho))

@@ -38,6 +38,7 @@ def test_direct_part_agrees(street):
     np.testing.assert_allclose(ours.values, theirs, rtol=0.01)
 
 
+@pytest.mark.slow
 def test_total_illuminance_agrees_with_converged_radiance(street):
     scene, lums, grid = street
     ours = cs.illuminance(scene, lums, grid, quiet=True, bounces="converged")
@@ -55,6 +56,7 @@ def test_total_illuminance_agrees_with_converged_radiance(street):
     assert np.mean(1.0 - direct.values / ours.values) > 0.15
 
 
+@pytest.mark.slow
 def test_vertical_illuminance_agrees(street):
     scene, lums, grid = street
     up = grid.at_height(1.5)

@@ -93,6 +93,7 @@ def test_the_naive_scenario_with_a_misspelt_tag_stops(write, tmp_path, capsys):
     assert not (tmp_path / "out" / "report.html").exists()
 
 
+@pytest.mark.slow
 def test_the_naive_scenario_at_height_0_with_building_observers_warns(write, tmp_path, capsys):
     p = write("naive.toml", area_extra='height_reference = "absolute"')
     out = tmp_path / "out"

@@ -49,6 +49,7 @@ def _direct_street_weight(r, hour, level):
                                      quiet=True).weight.values
 
 
+@pytest.mark.slow
 def test_presence_at_2130_and_0200_matches_direct_recomputation(demo):
     """Acceptance: night surveillance at 21:30 and 02:00 differs as the presence weights
     imply, checked against a direct recomputation with scaled weights."""
@@ -104,6 +105,7 @@ def test_dimming_curve_worst_hour_energy_and_dimming_cost(demo):
     assert [lum.power for lum in r.luminaires] == [40.0] * 3     # the luminaires carry it
 
 
+@pytest.mark.slow
 def test_missing_power_is_a_warning_not_silence(demo):
     r = _run(demo, power={"SL1": 40.0})
     assert r.hours.energy is None
@@ -158,6 +160,7 @@ def test_a_variant_without_dimming_costs_nothing(demo):
         Variant("x", (SetSchedule("nope"),)).apply(demo)
 
 
+@pytest.mark.slow
 def test_hours_with_interreflection_match_the_runs_own_light(demo):
     sc = dataclasses.replace(demo, settings=dataclasses.replace(demo.settings, bounces=1))
     r = run(sc, quiet=True)
