@@ -201,3 +201,11 @@ class ScenarioDeprecationWarning(CptedWarning, DeprecationWarning):
 
 
 __all__ += ["ScenarioDeprecationWarning"]
+
+
+class ForkedCallError(CptedError, RuntimeError):
+    """A call run in a forked child (``io.forked.ForkedCall``: the report's GeoPackage) ended
+    without a result: the child was killed, or its result could not be sent back."""
+
+
+__all__ += ["ForkedCallError"]

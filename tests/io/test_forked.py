@@ -94,3 +94,14 @@ def test_can_fork_lets_the_idle_ray_workers_pass(monkeypatch):
     assert workers
     monkeypatch.setattr(threading, "enumerate", lambda: [main, *workers])
     assert can_fork() == sys.platform.startswith("linux")
+
+
+@needs_fork
+def test_a_child_killed_before_its_result_raises_forked_call_error():
+    from cpted_sim.errors import ForkedCallError
+
+    def dies():
+        os._exit(9)  # as if killed: no result sent
+
+    with pytest.raises(ForkedCallError, match="dies: the child process ended without a result"):
+        ForkedCall(dies, fork=True).result()

@@ -21,9 +21,11 @@ import sys
 import threading
 import warnings
 
+from ..errors import ForkedCallError
 from ..kernels.workers import RAY_WORKER_PREFIX
 
 __all__ = ["ForkedCall", "can_fork"]
+
 
 def can_fork() -> bool:
     """Whether this process may fork a child that runs Python: Linux only, and only from
@@ -52,7 +54,8 @@ def _child(fn, args, write_fd: int) -> None:
     try:
         data = pickle.dumps(payload)
     except Exception as exc:  # noqa: BLE001 - an unpicklable result or exception
-        data = pickle.dumps((False, RuntimeError(f"{fn.__name__}: {exc}"), []))
+        data = pickle.dumps((False, ForkedCallError(
+            f"{getattr(fn, '__name__', fn)}: its result could not be sent back ({exc})"), []))
     with os.fdopen(write_fd, "wb") as fh:
         fh.write(data)
 
@@ -66,6 +69,7 @@ class ForkedCall:
         self._pid = None
         self._value = self._error = None
         self._warnings: list = []
+        self._name = getattr(fn, "__name__", repr(fn))
         if fork is None:
             fork = can_fork()
         if fork:
@@ -97,7 +101,8 @@ class ForkedCall:
             _, status = os.waitpid(self._pid, 0)
             self._pid = None
             if not data:
-                raise RuntimeError(f"forked call ended without a result (status {status})")
+                raise ForkedCallError(f"{self._name}: the child process ended without a "
+                                      f"result (wait status {status})")
             ok, value, caught = pickle.loads(data)
             self._warnings = caught
             if ok:
