@@ -72,7 +72,7 @@ def test_parallel_pipeline_without_prange_compiles_quietly():
     import numpy as np
     from numba.core.errors import NumbaPerformanceWarning
 
-    from cpted_sim._jit import VectorisingCompiler
+    from cpted_sim._jit import VectorisingCompiler, _ParallelPipelineCompiler
 
     def total(a):
         s = 0.0
@@ -81,7 +81,7 @@ def test_parallel_pipeline_without_prange_compiles_quietly():
         return s
 
     for pipeline, warned in ((VectorisingCompiler, True),
-                             (workers._ParallelPipelineCompiler, False)):
+                             (_ParallelPipelineCompiler, False)):
         fn = numba.njit(parallel=True, pipeline_class=pipeline)(total)
         with warnings.catch_warnings(record=True) as got:
             warnings.simplefilter("always")

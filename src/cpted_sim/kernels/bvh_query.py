@@ -40,14 +40,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import ijit, jit
+from .._jit import bjit, ijit, jit
 from ..errors import AlignmentError
 from . import ray_order as ro
 from .bvh_build import WIDE
 from .intersect import (child_entries, lowest_bit, prefetch,
                         ray_shear, safe_inverse, triangle_t_sheared)
 from .scratch import scratch
-from .workers import bjit, fetch_add, run_threads
+from .workers import fetch_add, run_threads
 
 STACK_SIZE = 1024
 BLOCK = 256  # rays a thread takes at a time from a batch

@@ -20,18 +20,15 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
 from numba import types
 from numba.core import cgutils
-from numba.core.errors import NumbaPerformanceWarning
 from numba.extending import intrinsic
 
-from .._jit import CACHE, FASTMATH, VectorisingCompiler, _decorator
 
-__all__ = ["run_parts", "run_threads", "n_threads", "fetch_add", "bjit"]
+__all__ = ["run_parts", "run_threads", "n_threads", "fetch_add"]
 
 #: Name prefix of the worker threads (``io.forked.can_fork`` lets them pass: idle between
 #: batches, they hold no lock a forked child could need).
@@ -131,22 +128,3 @@ if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: an intrinsic has no Python 
         old = int(arr[i])
         arr[i] = old + v
         return old
-
-
-class _ParallelPipelineCompiler(VectorisingCompiler):
-    """Our pipeline, quiet about ``parallel=True`` finding no loop to parallelise (the point
-    of :data:`bjit`)."""
-
-    def compile_extra(self, func):
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r"\s*The keyword argument 'parallel=True'",
-                                    category=NumbaPerformanceWarning)
-            return super().compile_extra(func)
-
-
-# Batch kernels: serial (no ``prange``, so no parallel region is ever launched) but compiled
-# through Numba's parallel pipeline, which made the same traversal loop 1.35-1.5x faster than
-# ``jit`` on one thread (W1 on the 1M district, sorted, 0.20 against 0.27-0.30 CPU-s; the
-# kernels ran as fast as the ``prange`` bodies they replace).
-bjit = _decorator(fastmath=FASTMATH, parallel=True, cache=CACHE, nogil=True,
-                  error_model="numpy", pipeline_class=_ParallelPipelineCompiler)
