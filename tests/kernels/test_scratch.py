@@ -55,3 +55,28 @@ def test_sorted_batches_of_changing_sizes_answer_as_unsorted(monkeypatch):
         q.occluded_batch(bvh, o, tg, scene.ray_offset, ref_b, sort=False)
         q.occluded_batch(bvh, o, tg, scene.ray_offset, got_b, sort=True)
         assert np.array_equal(got_b, ref_b) and 0 < ref_b.mean() < 1
+
+
+@pytest.mark.parametrize("huge", [True, False])
+def test_new_buffers_take_small_pages_and_numpys_switch_is_restored(monkeypatch, huge):
+    sc = scratch
+    core = getattr(np, "_core", None) or np.core  # NumPy 2 / NumPy 1
+    setter = core.multiarray._set_madvise_hugepage
+    seen = []
+    empty = np.empty
+
+    def spy(*args, **kw):  # the switch as the allocation finds it (read by setting it)
+        seen.append(setter(False))
+        return empty(*args, **kw)
+
+    monkeypatch.setattr(sc.np, "empty", spy)
+    old = setter(huge)
+    try:
+        sc.release()
+        sc.scratch("test_small_pages", 1 << 20)
+        assert setter(old) is huge  # restored on leaving
+    finally:
+        setter(old)
+        monkeypatch.undo()
+        sc.release()
+    assert seen == [False]  # one new buffer, allocated with the switch off

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -13,6 +12,7 @@ import numpy as np
 
 from ..kernels import bvh_build
 from ..kernels.bvh_build import WIDE
+from ..kernels.scratch import small_pages
 
 __all__ = ["FlatBVH", "BVHStats", "build_bvh", "wide_nodes", "aligned_copy", "MAX_LEAF",
            "N_BINS"]
@@ -210,29 +210,6 @@ def binary_tree(lo: np.ndarray, hi: np.ndarray, centroid: np.ndarray, max_leaf: 
     return b.bounds, b.child, b.count, b.order, int(depth)
 
 
-@contextmanager
-def _small_pages():
-    """Arrays allocated inside are not offered to the kernel for transparent huge pages.
-
-    NumPy asks for huge pages (``madvise(MADV_HUGEPAGE)``) on every array of 4 MiB or more.
-    On a virtual machine a fresh process's first touch of such pages cost 10-20x that of
-    small pages (the host backs each 2 MiB page at once): 2.0-3.8 s against 0.85 s for the
-    1M build on the 2-core VM (issue 16), and no difference to traversal speed afterwards
-    (W1 and W2 at 1M on huge-page against small-page copies of the tree: paired CPU-time
-    ratio 1.01 and 1.00). NumPy's switch is process-wide; it is restored on leaving.
-    """
-    core = getattr(np, "_core", None) or getattr(np, "core", None)
-    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if setter is None:  # a NumPy without the switch
-        yield
-        return
-    old = setter(False)
-    try:
-        yield
-    finally:
-        setter(old)
-
-
 def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LEAF,
               n_bins: int = N_BINS) -> tuple[FlatBVH, BVHStats]:
     """Build a binned-SAH BVH over triangles.
@@ -254,7 +231,7 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray, *, max_leaf: int = MAX_LE
     stats : BVHStats
     """
     t0 = time.perf_counter()
-    with _small_pages():
+    with small_pages():
         bvh, depth = _build(vertices, faces, max_leaf, n_bins)
     nodes = bvh.nodes
     n = bvh.face.shape[0]
