@@ -36,7 +36,6 @@ SUPERSAMPLE = 2
 DASHES = {"solid": None, "dashed": (3.7, 1.6), "dotted": (1.0, 1.65)}
 
 _BLACK = (0, 0, 0)
-_GRID = (176, 176, 176)
 
 
 @dataclass(frozen=True)

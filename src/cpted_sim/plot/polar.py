@@ -16,6 +16,8 @@ import numpy as np
 
 __all__ = ["plot_polar", "PolarCurve", "PolarChart", "polar_chart", "draw_polar_chart"]
 
+#: Colour of the rings and spokes (Matplotlib's polar grid, ``#b0b0b0``).
+_GRID_GREY = (176, 176, 176)
 #: The two planes: (right half, mirrored left half), dash, legend label, colour.
 _PLANES = (((0.0, 180.0), "solid", "C0 - C180", "#1f77b4"),
            ((90.0, 270.0), "dashed", "C90 - C270", "#ff7f0e"))
@@ -117,7 +119,7 @@ def polar_chart(distribution, *, per_klm: bool = False, title: str | None = None
 
 def draw_polar_chart(chart: PolarChart, path, dpi: int) -> Path:
     """Draw ``chart`` (4.4 in square, as the report's diagrams) into a PNG at ``path``."""
-    from .charts import _GRID, Canvas, rgb
+    from .charts import Canvas, rgb
     from .colourbar import _labels
 
     canvas = Canvas((4.4, 4.4), dpi)
@@ -127,11 +129,11 @@ def draw_polar_chart(chart: PolarChart, path, dpi: int) -> Path:
     grid = canvas.width_of(0.8)
     ang = np.radians(np.arange(-180, 180, 30))
     for a in ang:  # spokes every 30 degrees, rings at the ticks
-        d.line([(cx, cy), (cx + radius * np.sin(a), cy + radius * np.cos(a))], fill=_GRID,
+        d.line([(cx, cy), (cx + radius * np.sin(a), cy + radius * np.cos(a))], fill=_GRID_GREY,
                width=grid)
     for t in chart.r_ticks[:-1]:
         q = radius * t / chart.r_max
-        d.ellipse([cx - q, cy - q, cx + q, cy + q], outline=_GRID, width=grid)
+        d.ellipse([cx - q, cy - q, cx + q, cy + q], outline=_GRID_GREY, width=grid)
     for c in chart.curves:
         th = np.radians(c.theta)
         q = radius * np.minimum(np.asarray(c.r, dtype=np.float64) / chart.r_max, 1.0)
