@@ -26,7 +26,7 @@ def test_read_only_rays_compile_nothing_new_and_answer_the_same():
     o, g = c.shadow_segments(spacing=3.0)
     ref = (closest_hit(s, pts, down), occluded(s, o, g), visibility_matrix(s, pts[:5], pts))
     kernels = (bvh_query._closest_blocks, bvh_query._occluded_blocks,
-               bvh_query._visibility_blocks)
+               bvh_query._visibility_tiles)
     before = [len(k.signatures) for k in kernels]
     got = (closest_hit(s, _frozen(pts), _frozen(down), max_distance=_frozen(np.full(len(pts), np.inf))),
            occluded(s, _frozen(o), _frozen(g)),

@@ -20,12 +20,16 @@ times slower (Numba's inliner re-types the body at each site). The exact triangl
 scalar-only call (``intersect.triangle_hit``).
 
 Performance notes (history in ``docs/performance.md``): the cores ``_closest`` and ``_walk``
-(under ``_any_row`` and ``_transmit``) take the arrays themselves, which batch kernels unpack
-once per call, so that no reference counting happens per ray; shadow rays test the last
-occluder of their block first; visibility blocks visit targets in Morton order; closest hit
-descends straight into the nearest child entered and prefetches the others. Large batches
-are first sorted by grid cell (rays by origin and direction octant, segments by target) so
-that consecutive rays share nodes in cache (``ray_order.py``).
+(under ``_any_hit`` and ``_transmit``) take the arrays themselves, which batch kernels unpack
+once per call, so that no reference counting happens per ray; closest hit descends straight
+into the nearest child entered and prefetches the others. Large batches are first sorted by
+grid cell (rays by origin and direction octant, segments by target) so that consecutive rays
+share nodes in cache (``ray_order.py``). Segment batches (shadow rays, sightlines) go in runs
+of neighbouring segments: each run starts its walks from the run's frontier, the few nodes
+below which everything the run can hit lies (:func:`_frontier`), instead of at the root; and
+each segment first tests the triangle, then the node, that blocked the previous one (the
+occluder cache, :func:`_any_hit`). Visibility matrices are traced in tiles of neighbouring
+observers by neighbouring targets (:func:`_visibility_tiles`).
 
 Batches are not ``prange`` loops: each batch kernel is serial, runs on several Python threads
 at once (it releases the GIL) and takes blocks of rays from a shared atomic counter
@@ -47,7 +51,7 @@ from .bvh_build import WIDE
 from .intersect import (child_entries, lowest_bit, prefetch,
                         ray_shear, safe_inverse, triangle_t_sheared)
 from .scratch import scratch
-from .workers import fetch_add, run_threads
+from .workers import fetch_add, n_threads, run_threads
 
 STACK_SIZE = 1024
 BLOCK = 256  # rays a thread takes at a time from a batch
@@ -55,6 +59,22 @@ _FSTACK = STACK_SIZE // 2  # closest hit keeps entry distances in the upper half
 REF = 6 * WIDE  # columns of the int32 view of ``nodes``: child node or first triangle per slot,
 CNT = 7 * WIDE  # then triangle count per slot (0 interior child, -1 empty)
 _SCRATCH = STACK_SIZE - WIDE  # the child entry distances of the node being visited
+# Stack entries of ``_walk``: a node row in the low 32 bits and, above, the mask of the slots
+# to test (every slot for a node reached by descending; fewer for a group's frontier).
+_ROW = (1 << 32) - 1
+_ALL_SLOTS = ((1 << WIDE) - 1) << 32
+# Segment batches start each group of FRONT_GROUP consecutive segments from the group's
+# frontier of at most FRONT_CAP entries (:func:`_frontier`). Chosen on W1, 1M district, one
+# thread (CPU-s of the trace; root start 0.26): groups of 16 / 32 / 64 / 128 with a cap of 4:
+# 0.21 / 0.195 / 0.20 / 0.21; 32 with a cap of 2 / 3 / 4 / 8: 0.215 / 0.21 / 0.195 / 0.24.
+FRONT_GROUP = 32
+FRONT_CAP = 4
+# Visibility matrices are traced in tiles of VIS_TILE (observers, targets), each observer's
+# targets in runs of VIS_GROUP from their frontier. W3 (1 000 x 10 000), one thread, CPU-s:
+# one observer at a time, runs of 32: 1M 1.76-1.86, 4M 3.05-3.40; tiles of 64 x 1 024,
+# runs of 64 / 256: 1M 1.57 / 1.58, 4M 2.44 / 2.46; tiles of 32 x 512: 1M 1.57, 4M 2.62.
+VIS_TILE = (64, 1024)
+VIS_GROUP = 128
 
 
 NODE_ALIGN = 32  # bytes: ``child_entries`` loads each row's box planes as aligned <8 x float>
@@ -196,14 +216,17 @@ def _attenuate(i, acc, ctx):
 
 
 @ijit
-def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_hit, ctx):
+def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_hit, ctx,
+          front, n_front):
     """Depth-first walk of the tree, calling ``on_hit`` for every triangle hit on the way.
 
-    ``ray`` is :func:`_ray_setup`'s tuple. Children are visited in slot order (those entered
-    within ``[tmin, tmax]``), leaves tested as soon as their box is entered. For each triangle
-    hit with ``tmin < t < tmax``, ``acc, stop = on_hit(row, acc, ctx)`` (``acc`` starts at
-    1.0); ``stop`` ends the walk. Returns ``(row, acc)``: the row of the last hit (-1 if none)
-    and the final ``acc``.
+    ``ray`` is :func:`_ray_setup`'s tuple. The walk starts from the stack entries
+    ``front[:n_front]`` (``_ALL_SLOTS``: the root; a frontier, :func:`_frontier`; or any node,
+    to search only its subtree). Children are visited in slot order (those entered within
+    ``[tmin, tmax]``), leaves tested as soon as their box is entered. For each triangle hit
+    with ``tmin < t < tmax``, ``acc, stop = on_hit(row, acc, ctx)`` (``acc`` starts at 1.0);
+    ``stop`` ends the walk. Returns ``(row, acc, node)``: the row of the last hit (-1 if none),
+    the final ``acc`` and the node whose leaf held that row.
 
     The policy is a compile-time argument: Numba specialises (and inlines) the walk for each
     policy function, so the any-hit and transmittance walks are as fast as the two
@@ -214,17 +237,20 @@ def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_
     fstack = stack.view(np.float64)
     acc = 1.0
     row = -1
-    stack[0] = 0
-    sp = 1
+    at = -1
+    for e in range(n_front):
+        stack[e] = front[e]
+    sp = n_front
     while sp > 0:
         sp -= 1
-        w = stack[sp]
-        child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack, _SCRATCH)
+        w = stack[sp] & _ROW
+        mask = child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack,
+                             _SCRATCH) & (stack[sp] >> 32)
         for k in range(WIDE):
             c = links[w, CNT + k]
             if c < 0:
                 break
-            if fstack[_SCRATCH + k] == np.inf:
+            if (mask >> k) & 1 == 0:
                 continue
             r = links[w, REF + k]
             if c > 0:
@@ -232,13 +258,14 @@ def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_
                     t = triangle_t_sheared(tri, i, okx, oky, okz, kx, ky, kz, sx, sy, sz)
                     if t > tmin and t < tmax:
                         row = i
+                        at = w
                         acc, stop = on_hit(i, acc, ctx)
                         if stop:
-                            return row, acc
+                            return row, acc, at
             else:
-                stack[sp] = r
+                stack[sp] = np.int64(r) | _ALL_SLOTS
                 sp += 1
-    return row, acc
+    return row, acc, at
 
 
 @ijit
@@ -248,15 +275,39 @@ def _any_row(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, hint)
     ``hint`` (a row or -1) is tested first: shadow rays from nearby points tend to be blocked
     by the same triangle (the occluder cache).
     """
+    stack[0] = _ALL_SLOTS  # start at the root
+    row, _ = _any_hit(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, hint, -1,
+                      stack, 1)
+    return row
+
+
+@ijit
+def _any_hit(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, hint, hint_node,
+             front, n_front):
+    """Some triangle hit with ``tmin < t < tmax``: ``(row, node)``, its row in ``tri`` and the
+    node whose leaf holds it, or ``(-1, -1)``.
+
+    The occluder cache of a run of neighbouring segments: the triangle ``hint`` that blocked
+    the previous one is tested first, then the subtree of ``hint_node`` (its neighbours on
+    the same facade), and only then the tree from ``front[:n_front]`` (the root or the run's
+    frontier). A row or node of -1 is skipped. Any hit answers an any-hit query, so the
+    order changes which row is found, never whether one is.
+    """
     ray = _ray_setup(ox, oy, oz, dx, dy, dz)
     if hint >= 0:
         kx, ky, kz, sx, sy, sz, okx, oky, okz = ray
         t = triangle_t_sheared(tri, hint, okx, oky, okz, kx, ky, kz, sx, sy, sz)
         if t > tmin and t < tmax:
-            return hint
-    row, _ = _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax,
-                   _stop_at_first, 0.0)
-    return row
+            return hint, hint_node
+    if hint_node >= 0:
+        stack[0] = np.int64(hint_node) | _ALL_SLOTS
+        row, _, at = _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax,
+                           _stop_at_first, 0.0, stack, 1)
+        if row >= 0:
+            return row, at
+    row, _, at = _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax,
+                       _stop_at_first, 0.0, front, n_front)
+    return row, at
 
 
 @ijit
@@ -267,8 +318,9 @@ def _transmit(nodes, links, tri, face, face_transmittance, stack, ox, oy, oz, dx
     0.0 as soon as the product reaches 0 or falls below ``floor`` (early exit).
     """
     ray = _ray_setup(ox, oy, oz, dx, dy, dz)
-    _, trans = _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax,
-                     _attenuate, (face, face_transmittance, floor))
+    stack[0] = _ALL_SLOTS  # start at the root
+    _, trans, _ = _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax,
+                        _attenuate, (face, face_transmittance, floor), stack, 1)
     return trans
 
 
@@ -286,6 +338,78 @@ def _segment(ax, ay, az, bx, by, bz, offset):
         return dx, dy, dz, 1.0, 0.0
     e = offset / length
     return dx, dy, dz, e, 1.0 - e
+
+
+@ijit
+def _slots_meeting(nodes, w, x0, y0, z0, x1, y1, z1):
+    """Mask of the slots of node ``w`` whose boxes meet the box ``[x0, x1] x [y0, y1] x
+    [z0, z1]`` (closed boxes; empty slots, at +inf, never do)."""
+    m = 0
+    for k in range(WIDE):
+        if (nodes[w, k] <= x1 and nodes[w, 3 * WIDE + k] >= x0
+                and nodes[w, WIDE + k] <= y1 and nodes[w, 4 * WIDE + k] >= y0
+                and nodes[w, 2 * WIDE + k] <= z1 and nodes[w, 5 * WIDE + k] >= z0):
+            m |= 1 << k
+    return m
+
+
+@ijit
+def _widened(lo, hi):
+    """``[lo, hi]`` widened by a relative 1e-9 plus 1e-9 m (see :func:`_frontier`)."""
+    return lo - 1e-9 * (1.0 + abs(lo)), hi + 1e-9 * (1.0 + abs(hi))
+
+
+@ijit
+def _frontier(nodes, links, front, cap, x0, y0, z0, x1, y1, z1):
+    """The frontier of the segments inside the box ``[x0, x1] x [y0, y1] x [z0, z1]``: where
+    their walks can start instead of at the root. Returns its length ``n`` (0: nothing can
+    be hit) and fills ``front[:n]``.
+
+    Each entry is a node row and a mask of its slots (``_walk``'s stack entries). Starting
+    from the root, an entry is replaced by the interior children it holds whose boxes meet
+    the box (and by itself, restricted to its leaf slots that meet it), as long as the
+    frontier stays within ``cap`` entries. Every slot left out of it, or left out of a mask,
+    has a box that does not meet the box, so no segment inside it can hit a triangle under
+    it. The box is first widened by a relative 1e-9 (plus 1e-9 m), far more than the
+    rounding of the triangle test, so that a hit it reports just outside the exact segment
+    is never cut off. Segments that run side by side (shadow rays to one light, sightlines
+    from one window to neighbouring points) skip the top of the tree together.
+    """
+    x0, x1 = _widened(x0, x1)
+    y0, y1 = _widened(y0, y1)
+    z0, z1 = _widened(z0, z1)
+    front[0] = _ALL_SLOTS
+    n = 1
+    e = 0
+    while e < n:
+        w = front[e] & _ROW
+        meet = _slots_meeting(nodes, w, x0, y0, z0, x1, y1, z1) & (front[e] >> 32)
+        if meet == 0:
+            n -= 1
+            front[e] = front[n]
+            continue
+        leaves = 0
+        inner = 0
+        for k in range(WIDE):
+            if (meet >> k) & 1:
+                if links[w, CNT + k] > 0:
+                    leaves |= 1 << k
+                elif links[w, CNT + k] == 0:
+                    inner += 1
+        if inner == 0 or n - 1 + inner + (1 if leaves else 0) > cap:
+            front[e] = np.int64(w) | (np.int64(meet) << 32)
+            e += 1
+            continue
+        n -= 1
+        front[e] = front[n]  # an entry not yet looked at, or e == n
+        if leaves:
+            front[n] = np.int64(w) | (np.int64(leaves) << 32)
+            n += 1
+        for k in range(WIDE):
+            if (meet >> k) & 1 and links[w, CNT + k] == 0:
+                front[n] = np.int64(links[w, REF + k]) | _ALL_SLOTS
+                n += 1
+    return n
 
 
 # --------------------------------------------------------------------------- public, one ray
@@ -369,29 +493,47 @@ def _closest_blocks(bvh, origins, directions, tmin, tmax, next_block, out_t, out
 
 @bjit
 def _occluded_blocks(bvh, origins, targets, offset, next_block, out):
-    """``out[i]`` = whether the segment ``origins[i]`` -> ``targets[i]`` is blocked."""
+    """``out[i]`` = whether the segment ``origins[i]`` -> ``targets[i]`` is blocked; each
+    group of ``FRONT_GROUP`` segments starts from its frontier."""
     stack = np.empty(STACK_SIZE, dtype=np.int64)
     links = bvh.nodes
     nodes = links.view(np.float32)
     tri = bvh.tri
     n = origins.shape[0]
+    front = np.empty(FRONT_CAP, dtype=np.int64)
     while True:
         a = fetch_add(next_block, 0, 1) * BLOCK
         if a >= n:
             return
         hint = -1
-        for r in range(a, min(n, a + BLOCK)):
-            ax = origins[r, 0]
-            ay = origins[r, 1]
-            az = origins[r, 2]
-            dx, dy, dz, t0, t1 = _segment(ax, ay, az, targets[r, 0], targets[r, 1],
-                                          targets[r, 2], offset)
-            row = -1
-            if t0 <= t1:
-                row = _any_row(nodes, links, tri, stack, ax, ay, az, dx, dy, dz, t0, t1, hint)
-            out[r] = row >= 0
-            if row >= 0:
-                hint = row
+        hint_node = -1
+        b = min(n, a + BLOCK)
+        for g in range(a, b, FRONT_GROUP):
+            ge = min(b, g + FRONT_GROUP)
+            x0 = y0 = z0 = np.inf
+            x1 = y1 = z1 = -np.inf
+            for r in range(g, ge):
+                x0 = min(x0, origins[r, 0], targets[r, 0])
+                y0 = min(y0, origins[r, 1], targets[r, 1])
+                z0 = min(z0, origins[r, 2], targets[r, 2])
+                x1 = max(x1, origins[r, 0], targets[r, 0])
+                y1 = max(y1, origins[r, 1], targets[r, 1])
+                z1 = max(z1, origins[r, 2], targets[r, 2])
+            n_front = _frontier(nodes, links, front, FRONT_CAP, x0, y0, z0, x1, y1, z1)
+            for r in range(g, ge):
+                ax = origins[r, 0]
+                ay = origins[r, 1]
+                az = origins[r, 2]
+                dx, dy, dz, t0, t1 = _segment(ax, ay, az, targets[r, 0], targets[r, 1],
+                                              targets[r, 2], offset)
+                row = -1
+                if t0 <= t1 and n_front > 0:
+                    row, at = _any_hit(nodes, links, tri, stack, ax, ay, az, dx, dy, dz, t0, t1,
+                                       hint, hint_node, front, n_front)
+                out[r] = row >= 0
+                if row >= 0:
+                    hint = row
+                    hint_node = at
 
 
 @bjit
@@ -421,35 +563,74 @@ def _transmittance_blocks(bvh, face_transmittance, origins, targets, offset, nex
 
 
 @bjit
-def _visibility_blocks(bvh, observers, targets, order, max_distance, offset, next_obs, out):
-    """``out[i, j]`` = observer ``i`` sees target ``j`` (unblocked and within ``max_distance``);
-    observers taken one at a time from ``next_obs[0]``, targets visited in ``order``
-    (:func:`spatial_order`)."""
+def _visibility_tiles(bvh, observers, targets, observer_order, target_order, max_distance,
+                      offset, tile_observers, tile_targets, next_tile, out):
+    """``out[i, j]`` = observer ``i`` sees target ``j`` (unblocked and within ``max_distance``).
+
+    The matrix is cut into tiles of ``tile_observers`` neighbouring observers by
+    ``tile_targets`` neighbouring targets (both in their :func:`spatial_order`), taken one at
+    a time from ``next_tile[0]`` in a serpentine order. Within a tile each observer looks at
+    the tile's targets in runs of ``VIS_GROUP``, each run from its frontier (:func:`_frontier`);
+    the segments of a tile run between two small regions, so they share nodes in cache.
+    """
     md2 = max_distance * max_distance
     stack = np.empty(STACK_SIZE, dtype=np.int64)
     links = bvh.nodes
     nodes = links.view(np.float32)
     tri = bvh.tri
+    front = np.empty(FRONT_CAP, dtype=np.int64)
+    n_obs = observer_order.shape[0]
+    n_tg = target_order.shape[0]
+    rows = (n_obs + tile_observers - 1) // tile_observers
+    cols = (n_tg + tile_targets - 1) // tile_targets
     while True:
-        i = fetch_add(next_obs, 0, 1)
-        if i >= observers.shape[0]:
+        tile = fetch_add(next_tile, 0, 1)
+        if tile >= rows * cols:
             return
-        ox = observers[i, 0]
-        oy = observers[i, 1]
-        oz = observers[i, 2]
+        row_of_tiles = tile // cols
+        col = tile % cols
+        if row_of_tiles % 2 == 1:
+            col = cols - 1 - col
+        p0 = row_of_tiles * tile_observers
+        p1 = min(n_obs, p0 + tile_observers)
+        q0 = col * tile_targets
+        q1 = min(n_tg, q0 + tile_targets)
         hint = -1
-        for j in order:
-            dx, dy, dz, t0, t1 = _segment(ox, oy, oz, targets[j, 0], targets[j, 1],
-                                          targets[j, 2], offset)
-            if dx * dx + dy * dy + dz * dz > md2:
-                out[i, j] = False
-                continue
-            row = -1
-            if t0 <= t1:
-                row = _any_row(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, t0, t1, hint)
-            out[i, j] = row < 0
-            if row >= 0:
-                hint = row
+        hint_node = -1
+        for p in range(p0, p1):
+            i = observer_order[p]
+            ox = observers[i, 0]
+            oy = observers[i, 1]
+            oz = observers[i, 2]
+            for g in range(q0, q1, VIS_GROUP):
+                ge = min(q1, g + VIS_GROUP)
+                x0 = x1 = ox
+                y0 = y1 = oy
+                z0 = z1 = oz
+                for q in range(g, ge):
+                    j = target_order[q]
+                    x0 = min(x0, targets[j, 0])
+                    y0 = min(y0, targets[j, 1])
+                    z0 = min(z0, targets[j, 2])
+                    x1 = max(x1, targets[j, 0])
+                    y1 = max(y1, targets[j, 1])
+                    z1 = max(z1, targets[j, 2])
+                n_front = _frontier(nodes, links, front, FRONT_CAP, x0, y0, z0, x1, y1, z1)
+                for q in range(g, ge):
+                    j = target_order[q]
+                    dx, dy, dz, t0, t1 = _segment(ox, oy, oz, targets[j, 0], targets[j, 1],
+                                                  targets[j, 2], offset)
+                    if dx * dx + dy * dy + dz * dz > md2:
+                        out[i, j] = False
+                        continue
+                    row = -1
+                    if t0 <= t1 and n_front > 0:
+                        row, at = _any_hit(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, t0,
+                                           t1, hint, hint_node, front, n_front)
+                    out[i, j] = row < 0
+                    if row >= 0:
+                        hint = row
+                        hint_node = at
 
 
 @jit
@@ -571,7 +752,30 @@ def transmittance_batch(bvh, face_transmittance, origins, targets, offset, out):
 def visibility_block(bvh, observers, targets, max_distance, offset, out):
     """``out[i, j]`` = observer ``i`` sees target ``j`` (unblocked and within ``max_distance``)."""
     check_nodes(bvh)
-    order = spatial_order(targets)
+    n_obs, n_tg = observers.shape[0], targets.shape[0]
+    if n_obs == 0 or n_tg == 0:
+        return
+    tile_obs, tile_tg = vis_tile_shape(n_obs, n_tg, n_threads())
+    observer_order = spatial_order(observers)
+    target_order = spatial_order(targets)
     c = _counter()
-    run_threads(lambda: _visibility_blocks(bvh, observers, targets, order, max_distance, offset,
-                                           c, out))
+    run_threads(lambda: _visibility_tiles(bvh, observers, targets, observer_order, target_order,
+                                          max_distance, offset, tile_obs, tile_tg, c, out))
+
+
+def vis_tile_shape(n_obs, n_tg, threads):
+    """Observers and targets per tile of :func:`_visibility_tiles`.
+
+    ``VIS_TILE`` unless that leaves fewer than ``8 x threads`` tiles to share out, in which
+    case the tiles are halved (observers first, then targets down to ``VIS_GROUP``) until it
+    does not or they cannot shrink further.
+    """
+    tile_obs, tile_tg = VIS_TILE
+    while -(-n_obs // tile_obs) * -(-n_tg // tile_tg) < 8 * threads:
+        if tile_obs > 1:
+            tile_obs //= 2
+        elif tile_tg > VIS_GROUP:
+            tile_tg //= 2
+        else:
+            break
+    return tile_obs, tile_tg

@@ -42,6 +42,15 @@ BOUNDS_STEP = 61  # the grid is the bounding box of every BOUNDS_STEP-th row (a 
 # stride that matches a pattern of the batch, such as 8 segments a point)
 
 
+def _spread_bits(bits):
+    """``table[q]`` = the bits of ``q`` moved to every third place (bit ``b`` to ``3 b``)."""
+    q = np.arange(2 ** bits, dtype=np.int64)
+    return sum(((q >> b) & 1) << (3 * b) for b in range(bits))
+
+
+_SPREAD = _spread_bits(max(ORDER_BITS, TARGET_BITS))  # a constant of the compiled kernels
+
+
 @ijit
 def _cell_key(points, i, lo, scale, bits):
     """Morton code of the grid cell of ``points[i]`` (``bits`` bits per axis)."""
@@ -50,8 +59,7 @@ def _cell_key(points, i, lo, scale, bits):
     for k in range(3):
         q = int((points[i, k] - lo[k]) * scale[k])
         q = cells if q > cells else (0 if q < 0 else q)
-        for bit in range(bits):
-            c |= ((q >> bit) & 1) << (3 * bit + k)
+        c |= _SPREAD[q] << k
     return c
 
 
