@@ -117,10 +117,10 @@ def test_sorted_batches_equal_the_plain_ones(rng):
         np.testing.assert_array_equal(x, y)
     key = np.empty(n, dtype=np.int32)
     order = np.empty(n, dtype=np.int64)
-    bufs = [np.empty((n, 3)), np.empty((n, 3)), np.empty(n), np.empty(n)]
-    ro.sort_rays(o, d, np.zeros(n), np.ones(n), key, order, *bufs)
+    rays = np.empty((n, ro.RAY_COLUMNS))
+    ro.sort_rays(o, d, np.zeros(n), np.ones(n), key, order, rays)
     np.testing.assert_array_equal(np.sort(order), np.arange(n))
-    np.testing.assert_array_equal(bufs[0], o[order])
+    np.testing.assert_array_equal(rays[:, :3], o[order])
 
 
 @pytest.mark.nojit

@@ -43,14 +43,14 @@ def test_sort_rays_is_a_stable_permutation_into_bucket_order(monkeypatch, thread
     t1 = rng.uniform(2, 3, n)
     key = np.empty(n, dtype=np.int32)
     order = np.empty(n, dtype=np.int64)
-    out = np.empty((n, 3)), np.empty((n, 3)), np.empty(n), np.empty(n)
+    rays = np.empty((n, ray_order.RAY_COLUMNS))
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
-        ray_order.sort_rays(o, d, t0, t1, key, order, *out)
+        ray_order.sort_rays(o, d, t0, t1, key, order, rays)
     finally:
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     assert np.array_equal(np.sort(order), np.arange(n))
-    for got, given in zip(out, (o, d, t0, t1)):
+    for got, given in zip((rays[:, :3], rays[:, 3:6], rays[:, 6], rays[:, 7]), (o, d, t0, t1)):
         np.testing.assert_array_equal(got, given[order])
     sorted_keys = key[order]
     assert np.all(np.diff(sorted_keys) >= 0)

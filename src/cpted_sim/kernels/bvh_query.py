@@ -492,6 +492,30 @@ def _closest_blocks(bvh, origins, directions, tmin, tmax, next_block, out_t, out
 
 
 @bjit
+def _closest_sorted_blocks(bvh, rays, next_block, out_t, out_face):
+    """:func:`_closest_blocks` on rays sorted by ``ray_order.sort_rays``, a row each."""
+    stack = np.empty(STACK_SIZE, dtype=np.int64)
+    links = bvh.nodes
+    nodes = links.view(np.float32)
+    tri = bvh.tri
+    face = bvh.face
+    n = rays.shape[0]
+    while True:
+        a = fetch_add(next_block, 0, 1) * BLOCK
+        if a >= n:
+            return
+        for r in range(a, min(n, a + BLOCK)):
+            row, t = _closest(nodes, links, tri, stack, rays[r, 0], rays[r, 1], rays[r, 2],
+                              rays[r, 3], rays[r, 4], rays[r, 5], rays[r, 6], rays[r, 7])
+            if row < 0:
+                out_t[r] = np.inf
+                out_face[r] = -1
+            else:
+                out_t[r] = t
+                out_face[r] = face[row]
+
+
+@bjit
 def _occluded_blocks(bvh, origins, targets, offset, next_block, out):
     """``out[i]`` = whether the segment ``origins[i]`` -> ``targets[i]`` is blocked; each
     group of ``FRONT_GROUP`` segments starts from its frontier."""
@@ -698,17 +722,16 @@ def closest_hit_batch(bvh, origins, directions, tmin, tmax, out_t, out_face, sor
     m = min(n, ro.ORDER_CHUNK)  # one set of buffers, reused by every chunk and every call
     key = scratch("key", m, np.int32)
     order = scratch("order", m, np.int64)
-    o, d = scratch("o", (m, 3)), scratch("d", (m, 3))
-    t0, t1, t = scratch("t0", m), scratch("t1", m), scratch("t", m)
+    rays = scratch("rays", (m, ro.RAY_COLUMNS))
+    t = scratch("t", m)
     face = scratch("face", m, np.int64)
     for a in range(0, n, m):
         b = min(n, a + m)
         k = b - a
         ro.sort_rays(origins[a:b], directions[a:b], tmin[a:b], tmax[a:b], key[:k], order[:k],
-                     o[:k], d[:k], t0[:k], t1[:k])
+                     rays[:k])
         c = _counter()
-        run_threads(lambda: _closest_blocks(bvh, o[:k], d[:k], t0[:k], t1[:k], c, t[:k],
-                                            face[:k]))
+        run_threads(lambda: _closest_sorted_blocks(bvh, rays[:k], c, t[:k], face[:k]))
         ro.unsort_hits(order[:k], t[:k], face[:k], out_t[a:b], out_face[a:b])
 
 

@@ -37,6 +37,7 @@ CLOSEST_SORT_MIN_BYTES = 16 * 2**20
 # Larger batches are sorted and traced in chunks of this many rays, so the sorted copies
 # (about 80 bytes a ray) stay bounded: 160 MiB however many rays are asked for.
 ORDER_CHUNK = 2**21
+RAY_COLUMNS = 8  # a sorted ray's row: ox, oy, oz, dx, dy, dz, tmin, tmax
 SORT_PART = 2**16  # rows per part of the sorting passes (at least one part, at most 4 a thread)
 BOUNDS_STEP = 61  # the grid is the bounding box of every BOUNDS_STEP-th row (a prime: no
 # stride that matches a pattern of the batch, such as 8 segments a point)
@@ -120,20 +121,20 @@ def _bucket_starts(count):
 
 
 @jit
-def place_rays(key, a, b, start, order, origins, directions, tmin, tmax, o, d, t0, t1):
-    """Rays ``a:b`` (one part) copied to their sorted rows ``start[key[i]]++`` of ``o``, ``d``,
-    ``t0``, ``t1``; ``order`` gets each sorted row's input row. Reads sequentially; each
-    bucket is written sequentially."""
+def place_rays(key, a, b, start, order, origins, directions, tmin, tmax, rays):
+    """Rays ``a:b`` (one part) copied to their sorted rows ``start[key[i]]++`` of ``rays``
+    (``RAY_COLUMNS``); ``order`` gets each sorted row's input row. Reads sequentially; each
+    bucket is written sequentially, one cache line a ray."""
     for i in range(a, b):
         c = key[i]
         j = start[c]
         start[c] = j + 1
         order[j] = i
         for k in range(3):
-            o[j, k] = origins[i, k]
-            d[j, k] = directions[i, k]
-        t0[j] = tmin[i]
-        t1[j] = tmax[i]
+            rays[j, k] = origins[i, k]
+            rays[j, 3 + k] = directions[i, k]
+        rays[j, 6] = tmin[i]
+        rays[j, 7] = tmax[i]
 
 
 @jit
@@ -188,7 +189,7 @@ def _bucket_rows(points, bits, n_keys, keys):
     return cuts, count
 
 
-def sort_rays(origins, directions, tmin, tmax, key, order, o, d, t0, t1):
+def sort_rays(origins, directions, tmin, tmax, key, order, rays):
     """Group the rays by origin cell and direction octant (a stable counting sort).
 
     The buckets are a coarse Morton grid (``2**ORDER_BITS`` cells per axis over the origins'
@@ -196,15 +197,16 @@ def sort_rays(origins, directions, tmin, tmax, key, order, o, d, t0, t1):
     same way traverse the same nodes and triangles, so in this order they find them in cache
     (W2 on the 1M district: 457 -> 270 ns per ray).
 
-    Fills ``order`` (n,) int64 with the input row of each sorted row and ``o``, ``d``, ``t0``,
-    ``t1`` with the sorted origins, directions, ``tmin`` and ``tmax``; ``key`` (n,) int32 is
-    scratch.
+    Fills ``order`` (n,) int64 with the input row of each sorted row and ``rays`` (n, 8) with
+    the sorted rays, a row each (``RAY_COLUMNS``: origin, direction, ``tmin``, ``tmax``;
+    64 bytes, so that placing writes one stream a bucket, not four: W2's sort on the 1M
+    district 0.087 -> 0.071 CPU-s); ``key`` (n,) int32 is scratch.
     """
     cuts, start = _bucket_rows(origins, ORDER_BITS, 8 << (3 * ORDER_BITS),
                                lambda a, b, lo, scale, count: ray_keys(
                                    origins, directions, a, b, lo, scale, key, count))
     run_parts(len(cuts) - 1, lambda p: place_rays(key, cuts[p], cuts[p + 1], start[p], order,
-                                                  origins, directions, tmin, tmax, o, d, t0, t1))
+                                                  origins, directions, tmin, tmax, rays))
 
 
 def sort_segments(origins, targets, key, order, o, t):
