@@ -1,7 +1,7 @@
 """Segment batches that start from a frontier and use the node cache answer as the root walk.
 
 ``occluded_batch`` and ``visibility_block`` start each run of neighbouring segments from the
-run's frontier (``bvh_query._frontier``) and test the subtree of the node that blocked the
+run's frontier (``frontier.run_frontier``) and test the subtree of the node that blocked the
 previous segment before the whole tree (issue 16). Both only change where a walk starts, so
 the answers must be those of the first, plain traversal (``original_bvh_query.py``) on
 segments that run side by side (shadow rays to street lights, sightlines from windows), on
@@ -17,8 +17,10 @@ import numpy as np
 import pytest
 
 import original_bvh_query as ref
+from cpted_sim import Scene
 from cpted_sim.kernels import bvh_query as q
 from cpted_sim.kernels.bvh_build import WIDE
+from cpted_sim.kernels.frontier import ALL_SLOTS, ROW_MASK, run_frontier
 from cpted_sim.scenario.synthetic import district
 
 REF, CNT = 6 * WIDE, 7 * WIDE
@@ -41,7 +43,7 @@ def town():
 
 @numba.njit
 def _frontier_of(nodes, box, cap, front):
-    return q._frontier(nodes.view(np.float32), nodes, front, cap, box[0], box[1], box[2],
+    return run_frontier(nodes.view(np.float32), nodes, front, cap, box[0], box[1], box[2],
                        box[3], box[4], box[5])
 
 
@@ -93,6 +95,38 @@ def test_the_frontier_holds_every_leaf_its_box_meets(town):
                 assert _leaf_rows_meeting(nodes, box) <= reach
                 pruned += len(reach) < len(tri)
     assert pruned > 300  # of 600 frontiers: it does leave out most of the tree
+
+
+@pytest.mark.nojit
+def test_frontier_and_batches_on_a_small_scene():
+    """The same checks on 60 random triangles (runs as plain Python under ``make nojit``)."""
+    rng = np.random.default_rng(6)
+    v = rng.uniform(0.0, 10.0, (180, 3))
+    scene = Scene.from_arrays(v, np.arange(180).reshape(60, 3), origin=(0, 0, 0))
+    nodes = scene.bvh.nodes
+    front = np.empty(4, dtype=np.int64)
+    for _ in range(20):
+        corner = v[rng.integers(180)]
+        box = np.concatenate([corner, corner + rng.uniform(0, 3, 3)])
+        n = run_frontier(nodes.view(np.float32), nodes, front, 4, *box)
+        assert 1 <= n <= 4
+        reach = set()
+        for e in front[:n]:
+            reach.update(_rows_under(nodes, int(e) & ROW_MASK, int(e) >> 32))
+        assert _leaf_rows_meeting(nodes, box) <= reach
+    assert run_frontier(nodes.view(np.float32), nodes, front, 4, 0, 0, 30, 1, 1, 31) == 0
+    assert ALL_SLOTS >> 32 == (1 << WIDE) - 1
+    o = rng.uniform(-1.0, 11.0, (300, 3))
+    t = o + rng.normal(size=(300, 3)) * 3
+    expected = _reference_occluded(scene, o, t, 1e-6)
+    got = np.empty(300, dtype=bool)
+    q.occluded_batch(scene.bvh, o, t, 1e-6, got)
+    assert 0.05 < expected.mean() < 0.95 and np.array_equal(got, expected)
+    vis = np.empty((6, 50), dtype=bool)
+    q.visibility_block(scene.bvh, o[:6], t[:50], 8.0, 1e-6, vis)
+    ref_vis = np.empty_like(vis)
+    ref.visibility_block(ref.binary_bvh(scene), o[:6], t[:50], 8.0, 1e-6, ref_vis)
+    assert np.array_equal(vis, ref_vis)
 
 
 def test_a_box_that_meets_nothing_has_an_empty_frontier(town):

@@ -26,7 +26,7 @@ into the nearest child entered and prefetches the others. Large batches are firs
 grid cell (rays by origin and direction octant, segments by target) so that consecutive rays
 share nodes in cache (``ray_order.py``). Segment batches (shadow rays, sightlines) go in runs
 of neighbouring segments: each run starts its walks from the run's frontier, the few nodes
-below which everything the run can hit lies (:func:`_frontier`), instead of at the root; and
+below which everything the run can hit lies (``frontier.py``), instead of at the root; and
 each segment first tests the triangle, then the node, that blocked the previous one (the
 occluder cache, :func:`_any_hit`). Visibility matrices are traced in tiles of neighbouring
 observers by neighbouring targets (:func:`_visibility_tiles`).
@@ -48,6 +48,7 @@ from .._jit import bjit, ijit, jit
 from ..errors import AlignmentError
 from . import ray_order as ro
 from .bvh_build import WIDE
+from .frontier import ALL_SLOTS, CNT, FRONT_CAP, FRONT_GROUP, REF, ROW_MASK, run_frontier
 from .intersect import (child_entries, lowest_bit, prefetch,
                         ray_shear, safe_inverse, triangle_t_sheared)
 from .scratch import scratch
@@ -56,19 +57,7 @@ from .workers import fetch_add, n_threads, run_threads
 STACK_SIZE = 1024
 BLOCK = 256  # rays a thread takes at a time from a batch
 _FSTACK = STACK_SIZE // 2  # closest hit keeps entry distances in the upper half of the stack
-REF = 6 * WIDE  # columns of the int32 view of ``nodes``: child node or first triangle per slot,
-CNT = 7 * WIDE  # then triangle count per slot (0 interior child, -1 empty)
 _SCRATCH = STACK_SIZE - WIDE  # the child entry distances of the node being visited
-# Stack entries of ``_walk``: a node row in the low 32 bits and, above, the mask of the slots
-# to test (every slot for a node reached by descending; fewer for a group's frontier).
-_ROW = (1 << 32) - 1
-_ALL_SLOTS = ((1 << WIDE) - 1) << 32
-# Segment batches start each group of FRONT_GROUP consecutive segments from the group's
-# frontier of at most FRONT_CAP entries (:func:`_frontier`). Chosen on W1, 1M district, one
-# thread (CPU-s of the trace; root start 0.26): groups of 16 / 32 / 64 / 128 with a cap of 4:
-# 0.21 / 0.195 / 0.20 / 0.21; 32 with a cap of 2 / 3 / 4 / 8: 0.215 / 0.21 / 0.195 / 0.24.
-FRONT_GROUP = 32
-FRONT_CAP = 4
 # Visibility matrices are traced in tiles of VIS_TILE (observers, targets), each observer's
 # targets in runs of VIS_GROUP from their frontier. W3 (1 000 x 10 000), one thread, CPU-s:
 # one observer at a time, runs of 32: 1M 1.76-1.86, 4M 3.05-3.40; tiles of 64 x 1 024,
@@ -221,8 +210,8 @@ def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_
     """Depth-first walk of the tree, calling ``on_hit`` for every triangle hit on the way.
 
     ``ray`` is :func:`_ray_setup`'s tuple. The walk starts from the stack entries
-    ``front[:n_front]`` (``_ALL_SLOTS``: the root; a frontier, :func:`_frontier`; or any node,
-    to search only its subtree). Children are visited in slot order (those entered within
+    ``front[:n_front]`` (``ALL_SLOTS``: the root; a frontier, ``frontier.run_frontier``; or
+    any node, to search only its subtree). Children are visited in slot order (those entered within
     ``[tmin, tmax]``), leaves tested as soon as their box is entered. For each triangle hit
     with ``tmin < t < tmax``, ``acc, stop = on_hit(row, acc, ctx)`` (``acc`` starts at 1.0);
     ``stop`` ends the walk. Returns ``(row, acc, node)``: the row of the last hit (-1 if none),
@@ -243,7 +232,7 @@ def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_
     sp = n_front
     while sp > 0:
         sp -= 1
-        w = stack[sp] & _ROW
+        w = stack[sp] & ROW_MASK
         mask = child_entries(nodes, w, ox, oy, oz, ix, iy, iz, tmin, tmax, fstack,
                              _SCRATCH) & (stack[sp] >> 32)
         for k in range(WIDE):
@@ -263,7 +252,7 @@ def _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax, on_
                         if stop:
                             return row, acc, at
             else:
-                stack[sp] = np.int64(r) | _ALL_SLOTS
+                stack[sp] = np.int64(r) | ALL_SLOTS
                 sp += 1
     return row, acc, at
 
@@ -291,7 +280,7 @@ def _any_row(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, hint)
     ray = _ray_setup(ox, oy, oz, dx, dy, dz)
     if _blocks(tri, hint, ray, tmin, tmax):
         return hint
-    stack[0] = _ALL_SLOTS  # the root
+    stack[0] = ALL_SLOTS  # the root
     row, _, _ = _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax,
                       _stop_at_first, 0.0, stack, 1)
     return row
@@ -313,7 +302,7 @@ def _any_hit(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, hint,
     if _blocks(tri, hint, ray, tmin, tmax):
         return hint, hint_node
     if hint_node >= 0:
-        stack[0] = np.int64(hint_node) | _ALL_SLOTS
+        stack[0] = np.int64(hint_node) | ALL_SLOTS
         row, _, at = _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax,
                            _stop_at_first, 0.0, stack, 1)
         if row >= 0:
@@ -331,7 +320,7 @@ def _transmit(nodes, links, tri, face, face_transmittance, stack, ox, oy, oz, dx
     0.0 as soon as the product reaches 0 or falls below ``floor`` (early exit).
     """
     ray = _ray_setup(ox, oy, oz, dx, dy, dz)
-    stack[0] = _ALL_SLOTS  # start at the root
+    stack[0] = ALL_SLOTS  # start at the root
     _, trans, _ = _walk(nodes, links, tri, stack, ray, ox, oy, oz, dx, dy, dz, tmin, tmax,
                         _attenuate, (face, face_transmittance, floor), stack, 1)
     return trans
@@ -351,78 +340,6 @@ def _segment(ax, ay, az, bx, by, bz, offset):
         return dx, dy, dz, 1.0, 0.0
     e = offset / length
     return dx, dy, dz, e, 1.0 - e
-
-
-@ijit
-def _slots_meeting(nodes, w, x0, y0, z0, x1, y1, z1):
-    """Mask of the slots of node ``w`` whose boxes meet the box ``[x0, x1] x [y0, y1] x
-    [z0, z1]`` (closed boxes; empty slots, at +inf, never do)."""
-    m = 0
-    for k in range(WIDE):
-        if (nodes[w, k] <= x1 and nodes[w, 3 * WIDE + k] >= x0
-                and nodes[w, WIDE + k] <= y1 and nodes[w, 4 * WIDE + k] >= y0
-                and nodes[w, 2 * WIDE + k] <= z1 and nodes[w, 5 * WIDE + k] >= z0):
-            m |= 1 << k
-    return m
-
-
-@ijit
-def _widened(lo, hi):
-    """``[lo, hi]`` widened by a relative 1e-9 plus 1e-9 m (see :func:`_frontier`)."""
-    return lo - 1e-9 * (1.0 + abs(lo)), hi + 1e-9 * (1.0 + abs(hi))
-
-
-@ijit
-def _frontier(nodes, links, front, cap, x0, y0, z0, x1, y1, z1):
-    """The frontier of the segments inside the box ``[x0, x1] x [y0, y1] x [z0, z1]``: where
-    their walks can start instead of at the root. Returns its length ``n`` (0: nothing can
-    be hit) and fills ``front[:n]``.
-
-    Each entry is a node row and a mask of its slots (``_walk``'s stack entries). Starting
-    from the root, an entry is replaced by the interior children it holds whose boxes meet
-    the box (and by itself, restricted to its leaf slots that meet it), as long as the
-    frontier stays within ``cap`` entries. Every slot left out of it, or left out of a mask,
-    has a box that does not meet the box, so no segment inside it can hit a triangle under
-    it. The box is first widened by a relative 1e-9 (plus 1e-9 m), far more than the
-    rounding of the triangle test, so that a hit it reports just outside the exact segment
-    is never cut off. Segments that run side by side (shadow rays to one light, sightlines
-    from one window to neighbouring points) skip the top of the tree together.
-    """
-    x0, x1 = _widened(x0, x1)
-    y0, y1 = _widened(y0, y1)
-    z0, z1 = _widened(z0, z1)
-    front[0] = _ALL_SLOTS
-    n = 1
-    e = 0
-    while e < n:
-        w = front[e] & _ROW
-        meet = _slots_meeting(nodes, w, x0, y0, z0, x1, y1, z1) & (front[e] >> 32)
-        if meet == 0:
-            n -= 1
-            front[e] = front[n]
-            continue
-        leaves = 0
-        inner = 0
-        for k in range(WIDE):
-            if (meet >> k) & 1:
-                if links[w, CNT + k] > 0:
-                    leaves |= 1 << k
-                elif links[w, CNT + k] == 0:
-                    inner += 1
-        if inner == 0 or n - 1 + inner + (1 if leaves else 0) > cap:
-            front[e] = np.int64(w) | (np.int64(meet) << 32)
-            e += 1
-            continue
-        n -= 1
-        front[e] = front[n]  # an entry not yet looked at, or e == n
-        if leaves:
-            front[n] = np.int64(w) | (np.int64(leaves) << 32)
-            n += 1
-        for k in range(WIDE):
-            if (meet >> k) & 1 and links[w, CNT + k] == 0:
-                front[n] = np.int64(links[w, REF + k]) | _ALL_SLOTS
-                n += 1
-    return n
 
 
 # --------------------------------------------------------------------------- public, one ray
@@ -556,7 +473,7 @@ def _occluded_blocks(bvh, origins, targets, offset, next_block, out):
                 x1 = max(x1, origins[r, 0], targets[r, 0])
                 y1 = max(y1, origins[r, 1], targets[r, 1])
                 z1 = max(z1, origins[r, 2], targets[r, 2])
-            n_front = _frontier(nodes, links, front, FRONT_CAP, x0, y0, z0, x1, y1, z1)
+            n_front = run_frontier(nodes, links, front, FRONT_CAP, x0, y0, z0, x1, y1, z1)
             for r in range(g, ge):
                 ax = origins[r, 0]
                 ay = origins[r, 1]
@@ -607,8 +524,9 @@ def _visibility_tiles(bvh, observers, targets, observer_order, target_order, max
     The matrix is cut into tiles of ``tile_observers`` neighbouring observers by
     ``tile_targets`` neighbouring targets (both in their :func:`spatial_order`), taken one at
     a time from ``next_tile[0]`` in a serpentine order. Within a tile each observer looks at
-    the tile's targets in runs of ``VIS_GROUP``, each run from its frontier (:func:`_frontier`);
-    the segments of a tile run between two small regions, so they share nodes in cache.
+    the tile's targets in runs of ``VIS_GROUP``, each run from its frontier
+    (``frontier.run_frontier``); the segments of a tile run between two small regions, so
+    they share nodes in cache.
     """
     md2 = max_distance * max_distance
     stack = np.empty(STACK_SIZE, dtype=np.int64)
@@ -652,7 +570,7 @@ def _visibility_tiles(bvh, observers, targets, observer_order, target_order, max
                     x1 = max(x1, targets[j, 0])
                     y1 = max(y1, targets[j, 1])
                     z1 = max(z1, targets[j, 2])
-                n_front = _frontier(nodes, links, front, FRONT_CAP, x0, y0, z0, x1, y1, z1)
+                n_front = run_frontier(nodes, links, front, FRONT_CAP, x0, y0, z0, x1, y1, z1)
                 for q in range(g, ge):
                     j = target_order[q]
                     dx, dy, dz, t0, t1 = _segment(ox, oy, oz, targets[j, 0], targets[j, 1],
