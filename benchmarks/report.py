@@ -1,7 +1,9 @@
 """Print the ray-core comparison table of ``docs/performance.md`` (numba vs Embree vs trimesh).
 
 Run: ``PYTHONPATH=src python benchmarks/report.py [--sizes 100k,1M] [--repeat 3]``. Each figure
-is the best of ``--repeat`` timed runs after one warm-up run, in millions of rays per second.
+is the best of ``--repeat`` timed runs after one warm-up run, in millions of rays per second;
+numba and Embree run in turn in each round, and the median of the rounds' ratios is printed
+beside the ratio of the bests.
 ``--loaded`` measures numba and Embree on 2 threads once more while one other CPU-bound
 process runs (started and stopped here; issue 16).
 """
@@ -31,6 +33,22 @@ def best_of(fn, repeat):
         fn()
         best = min(best, CLOCK() - t0)
     return best
+
+
+def interleaved(fns, repeat):
+    """Each of ``fns`` once to warm up, then ``repeat`` rounds calling each in turn; returns
+    their times per round, ``(repeat, len(fns))``. Interleaved, a drift of the machine's speed
+    during the run (other tenants, clocks) touches every engine alike; the ratios of one round
+    are paired."""
+    for fn in fns:
+        fn()
+    times = np.empty((repeat, len(fns)))
+    for i in range(repeat):
+        for j, fn in enumerate(fns):
+            t0 = CLOCK()
+            fn()
+            times[i, j] = CLOCK() - t0
+    return times
 
 
 def main(argv=None):
@@ -91,25 +109,30 @@ def main(argv=None):
         for name in args.workloads.split(","):
             n = counts[name]
             fn = getattr(wl, f"numba_{name.lower()}")
-            t_nb = best_of(lambda: fn(w), args.repeat)
-            line = f"  {name}: numba {n / t_nb / 1e6:6.2f} Mrays/s"
-            row = [wl.size_label(size), name, n, n / t_nb / 1e6]
-            if emb is not None:
-                r1 = getattr(emb[0], f"{name.lower()}_run")
-                r2 = getattr(emb[1], f"{name.lower()}_run")
-                t_e1 = best_of(r1, args.repeat)
-                t_e2 = best_of(r2, args.repeat)
-                line += (f" | embree 1T {n / t_e1 / 1e6:6.2f} 2T {n / t_e2 / 1e6:6.2f} | "
-                         f"ratio vs 1T {t_e1 / t_nb:.2f} vs 2T {t_e2 / t_nb:.2f}")
-                row += [n / t_e1 / 1e6, n / t_e2 / 1e6, t_e2 / t_nb]
-            print(line, flush=True)
-            rows.append(row)
-            if args.loaded and emb is not None:
+            if emb is None:
+                t_nb = best_of(lambda: fn(w), args.repeat)
+                print(f"  {name}: numba {n / t_nb / 1e6:6.2f} Mrays/s", flush=True)
+                rows.append([wl.size_label(size), name, n, n / t_nb / 1e6])
+                continue
+            r1 = getattr(emb[0], f"{name.lower()}_run")
+            r2 = getattr(emb[1], f"{name.lower()}_run")
+            times = interleaved([lambda: fn(w), r1, r2], args.repeat)
+            t_nb, t_e1, t_e2 = times.min(axis=0)
+            paired = np.median(times[:, 2] / times[:, 0])
+            print(f"  {name}: numba {n / t_nb / 1e6:6.2f} Mrays/s | embree 1T "
+                  f"{n / t_e1 / 1e6:6.2f} 2T {n / t_e2 / 1e6:6.2f} | ratio vs 1T "
+                  f"{t_e1 / t_nb:.2f} vs 2T {t_e2 / t_nb:.2f} (median of rounds {paired:.2f})",
+                  flush=True)
+            rows.append([wl.size_label(size), name, n, n / t_nb / 1e6, n / t_e1 / 1e6,
+                         n / t_e2 / 1e6, t_e2 / t_nb])
+            if args.loaded:
                 with wl.competing_process():
-                    t_nb = best_of(lambda: fn(w), args.repeat)
-                    t_e2 = best_of(r2, args.repeat)
+                    times = interleaved([lambda: fn(w), r2], args.repeat)
+                t_nb, t_e2 = times.min(axis=0)
+                paired = np.median(times[:, 1] / times[:, 0])
                 print(f"  {name} loaded: numba {n / t_nb / 1e6:6.2f} Mrays/s | embree 2T "
-                      f"{n / t_e2 / 1e6:6.2f} | ratio vs 2T {t_e2 / t_nb:.2f}", flush=True)
+                      f"{n / t_e2 / 1e6:6.2f} | ratio vs 2T {t_e2 / t_nb:.2f} (median of rounds "
+                      f"{paired:.2f})", flush=True)
         if args.trimesh:
             m = min(wl.TRIMESH_SUBSET, counts["W1"])
             t_tm = best_of(lambda: wl.trimesh_subset(w, m), 1)

@@ -396,6 +396,19 @@ def segment_transmittance_floor(bvh, stack, face_transmittance, floor, ax, ay, a
 # Each batch kernel runs at once on every thread of ``workers.run_threads``; the threads take
 # blocks of BLOCK rays from the shared counter ``next_block[0]`` (``workers.fetch_add``) until
 # none is left, so they trace neighbouring blocks side by side.
+@ijit
+def _store_closest(nodes, links, tri, face, stack, ox, oy, oz, dx, dy, dz, tmin, tmax, r, out_t,
+                   out_face):
+    """``out_t[r], out_face[r]`` = the closest hit of one ray, ``(inf, -1)`` on a miss."""
+    row, t = _closest(nodes, links, tri, stack, ox, oy, oz, dx, dy, dz, tmin, tmax)
+    if row < 0:
+        out_t[r] = np.inf
+        out_face[r] = -1
+    else:
+        out_t[r] = t
+        out_face[r] = face[row]
+
+
 @bjit
 def _closest_blocks(bvh, origins, directions, tmin, tmax, next_block, out_t, out_face):
     """Closest hits of the rays ``origins``, ``directions`` (unit length: distances in metres)."""
@@ -410,15 +423,9 @@ def _closest_blocks(bvh, origins, directions, tmin, tmax, next_block, out_t, out
         if a >= n:
             return
         for r in range(a, min(n, a + BLOCK)):
-            row, t = _closest(nodes, links, tri, stack, origins[r, 0], origins[r, 1],
-                              origins[r, 2], directions[r, 0], directions[r, 1],
-                              directions[r, 2], tmin[r], tmax[r])
-            if row < 0:
-                out_t[r] = np.inf
-                out_face[r] = -1
-            else:
-                out_t[r] = t
-                out_face[r] = face[row]
+            _store_closest(nodes, links, tri, face, stack, origins[r, 0], origins[r, 1],
+                           origins[r, 2], directions[r, 0], directions[r, 1], directions[r, 2],
+                           tmin[r], tmax[r], r, out_t, out_face)
 
 
 @bjit
@@ -435,14 +442,9 @@ def _closest_sorted_blocks(bvh, rays, next_block, out_t, out_face):
         if a >= n:
             return
         for r in range(a, min(n, a + BLOCK)):
-            row, t = _closest(nodes, links, tri, stack, rays[r, 0], rays[r, 1], rays[r, 2],
-                              rays[r, 3], rays[r, 4], rays[r, 5], rays[r, 6], rays[r, 7])
-            if row < 0:
-                out_t[r] = np.inf
-                out_face[r] = -1
-            else:
-                out_t[r] = t
-                out_face[r] = face[row]
+            _store_closest(nodes, links, tri, face, stack, rays[r, 0], rays[r, 1], rays[r, 2],
+                           rays[r, 3], rays[r, 4], rays[r, 5], rays[r, 6], rays[r, 7], r, out_t,
+                           out_face)
 
 
 @bjit
