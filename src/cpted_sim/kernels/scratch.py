@@ -57,9 +57,21 @@ def scratch(name: str, shape, dtype=np.float64) -> np.ndarray:
     buf = pool.get(key)
     if buf is None or buf.size < size:
         with small_pages():  # first touched by the kernel: small pages fault in cheaply
-            buf = np.empty(size, dtype=dtype)
+            buf = _aligned(size, np.dtype(dtype))
         pool[key] = buf
     return buf[:size].reshape(shape)
+
+
+CACHE_LINE = 64
+
+
+def _aligned(size: int, dtype: np.dtype) -> np.ndarray:
+    """An uninitialised array of ``size`` items starting on a cache line, so that rows of 64
+    bytes (``ray_order.RAY_COLUMNS`` float64) each fill one line (``np.empty`` starts 16 bytes
+    past one here)."""
+    raw = np.empty(size * dtype.itemsize + CACHE_LINE, dtype=np.uint8)
+    start = -raw.ctypes.data % CACHE_LINE
+    return raw[start:start + size * dtype.itemsize].view(dtype)
 
 
 def release() -> None:
