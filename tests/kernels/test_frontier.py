@@ -19,11 +19,9 @@ import pytest
 import original_bvh_query as ref
 from cpted_sim import Scene
 from cpted_sim.kernels import bvh_query as q
-from cpted_sim.kernels.bvh_build import WIDE
+from cpted_sim.kernels.bvh_build import CNT, REF, WIDE
 from cpted_sim.kernels.frontier import ALL_SLOTS, ROW_MASK, run_frontier
 from cpted_sim.scenario.synthetic import district
-
-REF, CNT = 6 * WIDE, 7 * WIDE
 
 
 @contextmanager

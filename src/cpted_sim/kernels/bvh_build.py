@@ -26,6 +26,8 @@ import numpy as np
 from .._jit import jit
 
 WIDE = 8  # children per node of the traversal tree (see collapse_wide)
+REF = 6 * WIDE  # columns of a wide node's int32 row: child node or first triangle per slot,
+CNT = 7 * WIDE  # then triangle count per slot (0 interior child, -1 empty)
 MAX_DEPTH = 120  # a node this deep becomes a leaf whatever its size
 
 
@@ -377,19 +379,19 @@ def collapse_wide(bounds, child, count, links):
             if k >= nk:
                 for a in range(6):
                     fbox[w, WIDE * a + k] = np.inf
-                links[w, 6 * WIDE + k] = 0
-                links[w, 7 * WIDE + k] = -1
+                links[w, REF + k] = 0
+                links[w, CNT + k] = -1
                 continue
             c = kids[k]
             for a in range(3):
                 fbox[w, WIDE * a + k] = _down32(bounds[c, a])
                 fbox[w, WIDE * (3 + a) + k] = _up32(bounds[c, 3 + a])
             if count[c] > 0:
-                links[w, 6 * WIDE + k] = child[c]
-                links[w, 7 * WIDE + k] = count[c]
+                links[w, REF + k] = child[c]
+                links[w, CNT + k] = count[c]
             else:
-                links[w, 6 * WIDE + k] = n_wide
-                links[w, 7 * WIDE + k] = 0
+                links[w, REF + k] = n_wide
+                links[w, CNT + k] = 0
                 stack_b[sp] = c
                 stack_w[sp] = n_wide
                 sp += 1

@@ -47,8 +47,8 @@ import numpy as np
 from .._jit import bjit, ijit, jit
 from ..errors import AlignmentError
 from . import ray_order as ro
-from .bvh_build import WIDE
-from .frontier import ALL_SLOTS, CNT, FRONT_CAP, FRONT_GROUP, REF, ROW_MASK, run_frontier
+from .bvh_build import CNT, REF, WIDE
+from .frontier import ALL_SLOTS, FRONT_CAP, FRONT_GROUP, ROW_MASK, grown, run_frontier
 from .intersect import (child_entries, lowest_bit, prefetch,
                         ray_shear, safe_inverse, triangle_t_sheared)
 from .scratch import scratch
@@ -466,15 +466,11 @@ def _occluded_blocks(bvh, origins, targets, offset, next_block, out):
         b = min(n, a + BLOCK)
         for g in range(a, b, FRONT_GROUP):
             ge = min(b, g + FRONT_GROUP)
-            x0 = y0 = z0 = np.inf
-            x1 = y1 = z1 = -np.inf
+            box = (np.inf, np.inf, np.inf, -np.inf, -np.inf, -np.inf)
             for r in range(g, ge):
-                x0 = min(x0, origins[r, 0], targets[r, 0])
-                y0 = min(y0, origins[r, 1], targets[r, 1])
-                z0 = min(z0, origins[r, 2], targets[r, 2])
-                x1 = max(x1, origins[r, 0], targets[r, 0])
-                y1 = max(y1, origins[r, 1], targets[r, 1])
-                z1 = max(z1, origins[r, 2], targets[r, 2])
+                box = grown(box, origins[r, 0], origins[r, 1], origins[r, 2])
+                box = grown(box, targets[r, 0], targets[r, 1], targets[r, 2])
+            x0, y0, z0, x1, y1, z1 = box
             n_front = run_frontier(nodes, links, front, FRONT_CAP, x0, y0, z0, x1, y1, z1)
             for r in range(g, ge):
                 ax = origins[r, 0]
@@ -561,17 +557,11 @@ def _visibility_tiles(bvh, observers, targets, observer_order, target_order, max
             oz = observers[i, 2]
             for g in range(q0, q1, VIS_GROUP):
                 ge = min(q1, g + VIS_GROUP)
-                x0 = x1 = ox
-                y0 = y1 = oy
-                z0 = z1 = oz
+                box = (ox, oy, oz, ox, oy, oz)
                 for q in range(g, ge):
                     j = target_order[q]
-                    x0 = min(x0, targets[j, 0])
-                    y0 = min(y0, targets[j, 1])
-                    z0 = min(z0, targets[j, 2])
-                    x1 = max(x1, targets[j, 0])
-                    y1 = max(y1, targets[j, 1])
-                    z1 = max(z1, targets[j, 2])
+                    box = grown(box, targets[j, 0], targets[j, 1], targets[j, 2])
+                x0, y0, z0, x1, y1, z1 = box
                 n_front = run_frontier(nodes, links, front, FRONT_CAP, x0, y0, z0, x1, y1, z1)
                 for q in range(g, ge):
                     j = target_order[q]
